@@ -1,0 +1,56 @@
+# credvault: `make run` serves on 127.0.0.1:8080, `make test` runs every check CI runs.
+# Without DATABASE_URL both start a private PostgreSQL under .data/ (scripts/dev-db.sh).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+CARGO ?= cargo
+BIND ?= 127.0.0.1:8080
+# The database: DATABASE_URL when set, else the private cluster (started or reused).
+WITH_DB = export DATABASE_URL="$${DATABASE_URL:-$$(scripts/dev-db.sh start)}";
+
+.PHONY: run test fmt lint openapi bench stop-db db help
+
+help:
+	@echo "make run      build, start the private database, create a dev master key, serve on http://$(BIND)"
+	@echo "make test     cargo fmt --check, clippy -D warnings, and every test (against a private PostgreSQL)"
+	@echo "make openapi  regenerate openapi/openapi.json from the code"
+	@echo "make bench    release-build benchmarks with printed figures"
+	@echo "make stop-db  stop the private PostgreSQL"
+
+run:
+	$(CARGO) build -p credvault-api
+	@mkdir -p .data
+	@if [ -z "$${CREDVAULT_MASTER_KEY:-}$${CREDVAULT_MASTER_KEY_FILE:-}" ] && [ ! -s .data/master.key ]; then \
+	  umask 077; head -c 32 /dev/urandom | base64 > .data/master.key; \
+	  echo "WARNING: created a development master key in .data/master.key. It is for development only:"; \
+	  echo "         in production set CREDVAULT_MASTER_KEY or CREDVAULT_MASTER_KEY_FILE to a key you keep safe."; \
+	fi
+	@$(WITH_DB) \
+	if [ -z "$${CREDVAULT_MASTER_KEY:-}$${CREDVAULT_MASTER_KEY_FILE:-}" ]; then export CREDVAULT_MASTER_KEY_FILE=.data/master.key; fi; \
+	export CREDVAULT_LOG_FORMAT="$${CREDVAULT_LOG_FORMAT:-pretty}"; \
+	echo "credvault: serving plain HTTP on http://$(BIND) (docs: http://$(BIND)/docs); Ctrl-C stops"; \
+	exec ./target/debug/credvault serve --bind "$(BIND)"
+
+test:
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	@$(WITH_DB) $(CARGO) test --workspace
+
+fmt:
+	$(CARGO) fmt --all
+
+lint:
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+openapi:
+	$(CARGO) run -q -p credvault-api -- openapi -o openapi/openapi.json
+	@echo "wrote openapi/openapi.json"
+
+bench:
+	@$(WITH_DB) $(CARGO) run --release -p credvault-crypto --example crypto_bench
+
+db:
+	@scripts/dev-db.sh start
+
+stop-db:
+	@scripts/dev-db.sh stop

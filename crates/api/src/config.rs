@@ -1,0 +1,498 @@
+//! Configuration, from flags or the environment (clap reads both), with `*_FILE` variants for
+//! every secret. A wrong or missing setting stops start-up with one line naming the setting.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use std::sync::Arc;
+
+use credvault_crypto::{Keyring, MasterKey};
+use zeroize::Zeroizing;
+
+/// A setting that is wrong, named by its environment variable.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration error: {var}: {message}")]
+pub struct ConfigError {
+    pub var: &'static str,
+    pub message: String,
+}
+
+fn bad(var: &'static str, message: impl Into<String>) -> ConfigError {
+    ConfigError {
+        var,
+        message: message.into(),
+    }
+}
+
+/// Where the database is. Shared by every subcommand that touches it.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct DbFlags {
+    /// PostgreSQL URL, e.g. postgres://user:pass@host:5432/credvault (`make run` sets up a private one)
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// File holding the PostgreSQL URL (instead of DATABASE_URL)
+    #[arg(long, env = "DATABASE_URL_FILE")]
+    pub database_url_file: Option<PathBuf>,
+    /// Maximum database connections per process
+    #[arg(long, env = "CREDVAULT_DB_POOL_SIZE", default_value_t = 32)]
+    pub db_pool_size: usize,
+}
+
+/// The master key and the retired keys kept for unwrapping.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct KeyFlags {
+    /// Base64 of 32 random bytes: the active key-encryption key (prefer the _FILE variant)
+    #[arg(long, env = "CREDVAULT_MASTER_KEY", hide_env_values = true)]
+    pub master_key: Option<String>,
+    /// File holding the master key
+    #[arg(long, env = "CREDVAULT_MASTER_KEY_FILE")]
+    pub master_key_file: Option<PathBuf>,
+    /// Comma-separated base64 keys kept only to unwrap data keys wrapped before a rotation
+    #[arg(long, env = "CREDVAULT_RETIRED_KEYS", hide_env_values = true)]
+    pub retired_keys: Option<String>,
+    /// File holding the retired keys (comma- or newline-separated)
+    #[arg(long, env = "CREDVAULT_RETIRED_KEYS_FILE")]
+    pub retired_keys_file: Option<PathBuf>,
+}
+
+/// Everything `serve` needs beyond the database and the keys.
+#[derive(clap::Args, Debug, Clone)]
+pub struct ServeFlags {
+    /// Address to listen on
+    #[arg(long, env = "CREDVAULT_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: String,
+    /// The URL clients reach this service at (default: http:// + bind address)
+    #[arg(long, env = "CREDVAULT_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Secret for signing session tokens (default: derived from the master key)
+    #[arg(long, env = "CREDVAULT_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+    /// File holding the JWT secret
+    #[arg(long, env = "CREDVAULT_JWT_SECRET_FILE")]
+    pub jwt_secret_file: Option<PathBuf>,
+    /// Who may create a workspace: open, first (only while none exists) or closed
+    #[arg(long, env = "CREDVAULT_SIGNUP", default_value = "first")]
+    pub signup: String,
+    /// Days a deleted credential can be restored before it is purged
+    #[arg(long, env = "CREDVAULT_RECOVERY_DAYS", default_value = "30")]
+    pub recovery_days: String,
+    /// Comma-separated proxy addresses or CIDRs whose X-Forwarded-For is trusted
+    #[arg(long, env = "CREDVAULT_TRUSTED_PROXIES", default_value = "")]
+    pub trusted_proxies: String,
+    /// PEM certificate chain: serve HTTPS (with CREDVAULT_TLS_KEY)
+    #[arg(long, env = "CREDVAULT_TLS_CERT")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key for CREDVAULT_TLS_CERT
+    #[arg(long, env = "CREDVAULT_TLS_KEY")]
+    pub tls_key: Option<PathBuf>,
+    /// Comma-separated browser origins allowed by CORS (scheme://host[:port])
+    #[arg(long, env = "CREDVAULT_CORS_ORIGINS", default_value = "")]
+    pub cors_origins: String,
+    /// Comma-separated hosts or CIDRs outbound calls may reach although private or loopback
+    #[arg(long, env = "CREDVAULT_OUTBOUND_ALLOW", default_value = "")]
+    pub outbound_allow: String,
+}
+
+impl Default for ServeFlags {
+    fn default() -> Self {
+        ServeFlags {
+            bind: "127.0.0.1:8080".into(),
+            public_url: None,
+            jwt_secret: None,
+            jwt_secret_file: None,
+            signup: "first".into(),
+            recovery_days: "30".into(),
+            trusted_proxies: String::new(),
+            tls_cert: None,
+            tls_key: None,
+            cors_origins: String::new(),
+            outbound_allow: String::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signup {
+    Open,
+    First,
+    Closed,
+}
+
+/// Validated settings for `serve`.
+pub struct Settings {
+    pub database_url: String,
+    pub db_pool_size: usize,
+    pub keyring: Arc<Keyring>,
+    pub bind: SocketAddr,
+    pub public_url: String,
+    pub jwt_secret: Zeroizing<Vec<u8>>,
+    pub signup: Signup,
+    pub recovery_days: u32,
+    pub trusted_proxies: Vec<String>,
+    pub tls: Option<(PathBuf, PathBuf)>,
+    pub cors_origins: Vec<String>,
+    pub outbound_allow: Vec<String>,
+}
+
+pub struct Keys {
+    pub active: MasterKey,
+    pub retired: Vec<MasterKey>,
+}
+
+/// A secret from its flag/variable or from the file its `_FILE` variant names.
+fn secret_value(
+    value: &Option<String>,
+    file: &Option<PathBuf>,
+    var: &'static str,
+    file_var: &'static str,
+) -> Result<Option<Zeroizing<String>>, ConfigError> {
+    match (value, file) {
+        (Some(_), Some(_)) => Err(bad(
+            var,
+            format!("set either {var} or {file_var}, not both"),
+        )),
+        (Some(v), None) => Ok(Some(Zeroizing::new(v.clone()))),
+        (None, Some(path)) => std::fs::read_to_string(path)
+            .map(|s| Some(Zeroizing::new(s.trim().to_string())))
+            .map_err(|e| bad(file_var, format!("cannot read {}: {e}", path.display()))),
+        (None, None) => Ok(None),
+    }
+}
+
+impl DbFlags {
+    pub fn database_url(&self) -> Result<String, ConfigError> {
+        let url = secret_value(&self.database_url, &self.database_url_file, "DATABASE_URL", "DATABASE_URL_FILE")?
+            .ok_or_else(|| bad("DATABASE_URL", "not set: give a PostgreSQL URL such as postgres://user@localhost:5432/credvault (`make run` starts a private database)"))?;
+        if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+            return Err(bad(
+                "DATABASE_URL",
+                "must start with postgres:// or postgresql://",
+            ));
+        }
+        url.parse::<tokio_postgres::Config>()
+            .map_err(|e| bad("DATABASE_URL", format!("not a valid PostgreSQL URL ({e})")))?;
+        if self.db_pool_size == 0 || self.db_pool_size > 1000 {
+            return Err(bad("CREDVAULT_DB_POOL_SIZE", "must be between 1 and 1000"));
+        }
+        Ok(url.to_string())
+    }
+}
+
+impl Keys {
+    pub fn into_keyring(self) -> Keyring {
+        Keyring::new(self.active, self.retired)
+    }
+}
+
+impl KeyFlags {
+    pub fn keys(&self) -> Result<Keys, ConfigError> {
+        let active = secret_value(&self.master_key, &self.master_key_file, "CREDVAULT_MASTER_KEY", "CREDVAULT_MASTER_KEY_FILE")?
+            .ok_or_else(|| bad("CREDVAULT_MASTER_KEY", "not set: give base64 of 32 random bytes (e.g. `openssl rand -base64 32`) or a file in CREDVAULT_MASTER_KEY_FILE"))?;
+        let active = MasterKey::from_base64(&active)
+            .map_err(|e| bad("CREDVAULT_MASTER_KEY", e.to_string()))?;
+        let retired_raw = secret_value(
+            &self.retired_keys,
+            &self.retired_keys_file,
+            "CREDVAULT_RETIRED_KEYS",
+            "CREDVAULT_RETIRED_KEYS_FILE",
+        )?;
+        let mut retired = Vec::new();
+        if let Some(raw) = retired_raw {
+            for (i, part) in raw
+                .split([',', '\n'])
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .enumerate()
+            {
+                let key = MasterKey::from_base64(part)
+                    .map_err(|e| bad("CREDVAULT_RETIRED_KEYS", format!("key #{}: {e}", i + 1)))?;
+                retired.push(key);
+            }
+        }
+        Ok(Keys { active, retired })
+    }
+}
+
+fn list(s: &str) -> Vec<String> {
+    s.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+impl Settings {
+    pub fn load(
+        db: &DbFlags,
+        keys: &KeyFlags,
+        serve: &ServeFlags,
+    ) -> Result<Settings, ConfigError> {
+        let database_url = db.database_url()?;
+        let keys = keys.keys()?;
+        let bind: SocketAddr = serve.bind.parse().map_err(|_| {
+            bad(
+                "CREDVAULT_BIND",
+                format!("{:?} is not an address such as 127.0.0.1:8080", serve.bind),
+            )
+        })?;
+        let public_url = match &serve.public_url {
+            Some(u) => {
+                let u = u.trim_end_matches('/').to_string();
+                if !(u.starts_with("http://") || u.starts_with("https://")) {
+                    return Err(bad(
+                        "CREDVAULT_PUBLIC_URL",
+                        "must be an absolute http(s) URL",
+                    ));
+                }
+                u
+            }
+            None => format!("http://{bind}"),
+        };
+        let jwt_secret = match secret_value(
+            &serve.jwt_secret,
+            &serve.jwt_secret_file,
+            "CREDVAULT_JWT_SECRET",
+            "CREDVAULT_JWT_SECRET_FILE",
+        )? {
+            Some(s) if s.len() < 32 => {
+                return Err(bad(
+                    "CREDVAULT_JWT_SECRET",
+                    "must be at least 32 characters",
+                ))
+            }
+            Some(s) => Zeroizing::new(s.as_bytes().to_vec()),
+            None => Zeroizing::new(keys.active.derive("credvault jwt v1").to_vec()),
+        };
+        let keyring = Arc::new(keys.into_keyring());
+        let signup = match serve.signup.as_str() {
+            "open" => Signup::Open,
+            "first" => Signup::First,
+            "closed" => Signup::Closed,
+            other => {
+                return Err(bad(
+                    "CREDVAULT_SIGNUP",
+                    format!("must be open, first or closed, not {other:?}"),
+                ))
+            }
+        };
+        let recovery_days: u32 = serve
+            .recovery_days
+            .parse()
+            .ok()
+            .filter(|d| (1..=3650).contains(d))
+            .ok_or_else(|| {
+                bad(
+                    "CREDVAULT_RECOVERY_DAYS",
+                    "must be a whole number of days between 1 and 3650",
+                )
+            })?;
+        let trusted_proxies = list(&serve.trusted_proxies);
+        for p in &trusted_proxies {
+            if !is_ip_or_cidr(p) {
+                return Err(bad(
+                    "CREDVAULT_TRUSTED_PROXIES",
+                    format!("{p:?} is not an IP address or CIDR"),
+                ));
+            }
+        }
+        let tls = match (&serve.tls_cert, &serve.tls_key) {
+            (Some(c), Some(k)) => Some((c.clone(), k.clone())),
+            (None, None) => None,
+            (Some(_), None) => {
+                return Err(bad(
+                    "CREDVAULT_TLS_KEY",
+                    "must be set together with CREDVAULT_TLS_CERT",
+                ))
+            }
+            (None, Some(_)) => {
+                return Err(bad(
+                    "CREDVAULT_TLS_CERT",
+                    "must be set together with CREDVAULT_TLS_KEY",
+                ))
+            }
+        };
+        let cors_origins = list(&serve.cors_origins);
+        for o in &cors_origins {
+            if o == "*"
+                || !(o.starts_with("http://") || o.starts_with("https://"))
+                || o.ends_with('/')
+            {
+                return Err(bad("CREDVAULT_CORS_ORIGINS", format!("{o:?} is not an origin such as https://app.example.com (no wildcard, no path)")));
+            }
+        }
+        Ok(Settings {
+            database_url,
+            db_pool_size: db.db_pool_size,
+            keyring,
+            bind,
+            public_url,
+            jwt_secret,
+            signup,
+            recovery_days,
+            trusted_proxies,
+            tls,
+            cors_origins,
+            outbound_allow: list(&serve.outbound_allow),
+        })
+    }
+}
+
+fn is_ip_or_cidr(s: &str) -> bool {
+    let (ip, prefix) = match s.split_once('/') {
+        Some((ip, p)) => (ip, Some(p)),
+        None => (s, None),
+    };
+    let Ok(ip) = ip.parse::<std::net::IpAddr>() else {
+        return false;
+    };
+    let max = if ip.is_ipv4() { 32 } else { 128 };
+    prefix.is_none_or(|p| p.parse::<u8>().is_ok_and(|p| p <= max))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="; // 32 ASCII bytes
+
+    fn flags() -> (DbFlags, KeyFlags, ServeFlags) {
+        (
+            DbFlags {
+                database_url: Some("postgres://u@localhost/db".into()),
+                db_pool_size: 4,
+                ..Default::default()
+            },
+            KeyFlags {
+                master_key: Some(KEY.into()),
+                ..Default::default()
+            },
+            ServeFlags::default(),
+        )
+    }
+
+    fn err_of(db: DbFlags, k: KeyFlags, s: ServeFlags) -> String {
+        match Settings::load(&db, &k, &s) {
+            Ok(_) => panic!("expected a configuration error"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn defaults_load() {
+        let (d, k, s) = flags();
+        let settings = Settings::load(&d, &k, &s).expect("valid");
+        assert_eq!(settings.public_url, "http://127.0.0.1:8080");
+        assert_eq!(settings.signup, Signup::First);
+        assert_eq!(settings.recovery_days, 30);
+        assert_eq!(settings.jwt_secret.len(), 32);
+    }
+
+    #[test]
+    fn each_bad_setting_names_its_variable() {
+        let (d, k, s) = flags();
+        assert!(err_of(
+            DbFlags {
+                database_url: None,
+                ..d.clone()
+            },
+            k.clone(),
+            s.clone()
+        )
+        .contains("DATABASE_URL: not set"));
+        assert!(err_of(d.clone(), KeyFlags::default(), s.clone())
+            .contains("CREDVAULT_MASTER_KEY: not set"));
+        let short = err_of(
+            d.clone(),
+            KeyFlags {
+                master_key: Some("c2hvcnQ=".into()),
+                ..Default::default()
+            },
+            s.clone(),
+        );
+        assert!(short.contains("CREDVAULT_MASTER_KEY") && !short.contains("c2hvcnQ"));
+        assert!(err_of(
+            d.clone(),
+            k.clone(),
+            ServeFlags {
+                signup: "maybe".into(),
+                ..s.clone()
+            }
+        )
+        .contains("CREDVAULT_SIGNUP"));
+        assert!(err_of(
+            d.clone(),
+            k.clone(),
+            ServeFlags {
+                bind: "nowhere".into(),
+                ..s.clone()
+            }
+        )
+        .contains("CREDVAULT_BIND"));
+        assert!(err_of(
+            d.clone(),
+            k.clone(),
+            ServeFlags {
+                recovery_days: "0".into(),
+                ..s.clone()
+            }
+        )
+        .contains("CREDVAULT_RECOVERY_DAYS"));
+        assert!(err_of(
+            d.clone(),
+            k.clone(),
+            ServeFlags {
+                trusted_proxies: "10.0.0.0/33".into(),
+                ..s.clone()
+            }
+        )
+        .contains("CREDVAULT_TRUSTED_PROXIES"));
+        assert!(err_of(
+            d.clone(),
+            k.clone(),
+            ServeFlags {
+                cors_origins: "*".into(),
+                ..s.clone()
+            }
+        )
+        .contains("CREDVAULT_CORS_ORIGINS"));
+        assert!(err_of(
+            d.clone(),
+            k.clone(),
+            ServeFlags {
+                jwt_secret: Some("short".into()),
+                ..s.clone()
+            }
+        )
+        .contains("CREDVAULT_JWT_SECRET"));
+        assert!(err_of(
+            d,
+            k,
+            ServeFlags {
+                tls_cert: Some("c.pem".into()),
+                ..s
+            }
+        )
+        .contains("CREDVAULT_TLS_KEY"));
+    }
+
+    #[test]
+    fn secrets_can_come_from_files() {
+        let dir = std::env::temp_dir().join(format!("credvault-cfg-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("tmp");
+        let path = dir.join("key");
+        std::fs::write(&path, format!("{KEY}\n")).expect("write");
+        let (d, _, s) = flags();
+        let k = KeyFlags {
+            master_key_file: Some(path.clone()),
+            ..Default::default()
+        };
+        assert!(Settings::load(&d, &k, &s).is_ok());
+        let both = KeyFlags {
+            master_key: Some(KEY.into()),
+            master_key_file: Some(path),
+            ..Default::default()
+        };
+        assert!(err_of(d, both, s).contains("not both"));
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}

@@ -1,0 +1,17 @@
+//! The credvault HTTP service: handlers, extractors, problem+json errors, the OpenAPI document,
+//! configuration, start-up and background workers.
+//!
+//! A handler reads like a paragraph: extract the caller, call one store/service function, map to
+//! a response. This crate never writes SQL (that is `credvault-store`) and never lets a secret
+//! reach a log line, an error body or an audit event.
+
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod metrics;
+pub mod middleware;
+pub mod openapi;
+pub mod routes;
+pub mod startup;
+pub mod state;
+pub mod telemetry;

@@ -1,0 +1,294 @@
+//! The request context: a request id on every request and response (`X-Request-Id`), a tracing
+//! span carrying it, per-route metrics, an access log line, and the safety nets that turn panics
+//! and the framework's own bare errors into problem+json.
+
+use std::panic::AssertUnwindSafe;
+use std::time::Instant;
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{web, ResponseError};
+use futures_util::FutureExt;
+use tracing::Instrument;
+
+use crate::error::{ApiError, ErrorCode};
+use crate::metrics::Metrics;
+
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+tokio::task_local! {
+    static CURRENT_REQUEST_ID: String;
+}
+
+/// The id of the request being served by this task, if any.
+pub fn current_request_id() -> Option<String> {
+    CURRENT_REQUEST_ID.try_with(|id| id.clone()).ok()
+}
+
+/// A client's request id is echoed when it is short and plain; otherwise a new one is made.
+fn request_id_of(req: &ServiceRequest) -> String {
+    req.headers()
+        .get(&REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| {
+            !v.is_empty()
+                && v.len() <= 128
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
+        })
+        .map(str::to_string)
+        .unwrap_or_else(|| uuid::Uuid::now_v7().to_string())
+}
+
+pub async fn request_context(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let started = Instant::now();
+    let request_id = request_id_of(&req);
+    let metrics = req.app_data::<web::Data<Metrics>>().cloned();
+    let method = req.method().to_string();
+    let span = tracing::info_span!(
+        "request",
+        request_id = %request_id,
+        method = %method,
+        path = %req.path(),
+    );
+
+    let outcome = CURRENT_REQUEST_ID
+        .scope(request_id.clone(), async {
+            // The request cannot be cloned before routing, so an error without a response is
+            // returned as an ApiError that carries the request id and renders itself.
+            match AssertUnwindSafe(next.call(req)).catch_unwind().await {
+                Ok(Ok(res)) => Ok(problem_for_bare_errors(res.map_into_boxed_body())),
+                Ok(Err(err)) => Err(err),
+                Err(_) => {
+                    // The panic hook has logged the location; the client learns nothing.
+                    Err(ApiError::new(
+                        ErrorCode::Internal,
+                        "an internal error occurred; quote the request id when reporting it",
+                    )
+                    .into())
+                }
+            }
+        })
+        .instrument(span.clone())
+        .await;
+
+    let (status, route, result) = match outcome {
+        Ok(mut res) => {
+            if let Ok(v) = HeaderValue::from_str(&request_id) {
+                res.headers_mut().insert(REQUEST_ID, v);
+            }
+            let route = res
+                .request()
+                .match_pattern()
+                .unwrap_or_else(|| "unmatched".to_string());
+            (res.status(), route, Ok(res))
+        }
+        Err(err) => (
+            err.as_response_error().status_code(),
+            "unmatched".to_string(),
+            Err(err),
+        ),
+    };
+    let elapsed = started.elapsed();
+    if let Some(m) = metrics {
+        m.observe(&method, &route, status.as_u16(), elapsed);
+    }
+    span.in_scope(|| {
+        tracing::info!(
+            status = status.as_u16(),
+            route = %route,
+            latency_ms = elapsed.as_secs_f64() * 1000.0,
+            "served"
+        )
+    });
+    result
+}
+
+/// Errors the framework answers by itself (a 405 from a resource, say) arrive without a body;
+/// give them one from our table so that every error is problem+json.
+fn problem_for_bare_errors(res: ServiceResponse<BoxBody>) -> ServiceResponse<BoxBody> {
+    let status = res.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return res;
+    }
+    let is_problem = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/problem+json"));
+    if is_problem {
+        return res;
+    }
+    let code = ErrorCode::for_status(status);
+    let detail = match code {
+        ErrorCode::NotFound => format!(
+            "no route for {} {}",
+            res.request().method(),
+            res.request().path()
+        ),
+        ErrorCode::MethodNotAllowed => format!(
+            "{} is not allowed on {}",
+            res.request().method(),
+            res.request().path()
+        ),
+        _ => code.title().to_string(),
+    };
+    let (req, _) = res.into_parts();
+    ServiceResponse::new(req, ApiError::new(code, detail).error_response())
+}
+
+/// The default service: every unknown route is a problem+json 404.
+pub async fn not_found(req: actix_web::HttpRequest) -> ApiError {
+    ApiError::new(
+        ErrorCode::NotFound,
+        format!("no route for {} {}", req.method(), req.path()),
+    )
+}
+
+impl actix_web::Responder for ApiError {
+    type Body = BoxBody;
+    fn respond_to(self, _req: &actix_web::HttpRequest) -> actix_web::HttpResponse {
+        self.error_response()
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use actix_web::middleware::from_fn;
+    use actix_web::{test, web, App, HttpResponse};
+    use serde_json::Value;
+
+    use super::*;
+    use crate::startup::{extractor_config, MAX_BODY};
+
+    async fn echo(body: web::Json<Value>) -> HttpResponse {
+        HttpResponse::Ok().json(body.into_inner())
+    }
+
+    async fn boom() -> HttpResponse {
+        panic!("a handler bug")
+    }
+
+    macro_rules! app {
+        () => {
+            test::init_service(
+                App::new()
+                    .configure(extractor_config)
+                    .route("/echo", web::post().to(echo))
+                    .route("/boom", web::get().to(boom))
+                    .default_service(web::to(not_found))
+                    .wrap(from_fn(request_context)),
+            )
+            .await
+        };
+    }
+
+    async fn problem(res: ServiceResponse) -> (u16, Value, String) {
+        let status = res.status().as_u16();
+        let ct = res
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default();
+        let rid = res
+            .headers()
+            .get(&REQUEST_ID)
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default();
+        assert_eq!(ct, "application/problem+json");
+        let body: Value = serde_json::from_slice(&test::read_body(res).await).unwrap();
+        assert_eq!(
+            body["request_id"],
+            Value::String(rid.clone()),
+            "body and header carry the same request id"
+        );
+        (status, body, rid)
+    }
+
+    #[actix_web::test]
+    async fn a_panicking_handler_answers_an_opaque_500() {
+        let app = app!();
+        // The server renders an error without a response through ResponseError, as here.
+        let err = test::try_call_service(&app, test::TestRequest::get().uri("/boom").to_request())
+            .await
+            .expect_err("a panic becomes an error");
+        let res = err.error_response();
+        assert_eq!(res.status().as_u16(), 500);
+        let rid = res
+            .headers()
+            .get(&REQUEST_ID)
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap();
+        let body: Value =
+            serde_json::from_slice(&actix_web::body::to_bytes(res.into_body()).await.unwrap())
+                .unwrap();
+        assert_eq!(body["code"], "internal_error");
+        assert_eq!(body["request_id"], Value::String(rid));
+        assert!(!body.to_string().contains("handler bug"));
+    }
+
+    #[actix_web::test]
+    async fn malformed_json_is_a_400_without_echoing_the_input() {
+        let app = app!();
+        let req = test::TestRequest::post()
+            .uri("/echo")
+            .insert_header((header::CONTENT_TYPE, "application/json"))
+            .set_payload(r#"{"key": "s3cr3t-value"#)
+            .to_request();
+        let (status, body, _) = problem(test::call_service(&app, req).await).await;
+        assert_eq!(status, 400);
+        assert_eq!(body["code"], "invalid_request");
+        assert!(!body.to_string().contains("s3cr3t"));
+    }
+
+    #[actix_web::test]
+    async fn a_body_without_json_content_type_is_a_415() {
+        let app = app!();
+        let req = test::TestRequest::post()
+            .uri("/echo")
+            .insert_header((header::CONTENT_TYPE, "text/plain"))
+            .set_payload("{}")
+            .to_request();
+        let (status, body, _) = problem(test::call_service(&app, req).await).await;
+        assert_eq!(status, 415);
+        assert_eq!(body["code"], "unsupported_media_type");
+    }
+
+    #[actix_web::test]
+    async fn a_body_over_one_mib_is_a_413() {
+        let app = app!();
+        let big = format!("{{\"a\": \"{}\"}}", "x".repeat(2 * MAX_BODY));
+        let req = test::TestRequest::post()
+            .uri("/echo")
+            .insert_header((header::CONTENT_TYPE, "application/json"))
+            .set_payload(big)
+            .to_request();
+        let (status, body, _) = problem(test::call_service(&app, req).await).await;
+        assert_eq!(status, 413);
+        assert_eq!(body["code"], "payload_too_large");
+    }
+
+    #[actix_web::test]
+    async fn a_client_request_id_is_echoed_and_a_bad_one_replaced() {
+        let app = app!();
+        let req = test::TestRequest::get()
+            .uri("/nowhere")
+            .insert_header((REQUEST_ID, "ci-run-42"))
+            .to_request();
+        let (status, body, rid) = problem(test::call_service(&app, req).await).await;
+        assert_eq!((status, rid.as_str()), (404, "ci-run-42"));
+        assert_eq!(body["code"], "not_found");
+        let req = test::TestRequest::get()
+            .uri("/nowhere")
+            .insert_header((REQUEST_ID, "bad id with spaces"))
+            .to_request();
+        let (_, _, rid) = problem(test::call_service(&app, req).await).await;
+        assert!(uuid::Uuid::parse_str(&rid).is_ok());
+    }
+}

@@ -1,0 +1,163 @@
+//! Start-up: `Application::build` connects, migrates and binds (port 0 in tests);
+//! `run_until_stopped` serves until SIGINT/SIGTERM, then drains and closes the pool.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{web, App, HttpResponse, HttpServer};
+use anyhow::Context;
+use credvault_crypto::Envelope;
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::{Config as DocsConfig, SwaggerUi};
+
+use crate::config::Settings;
+use crate::error::{json_error, path_error, query_error};
+use crate::metrics::Metrics;
+use crate::middleware::{not_found, request_context};
+use crate::state::AppState;
+
+/// Bodies larger than this are refused with 413.
+pub const MAX_BODY: usize = 1024 * 1024;
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: Arc<AppState>,
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        let pool = credvault_store::connect(&settings.database_url, settings.db_pool_size)?;
+        let applied = credvault_store::migrate::run(&pool).await.context(
+            "cannot apply database migrations (is DATABASE_URL right and the database up?)",
+        )?;
+        if !applied.is_empty() {
+            tracing::info!(?applied, "database migrated");
+        }
+        let listener = TcpListener::bind(settings.bind)
+            .with_context(|| format!("cannot listen on {} (CREDVAULT_BIND)", settings.bind))?;
+        let port = listener.local_addr()?.port();
+        let envelope = Envelope::new(settings.keyring.clone());
+        let state = AppState::new(pool, settings, envelope);
+        let metrics = web::Data::new(Metrics::new()?);
+        let spec = web::Data::new(crate::openapi::spec_json());
+
+        let app_state = state.clone();
+        let server = HttpServer::new(move || {
+            let (app, _) = App::new()
+                .into_utoipa_app()
+                .configure(crate::routes::configure)
+                .split_for_parts();
+            app.app_data(web::Data::new(app_state.clone()))
+                .app_data(metrics.clone())
+                .app_data(spec.clone())
+                .configure(extractor_config)
+                .route("/openapi.json", web::get().to(openapi_json))
+                .route("/docs", web::get().to(docs_index))
+                .service(SwaggerUi::new("/docs/{_:.*}").config(DocsConfig::new(["/openapi.json"])))
+                .default_service(web::to(not_found))
+                .wrap(from_fn(request_context))
+        })
+        .listen(listener)?
+        .disable_signals()
+        .shutdown_timeout(10)
+        .run();
+        Ok(Application {
+            port,
+            server,
+            state,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGINT or SIGTERM (or until the server stops), then stops accepting,
+    /// finishes in-flight requests (up to 10 s) and closes the database pool.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let handle = self.server.handle();
+        let state = self.state.clone();
+        let mut server = tokio::spawn(self.server);
+        tokio::select! {
+            res = &mut server => {
+                state.pool.close();
+                return res.map_err(std::io::Error::other)?;
+            }
+            _ = shutdown_signal() => {}
+        }
+        tracing::info!("shutting down: draining in-flight requests");
+        state.start_draining();
+        // Give load balancers a moment to see /readyz fail before the listener closes.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        handle.stop(true).await;
+        let res = server.await.map_err(std::io::Error::other)?;
+        state.pool.close();
+        tracing::info!("stopped");
+        res
+    }
+}
+
+/// How bodies, queries and paths are read: limits, and errors rendered from our table.
+pub fn extractor_config(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(
+        web::JsonConfig::default()
+            .limit(MAX_BODY)
+            .error_handler(json_error),
+    )
+    .app_data(web::PayloadConfig::new(MAX_BODY))
+    .app_data(web::QueryConfig::default().error_handler(query_error))
+    .app_data(web::PathConfig::default().error_handler(path_error));
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) {
+            (Ok(mut term), Ok(mut int)) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = int.recv() => {}
+                }
+            }
+            _ => std::future::pending::<()>().await,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+async fn openapi_json(spec: web::Data<String>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(spec.get_ref().clone())
+}
+
+/// `/docs` without the trailing slash: the same page, with a base so its assets resolve.
+async fn docs_index() -> HttpResponse {
+    let config = Arc::new(DocsConfig::new(["/openapi.json"]));
+    match utoipa_swagger_ui::serve("index.html", config) {
+        Ok(Some(file)) => {
+            let html = String::from_utf8_lossy(&file.bytes).replacen(
+                "<head>",
+                "<head><base href=\"/docs/\">",
+                1,
+            );
+            HttpResponse::Ok()
+                .content_type("text/html; charset=utf-8")
+                .body(html)
+        }
+        _ => HttpResponse::Found()
+            .insert_header(("Location", "/docs/"))
+            .finish(),
+    }
+}

@@ -1,0 +1,384 @@
+//! Envelope encryption: each value gets its own random data-encryption key
+//! (DEK), which is wrapped under a key-encryption key (KEK) from a
+//! [`KekProvider`].
+
+use std::fmt;
+
+use zeroize::{Zeroize, Zeroizing};
+
+use crate::aead::{self, KEY_LEN, NONCE_LEN, TAG_LEN};
+use crate::keys::{KekProvider, Keyring};
+use crate::token::fill_random;
+use crate::{CryptoError, SecretBytes};
+
+/// An encrypted value and everything needed to decrypt it except the KEK
+/// itself and the caller's associated data. Store all four fields.
+///
+/// `Debug` shows the KEK id and field lengths only.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Sealed {
+    /// Id of the KEK that wrapped `wrapped_dek`.
+    pub kek_id: String,
+    /// The DEK wrapped by the provider (60 bytes for [`Keyring`]).
+    pub wrapped_dek: Vec<u8>,
+    /// 12-byte AES-GCM nonce used with the DEK.
+    pub nonce: Vec<u8>,
+    /// AES-256-GCM ciphertext of the plaintext, including the 16-byte tag.
+    pub ciphertext: Vec<u8>,
+}
+
+impl fmt::Debug for Sealed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sealed")
+            .field("kek_id", &self.kek_id)
+            .field("wrapped_dek_len", &self.wrapped_dek.len())
+            .field("nonce_len", &self.nonce.len())
+            .field("ciphertext_len", &self.ciphertext.len())
+            .finish()
+    }
+}
+
+impl Sealed {
+    fn check_shape(&self) -> Result<(), CryptoError> {
+        if self.kek_id.is_empty() {
+            return Err(CryptoError::Malformed("key-encryption key id is empty"));
+        }
+        if self.nonce.len() != NONCE_LEN {
+            return Err(CryptoError::Malformed("nonce must be 12 bytes"));
+        }
+        if self.ciphertext.len() < TAG_LEN {
+            return Err(CryptoError::Malformed(
+                "ciphertext is shorter than the authentication tag",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Envelope encryption over a [`KekProvider`] (by default the local
+/// [`Keyring`]).
+///
+/// [`Envelope::seal`] draws a fresh 256-bit DEK and 96-bit nonce for every
+/// call, encrypts with AES-256-GCM under the caller's associated data, wraps
+/// the DEK under the provider's active KEK and zeroizes it. Bind each value to
+/// its context through `aad` (e.g. the owning record's id) so ciphertexts
+/// cannot be swapped between records.
+#[derive(Debug)]
+pub struct Envelope<P: KekProvider = Keyring> {
+    provider: P,
+}
+
+impl<P: KekProvider> Envelope<P> {
+    /// Envelope encryption using `provider` for KEKs.
+    pub fn new(provider: P) -> Self {
+        Self { provider }
+    }
+
+    /// The KEK provider.
+    pub fn provider(&self) -> &P {
+        &self.provider
+    }
+
+    /// Encrypts `plaintext`, authenticating `aad` (which is not stored: pass
+    /// the same bytes to [`Envelope::open`]).
+    pub fn seal(&self, plaintext: &[u8], aad: &[u8]) -> Result<Sealed, CryptoError> {
+        let mut dek = Zeroizing::new([0u8; KEY_LEN]);
+        fill_random(&mut dek[..])?;
+        let mut nonce = [0u8; NONCE_LEN];
+        fill_random(&mut nonce)?;
+        let (kek_id, wrapped_dek) = self.provider.wrap(&dek)?;
+
+        // Capacity for the tag up front: no reallocation leaves plaintext behind.
+        let mut ciphertext = Vec::with_capacity(plaintext.len() + TAG_LEN);
+        ciphertext.extend_from_slice(plaintext);
+        if let Err(e) = aead::seal_in_place(&dek, &nonce, aad, &mut ciphertext) {
+            ciphertext.zeroize();
+            return Err(e);
+        }
+        Ok(Sealed {
+            kek_id,
+            wrapped_dek,
+            nonce: nonce.to_vec(),
+            ciphertext,
+        })
+    }
+
+    /// Decrypts a value sealed with the same `aad`. Fails with
+    /// [`CryptoError::UnknownKek`] if the provider lacks the wrapping KEK,
+    /// [`CryptoError::Decrypt`] if anything was altered, and
+    /// [`CryptoError::Malformed`] if a field has the wrong length.
+    pub fn open(&self, sealed: &Sealed, aad: &[u8]) -> Result<SecretBytes, CryptoError> {
+        sealed.check_shape()?;
+        let dek = self.provider.unwrap(&sealed.kek_id, &sealed.wrapped_dek)?;
+        let mut buf = Zeroizing::new(sealed.ciphertext.clone());
+        let len = aead::open_in_place(&dek, &sealed.nonce, aad, &mut buf)?.len();
+        buf.truncate(len);
+        Ok(SecretBytes::from_zeroizing(buf))
+    }
+
+    /// Re-wraps the value's DEK under the active KEK (key rotation), leaving
+    /// nonce and ciphertext untouched. A value already under the active KEK
+    /// is returned as a clone.
+    pub fn rewrap(&self, sealed: &Sealed) -> Result<Sealed, CryptoError> {
+        sealed.check_shape()?;
+        if sealed.kek_id == self.provider.active_kek_id() {
+            return Ok(sealed.clone());
+        }
+        let dek = self.provider.unwrap(&sealed.kek_id, &sealed.wrapped_dek)?;
+        let (kek_id, wrapped_dek) = self.provider.wrap(&dek)?;
+        Ok(Sealed {
+            kek_id,
+            wrapped_dek,
+            nonce: sealed.nonce.clone(),
+            ciphertext: sealed.ciphertext.clone(),
+        })
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+    use crate::MasterKey;
+    use proptest::prelude::*;
+
+    const SECRET: &[u8] = b"postgres://svc:s3cr3t-Pa55w0rd@db:5432/app";
+    const AAD: &[u8] = b"credential:0f6c2a";
+
+    fn envelope(seed: u8) -> Envelope {
+        Envelope::new(Keyring::new(MasterKey::from_bytes([seed; 32]), vec![]))
+    }
+
+    #[test]
+    fn seal_then_open_round_trips() {
+        let env = envelope(1);
+        let sealed = env.seal(SECRET, AAD).unwrap();
+        assert_eq!(sealed.kek_id, env.provider().active_kek_id());
+        assert_eq!(sealed.nonce.len(), 12);
+        assert_eq!(sealed.wrapped_dek.len(), 60);
+        assert_eq!(sealed.ciphertext.len(), SECRET.len() + 16);
+        assert_eq!(env.open(&sealed, AAD).unwrap().expose(), SECRET);
+    }
+
+    #[test]
+    fn seal_then_open_round_trips_empty_plaintext_and_aad() {
+        let env = envelope(1);
+        let sealed = env.seal(b"", b"").unwrap();
+        assert_eq!(sealed.ciphertext.len(), 16);
+        assert!(env.open(&sealed, b"").unwrap().is_empty());
+    }
+
+    #[test]
+    fn two_seals_of_same_plaintext_differ_in_ciphertext_nonce_and_wrapped_dek() {
+        let env = envelope(1);
+        let a = env.seal(SECRET, AAD).unwrap();
+        let b = env.seal(SECRET, AAD).unwrap();
+        assert_ne!(a.ciphertext, b.ciphertext);
+        assert_ne!(a.nonce, b.nonce);
+        assert_ne!(a.wrapped_dek, b.wrapped_dek);
+        assert_eq!(a.kek_id, b.kek_id);
+    }
+
+    #[test]
+    fn every_single_byte_flip_of_nonce_wrapped_dek_or_ciphertext_fails_with_decrypt() {
+        let env = envelope(1);
+        let sealed = env.seal(SECRET, AAD).unwrap();
+        type Field = fn(&mut Sealed) -> &mut Vec<u8>;
+        let fields: [(&str, Field); 3] = [
+            ("nonce", |s| &mut s.nonce),
+            ("wrapped_dek", |s| &mut s.wrapped_dek),
+            ("ciphertext", |s| &mut s.ciphertext),
+        ];
+        for (name, field) in fields {
+            let len = field(&mut sealed.clone()).len();
+            for i in 0..len {
+                for mask in [0x01u8, 0x80, 0xff] {
+                    let mut bad = sealed.clone();
+                    field(&mut bad)[i] ^= mask;
+                    match env.open(&bad, AAD) {
+                        Err(CryptoError::Decrypt) => {}
+                        other => panic!("{name}[{i}] ^ {mask:#x}: {other:?}"),
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn length_changes_of_nonce_wrapped_dek_or_ciphertext_fail_as_malformed_or_decrypt() {
+        let env = envelope(1);
+        let sealed = env.seal(SECRET, AAD).unwrap();
+
+        for len in [0, 11, 13] {
+            let mut bad = sealed.clone();
+            bad.nonce.resize(len, 0);
+            assert!(matches!(
+                env.open(&bad, AAD),
+                Err(CryptoError::Malformed(_))
+            ));
+        }
+        for len in [0, 59, 61] {
+            let mut bad = sealed.clone();
+            bad.wrapped_dek.resize(len, 0);
+            assert!(matches!(
+                env.open(&bad, AAD),
+                Err(CryptoError::Malformed(_))
+            ));
+        }
+        for len in [0, 15] {
+            let mut bad = sealed.clone();
+            bad.ciphertext.truncate(len);
+            assert!(matches!(
+                env.open(&bad, AAD),
+                Err(CryptoError::Malformed(_))
+            ));
+        }
+        // Truncated or extended but still tag-sized: authentication fails.
+        for len in [16, sealed.ciphertext.len() - 1, sealed.ciphertext.len() + 1] {
+            let mut bad = sealed.clone();
+            bad.ciphertext.resize(len, 0);
+            assert!(matches!(env.open(&bad, AAD), Err(CryptoError::Decrypt)));
+        }
+        let mut bad = sealed.clone();
+        bad.kek_id.clear();
+        assert!(matches!(
+            env.open(&bad, AAD),
+            Err(CryptoError::Malformed(_))
+        ));
+    }
+
+    #[test]
+    fn wrong_aad_fails_with_decrypt() {
+        let env = envelope(1);
+        let sealed = env.seal(SECRET, AAD).unwrap();
+        for aad in [
+            &b""[..],
+            b"credential:0f6c2b",
+            b"credential:0f6c2a ",
+            b"other",
+        ] {
+            assert!(matches!(env.open(&sealed, aad), Err(CryptoError::Decrypt)));
+        }
+    }
+
+    #[test]
+    fn dek_wrapped_under_one_kek_id_does_not_unwrap_under_another() {
+        // Both KEKs are present; swapping the kek_id must not work because the
+        // id is bound into the wrapping AAD (and the key differs).
+        let a = MasterKey::from_bytes([1; 32]);
+        let b = MasterKey::from_bytes([2; 32]);
+        let b_id = b.id().to_owned();
+        let env = Envelope::new(Keyring::new(a, vec![b]));
+        let mut sealed = env.seal(SECRET, AAD).unwrap();
+        sealed.kek_id = b_id;
+        assert!(matches!(env.open(&sealed, AAD), Err(CryptoError::Decrypt)));
+    }
+
+    #[test]
+    fn value_sealed_under_a_opens_with_active_b_retired_a() {
+        let sealed = envelope(0xa).seal(SECRET, AAD).unwrap();
+        let rotated = Envelope::new(Keyring::new(
+            MasterKey::from_bytes([0xb; 32]),
+            vec![MasterKey::from_bytes([0xa; 32])],
+        ));
+        assert_ne!(sealed.kek_id, rotated.provider().active_kek_id());
+        assert_eq!(rotated.open(&sealed, AAD).unwrap().expose(), SECRET);
+    }
+
+    #[test]
+    fn rewrap_moves_to_active_kek_keeps_nonce_and_ciphertext_and_opens_without_old_key() {
+        let sealed = envelope(0xa).seal(SECRET, AAD).unwrap();
+        let rotated = Envelope::new(Keyring::new(
+            MasterKey::from_bytes([0xb; 32]),
+            vec![MasterKey::from_bytes([0xa; 32])],
+        ));
+        let b_id = rotated.provider().active_kek_id().to_owned();
+
+        let moved = rotated.rewrap(&sealed).unwrap();
+        assert_eq!(moved.kek_id, b_id);
+        assert_ne!(moved.wrapped_dek, sealed.wrapped_dek);
+        assert_eq!(moved.nonce, sealed.nonce);
+        assert_eq!(moved.ciphertext, sealed.ciphertext);
+
+        let only_b = envelope(0xb);
+        assert_eq!(only_b.open(&moved, AAD).unwrap().expose(), SECRET);
+        assert!(matches!(
+            only_b.open(&sealed, AAD),
+            Err(CryptoError::UnknownKek(_))
+        ));
+    }
+
+    #[test]
+    fn rewrap_under_active_kek_returns_identical_clone() {
+        let env = envelope(1);
+        let sealed = env.seal(SECRET, AAD).unwrap();
+        assert_eq!(env.rewrap(&sealed).unwrap(), sealed);
+    }
+
+    #[test]
+    fn rewrap_rejects_unknown_kek_and_malformed_values() {
+        let sealed = envelope(0xa).seal(SECRET, AAD).unwrap();
+        let other = envelope(0xc);
+        assert!(matches!(
+            other.rewrap(&sealed),
+            Err(CryptoError::UnknownKek(_))
+        ));
+        let mut bad = sealed.clone();
+        bad.nonce.pop();
+        assert!(matches!(
+            envelope(0xa).rewrap(&bad),
+            Err(CryptoError::Malformed(_))
+        ));
+    }
+
+    #[test]
+    fn unknown_kek_error_names_the_id() {
+        let sealed = envelope(0xa).seal(SECRET, AAD).unwrap();
+        let err = envelope(0xb).open(&sealed, AAD).unwrap_err();
+        match &err {
+            CryptoError::UnknownKek(id) => assert_eq!(id, &sealed.kek_id),
+            other => panic!("expected UnknownKek, got {other:?}"),
+        }
+        let text = err.to_string();
+        assert!(text.contains(&sealed.kek_id), "{text}");
+        assert!(text.contains("CREDVAULT_RETIRED_KEYS"), "{text}");
+    }
+
+    #[test]
+    fn sealed_and_opened_debug_never_show_plaintext_or_bytes() {
+        let env = envelope(1);
+        let sealed = env.seal(SECRET, AAD).unwrap();
+        let dbg = format!("{sealed:?} {sealed:#?}");
+        assert!(dbg.contains(&sealed.kek_id));
+        assert!(dbg.contains("ciphertext_len"));
+        assert!(!dbg.contains("s3cr3t"));
+        // No byte list of any field.
+        assert!(!dbg.contains('['), "{dbg}");
+
+        let opened = env.open(&sealed, AAD).unwrap();
+        let dbg = format!("{opened:?}");
+        assert_eq!(dbg, "[REDACTED]");
+
+        let dbg = format!("{env:?}");
+        assert!(dbg.contains(env.provider().active_kek_id()));
+        assert!(!dbg.contains("s3cr3t"));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn open_of_seal_returns_plaintext_and_other_aad_fails(
+            plaintext in proptest::collection::vec(any::<u8>(), 0..4096),
+            aad in proptest::collection::vec(any::<u8>(), 0..64),
+            other_aad in proptest::collection::vec(any::<u8>(), 0..64),
+        ) {
+            prop_assume!(aad != other_aad);
+            let env = envelope(7);
+            let sealed = env.seal(&plaintext, &aad).unwrap();
+            let opened = env.open(&sealed, &aad).unwrap();
+            prop_assert_eq!(opened.expose(), &plaintext[..]);
+            prop_assert!(matches!(env.open(&sealed, &other_aad), Err(CryptoError::Decrypt)));
+        }
+    }
+}

@@ -1,0 +1,521 @@
+//! Master keys (key-encryption keys), the keyring, and the [`KekProvider`]
+//! seam through which an external KMS can later replace it.
+
+use std::fmt;
+use std::sync::Arc;
+
+use base64::alphabet;
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD};
+use base64::engine::DecodePaddingMode;
+use base64::Engine as _;
+use ring::hmac;
+use secrecy::SecretString;
+use zeroize::Zeroizing;
+
+use crate::aead::{self, KEY_LEN, NONCE_LEN, TAG_LEN};
+use crate::token::fill_random;
+use crate::{CryptoError, KeyError};
+
+/// Length of a wrapped data key: nonce || encrypted DEK || tag.
+pub(crate) const WRAPPED_DEK_LEN: usize = NONCE_LEN + KEY_LEN + TAG_LEN;
+
+/// Domain-separation prefix of the AAD used when wrapping a DEK.
+const DEK_AAD_PREFIX: &[u8] = b"credvault dek v1|";
+/// HMAC message whose output identifies a key.
+const KEK_ID_MESSAGE: &[u8] = b"credvault kek id v1";
+
+const LENIENT_PADDING: GeneralPurposeConfig =
+    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent);
+const STANDARD_LENIENT: GeneralPurpose = GeneralPurpose::new(&alphabet::STANDARD, LENIENT_PADDING);
+const URL_SAFE_LENIENT: GeneralPurpose = GeneralPurpose::new(&alphabet::URL_SAFE, LENIENT_PADDING);
+
+/// A 256-bit master key, used as a key-encryption key (KEK) to wrap the
+/// per-value data keys of [`Envelope`](crate::Envelope) and as the root for
+/// derived subkeys. Zeroized on drop; `Debug` shows only its id.
+pub struct MasterKey {
+    key: Zeroizing<[u8; KEY_LEN]>,
+    id: String,
+}
+
+impl MasterKey {
+    fn from_key(key: Zeroizing<[u8; KEY_LEN]>) -> Self {
+        let tag = hmac::sign(&hmac::Key::new(hmac::HMAC_SHA256, &key[..]), KEK_ID_MESSAGE);
+        let mut id = String::with_capacity(4 + 16);
+        id.push_str("kek_");
+        for byte in &tag.as_ref()[..8] {
+            id.push(char::from(HEX[usize::from(byte >> 4)]));
+            id.push(char::from(HEX[usize::from(byte & 0x0f)]));
+        }
+        Self { key, id }
+    }
+
+    #[cfg(test)]
+    pub(crate) fn from_bytes(bytes: [u8; KEY_LEN]) -> Self {
+        Self::from_key(Zeroizing::new(bytes))
+    }
+
+    /// Parses a key from base64 (standard or URL-safe alphabet, padding
+    /// optional, surrounding whitespace ignored). It must decode to exactly
+    /// 32 bytes. Errors never contain the input.
+    pub fn from_base64(s: &str) -> Result<MasterKey, KeyError> {
+        let s = s.trim();
+        if s.is_empty() {
+            return Err(KeyError::Empty);
+        }
+        let decoded = Zeroizing::new(
+            STANDARD_LENIENT
+                .decode(s)
+                .or_else(|_| URL_SAFE_LENIENT.decode(s))
+                .map_err(|_| KeyError::NotBase64)?,
+        );
+        if decoded.len() != KEY_LEN {
+            return Err(KeyError::WrongLength(decoded.len()));
+        }
+        let mut key = Zeroizing::new([0u8; KEY_LEN]);
+        key.copy_from_slice(&decoded);
+        Ok(Self::from_key(key))
+    }
+
+    /// A new random key from the operating system's CSPRNG.
+    pub fn generate() -> Result<MasterKey, CryptoError> {
+        let mut key = Zeroizing::new([0u8; KEY_LEN]);
+        fill_random(&mut key[..])?;
+        Ok(Self::from_key(key))
+    }
+
+    /// The key as standard padded base64 (the format [`MasterKey::from_base64`]
+    /// reads), for printing once when an operator generates a key.
+    pub fn to_base64(&self) -> SecretString {
+        // 32 bytes encode to exactly 44 characters: no reallocation.
+        let mut out = String::with_capacity(44);
+        STANDARD.encode_string(&self.key[..], &mut out);
+        SecretString::from(out)
+    }
+
+    /// Stable, non-secret identifier of this key: `"kek_"` followed by the
+    /// first 8 bytes (16 lowercase hex characters) of
+    /// HMAC-SHA256(key, "credvault kek id v1"). Stored next to every wrapped
+    /// data key so the right KEK can be found after rotation.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// A 32-byte subkey for `label` (e.g. a JWT signing secret):
+    /// HKDF-SHA256 (RFC 5869) with no salt, the master key as input keying
+    /// material, `label` as info and an output length of 32 bytes. Distinct
+    /// labels give independent keys.
+    pub fn derive(&self, label: &str) -> Zeroizing<[u8; 32]> {
+        hkdf_sha256_32(&[], &self.key[..], label.as_bytes())
+    }
+
+    fn aead_key(&self) -> &[u8; KEY_LEN] {
+        &self.key
+    }
+}
+
+impl fmt::Debug for MasterKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MasterKey")
+            .field("id", &self.id)
+            .field("key", &format_args!("[REDACTED]"))
+            .finish()
+    }
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// HKDF-SHA256 with a 32-byte output (one expand block):
+/// PRK = HMAC(salt, ikm); OKM = HMAC(PRK, info || 0x01).
+/// Written over HMAC so it is infallible (ring's `hkdf` API returns `Result`).
+fn hkdf_sha256_32(salt: &[u8], ikm: &[u8], info: &[u8]) -> Zeroizing<[u8; 32]> {
+    let prk = hmac::sign(&hmac::Key::new(hmac::HMAC_SHA256, salt), ikm);
+    let mut ctx = hmac::Context::with_key(&hmac::Key::new(hmac::HMAC_SHA256, prk.as_ref()));
+    ctx.update(info);
+    ctx.update(&[1u8]);
+    let okm = ctx.sign();
+    let mut out = Zeroizing::new([0u8; 32]);
+    out.copy_from_slice(okm.as_ref());
+    out
+}
+
+/// Source of key-encryption keys for [`Envelope`](crate::Envelope).
+///
+/// This is the seam for an external KMS later: callers only use this trait
+/// through `Envelope`. [`Keyring`] is the local implementation.
+pub trait KekProvider: Send + Sync {
+    /// Id of the KEK that [`KekProvider::wrap`] uses.
+    fn active_kek_id(&self) -> &str;
+    /// Ids of every KEK this provider can unwrap with: active first, then retired.
+    fn kek_ids(&self) -> Vec<String>;
+    /// Wraps a data key under the active KEK, returning `(kek_id, wrapped)`.
+    fn wrap(&self, dek: &[u8; 32]) -> Result<(String, Vec<u8>), CryptoError>;
+    /// Unwraps a data key previously wrapped under `kek_id`.
+    fn unwrap(&self, kek_id: &str, wrapped: &[u8]) -> Result<Zeroizing<[u8; 32]>, CryptoError>;
+}
+
+impl<P: KekProvider + ?Sized> KekProvider for Arc<P> {
+    fn active_kek_id(&self) -> &str {
+        (**self).active_kek_id()
+    }
+    fn kek_ids(&self) -> Vec<String> {
+        (**self).kek_ids()
+    }
+    fn wrap(&self, dek: &[u8; 32]) -> Result<(String, Vec<u8>), CryptoError> {
+        (**self).wrap(dek)
+    }
+    fn unwrap(&self, kek_id: &str, wrapped: &[u8]) -> Result<Zeroizing<[u8; 32]>, CryptoError> {
+        (**self).unwrap(kek_id, wrapped)
+    }
+}
+
+impl<P: KekProvider + ?Sized> KekProvider for Box<P> {
+    fn active_kek_id(&self) -> &str {
+        (**self).active_kek_id()
+    }
+    fn kek_ids(&self) -> Vec<String> {
+        (**self).kek_ids()
+    }
+    fn wrap(&self, dek: &[u8; 32]) -> Result<(String, Vec<u8>), CryptoError> {
+        (**self).wrap(dek)
+    }
+    fn unwrap(&self, kek_id: &str, wrapped: &[u8]) -> Result<Zeroizing<[u8; 32]>, CryptoError> {
+        (**self).unwrap(kek_id, wrapped)
+    }
+}
+
+/// Local keyring: one active master key that wraps new data keys, plus
+/// retired keys that can still unwrap old ones (until they are rewrapped).
+///
+/// Wrapped DEK format: 12-byte random nonce || AES-256-GCM(kek, dek,
+/// aad = `"credvault dek v1|" + kek_id`) — 32 bytes of ciphertext plus a
+/// 16-byte tag, 60 bytes in all. `Debug` shows only key ids.
+pub struct Keyring {
+    active: MasterKey,
+    retired: Vec<MasterKey>,
+}
+
+impl Keyring {
+    /// A keyring that wraps under `active` and can also unwrap under each of
+    /// `retired`. Retired keys equal to the active key, or repeated, are dropped.
+    pub fn new(active: MasterKey, retired: Vec<MasterKey>) -> Self {
+        let mut kept: Vec<MasterKey> = Vec::with_capacity(retired.len());
+        for key in retired {
+            if key.id() != active.id() && kept.iter().all(|k| k.id() != key.id()) {
+                kept.push(key);
+            }
+        }
+        Self {
+            active,
+            retired: kept,
+        }
+    }
+
+    /// The active master key (e.g. to [`MasterKey::derive`] subkeys from it).
+    pub fn active(&self) -> &MasterKey {
+        &self.active
+    }
+
+    fn find(&self, kek_id: &str) -> Option<&MasterKey> {
+        std::iter::once(&self.active)
+            .chain(self.retired.iter())
+            .find(|k| k.id() == kek_id)
+    }
+}
+
+fn dek_aad(kek_id: &str) -> Vec<u8> {
+    [DEK_AAD_PREFIX, kek_id.as_bytes()].concat()
+}
+
+impl KekProvider for Keyring {
+    fn active_kek_id(&self) -> &str {
+        self.active.id()
+    }
+
+    fn kek_ids(&self) -> Vec<String> {
+        std::iter::once(&self.active)
+            .chain(self.retired.iter())
+            .map(|k| k.id().to_owned())
+            .collect()
+    }
+
+    fn wrap(&self, dek: &[u8; 32]) -> Result<(String, Vec<u8>), CryptoError> {
+        let kek = &self.active;
+        let mut nonce = [0u8; NONCE_LEN];
+        fill_random(&mut nonce)?;
+        // nonce || dek, encrypted in place; zeroized if anything fails.
+        let mut out = Zeroizing::new(Vec::with_capacity(WRAPPED_DEK_LEN));
+        out.extend_from_slice(&nonce);
+        out.extend_from_slice(dek);
+        let tag = aead::seal_in_place_detached(
+            kek.aead_key(),
+            &nonce,
+            &dek_aad(kek.id()),
+            &mut out[NONCE_LEN..],
+        )?;
+        out.extend_from_slice(&tag);
+        Ok((kek.id().to_owned(), std::mem::take(&mut *out)))
+    }
+
+    fn unwrap(&self, kek_id: &str, wrapped: &[u8]) -> Result<Zeroizing<[u8; 32]>, CryptoError> {
+        if wrapped.len() != WRAPPED_DEK_LEN {
+            return Err(CryptoError::Malformed("wrapped data key must be 60 bytes"));
+        }
+        let kek = self
+            .find(kek_id)
+            .ok_or_else(|| CryptoError::UnknownKek(kek_id.to_owned()))?;
+        let (nonce, sealed) = wrapped.split_at(NONCE_LEN);
+        let mut buf = Zeroizing::new(sealed.to_vec());
+        let plain = aead::open_in_place(kek.aead_key(), nonce, &dek_aad(kek.id()), &mut buf)?;
+        if plain.len() != KEY_LEN {
+            return Err(CryptoError::Malformed("wrapped data key must be 60 bytes"));
+        }
+        let mut dek = Zeroizing::new([0u8; KEY_LEN]);
+        dek.copy_from_slice(plain);
+        Ok(dek)
+    }
+}
+
+impl fmt::Debug for Keyring {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let retired: Vec<&str> = self.retired.iter().map(MasterKey::id).collect();
+        f.debug_struct("Keyring")
+            .field("active", &self.active.id())
+            .field("retired", &retired)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+    use crate::test_util::hex;
+    use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
+    use secrecy::ExposeSecret;
+
+    fn key_bytes() -> [u8; 32] {
+        // Contains 0xfb/0xff so standard and URL-safe encodings differ.
+        let mut k = [0u8; 32];
+        for (i, b) in k.iter_mut().enumerate() {
+            *b = 0xf0 | (i as u8 & 0x0f);
+        }
+        k[0] = 0xfb;
+        k[1] = 0xff;
+        k
+    }
+
+    #[test]
+    fn from_base64_accepts_standard_url_safe_padded_unpadded_and_whitespace() {
+        let bytes = key_bytes();
+        let reference = MasterKey::from_bytes(bytes);
+        let encodings = [
+            STANDARD.encode(bytes),
+            STANDARD_NO_PAD.encode(bytes),
+            URL_SAFE.encode(bytes),
+            URL_SAFE_NO_PAD.encode(bytes),
+            format!("  {}\n", STANDARD.encode(bytes)),
+        ];
+        assert_ne!(encodings[0], encodings[2], "alphabets should differ here");
+        for e in &encodings {
+            let k = MasterKey::from_base64(e).unwrap();
+            assert_eq!(k.id(), reference.id());
+            assert_eq!(&k.key[..], &bytes[..]);
+        }
+    }
+
+    #[test]
+    fn from_base64_rejects_short_long_and_malformed_without_echoing_input() {
+        let short = STANDARD.encode([0xabu8; 31]);
+        let long = STANDARD.encode([0xcdu8; 33]);
+        let cases: [(&str, KeyError); 6] = [
+            (&short, KeyError::WrongLength(31)),
+            (&long, KeyError::WrongLength(33)),
+            ("Kx9#pQ2$mW7&vR4*Zt8!", KeyError::NotBase64),
+            ("c2VjcmV0LWtleS1tYXRlcmlhbA*==", KeyError::NotBase64),
+            ("", KeyError::Empty),
+            ("   \t\n", KeyError::Empty),
+        ];
+        for (input, expected) in cases {
+            let err = MasterKey::from_base64(input).unwrap_err();
+            assert_eq!(err, expected, "input {input:?}");
+            let text = format!("{err} {err:?}");
+            let trimmed = input.trim();
+            if !trimmed.is_empty() {
+                assert!(!text.contains(trimmed), "error echoes input: {text}");
+                // Nor any 6-character window of it.
+                for w in trimmed.as_bytes().windows(6) {
+                    assert!(!text.contains(std::str::from_utf8(w).unwrap()));
+                }
+            }
+        }
+        assert_eq!(
+            KeyError::WrongLength(31).to_string(),
+            "master key must decode to 32 bytes, got 31"
+        );
+    }
+
+    #[test]
+    fn to_base64_round_trips_through_from_base64() {
+        let k = MasterKey::generate().unwrap();
+        let encoded = k.to_base64();
+        assert_eq!(encoded.expose_secret().len(), 44);
+        let back = MasterKey::from_base64(encoded.expose_secret()).unwrap();
+        assert_eq!(back.id(), k.id());
+        assert_eq!(&back.key[..], &k.key[..]);
+    }
+
+    #[test]
+    fn generate_gives_distinct_keys() {
+        let a = MasterKey::generate().unwrap();
+        let b = MasterKey::generate().unwrap();
+        assert_ne!(&a.key[..], &b.key[..]);
+        assert_ne!(a.id(), b.id());
+    }
+
+    #[test]
+    fn id_is_kek_prefix_and_truncated_hmac_sha256() {
+        let bytes = key_bytes();
+        let k = MasterKey::from_bytes(bytes);
+        let tag = hmac::sign(
+            &hmac::Key::new(hmac::HMAC_SHA256, &bytes),
+            b"credvault kek id v1",
+        );
+        let expected: String = tag.as_ref()[..8]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(k.id(), format!("kek_{expected}"));
+        assert_eq!(k.id().len(), 20);
+        // Stable: same key, same id.
+        assert_eq!(MasterKey::from_bytes(bytes).id(), k.id());
+    }
+
+    #[test]
+    fn hmac_sha256_known_answer_rfc4231_case_2() {
+        let tag = hmac::sign(
+            &hmac::Key::new(hmac::HMAC_SHA256, b"Jefe"),
+            b"what do ya want for nothing?",
+        );
+        assert_eq!(
+            tag.as_ref(),
+            &hex("5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")[..]
+        );
+    }
+
+    #[test]
+    fn hkdf_known_answer_rfc5869_cases_1_and_3() {
+        // Case 1: first 32 bytes of the 42-byte OKM (= T(1)).
+        let okm = hkdf_sha256_32(
+            &hex("000102030405060708090a0b0c"),
+            &[0x0b; 22],
+            &hex("f0f1f2f3f4f5f6f7f8f9"),
+        );
+        assert_eq!(
+            &okm[..],
+            &hex("3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf")[..]
+        );
+        // Case 3: empty salt and info.
+        let okm = hkdf_sha256_32(&[], &[0x0b; 22], &[]);
+        assert_eq!(
+            &okm[..],
+            &hex("8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c738d2d")[..]
+        );
+    }
+
+    #[test]
+    fn derive_matches_ring_hkdf_and_separates_labels() {
+        let k = MasterKey::from_bytes(key_bytes());
+        let jwt = k.derive("credvault jwt v1");
+        let mut expected = [0u8; 32];
+        ring::hkdf::Salt::new(ring::hkdf::HKDF_SHA256, &[])
+            .extract(&key_bytes())
+            .expand(&[b"credvault jwt v1"], ring::hkdf::HKDF_SHA256)
+            .unwrap()
+            .fill(&mut expected)
+            .unwrap();
+        assert_eq!(*jwt, expected);
+        assert_eq!(*k.derive("credvault jwt v1"), *jwt, "deterministic");
+        assert_ne!(*k.derive("other label"), *jwt);
+        assert_ne!(
+            *MasterKey::generate().unwrap().derive("credvault jwt v1"),
+            *jwt
+        );
+    }
+
+    #[test]
+    fn master_key_and_keyring_debug_are_redacted() {
+        let bytes = key_bytes();
+        let k = MasterKey::from_bytes(bytes);
+        let id = k.id().to_owned();
+        let b64 = STANDARD.encode(bytes);
+        let dbg = format!("{k:?} {k:#?}");
+        assert!(dbg.contains("[REDACTED]"));
+        assert!(dbg.contains(&id));
+        assert!(!dbg.contains(&b64));
+        assert!(!dbg.contains("251")); // 0xfb as a decimal byte
+        assert!(!dbg.contains("fbff"));
+
+        let retired = MasterKey::generate().unwrap();
+        let retired_id = retired.id().to_owned();
+        let ring = Keyring::new(k, vec![retired]);
+        let dbg = format!("{ring:?}");
+        assert!(dbg.contains(&id) && dbg.contains(&retired_id));
+        assert!(!dbg.contains(&b64));
+        assert!(!dbg.contains("251"));
+    }
+
+    #[test]
+    fn keyring_lists_active_first_and_drops_duplicates() {
+        let a = MasterKey::from_bytes([1; 32]);
+        let b = MasterKey::from_bytes([2; 32]);
+        let (a_id, b_id) = (a.id().to_owned(), b.id().to_owned());
+        let ring = Keyring::new(
+            a,
+            vec![
+                MasterKey::from_bytes([2; 32]),
+                b,
+                MasterKey::from_bytes([1; 32]),
+            ],
+        );
+        assert_eq!(ring.active_kek_id(), a_id);
+        assert_eq!(ring.active().id(), a_id);
+        assert_eq!(ring.kek_ids(), vec![a_id, b_id]);
+    }
+
+    #[test]
+    fn wrap_is_60_bytes_and_unwraps_under_its_kek_only() {
+        let ring = Keyring::new(MasterKey::from_bytes([1; 32]), vec![]);
+        let dek = [0x42u8; 32];
+        let (id, wrapped) = ring.wrap(&dek).unwrap();
+        assert_eq!(id, ring.active_kek_id());
+        assert_eq!(wrapped.len(), WRAPPED_DEK_LEN);
+        assert_eq!(*ring.unwrap(&id, &wrapped).unwrap(), dek);
+
+        // A keyring without that KEK names the missing id.
+        let other = Keyring::new(MasterKey::from_bytes([2; 32]), vec![]);
+        assert!(matches!(
+            other.unwrap(&id, &wrapped),
+            Err(CryptoError::UnknownKek(ref s)) if *s == id
+        ));
+        assert!(matches!(
+            ring.unwrap(&id, &wrapped[..59]),
+            Err(CryptoError::Malformed(_))
+        ));
+        let mut flipped = wrapped.clone();
+        flipped[20] ^= 0x01;
+        assert!(matches!(
+            ring.unwrap(&id, &flipped),
+            Err(CryptoError::Decrypt)
+        ));
+    }
+
+    #[test]
+    fn arc_and_box_providers_delegate() {
+        let ring = Arc::new(Keyring::new(MasterKey::from_bytes([3; 32]), vec![]));
+        let boxed: Box<dyn KekProvider> = Box::new(Arc::clone(&ring));
+        let (id, wrapped) = boxed.wrap(&[9; 32]).unwrap();
+        assert_eq!(id, ring.active_kek_id());
+        assert_eq!(boxed.kek_ids(), ring.kek_ids());
+        assert_eq!(*ring.unwrap(&id, &wrapped).unwrap(), [9; 32]);
+    }
+}

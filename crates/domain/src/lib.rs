@@ -1,0 +1,4 @@
+//! The pure rules of credvault: types, validation, masking, the access policy and status rules.
+//!
+//! This crate never sees SQL, HTTP or async, and holds no secrets of its own: everything here is
+//! a function of its inputs, tested as tables.

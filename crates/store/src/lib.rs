@@ -1,0 +1,11 @@
+//! PostgreSQL persistence for credvault: the connection pool, the migration runner and the
+//! repositories. SQL lives here, next to the function that runs it, and nowhere else.
+//!
+//! Store functions take `&impl GenericClient` so that callers decide the transaction; this crate
+//! never decides what an HTTP response looks like and never sees a plaintext secret.
+
+pub mod migrate;
+pub mod pool;
+
+pub use deadpool_postgres::{GenericClient, Pool};
+pub use pool::{connect, StoreError};

@@ -1,0 +1,79 @@
+//! The connection pool.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
+use tokio_postgres::NoTls;
+
+/// Errors of the store, with the database's own error kept as the source for the log.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("DATABASE_URL is not a valid PostgreSQL connection string: {0}")]
+    BadUrl(String),
+    #[error("cannot build the connection pool: {0}")]
+    Pool(String),
+    #[error("no database connection available")]
+    Unavailable(#[from] deadpool_postgres::PoolError),
+    #[error("database error")]
+    Db(#[from] tokio_postgres::Error),
+    #[error("migration {version} ({name}) failed")]
+    Migration {
+        version: i32,
+        name: &'static str,
+        #[source]
+        source: tokio_postgres::Error,
+    },
+}
+
+impl StoreError {
+    /// The SQLSTATE of a database error, when there is one.
+    pub fn sqlstate(&self) -> Option<&str> {
+        match self {
+            StoreError::Db(e) | StoreError::Migration { source: e, .. } => {
+                e.code().map(|c| c.code())
+            }
+            StoreError::Unavailable(deadpool_postgres::PoolError::Backend(e)) => {
+                e.code().map(|c| c.code())
+            }
+            _ => None,
+        }
+    }
+
+    /// True when the database could not be reached (as opposed to refusing a statement).
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            StoreError::Unavailable(_) => true,
+            StoreError::Db(e) => e.is_closed() || e.code().is_none(),
+            _ => false,
+        }
+    }
+}
+
+/// A pool of up to `max_size` connections to `database_url`. Connections are opened lazily and
+/// checked with a cheap query when they are reused, so a database restart heals by itself.
+pub fn connect(database_url: &str, max_size: usize) -> Result<Pool, StoreError> {
+    let mut pg = tokio_postgres::Config::from_str(database_url)
+        .map_err(|e| StoreError::BadUrl(e.to_string()))?;
+    if pg.get_connect_timeout().is_none() {
+        pg.connect_timeout(Duration::from_secs(5));
+    }
+    if pg.get_application_name().is_none() {
+        pg.application_name("credvault");
+    }
+    let manager = Manager::from_config(
+        pg,
+        NoTls,
+        ManagerConfig {
+            recycling_method: RecyclingMethod::Fast,
+        },
+    );
+    Pool::builder(manager)
+        .max_size(max_size)
+        .runtime(Runtime::Tokio1)
+        .wait_timeout(Some(Duration::from_secs(5)))
+        .create_timeout(Some(Duration::from_secs(5)))
+        .recycle_timeout(Some(Duration::from_secs(2)))
+        .build()
+        .map_err(|e| StoreError::Pool(e.to_string()))
+}

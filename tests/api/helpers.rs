@@ -1,0 +1,313 @@
+//! The test harness: `TestApp` starts the app in-process on a random port against its own fresh
+//! database (created from a migrated template and dropped afterwards), with typed request helpers.
+
+#![allow(dead_code)]
+
+use std::process::Command;
+use std::sync::OnceLock;
+
+use credvault_api::config::{DbFlags, KeyFlags, ServeFlags, Settings};
+use credvault_api::startup::Application;
+use serde_json::Value;
+use tokio::sync::OnceCell;
+use tokio_postgres::NoTls;
+
+/// The server's base URL (DATABASE_URL, or the private cluster `scripts/dev-db.sh` starts).
+/// Tests never skip when PostgreSQL is missing: they fail and say what to do.
+fn base_url() -> &'static str {
+    static URL: OnceLock<String> = OnceLock::new();
+    URL.get_or_init(|| {
+        if let Ok(url) = std::env::var("DATABASE_URL") {
+            if !url.is_empty() {
+                return url;
+            }
+        }
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/dev-db.sh");
+        let out = Command::new(script).arg("start").output().unwrap_or_else(|e| {
+            panic!("DATABASE_URL is not set and {script} could not run ({e}); run the tests with `make test`")
+        });
+        assert!(
+            out.status.success(),
+            "DATABASE_URL is not set and the private PostgreSQL did not start:\n{}\nrun the tests with `make test`",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    })
+}
+
+/// The same server, another database.
+pub fn url_for(db: &str) -> String {
+    let base = base_url();
+    let (main, query) = match base.split_once('?') {
+        Some((m, q)) => (m, format!("?{q}")),
+        None => (base, String::new()),
+    };
+    let prefix = main.rsplit_once('/').map_or(main, |(p, _)| p);
+    format!("{prefix}/{db}{query}")
+}
+
+async fn admin() -> tokio_postgres::Client {
+    let (client, conn) = tokio_postgres::connect(&url_for("postgres"), NoTls)
+        .await
+        .unwrap_or_else(|e| {
+            panic!(
+                "cannot connect to PostgreSQL at {}: {e}",
+                url_for("postgres")
+            )
+        });
+    tokio::spawn(conn);
+    client
+}
+
+fn template_name() -> String {
+    // FNV-1a over the migrations: a schema change makes a new template.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for m in credvault_store::migrate::MIGRATIONS {
+        for b in m.sql.bytes() {
+            h = (h ^ b as u64).wrapping_mul(0x100_0000_01b3);
+        }
+    }
+    format!("credvault_tpl_{h:016x}")
+}
+
+/// Creates the migrated template once per run (under a lock, as test binaries may run at once).
+async fn template() -> &'static str {
+    static TEMPLATE: OnceCell<String> = OnceCell::const_new();
+    TEMPLATE
+        .get_or_init(|| async {
+            let name = template_name();
+            let admin = admin().await;
+            admin
+                .execute("SELECT pg_advisory_lock(7243)", &[])
+                .await
+                .expect("lock");
+            let exists = admin
+                .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&name])
+                .await
+                .expect("query")
+                .is_some();
+            if !exists {
+                for row in admin
+                    .query(
+                        "SELECT datname FROM pg_database WHERE datname LIKE 'credvault_tpl_%'",
+                        &[],
+                    )
+                    .await
+                    .expect("list")
+                {
+                    let old: String = row.get(0);
+                    let _ = admin
+                        .execute(
+                            &format!("DROP DATABASE IF EXISTS \"{old}\" WITH (FORCE)"),
+                            &[],
+                        )
+                        .await;
+                }
+                admin
+                    .execute(&format!("CREATE DATABASE \"{name}\""), &[])
+                    .await
+                    .expect("create template");
+                let pool = credvault_store::connect(&url_for(&name), 1).expect("pool");
+                credvault_store::migrate::run(&pool)
+                    .await
+                    .expect("migrate template");
+                pool.close();
+            }
+            admin
+                .execute("SELECT pg_advisory_unlock(7243)", &[])
+                .await
+                .expect("unlock");
+            name
+        })
+        .await
+}
+
+/// A database of its own for one test; dropped when this value is.
+pub struct TestDb {
+    pub name: String,
+    pub url: String,
+}
+
+impl TestDb {
+    /// A fresh, migrated database.
+    pub async fn migrated() -> TestDb {
+        let template = template().await;
+        Self::create(Some(template)).await
+    }
+
+    /// A fresh database with nothing in it.
+    pub async fn empty() -> TestDb {
+        Self::create(None).await
+    }
+
+    async fn create(template: Option<&str>) -> TestDb {
+        let name = format!("credvault_test_{}", uuid::Uuid::now_v7().simple());
+        let sql = match template {
+            Some(t) => format!("CREATE DATABASE \"{name}\" TEMPLATE \"{t}\""),
+            None => format!("CREATE DATABASE \"{name}\""),
+        };
+        let admin = admin().await;
+        let mut tries = 0;
+        while let Err(e) = admin.execute(&sql, &[]).await {
+            // Two copies of one template at the same instant can collide; try again.
+            tries += 1;
+            assert!(tries < 20, "cannot create test database: {e}");
+            tokio::time::sleep(std::time::Duration::from_millis(50 * tries)).await;
+        }
+        TestDb {
+            url: url_for(&name),
+            name,
+        }
+    }
+
+    pub async fn client(&self) -> tokio_postgres::Client {
+        let (client, conn) = tokio_postgres::connect(&self.url, NoTls)
+            .await
+            .expect("connect test db");
+        tokio::spawn(conn);
+        client
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let name = self.name.clone();
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            rt.block_on(async {
+                let admin = admin().await;
+                let _ = admin
+                    .execute(
+                        &format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"),
+                        &[],
+                    )
+                    .await;
+            });
+        })
+        .join();
+    }
+}
+
+pub const TEST_MASTER_KEY: &str = "dGVzdC1tYXN0ZXIta2V5LWZvci1jcmVkdmF1bHQtMzI="; // "test-master-key-for-credvault-32"
+
+/// Settings for a test server on `db`, with `configure` applied to the serve flags.
+pub fn settings(db: &TestDb, configure: impl FnOnce(&mut ServeFlags)) -> Settings {
+    let dbf = DbFlags {
+        database_url: Some(db.url.clone()),
+        database_url_file: None,
+        db_pool_size: 8,
+    };
+    let keys = KeyFlags {
+        master_key: Some(TEST_MASTER_KEY.into()),
+        ..Default::default()
+    };
+    let mut serve = ServeFlags {
+        bind: "127.0.0.1:0".into(),
+        ..Default::default()
+    };
+    configure(&mut serve);
+    Settings::load(&dbf, &keys, &serve).expect("test settings are valid")
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub db: TestDb,
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        Self::spawn_with(|_| {}).await
+    }
+
+    pub async fn spawn_with(configure: impl FnOnce(&mut ServeFlags)) -> TestApp {
+        let db = TestDb::migrated().await;
+        let app = Application::build(settings(&db, configure))
+            .await
+            .expect("the app starts");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        tokio::spawn(app.run_until_stopped());
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        TestApp {
+            address,
+            client,
+            db,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// A POST with a raw body and an optional content type, for malformed input.
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        body: impl Into<reqwest::Body>,
+        content_type: Option<&str>,
+    ) -> reqwest::Response {
+        let mut req = self.client.post(self.url(path)).body(body);
+        if let Some(ct) = content_type {
+            req = req.header("content-type", ct);
+        }
+        req.send().await.expect("request")
+    }
+}
+
+/// Reads a problem+json answer, checking its shape, and returns (status, body).
+pub async fn problem(res: reqwest::Response) -> (u16, Value) {
+    let status = res.status().as_u16();
+    let ct = res
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    let rid = res
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    let body: Value = res.json().await.expect("a JSON body");
+    assert_eq!(
+        ct, "application/problem+json",
+        "errors are problem+json: {body}"
+    );
+    assert_eq!(body["status"], status);
+    assert_eq!(
+        body["request_id"],
+        Value::String(rid),
+        "the body names the request id of the header"
+    );
+    let code = body["code"].as_str().expect("a code");
+    assert_eq!(
+        body["type"],
+        format!("https://credvault.dev/problems/{code}")
+    );
+    assert!(body["title"].is_string() && body["detail"].is_string());
+    (status, body)
+}

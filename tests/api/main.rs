@@ -1,0 +1,7 @@
+//! Black-box tests of the credvault HTTP API: one test binary, a real PostgreSQL, each test with
+//! its own database made from a migrated template.
+
+mod helpers;
+mod migrations;
+mod openapi;
+mod ops;

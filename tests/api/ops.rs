@@ -1,0 +1,105 @@
+use serde_json::Value;
+
+use crate::helpers::{problem, TestApp};
+
+#[tokio::test]
+async fn healthz_and_readyz_answer_200_with_a_request_id() {
+    let app = TestApp::spawn().await;
+    for path in ["/healthz", "/readyz"] {
+        let res = app.get(path).await;
+        assert_eq!(res.status(), 200, "{path}");
+        assert!(res.headers().contains_key("x-request-id"));
+    }
+    let body: Value = app.get("/readyz").await.json().await.expect("json");
+    assert_eq!(body["status"], "ready");
+}
+
+#[tokio::test]
+async fn readyz_is_503_when_a_migration_is_missing() {
+    let app = TestApp::spawn().await;
+    let db = app.db.client().await;
+    db.execute("DELETE FROM schema_migrations WHERE version = (SELECT max(version) FROM schema_migrations)", &[])
+        .await
+        .expect("delete");
+    let (status, body) = problem(app.get("/readyz").await).await;
+    assert_eq!(status, 503);
+    assert_eq!(body["code"], "unavailable");
+    assert!(body["detail"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("credvault migrate"));
+}
+
+#[tokio::test]
+async fn a_client_request_id_is_echoed() {
+    let app = TestApp::spawn().await;
+    let res = app
+        .client
+        .get(app.url("/healthz"))
+        .header("x-request-id", "ci-1234")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(res.headers()["x-request-id"], "ci-1234");
+}
+
+#[tokio::test]
+async fn unknown_routes_are_problem_404s() {
+    let app = TestApp::spawn().await;
+    for path in ["/nope", "/v1/nothing-here", "/v1"] {
+        let (status, body) = problem(app.get(path).await).await;
+        assert_eq!(status, 404, "{path}");
+        assert_eq!(body["code"], "not_found");
+    }
+    let (status, _) = problem(
+        app.post_raw("/healthz", "{}", Some("application/json"))
+            .await,
+    )
+    .await;
+    assert!(
+        status == 404 || status == 405,
+        "a wrong method is a 4xx problem, got {status}"
+    );
+}
+
+#[tokio::test]
+async fn metrics_count_requests_per_route_and_status_and_show_the_pool() {
+    let app = TestApp::spawn().await;
+    app.get("/healthz").await;
+    app.get("/nope").await;
+    let text = app.get("/metrics").await.text().await.expect("text");
+    assert!(
+        text.contains(
+            r#"credvault_http_requests_total{method="GET",route="/healthz",status="200"} 1"#
+        ),
+        "{text}"
+    );
+    assert!(text.contains(r#"route="unmatched",status="404""#), "{text}");
+    assert!(text.contains("credvault_http_request_duration_seconds_bucket"));
+    assert!(
+        text.contains(r#"credvault_db_pool_connections{state="max"} 8"#),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn docs_render_from_the_served_spec() {
+    let app = TestApp::spawn().await;
+    for path in ["/docs", "/docs/"] {
+        let res = app.get(path).await;
+        assert_eq!(res.status(), 200, "{path}");
+        assert!(res.text().await.expect("html").contains("swagger-ui"));
+    }
+    let init = app
+        .get("/docs/swagger-initializer.js")
+        .await
+        .text()
+        .await
+        .expect("js");
+    assert!(
+        init.contains("/openapi.json"),
+        "the docs load the served spec: {init}"
+    );
+    let spec: Value = app.get("/openapi.json").await.json().await.expect("spec");
+    assert_eq!(spec["openapi"], "3.1.0");
+}
