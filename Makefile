@@ -18,7 +18,7 @@ help:
 	@echo "make stop-db  stop the private PostgreSQL"
 
 run:
-	$(CARGO) build -p credvault-api
+	$(CARGO) build -p credvault-api --bin credvault
 	@mkdir -p .data
 	@if [ -z "$${CREDVAULT_MASTER_KEY:-}$${CREDVAULT_MASTER_KEY_FILE:-}" ] && [ ! -s .data/master.key ]; then \
 	  umask 077; head -c 32 /dev/urandom | base64 > .data/master.key; \
@@ -29,7 +29,7 @@ run:
 	if [ -z "$${CREDVAULT_MASTER_KEY:-}$${CREDVAULT_MASTER_KEY_FILE:-}" ]; then export CREDVAULT_MASTER_KEY_FILE=.data/master.key; fi; \
 	export CREDVAULT_LOG_FORMAT="$${CREDVAULT_LOG_FORMAT:-pretty}"; \
 	echo "credvault: serving plain HTTP on http://$(BIND) (docs: http://$(BIND)/docs); Ctrl-C stops"; \
-	exec ./target/debug/credvault serve --bind "$(BIND)"
+	exec $(CARGO) run -q -p credvault-api --bin credvault -- serve --bind "$(BIND)"
 
 test:
 	$(CARGO) fmt --all --check
@@ -47,7 +47,8 @@ openapi:
 	@echo "wrote openapi/openapi.json"
 
 bench:
-	@$(WITH_DB) $(CARGO) run --release -p credvault-crypto --example crypto_bench
+	$(CARGO) run -q --release -p credvault-crypto --example crypto_bench
+	@$(WITH_DB) $(CARGO) run -q --release -p credvault-tests --example bench
 
 db:
 	@scripts/dev-db.sh start

@@ -38,10 +38,43 @@ pub enum Command {
         #[command(flatten)]
         db: DbFlags,
     },
+    /// Key management: rotate the master key, see which key wraps how many data keys.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
     /// Print the OpenAPI 3.1 document of the HTTP API (what openapi/openapi.json holds).
     Openapi {
         /// Write to this file instead of stdout
         #[arg(long, short)]
         output: Option<PathBuf>,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum KeysCommand {
+    /// Re-wrap every stored data key under the active master key, online and in batches.
+    ///
+    /// To rotate: make a new key (`credvault keys generate`), start every instance with it as
+    /// CREDVAULT_MASTER_KEY and the old one in CREDVAULT_RETIRED_KEYS, then run this. It is safe to
+    /// run while servers serve, and to run again after an interruption: it resumes. When
+    /// `keys status` shows 0 for the old key, drop it from CREDVAULT_RETIRED_KEYS.
+    Rotate {
+        #[command(flatten)]
+        db: DbFlags,
+        #[command(flatten)]
+        keys: KeyFlags,
+        /// Data keys re-wrapped per transaction
+        #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(i64).range(1..=100_000))]
+        batch_size: i64,
+    },
+    /// Print how many data keys each key-encryption key wraps.
+    Status {
+        #[command(flatten)]
+        db: DbFlags,
+        #[command(flatten)]
+        keys: KeyFlags,
+    },
+    /// Print a new random master key (base64 of 32 bytes).
+    Generate,
 }

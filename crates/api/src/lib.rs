@@ -8,6 +8,7 @@
 pub mod cli;
 pub mod config;
 pub mod error;
+pub mod keys;
 pub mod metrics;
 pub mod middleware;
 pub mod openapi;

@@ -1,10 +1,13 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use credvault_api::cli::{Cli, Command};
+use credvault_api::cli::{Cli, Command, KeysCommand};
 use credvault_api::config::Settings;
+use credvault_api::keys::KekRole;
 use credvault_api::startup::Application;
 use credvault_api::telemetry::{self, LogFormat};
+use credvault_crypto::{Envelope, MasterKey};
+use secrecy::ExposeSecret;
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -28,6 +31,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Keys { command } => keys(command).await,
         Command::Migrate { db } => {
             telemetry::init(LogFormat::from_env()?);
             let pool = credvault_store::connect(&db.database_url()?, 2)?;
@@ -46,6 +50,61 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let app = Application::build(settings).await?;
             tracing::info!(url = %public_url, docs = %format!("{public_url}/docs"), "credvault is serving");
             app.run_until_stopped().await?;
+            Ok(())
+        }
+    }
+}
+
+async fn keys(command: KeysCommand) -> anyhow::Result<()> {
+    match command {
+        KeysCommand::Generate => {
+            println!("{}", MasterKey::generate()?.to_base64().expose_secret());
+            Ok(())
+        }
+        KeysCommand::Status { db, keys } => {
+            let envelope = Envelope::new(keys.keys()?.into_keyring());
+            let pool = credvault_store::connect(&db.database_url()?, 1)?;
+            println!("{:<22} {:>12}  role", "key", "data keys");
+            let mut missing = false;
+            for c in credvault_api::keys::status(&pool, &envelope).await? {
+                let role = match c.role {
+                    KekRole::Active => "active",
+                    KekRole::Retired if c.deks == 0 => "retired (wraps nothing: safe to remove)",
+                    KekRole::Retired => "retired (run `credvault keys rotate`)",
+                    KekRole::Missing => "NOT IN THE KEYRING: add it to CREDVAULT_RETIRED_KEYS",
+                };
+                missing |= c.role == KekRole::Missing;
+                println!("{:<22} {:>12}  {role}", c.kek_id, c.deks);
+            }
+            if missing {
+                anyhow::bail!("some data keys are wrapped by a key the keyring lacks");
+            }
+            Ok(())
+        }
+        KeysCommand::Rotate {
+            db,
+            keys,
+            batch_size,
+        } => {
+            let envelope = Envelope::new(keys.keys()?.into_keyring());
+            let pool = credvault_store::connect(&db.database_url()?, 2)?;
+            eprintln!(
+                "credvault: re-wrapping data keys under {}",
+                credvault_crypto::KekProvider::active_kek_id(envelope.provider())
+            );
+            let done = credvault_api::keys::rotate(&pool, &envelope, batch_size, |p| {
+                let pct = if p.total == 0 {
+                    100.0
+                } else {
+                    100.0 * p.done as f64 / p.total as f64
+                };
+                eprintln!(
+                    "credvault: {}/{} data keys re-wrapped ({pct:.0}%), {:.0}/s",
+                    p.done, p.total, p.per_second
+                );
+            })
+            .await?;
+            eprintln!("credvault: done: {done} data keys re-wrapped; `credvault keys status` shows what each key wraps");
             Ok(())
         }
     }

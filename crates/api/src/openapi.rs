@@ -129,7 +129,7 @@ pub fn spec() -> Spec {
 
 /// Which shared errors an operation can answer follows from its shape: a body can be malformed,
 /// too large or invalid; a path id can be unknown; a secured operation needs a token.
-fn add_error_responses(op: &mut Operation) {
+fn add_error_responses(op: &mut Operation) -> Vec<&'static str> {
     let secured = op.security.as_ref().is_none_or(|reqs| {
         reqs.iter()
             .any(|r| serde_json::to_value(r).is_ok_and(|v| v != serde_json::json!({})))
@@ -162,14 +162,18 @@ fn add_error_responses(op: &mut Operation) {
     if secured {
         wanted.push("Unavailable");
     }
+    let mut used = Vec::new();
     for name in wanted {
         if let Some((_, status, _)) = ERROR_RESPONSES.iter().find(|(n, _, _)| *n == name) {
-            op.responses
-                .responses
-                .entry(status.to_string())
-                .or_insert_with(|| RefOr::Ref(Ref::from_response_name(name)));
+            if let std::collections::btree_map::Entry::Vacant(e) =
+                op.responses.responses.entry(status.to_string())
+            {
+                e.insert(RefOr::Ref(Ref::from_response_name(name)));
+                used.push(name);
+            }
         }
     }
+    used
 }
 
 /// The specification as the committed `openapi/openapi.json` holds it.

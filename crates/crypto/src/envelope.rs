@@ -133,6 +133,20 @@ impl<P: KekProvider> Envelope<P> {
             ciphertext: sealed.ciphertext.clone(),
         })
     }
+
+    /// Re-wraps one wrapped DEK under the active KEK without needing its ciphertext: what key
+    /// rotation does over stored rows. Returns the new `(kek_id, wrapped_dek)`.
+    pub fn rewrap_key(
+        &self,
+        kek_id: &str,
+        wrapped_dek: &[u8],
+    ) -> Result<(String, Vec<u8>), CryptoError> {
+        if kek_id == self.provider.active_kek_id() {
+            return Ok((kek_id.to_string(), wrapped_dek.to_vec()));
+        }
+        let dek = self.provider.unwrap(kek_id, wrapped_dek)?;
+        self.provider.wrap(&dek)
+    }
 }
 
 #[cfg(test)]
@@ -144,6 +158,30 @@ mod tests {
 
     const SECRET: &[u8] = b"postgres://svc:s3cr3t-Pa55w0rd@db:5432/app";
     const AAD: &[u8] = b"credential:0f6c2a";
+
+    #[test]
+    fn rewrap_key_matches_rewrap_without_the_ciphertext() {
+        let old = envelope(1);
+        let sealed = old.seal(SECRET, AAD).unwrap();
+        let both = Envelope::new(Keyring::new(
+            MasterKey::from_bytes([2; 32]),
+            vec![MasterKey::from_bytes([1; 32])],
+        ));
+        let (kek_id, wrapped_dek) = both
+            .rewrap_key(&sealed.kek_id, &sealed.wrapped_dek)
+            .unwrap();
+        assert_eq!(kek_id, both.provider().active_kek_id());
+        let moved = Sealed {
+            kek_id,
+            wrapped_dek,
+            ..sealed.clone()
+        };
+        assert_eq!(envelope(2).open(&moved, AAD).unwrap().expose(), SECRET);
+        assert!(matches!(
+            envelope(2).rewrap_key(&sealed.kek_id, &sealed.wrapped_dek),
+            Err(CryptoError::UnknownKek(_))
+        ));
+    }
 
     fn envelope(seed: u8) -> Envelope {
         Envelope::new(Keyring::new(MasterKey::from_bytes([seed; 32]), vec![]))

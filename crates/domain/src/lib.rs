@@ -2,3 +2,5 @@
 //!
 //! This crate never sees SQL, HTTP or async, and holds no secrets of its own: everything here is
 //! a function of its inputs, tested as tables.
+
+pub mod sealing;

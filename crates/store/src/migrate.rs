@@ -26,6 +26,7 @@ macro_rules! migrations {
 /// Every migration, in order. A test checks that this list and the `migrations/` folder agree.
 pub const MIGRATIONS: &[Migration] = migrations![
     1 => "0001_init.sql",
+    2 => "0002_credentials.sql",
 ];
 
 /// The advisory-lock key taken while migrating ("credvaul" in ASCII).

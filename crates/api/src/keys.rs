@@ -1,0 +1,127 @@
+//! Key management over the stored data keys: `credvault keys rotate` and `keys status`.
+//!
+//! Rotation re-wraps every live DEK under the active KEK, in batches of its own transaction each,
+//! walking the rows in primary-key order. It is online (each batch is short and only touches rows
+//! whose wrapped key is unchanged since it was read) and resumable: a run that dies leaves every
+//! committed batch done, and the next run skips rows already under the active key.
+
+use std::time::Instant;
+
+use anyhow::Context;
+use credvault_crypto::{Envelope, KekProvider};
+use credvault_store::keys::{self, VersionKey};
+use deadpool_postgres::Pool;
+
+/// What one DEK count line of `keys status` says about a KEK.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KekCount {
+    pub kek_id: String,
+    pub deks: i64,
+    pub role: KekRole,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KekRole {
+    Active,
+    Retired,
+    /// Wraps stored keys but is not in the keyring: those secrets cannot be opened.
+    Missing,
+}
+
+/// DEK counts per KEK: every key of the keyring (zero when it wraps nothing) and any stored KEK
+/// id the keyring lacks.
+pub async fn status<P: KekProvider>(
+    pool: &Pool,
+    envelope: &Envelope<P>,
+) -> anyhow::Result<Vec<KekCount>> {
+    let client = pool.get().await.context("cannot reach the database")?;
+    let counts = keys::count_by_kek(&client).await?;
+    let provider = envelope.provider();
+    let active = provider.active_kek_id().to_string();
+    let mut out: Vec<KekCount> = provider
+        .kek_ids()
+        .into_iter()
+        .map(|id| KekCount {
+            deks: counts.iter().find(|(k, _)| *k == id).map_or(0, |(_, n)| *n),
+            role: if id == active {
+                KekRole::Active
+            } else {
+                KekRole::Retired
+            },
+            kek_id: id,
+        })
+        .collect();
+    for (id, n) in counts {
+        if !out.iter().any(|c| c.kek_id == id) {
+            out.push(KekCount {
+                kek_id: id,
+                deks: n,
+                role: KekRole::Missing,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Progress of a rotation, reported after every batch.
+#[derive(Debug, Clone, Copy)]
+pub struct Progress {
+    pub done: u64,
+    pub total: u64,
+    pub per_second: f64,
+}
+
+/// Re-wraps every DEK not under the active KEK. Returns how many were re-wrapped.
+pub async fn rotate<P: KekProvider>(
+    pool: &Pool,
+    envelope: &Envelope<P>,
+    batch_size: i64,
+    mut progress: impl FnMut(Progress),
+) -> anyhow::Result<u64> {
+    let before = status(pool, envelope).await?;
+    if let Some(missing) = before.iter().find(|c| c.role == KekRole::Missing) {
+        anyhow::bail!(
+            "{} data keys are wrapped by {}, which is neither the master key nor a retired key: add that key to CREDVAULT_RETIRED_KEYS and run again",
+            missing.deks,
+            missing.kek_id
+        );
+    }
+    let total: u64 = before
+        .iter()
+        .filter(|c| c.role == KekRole::Retired)
+        .map(|c| c.deks as u64)
+        .sum();
+    let active = envelope.provider().active_kek_id().to_string();
+    let started = Instant::now();
+    let mut after = VersionKey::START;
+    let mut done = 0u64;
+    loop {
+        let mut client = pool.get().await.context("cannot reach the database")?;
+        let batch = keys::next_not_under(&client, &active, after, batch_size).await?;
+        let Some(last) = batch.last() else { break };
+        after = last.at;
+        let mut rewrapped = Vec::with_capacity(batch.len());
+        for k in batch {
+            let (kek, wrapped) = envelope
+                .rewrap_key(&k.kek_id, &k.wrapped_dek)
+                .with_context(|| {
+                    format!(
+                        "cannot re-wrap the data key of credential {} version {}",
+                        k.at.credential_id, k.at.version
+                    )
+                })?;
+            debug_assert_eq!(kek, active);
+            rewrapped.push((k, wrapped));
+        }
+        let tx = client.transaction().await?;
+        done += keys::replace_wrapped(&tx, &active, &rewrapped).await?;
+        tx.commit().await?;
+        let secs = started.elapsed().as_secs_f64().max(1e-9);
+        progress(Progress {
+            done,
+            total: total.max(done),
+            per_second: done as f64 / secs,
+        });
+    }
+    Ok(done)
+}
