@@ -171,6 +171,9 @@ impl TestDb {
 
 impl Drop for TestDb {
     fn drop(&mut self) {
+        if self.name.is_empty() {
+            return;
+        }
         let name = self.name.clone();
         let _ = std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_current_thread()
@@ -310,4 +313,121 @@ pub async fn problem(res: reqwest::Response) -> (u16, Value) {
     );
     assert!(body["title"].is_string() && body["detail"].is_string());
     (status, body)
+}
+
+pub const PASSWORD: &str = "correct horse battery";
+
+impl TestApp {
+    /// Signs up the first workspace; returns (body, access token).
+    pub async fn signup(&self, email: &str) -> (Value, String) {
+        let res = self
+            .post_json(
+                "/v1/workspaces",
+                &serde_json::json!({"workspace_name": "Acme", "email": email, "password": PASSWORD, "display_name": "Ada Owner"}),
+            )
+            .await;
+        assert_eq!(res.status(), 201, "sign-up");
+        let body: Value = res.json().await.expect("json");
+        let token = body["tokens"]["access_token"]
+            .as_str()
+            .expect("token")
+            .to_string();
+        (body, token)
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> reqwest::Response {
+        self.post_json(
+            "/v1/auth/login",
+            &serde_json::json!({"email": email, "password": password}),
+        )
+        .await
+    }
+
+    pub async fn get_as(&self, token: &str, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn post_as(&self, token: &str, path: &str, body: &Value) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn patch_as(&self, token: &str, path: &str, body: &Value) -> reqwest::Response {
+        self.client
+            .patch(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn put_as(&self, token: &str, path: &str) -> reqwest::Response {
+        self.client
+            .put(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn delete_as(&self, token: &str, path: &str) -> reqwest::Response {
+        self.client
+            .delete(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Creates a user with `role` as the owner `owner` and signs them in; returns (id, token).
+    pub async fn user_with_role(&self, owner: &str, email: &str, role: &str) -> (String, String) {
+        let res = self
+            .post_as(owner, "/v1/users", &serde_json::json!({"email": email, "display_name": role, "role": role, "password": PASSWORD}))
+            .await;
+        assert_eq!(res.status(), 201, "create {role}");
+        let id = res.json::<Value>().await.expect("json")["id"]
+            .as_str()
+            .expect("id")
+            .to_string();
+        let login: Value = self
+            .login(email, PASSWORD)
+            .await
+            .json()
+            .await
+            .expect("json");
+        (
+            id,
+            login["access_token"].as_str().expect("token").to_string(),
+        )
+    }
+}
+
+/// A second server on the same database (another instance of the deployment).
+pub async fn spawn_on(db: &TestDb) -> TestApp {
+    let app = Application::build(settings(db, |_| {}))
+        .await
+        .expect("the app starts");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    let client = reqwest::Client::new();
+    // The second instance does not own the database: give it a handle that drops nothing.
+    TestApp {
+        address,
+        client,
+        db: TestDb {
+            name: String::new(),
+            url: db.url.clone(),
+        },
+    }
 }

@@ -2,6 +2,7 @@
 //! its own database made from a migrated template.
 
 mod helpers;
+mod identity;
 mod keys;
 mod migrations;
 mod openapi;

@@ -5,12 +5,19 @@
 //! a response. This crate never writes SQL (that is `credvault-store`) and never lets a secret
 //! reach a log line, an error body or an audit event.
 
+// ApiError carries its field list and cause to the one place that renders it; it is built at most
+// once per request, so its size costs nothing measurable and boxing it would only add noise.
+#![allow(clippy::result_large_err)]
+
+pub mod audit;
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod error;
 pub mod keys;
 pub mod metrics;
 pub mod middleware;
+pub mod net;
 pub mod openapi;
 pub mod routes;
 pub mod startup;

@@ -18,6 +18,11 @@ use crate::error::{FieldError, Problem};
     ),
     servers((url = "http://127.0.0.1:8080", description = "Local development server (make run)")),
     tags(
+        (name = "auth", description = "Sign-up, sign-in, sessions and passwords"),
+        (name = "me", description = "The signed-in user"),
+        (name = "users", description = "People of the workspace (owners and admins write)"),
+        (name = "teams", description = "Teams and their members"),
+        (name = "tokens", description = "API tokens for CI scripts and workflow engines"),
         (name = "operations", description = "Health, readiness and metrics"),
     ),
     components(schemas(Problem, FieldError)),

@@ -81,9 +81,19 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let handle = self.server.handle();
         let state = self.state.clone();
+        let flusher_state = state.clone();
+        let flusher = tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(2));
+            loop {
+                tick.tick().await;
+                flusher_state.flush_token_uses().await;
+            }
+        });
         let mut server = tokio::spawn(self.server);
         tokio::select! {
             res = &mut server => {
+                flusher.abort();
+                state.flush_token_uses().await;
                 state.pool.close();
                 return res.map_err(std::io::Error::other)?;
             }
@@ -95,6 +105,8 @@ impl Application {
         tokio::time::sleep(Duration::from_millis(100)).await;
         handle.stop(true).await;
         let res = server.await.map_err(std::io::Error::other)?;
+        flusher.abort();
+        state.flush_token_uses().await;
         state.pool.close();
         tracing::info!("stopped");
         res

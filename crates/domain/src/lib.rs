@@ -3,4 +3,9 @@
 //! This crate never sees SQL, HTTP or async, and holds no secrets of its own: everything here is
 //! a function of its inputs, tested as tables.
 
+pub mod audit;
+pub mod credential_access;
+pub mod identity;
+pub mod policy;
 pub mod sealing;
+pub mod validate;

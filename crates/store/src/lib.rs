@@ -4,6 +4,8 @@
 //! Store functions take `&impl GenericClient` so that callers decide the transaction; this crate
 //! never decides what an HTTP response looks like and never sees a plaintext secret.
 
+pub mod audit;
+pub mod identity;
 pub mod keys;
 pub mod migrate;
 pub mod pool;

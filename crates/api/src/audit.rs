@@ -1,0 +1,203 @@
+//! The audit writer: every mutation records its event in the same transaction as the change.
+//! Events are chained per workspace: `hash = SHA-256(prev_hash ‖ canonical event)`, where the
+//! canonical form leaves out the personal-data fields so that erasure can pseudonymise them.
+
+use chrono::{DateTime, SubsecRound, Utc};
+use credvault_domain::audit::{canonical_bytes, ChainedFields};
+use credvault_store::audit::{self as store, EventRow};
+use deadpool_postgres::GenericClient;
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::error::ApiError;
+
+/// Who did it.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    /// `user`, `token`, `engine`, `system` or `anonymous`.
+    pub kind: &'static str,
+    pub id: Option<Uuid>,
+    pub display: Option<String>,
+    /// For a personal token: its user (goes to `details.user_id`).
+    pub user_id: Option<Uuid>,
+}
+
+impl Actor {
+    pub fn anonymous() -> Actor {
+        Actor {
+            kind: "anonymous",
+            id: None,
+            display: None,
+            user_id: None,
+        }
+    }
+}
+
+/// Where the request came from.
+#[derive(Debug, Clone, Default)]
+pub struct Origin {
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub request_id: Option<String>,
+}
+
+/// One event to record.
+#[derive(Debug, Clone)]
+pub struct Event {
+    pub action: &'static str,
+    pub target_type: Option<&'static str>,
+    pub target_id: Option<String>,
+    pub target_name: Option<String>,
+    pub outcome: &'static str,
+    pub details: Value,
+}
+
+impl Event {
+    pub fn new(action: &'static str) -> Event {
+        Event {
+            action,
+            target_type: None,
+            target_id: None,
+            target_name: None,
+            outcome: "success",
+            details: Value::Object(Default::default()),
+        }
+    }
+
+    pub fn target(mut self, kind: &'static str, id: impl ToString, name: Option<String>) -> Event {
+        self.target_type = Some(kind);
+        self.target_id = Some(id.to_string());
+        self.target_name = name;
+        self
+    }
+
+    pub fn outcome(mut self, outcome: &'static str) -> Event {
+        self.outcome = outcome;
+        self
+    }
+
+    pub fn detail(mut self, key: &str, value: impl Into<Value>) -> Event {
+        if let Value::Object(m) = &mut self.details {
+            m.insert(key.to_string(), value.into());
+        }
+        self
+    }
+}
+
+/// Appends `event` to the workspace's chain inside the caller's transaction.
+pub async fn record(
+    c: &impl GenericClient,
+    ws: Uuid,
+    actor: &Actor,
+    origin: &Origin,
+    mut event: Event,
+) -> Result<(), ApiError> {
+    if let (Some(user_id), Value::Object(m)) = (actor.user_id, &mut event.details) {
+        m.insert("user_id".into(), Value::String(user_id.to_string()));
+    }
+    let (seq, prev_hash) = store::lock_head(c, ws).await?;
+    let seq = seq + 1;
+    let id = Uuid::now_v7();
+    let at: DateTime<Utc> = Utc::now().trunc_subsecs(6);
+    let fields = ChainedFields {
+        workspace_id: ws,
+        seq,
+        id,
+        at,
+        actor_type: actor.kind,
+        actor_id: actor.id,
+        action: event.action,
+        target_type: event.target_type,
+        target_id: event.target_id.as_deref(),
+        outcome: event.outcome,
+        request_id: origin.request_id.as_deref(),
+        details: &event.details,
+    };
+    let hash = chain_hash(&prev_hash, &canonical_bytes(&fields));
+    store::append(
+        c,
+        &EventRow {
+            workspace_id: ws,
+            seq,
+            id,
+            at,
+            actor_type: actor.kind,
+            actor_id: actor.id,
+            actor_display: actor.display.as_deref(),
+            action: event.action,
+            target_type: event.target_type,
+            target_id: event.target_id.as_deref(),
+            target_name: event.target_name.as_deref(),
+            outcome: event.outcome,
+            ip: origin.ip.as_deref(),
+            user_agent: origin.user_agent.as_deref(),
+            request_id: origin.request_id.as_deref(),
+            details: &event.details,
+            prev_hash: &prev_hash,
+            hash: &hash,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+pub fn chain_hash(prev: &[u8], canonical: &[u8]) -> [u8; 32] {
+    let mut buf = Vec::with_capacity(prev.len() + canonical.len());
+    buf.extend_from_slice(prev);
+    buf.extend_from_slice(canonical);
+    credvault_crypto::sha256(&buf)
+}
+
+/// Result of walking a workspace's chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verification {
+    pub ok: bool,
+    pub events_checked: i64,
+    pub first_bad_seq: Option<i64>,
+}
+
+/// Walks the chain in batches, recomputing every hash.
+pub async fn verify(c: &impl GenericClient, ws: Uuid) -> Result<Verification, ApiError> {
+    let mut prev = vec![0u8; 32];
+    let mut expected_seq = 1i64;
+    let mut checked = 0i64;
+    loop {
+        let batch = store::events_after(c, ws, expected_seq - 1, 1000).await?;
+        if batch.is_empty() {
+            return Ok(Verification {
+                ok: true,
+                events_checked: checked,
+                first_bad_seq: None,
+            });
+        }
+        for e in batch {
+            let fields = ChainedFields {
+                workspace_id: e.workspace_id,
+                seq: e.seq,
+                id: e.id,
+                at: e.at,
+                actor_type: &e.actor_type,
+                actor_id: e.actor_id,
+                action: &e.action,
+                target_type: e.target_type.as_deref(),
+                target_id: e.target_id.as_deref(),
+                outcome: &e.outcome,
+                request_id: e.request_id.as_deref(),
+                details: &e.details,
+            };
+            let good = e.seq == expected_seq
+                && e.prev_hash == prev
+                && chain_hash(&prev, &canonical_bytes(&fields)).as_slice() == e.hash;
+            if !good {
+                return Ok(Verification {
+                    ok: false,
+                    events_checked: checked,
+                    first_bad_seq: Some(expected_seq.min(e.seq)),
+                });
+            }
+            checked += 1;
+            expected_seq += 1;
+            prev = e.hash;
+        }
+    }
+}

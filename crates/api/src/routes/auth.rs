@@ -1,0 +1,563 @@
+//! Bootstrap and sign-in: workspaces, login, refresh, logout, sessions, password change.
+
+use std::sync::Arc;
+
+use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use credvault_domain::validate::{DisplayName, Email, Name, Password};
+use credvault_store::identity::{self as store, NewUser};
+use deadpool_postgres::GenericClient;
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::dto::{TokenPair, User};
+use super::fields::Fields;
+use crate::audit::{self, Actor, Event, Origin};
+use crate::auth::{need, origin_of, Authorized, ACCESS_TTL_SECS};
+use crate::config::Signup;
+use crate::error::{ApiError, ErrorCode};
+use crate::state::AppState;
+
+type State = web::Data<Arc<AppState>>;
+
+#[derive(Deserialize, ToSchema)]
+pub struct SignupRequest {
+    pub workspace_name: Option<String>,
+    pub email: Option<String>,
+    pub password: Option<String>,
+    pub display_name: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct WorkspaceRef {
+    pub id: Uuid,
+    pub name: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SignupResponse {
+    pub workspace: WorkspaceRef,
+    pub user: User,
+    pub tokens: TokenPair,
+}
+
+/// Opens a session for `user_id` and returns its first tokens.
+async fn open_session(
+    c: &impl GenericClient,
+    state: &AppState,
+    ws: Uuid,
+    user_id: Uuid,
+    origin: &Origin,
+) -> Result<TokenPair, ApiError> {
+    let session_id = Uuid::now_v7();
+    store::insert_session(
+        c,
+        ws,
+        session_id,
+        user_id,
+        origin.ip.as_deref(),
+        origin.user_agent.as_deref(),
+    )
+    .await?;
+    issue_pair(c, state, ws, user_id, session_id).await
+}
+
+async fn issue_pair(
+    c: &impl GenericClient,
+    state: &AppState,
+    ws: Uuid,
+    user_id: Uuid,
+    session_id: Uuid,
+) -> Result<TokenPair, ApiError> {
+    let refresh_token = credvault_crypto::generate_token("cvr_").map_err(ApiError::internal)?;
+    store::insert_refresh_token(
+        c,
+        ws,
+        session_id,
+        &credvault_crypto::hash_token(refresh_token.expose_secret()),
+    )
+    .await?;
+    Ok(TokenPair {
+        access_token: state.jwt.issue(ws, user_id, session_id)?,
+        token_type: "Bearer".into(),
+        expires_in: ACCESS_TTL_SECS,
+        refresh_token: refresh_token.expose_secret().to_string(),
+        session_id,
+    })
+}
+
+/// Create a workspace with its first owner.
+#[utoipa::path(
+    tag = "auth", operation_id = "create_workspace", summary = "Create a workspace (sign up)", security(()),
+    request_body = SignupRequest,
+    responses(
+        (status = 201, description = "The workspace, its owner and their session", body = SignupResponse),
+        (status = 403, description = "Sign-up is closed (`forbidden`)", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The email is taken (`conflict`)", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/workspaces")]
+pub async fn create_workspace(
+    state: State,
+    req: HttpRequest,
+    body: web::Json<SignupRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let mut f = Fields::default();
+    let ws_name = f.required(
+        "workspace_name",
+        body.workspace_name.as_deref(),
+        Name::parse,
+    );
+    let email = f.required("email", body.email.as_deref(), Email::parse);
+    let password = f.required("password", body.password.as_deref(), Password::parse);
+    let display = f.required(
+        "display_name",
+        body.display_name.as_deref(),
+        DisplayName::parse,
+    );
+    let (Some(ws_name), Some(email), Some(password), Some(display)) =
+        (ws_name, email, password, display)
+    else {
+        return Err(f.into_error());
+    };
+    if state.settings.signup == Signup::Closed {
+        return Err(ApiError::new(
+            ErrorCode::Forbidden,
+            "sign-up is closed on this deployment (CREDVAULT_SIGNUP=closed)",
+        ));
+    }
+    let hash = hash_password(&password).await?;
+    let origin = origin_of(&req, &state);
+    let mut client = state.pool.get().await?;
+    let tx = client.transaction().await?;
+    store::lock_signups(&tx).await?;
+    if state.settings.signup == Signup::First && store::workspace_count(&tx).await? > 0 {
+        return Err(ApiError::new(ErrorCode::Forbidden, "sign-up is closed: this deployment already has a workspace (CREDVAULT_SIGNUP=first); ask its owner to invite you"));
+    }
+    let ws = Uuid::now_v7();
+    store::insert_workspace(&tx, ws, ws_name.as_str()).await?;
+    let new = NewUser {
+        workspace_id: ws,
+        id: Uuid::now_v7(),
+        email: email.as_str(),
+        display_name: display.as_str(),
+        role: "owner",
+        password_hash: &hash,
+    };
+    let user = store::insert_user(&tx, &new).await?.ok_or_else(|| {
+        ApiError::new(ErrorCode::Conflict, "a user with this email already exists")
+    })?;
+    let tokens = open_session(&tx, &state, ws, user.id, &origin).await?;
+    let actor = Actor {
+        kind: "user",
+        id: Some(user.id),
+        display: Some(user.display_name.clone()),
+        user_id: None,
+    };
+    audit::record(
+        &tx,
+        ws,
+        &actor,
+        &origin,
+        Event::new("user.created")
+            .target("user", user.id, Some(user.display_name.clone()))
+            .detail("role", "owner"),
+    )
+    .await?;
+    audit::record(
+        &tx,
+        ws,
+        &actor,
+        &origin,
+        Event::new("auth.login")
+            .target("user", user.id, Some(user.display_name.clone()))
+            .detail("session_id", tokens.session_id.to_string()),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(HttpResponse::Created().json(SignupResponse {
+        workspace: WorkspaceRef {
+            id: ws,
+            name: ws_name.as_str().to_string(),
+        },
+        user: User::from_row(user, vec![]),
+        tokens,
+    }))
+}
+
+/// Argon2 is deliberately slow: run it off the async workers.
+pub async fn hash_password(p: &Password) -> Result<String, ApiError> {
+    let secret = SecretString::from(p.expose().to_string());
+    web::block(move || credvault_crypto::hash_password(&secret))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)
+}
+
+async fn verify_password(password: String, hash: Option<String>) -> Result<bool, ApiError> {
+    web::block(move || {
+        let secret = SecretString::from(password);
+        match hash {
+            Some(h) => credvault_crypto::verify_password(&secret, &h),
+            None => {
+                credvault_crypto::dummy_verify(&secret);
+                false
+            }
+        }
+    })
+    .await
+    .map_err(ApiError::internal)
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct LoginRequest {
+    pub email: Option<String>,
+    pub password: Option<String>,
+}
+
+const ACCOUNT_LIMIT: i64 = 10;
+const IP_LIMIT: i64 = 100;
+const WINDOW_SECS: f64 = 15.0 * 60.0;
+
+/// Sign in with email and password.
+#[utoipa::path(
+    tag = "auth", operation_id = "login", summary = "Sign in", security(()),
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "A new session", body = TokenPair),
+        (status = 401, description = "Wrong email or password (`invalid_credentials`)", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The account is disabled (`account_disabled`)", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failed sign-ins (`rate_limited`, with Retry-After)", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/auth/login")]
+pub async fn login(
+    state: State,
+    req: HttpRequest,
+    body: web::Json<LoginRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let mut f = Fields::default();
+    let email = f.required("email", body.email.as_deref(), |s| {
+        Ok::<_, credvault_domain::validate::FieldProblem>(s.trim().to_string())
+    });
+    let password = f.required("password", body.password.as_deref(), |s| {
+        Ok::<_, credvault_domain::validate::FieldProblem>(s.to_string())
+    });
+    let (Some(email), Some(password)) = (email, password) else {
+        return Err(f.into_error());
+    };
+    let origin = origin_of(&req, &state);
+    let ip = origin.ip.clone().unwrap_or_default();
+    let client = state.pool.get().await?;
+    let ((by_account, account_age), (by_ip, ip_age)) =
+        store::recent_login_failures(&client, &email, &ip).await?;
+    if by_account >= ACCOUNT_LIMIT || by_ip >= IP_LIMIT {
+        let age = if by_account >= ACCOUNT_LIMIT {
+            account_age
+        } else {
+            ip_age
+        };
+        let retry = (WINDOW_SECS - age).ceil().max(1.0) as u64;
+        return Err(ApiError::new(
+            ErrorCode::RateLimited,
+            "too many failed sign-ins: wait before trying again",
+        )
+        .with_retry_after(retry));
+    }
+    let found = store::user_by_email(&client, &email).await?;
+    let ok = verify_password(password, found.as_ref().map(|(_, h)| h.clone())).await?;
+    let Some((user, _)) = found.filter(|_| ok) else {
+        store::record_login_failure(&client, &email, &ip).await?;
+        if let Some((user, _)) = store::user_by_email(&client, &email).await? {
+            let ev = Event::new("auth.login_failed")
+                .target("user", user.id, Some(user.display_name.clone()))
+                .outcome("failure");
+            audit::record(&client, user.workspace_id, &Actor::anonymous(), &origin, ev).await?;
+        } else {
+            tracing::info!("sign-in failed for an unknown email");
+        }
+        return Err(ApiError::new(
+            ErrorCode::InvalidCredentials,
+            "the email or password is wrong",
+        ));
+    };
+    if user.disabled {
+        return Err(ApiError::new(
+            ErrorCode::AccountDisabled,
+            "this account is disabled; ask a workspace owner or admin",
+        ));
+    }
+    let mut client = client;
+    let tx = client.transaction().await?;
+    let tokens = open_session(&tx, &state, user.workspace_id, user.id, &origin).await?;
+    let actor = Actor {
+        kind: "user",
+        id: Some(user.id),
+        display: Some(user.display_name.clone()),
+        user_id: None,
+    };
+    audit::record(
+        &tx,
+        user.workspace_id,
+        &actor,
+        &origin,
+        Event::new("auth.login")
+            .target("user", user.id, Some(user.display_name.clone()))
+            .detail("session_id", tokens.session_id.to_string()),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(HttpResponse::Ok().json(tokens))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct RefreshRequest {
+    pub refresh_token: Option<String>,
+}
+
+/// Exchange a refresh token for new tokens (the refresh token rotates).
+#[utoipa::path(
+    tag = "auth", operation_id = "refresh", summary = "Refresh a session", security(()),
+    request_body = RefreshRequest,
+    responses(
+        (status = 200, description = "New tokens; the old refresh token no longer works", body = TokenPair),
+        (status = 401, description = "Unknown, used or revoked refresh token (`unauthenticated`); reuse revokes the session", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/auth/refresh")]
+pub async fn refresh(
+    state: State,
+    req: HttpRequest,
+    body: web::Json<RefreshRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let mut f = Fields::default();
+    let token = f.required("refresh_token", body.refresh_token.as_deref(), |s| {
+        Ok::<_, credvault_domain::validate::FieldProblem>(s.to_string())
+    });
+    let Some(token) = token else {
+        return Err(f.into_error());
+    };
+    let hash = credvault_crypto::hash_token(&token);
+    let origin = origin_of(&req, &state);
+    let mut client = state.pool.get().await?;
+    let tx = client.transaction().await?;
+    let found = store::lock_refresh_token(&tx, &hash).await?;
+    let denied = || {
+        ApiError::new(
+            ErrorCode::Unauthenticated,
+            "the refresh token is invalid, used or revoked: sign in again",
+        )
+    };
+    let Some(r) = found else { return Err(denied()) };
+    if r.already_used {
+        // Reuse of a rotated token means it leaked: end the whole session.
+        tx.execute("UPDATE sessions SET revoked_at = coalesce(revoked_at, now()) WHERE workspace_id = $1 AND id = $2", &[&r.workspace_id, &r.session_id]).await?;
+        let ev = Event::new("auth.refresh_reuse")
+            .target("session", r.session_id, None)
+            .outcome("denied");
+        audit::record(&tx, r.workspace_id, &Actor::anonymous(), &origin, ev).await?;
+        tx.commit().await?;
+        return Err(denied());
+    }
+    if r.session_revoked || r.user_disabled {
+        return Err(denied());
+    }
+    store::mark_refresh_used(&tx, &hash).await?;
+    store::touch_session(&tx, r.workspace_id, r.session_id).await?;
+    let pair = issue_pair(&tx, &state, r.workspace_id, r.user_id, r.session_id).await?;
+    tx.commit().await?;
+    Ok(HttpResponse::Ok().json(pair))
+}
+
+/// End the current session.
+#[utoipa::path(
+    tag = "auth", operation_id = "logout", summary = "Sign out",
+    responses((status = 204, description = "The session and its tokens stopped working"))
+)]
+#[post("/auth/logout")]
+pub async fn logout(
+    state: State,
+    caller: Authorized<need::ManageOwnSessions>,
+) -> Result<HttpResponse, ApiError> {
+    let user = caller.person()?;
+    let sid = caller
+        .session_id
+        .ok_or_else(|| ApiError::new(ErrorCode::Forbidden, "only a session can sign out"))?;
+    let mut client = state.pool.get().await?;
+    let tx = client.transaction().await?;
+    store::revoke_session(&tx, caller.workspace_id, user.id, sid).await?;
+    audit::record(
+        &tx,
+        caller.workspace_id,
+        &caller.actor,
+        &caller.origin,
+        Event::new("auth.logout").target("session", sid, None),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Session {
+    pub id: Uuid,
+    pub created_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    /// True for the session making this request.
+    pub current: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SessionList {
+    pub items: Vec<Session>,
+}
+
+/// Your live sessions.
+#[utoipa::path(tag = "auth", operation_id = "list_sessions", summary = "List your sessions", responses((status = 200, description = "Live sessions, newest first", body = SessionList)))]
+#[get("/auth/sessions")]
+pub async fn list_sessions(
+    state: State,
+    caller: Authorized<need::ReadSelf>,
+) -> Result<web::Json<SessionList>, ApiError> {
+    let user = caller.person()?;
+    let client = state.pool.get().await?;
+    let items = store::list_sessions(&client, caller.workspace_id, user.id)
+        .await?
+        .into_iter()
+        .map(|s| Session {
+            current: Some(s.id) == caller.session_id,
+            id: s.id,
+            created_at: s.created_at,
+            last_seen_at: s.last_seen_at,
+            ip: s.ip,
+            user_agent: s.user_agent,
+        })
+        .collect();
+    Ok(web::Json(SessionList { items }))
+}
+
+/// Revoke one of your sessions.
+#[utoipa::path(tag = "auth", operation_id = "revoke_session", summary = "Revoke a session", params(("id" = Uuid, Path, description = "Session id")), responses((status = 204, description = "Revoked")))]
+#[delete("/auth/sessions/{id}")]
+pub async fn revoke_session(
+    state: State,
+    caller: Authorized<need::ManageOwnSessions>,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let user = caller.person()?;
+    let mut client = state.pool.get().await?;
+    let tx = client.transaction().await?;
+    if !store::revoke_session(&tx, caller.workspace_id, user.id, *id).await? {
+        return Err(ApiError::not_found("session"));
+    }
+    audit::record(
+        &tx,
+        caller.workspace_id,
+        &caller.actor,
+        &caller.origin,
+        Event::new("session.revoked").target("session", *id, None),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Revoke all your sessions but this one.
+#[utoipa::path(tag = "auth", operation_id = "revoke_other_sessions", summary = "Revoke your other sessions", responses((status = 204, description = "Revoked")))]
+#[delete("/auth/sessions")]
+pub async fn revoke_other_sessions(
+    state: State,
+    caller: Authorized<need::ManageOwnSessions>,
+) -> Result<HttpResponse, ApiError> {
+    let user = caller.person()?;
+    let mut client = state.pool.get().await?;
+    let tx = client.transaction().await?;
+    for sid in
+        store::revoke_sessions_except(&tx, caller.workspace_id, user.id, caller.session_id).await?
+    {
+        audit::record(
+            &tx,
+            caller.workspace_id,
+            &caller.actor,
+            &caller.origin,
+            Event::new("session.revoked").target("session", sid, None),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct PasswordChange {
+    pub current_password: Option<String>,
+    pub new_password: Option<String>,
+}
+
+/// Change your password; your other sessions end.
+#[utoipa::path(
+    tag = "auth", operation_id = "change_password", summary = "Change your password", request_body = PasswordChange,
+    responses((status = 204, description = "Changed; other sessions revoked"))
+)]
+#[post("/auth/password")]
+pub async fn change_password(
+    state: State,
+    caller: Authorized<need::ManageOwnSessions>,
+    body: web::Json<PasswordChange>,
+) -> Result<HttpResponse, ApiError> {
+    let user = caller.person()?.clone();
+    let mut f = Fields::default();
+    let current = f.required("current_password", body.current_password.as_deref(), |s| {
+        Ok::<_, credvault_domain::validate::FieldProblem>(s.to_string())
+    });
+    let new = f.required(
+        "new_password",
+        body.new_password.as_deref(),
+        Password::parse,
+    );
+    let (Some(current), Some(new)) = (current, new) else {
+        return Err(f.into_error());
+    };
+    let client = state.pool.get().await?;
+    let stored = store::password_hash(&client, caller.workspace_id, user.id).await?;
+    if !verify_password(current, stored).await? {
+        return Err(ApiError::new(
+            ErrorCode::Forbidden,
+            "the current password is wrong",
+        ));
+    }
+    let hash = hash_password(&new).await?;
+    let mut client = client;
+    let tx = client.transaction().await?;
+    store::set_password(&tx, caller.workspace_id, user.id, &hash).await?;
+    store::revoke_sessions_except(&tx, caller.workspace_id, user.id, caller.session_id).await?;
+    audit::record(
+        &tx,
+        caller.workspace_id,
+        &caller.actor,
+        &caller.origin,
+        Event::new("user.updated")
+            .target("user", user.id, Some(user.display_name.clone()))
+            .detail("password_changed", true),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Who you are.
+#[utoipa::path(tag = "me", operation_id = "get_me", summary = "Your profile", responses((status = 200, description = "You", body = User)))]
+#[get("/me")]
+pub async fn me(
+    state: State,
+    caller: Authorized<need::ReadSelf>,
+) -> Result<web::Json<User>, ApiError> {
+    let user = caller.person()?.clone();
+    let client = state.pool.get().await?;
+    let teams = store::teams_of(&client, caller.workspace_id, user.id).await?;
+    Ok(web::Json(User::from_row(user, teams)))
+}

@@ -1,0 +1,60 @@
+//! Collects every field problem of a request body, so a 422 lists them all at once.
+
+use std::fmt::Display;
+
+use crate::error::{ApiError, FieldError};
+
+#[derive(Default)]
+pub struct Fields {
+    errors: Vec<FieldError>,
+}
+
+impl Fields {
+    /// A required field, parsed; `None` (and a recorded problem) when missing or invalid.
+    pub fn required<T, E: Display>(
+        &mut self,
+        name: &str,
+        value: Option<&str>,
+        parse: impl FnOnce(&str) -> Result<T, E>,
+    ) -> Option<T> {
+        match value {
+            None => {
+                self.push(name, "is required");
+                None
+            }
+            Some(v) => self.optional(name, Some(v), parse).flatten(),
+        }
+    }
+
+    /// An optional field: `Some(None)` when absent, `None` when present but invalid.
+    pub fn optional<T, E: Display>(
+        &mut self,
+        name: &str,
+        value: Option<&str>,
+        parse: impl FnOnce(&str) -> Result<T, E>,
+    ) -> Option<Option<T>> {
+        match value.map(parse) {
+            None => Some(None),
+            Some(Ok(v)) => Some(Some(v)),
+            Some(Err(e)) => {
+                self.push(name, e.to_string());
+                None
+            }
+        }
+    }
+
+    pub fn push(&mut self, name: &str, message: impl Into<String>) {
+        self.errors.push(FieldError {
+            field: name.to_string(),
+            message: message.into(),
+        });
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.errors.is_empty()
+    }
+
+    pub fn into_error(self) -> ApiError {
+        ApiError::validation(self.errors)
+    }
+}

@@ -1,0 +1,130 @@
+//! The audit log's storage: the per-workspace chain head and append-only events.
+
+use chrono::{DateTime, Utc};
+use deadpool_postgres::GenericClient;
+use uuid::Uuid;
+
+use crate::StoreError;
+
+/// Locks the workspace's chain head (creating it at seq 0 with the zero hash) and returns
+/// (last seq, last hash). Held until the transaction ends, so appends never fork the chain.
+pub async fn lock_head(c: &impl GenericClient, ws: Uuid) -> Result<(i64, Vec<u8>), StoreError> {
+    c.execute(
+        "INSERT INTO audit_heads (workspace_id, seq, hash) VALUES ($1, 0, '\\x0000000000000000000000000000000000000000000000000000000000000000'::bytea)
+         ON CONFLICT DO NOTHING",
+        &[&ws],
+    )
+    .await?;
+    let row = c
+        .query_one(
+            "SELECT seq, hash FROM audit_heads WHERE workspace_id = $1 FOR UPDATE",
+            &[&ws],
+        )
+        .await?;
+    Ok((row.get(0), row.get(1)))
+}
+
+/// One event as stored.
+pub struct EventRow<'a> {
+    pub workspace_id: Uuid,
+    pub seq: i64,
+    pub id: Uuid,
+    pub at: DateTime<Utc>,
+    pub actor_type: &'a str,
+    pub actor_id: Option<Uuid>,
+    pub actor_display: Option<&'a str>,
+    pub action: &'a str,
+    pub target_type: Option<&'a str>,
+    pub target_id: Option<&'a str>,
+    pub target_name: Option<&'a str>,
+    pub outcome: &'a str,
+    pub ip: Option<&'a str>,
+    pub user_agent: Option<&'a str>,
+    pub request_id: Option<&'a str>,
+    pub details: &'a serde_json::Value,
+    pub prev_hash: &'a [u8],
+    pub hash: &'a [u8],
+}
+
+/// Appends an event and moves the head to it.
+pub async fn append(c: &impl GenericClient, e: &EventRow<'_>) -> Result<(), StoreError> {
+    c.execute(
+        "INSERT INTO audit_events (workspace_id, seq, id, at, actor_type, actor_id, actor_display, action, target_type,
+                                   target_id, target_name, outcome, ip, user_agent, request_id, details, prev_hash, hash)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
+        &[
+            &e.workspace_id, &e.seq, &e.id, &e.at, &e.actor_type, &e.actor_id, &e.actor_display, &e.action, &e.target_type,
+            &e.target_id, &e.target_name, &e.outcome, &e.ip, &e.user_agent, &e.request_id, &e.details, &e.prev_hash, &e.hash,
+        ],
+    )
+    .await?;
+    c.execute(
+        "UPDATE audit_heads SET seq = $2, hash = $3 WHERE workspace_id = $1",
+        &[&e.workspace_id, &e.seq, &e.hash],
+    )
+    .await?;
+    Ok(())
+}
+
+/// A stored event, every column.
+#[derive(Debug, Clone)]
+pub struct StoredEvent {
+    pub workspace_id: Uuid,
+    pub seq: i64,
+    pub id: Uuid,
+    pub at: DateTime<Utc>,
+    pub actor_type: String,
+    pub actor_id: Option<Uuid>,
+    pub actor_display: Option<String>,
+    pub action: String,
+    pub target_type: Option<String>,
+    pub target_id: Option<String>,
+    pub target_name: Option<String>,
+    pub outcome: String,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub request_id: Option<String>,
+    pub details: serde_json::Value,
+    pub prev_hash: Vec<u8>,
+    pub hash: Vec<u8>,
+}
+
+/// Events of a workspace in chain order, `seq > after`, up to `limit`.
+pub async fn events_after(
+    c: &impl GenericClient,
+    ws: Uuid,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<StoredEvent>, StoreError> {
+    let rows = c
+        .query(
+            "SELECT workspace_id, seq, id, at, actor_type, actor_id, actor_display, action, target_type, target_id, target_name,
+                    outcome, ip, user_agent, request_id, details, prev_hash, hash
+             FROM audit_events WHERE workspace_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+            &[&ws, &after, &limit],
+        )
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| StoredEvent {
+            workspace_id: r.get(0),
+            seq: r.get(1),
+            id: r.get(2),
+            at: r.get(3),
+            actor_type: r.get(4),
+            actor_id: r.get(5),
+            actor_display: r.get(6),
+            action: r.get(7),
+            target_type: r.get(8),
+            target_id: r.get(9),
+            target_name: r.get(10),
+            outcome: r.get(11),
+            ip: r.get(12),
+            user_agent: r.get(13),
+            request_id: r.get(14),
+            details: r.get(15),
+            prev_hash: r.get(16),
+            hash: r.get(17),
+        })
+        .collect())
+}

@@ -1,0 +1,546 @@
+use serde_json::{json, Value};
+
+use crate::helpers::{problem, TestApp, PASSWORD};
+
+#[tokio::test]
+async fn sign_up_creates_an_owner_who_can_read_me() {
+    let app = TestApp::spawn().await;
+    let (body, token) = app.signup("Ada@Example.com").await;
+    assert_eq!(body["user"]["role"], "owner");
+    assert_eq!(body["tokens"]["token_type"], "Bearer");
+    assert_eq!(body["tokens"]["expires_in"], 900);
+    let me: Value = app
+        .get_as(&token, "/v1/me")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(me["email"], "Ada@Example.com");
+    assert_eq!(me["workspace_id"], body["workspace"]["id"]);
+    // CREDVAULT_SIGNUP=first: a second workspace is refused.
+    let res = app.post_json("/v1/workspaces", &json!({"workspace_name": "B", "email": "b@example.com", "password": PASSWORD, "display_name": "B"})).await;
+    let (status, body) = problem(res).await;
+    assert_eq!((status, body["code"].as_str()), (403, Some("forbidden")));
+}
+
+#[tokio::test]
+async fn emails_are_unique_case_insensitively_across_workspaces() {
+    let app = TestApp::spawn_with(|s| s.signup = "open".into()).await;
+    app.signup("ada@example.com").await;
+    let res = app.post_json("/v1/workspaces", &json!({"workspace_name": "B", "email": "ADA@example.com", "password": PASSWORD, "display_name": "B"})).await;
+    let (status, body) = problem(res).await;
+    assert_eq!((status, body["code"].as_str()), (409, Some("conflict")));
+}
+
+#[tokio::test]
+async fn bad_bodies_get_the_right_problem() {
+    let app = TestApp::spawn().await;
+    let (status, body) = problem(
+        app.post_json(
+            "/v1/workspaces",
+            &json!({"email": "not-an-email", "password": "short"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (422, Some("validation_failed"))
+    );
+    let fields: Vec<&str> = body["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .filter_map(|e| e["field"].as_str())
+        .collect();
+    for f in ["workspace_name", "email", "password", "display_name"] {
+        assert!(fields.contains(&f), "{f} is reported: {fields:?}");
+    }
+    assert!(
+        !body.to_string().contains("short"),
+        "the password is not echoed"
+    );
+    let (status, _) = problem(
+        app.post_raw("/v1/workspaces", "{\"email\": ", Some("application/json"))
+            .await,
+    )
+    .await;
+    assert_eq!(status, 400);
+    let (status, _) = problem(
+        app.post_raw("/v1/workspaces", "{\"email\": 5}", Some("application/json"))
+            .await,
+    )
+    .await;
+    assert_eq!(status, 400);
+    let (status, _) = problem(
+        app.post_raw("/v1/workspaces", "{}", Some("text/plain"))
+            .await,
+    )
+    .await;
+    assert_eq!(status, 415);
+    let (status, _) = problem(app.post_raw("/v1/workspaces", "{}", None).await).await;
+    assert_eq!(status, 415);
+    let big = format!(
+        "{{\"workspace_name\": \"{}\"}}",
+        "x".repeat(2 * 1024 * 1024)
+    );
+    let (status, body) = problem(
+        app.post_raw("/v1/workspaces", big, Some("application/json"))
+            .await,
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (413, Some("payload_too_large"))
+    );
+}
+
+#[tokio::test]
+async fn wrong_password_and_unknown_email_look_the_same() {
+    let app = TestApp::spawn().await;
+    app.signup("ada@example.com").await;
+    let (s1, b1) = problem(app.login("ada@example.com", "wrong password!!").await).await;
+    let (s2, b2) = problem(app.login("nobody@example.com", "wrong password!!").await).await;
+    assert_eq!((s1, s2), (401, 401));
+    assert_eq!(b1["code"], "invalid_credentials");
+    assert_eq!(
+        (b1["code"].clone(), b1["detail"].clone()),
+        (b2["code"].clone(), b2["detail"].clone())
+    );
+    assert_eq!(app.login("ADA@example.com", PASSWORD).await.status(), 200);
+}
+
+#[tokio::test]
+async fn ten_failures_lock_the_account_even_for_the_right_password() {
+    let app = TestApp::spawn().await;
+    app.signup("ada@example.com").await;
+    for _ in 0..10 {
+        assert_eq!(
+            app.login("ada@example.com", "wrong password!!")
+                .await
+                .status(),
+            401
+        );
+    }
+    let res = app.login("ada@example.com", PASSWORD).await;
+    let retry: u64 = res.headers()["retry-after"]
+        .to_str()
+        .expect("header")
+        .parse()
+        .expect("seconds");
+    assert!(retry > 0 && retry <= 900);
+    let (status, body) = problem(res).await;
+    assert_eq!((status, body["code"].as_str()), (429, Some("rate_limited")));
+}
+
+#[tokio::test]
+async fn refresh_rotates_and_reuse_revokes_the_session() {
+    let app = TestApp::spawn().await;
+    let (body, _) = app.signup("ada@example.com").await;
+    let first = body["tokens"]["refresh_token"]
+        .as_str()
+        .expect("refresh")
+        .to_string();
+    let res = app
+        .post_json("/v1/auth/refresh", &json!({"refresh_token": first}))
+        .await;
+    assert_eq!(res.status(), 200);
+    let pair: Value = res.json().await.expect("json");
+    assert_ne!(pair["refresh_token"].as_str(), Some(first.as_str()));
+    let access = pair["access_token"].as_str().expect("access").to_string();
+    assert_eq!(app.get_as(&access, "/v1/me").await.status(), 200);
+    // The old refresh token again: refused, and the whole session ends.
+    let (status, body) = problem(
+        app.post_json("/v1/auth/refresh", &json!({"refresh_token": first}))
+            .await,
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (401, Some("unauthenticated"))
+    );
+    assert_eq!(app.get_as(&access, "/v1/me").await.status(), 401);
+    let newer = pair["refresh_token"].as_str().expect("refresh");
+    assert_eq!(
+        app.post_json("/v1/auth/refresh", &json!({"refresh_token": newer}))
+            .await
+            .status(),
+        401
+    );
+}
+
+#[tokio::test]
+async fn logout_on_one_instance_is_refused_by_another_at_once() {
+    let app = TestApp::spawn().await;
+    let other = crate::helpers::spawn_on(&app.db).await;
+    let (_, token) = app.signup("ada@example.com").await;
+    assert_eq!(other.get_as(&token, "/v1/me").await.status(), 200);
+    assert_eq!(
+        app.post_as(&token, "/v1/auth/logout", &json!({}))
+            .await
+            .status(),
+        204
+    );
+    assert_eq!(other.get_as(&token, "/v1/me").await.status(), 401);
+    assert_eq!(app.get_as(&token, "/v1/me").await.status(), 401);
+}
+
+#[tokio::test]
+async fn sessions_can_be_listed_and_revoked() {
+    let app = TestApp::spawn().await;
+    let (_, first) = app.signup("ada@example.com").await;
+    let second: Value = app
+        .login("ada@example.com", PASSWORD)
+        .await
+        .json()
+        .await
+        .expect("json");
+    let second = second["access_token"].as_str().expect("token").to_string();
+    let list: Value = app
+        .get_as(&second, "/v1/auth/sessions")
+        .await
+        .json()
+        .await
+        .expect("json");
+    let items = list["items"].as_array().expect("items");
+    assert_eq!(items.len(), 2);
+    assert_eq!(items.iter().filter(|s| s["current"] == true).count(), 1);
+    assert_eq!(
+        app.delete_as(&second, "/v1/auth/sessions").await.status(),
+        204
+    );
+    assert_eq!(
+        app.get_as(&first, "/v1/me").await.status(),
+        401,
+        "the other session ended"
+    );
+    assert_eq!(
+        app.get_as(&second, "/v1/me").await.status(),
+        200,
+        "this one goes on"
+    );
+    let (status, _) = problem(
+        app.delete_as(
+            &second,
+            &format!("/v1/auth/sessions/{}", uuid::Uuid::now_v7()),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn password_change_needs_the_current_one_and_ends_other_sessions() {
+    let app = TestApp::spawn().await;
+    let (_, first) = app.signup("ada@example.com").await;
+    let second: Value = app
+        .login("ada@example.com", PASSWORD)
+        .await
+        .json()
+        .await
+        .expect("json");
+    let second = second["access_token"].as_str().expect("token").to_string();
+    let (status, _) = problem(
+        app.post_as(
+            &second,
+            "/v1/auth/password",
+            &json!({"current_password": "nope nope nope", "new_password": "a brand new password"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 403);
+    assert_eq!(
+        app.post_as(
+            &second,
+            "/v1/auth/password",
+            &json!({"current_password": PASSWORD, "new_password": "a brand new password"})
+        )
+        .await
+        .status(),
+        204
+    );
+    assert_eq!(app.get_as(&first, "/v1/me").await.status(), 401);
+    assert_eq!(
+        app.login("ada@example.com", "a brand new password")
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(app.login("ada@example.com", PASSWORD).await.status(), 401);
+}
+
+#[tokio::test]
+async fn api_tokens_act_within_their_scopes_and_stop_when_revoked() {
+    let app = TestApp::spawn().await;
+    let (_, owner) = app.signup("ada@example.com").await;
+    let res = app
+        .post_as(
+            &owner,
+            "/v1/tokens",
+            &json!({"name": "ci", "kind": "personal", "scopes": ["credentials:read"]}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let created: Value = res.json().await.expect("json");
+    let token = created["token"].as_str().expect("token").to_string();
+    assert!(token.starts_with("cvt_"));
+    assert_eq!(app.get_as(&token, "/v1/me").await.status(), 200);
+    let (status, _) = problem(app.post_as(&token, "/v1/users", &json!({})).await).await;
+    assert_eq!(status, 403, "no admin scope");
+    let list: Value = app
+        .get_as(&owner, "/v1/tokens")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert!(
+        !list.to_string().contains(&token),
+        "listing never shows the value"
+    );
+    // Personal tokens cannot resolve.
+    let (status, _) = problem(
+        app.post_as(
+            &owner,
+            "/v1/tokens",
+            &json!({"name": "x", "kind": "personal", "scopes": ["credentials:resolve"]}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 422);
+    let id = created["id"].as_str().expect("id");
+    assert_eq!(
+        app.delete_as(&owner, &format!("/v1/tokens/{id}"))
+            .await
+            .status(),
+        204
+    );
+    assert_eq!(app.get_as(&token, "/v1/me").await.status(), 401);
+}
+
+#[tokio::test]
+async fn engine_tokens_are_for_admins_and_are_not_people() {
+    let app = TestApp::spawn().await;
+    let (_, owner) = app.signup("ada@example.com").await;
+    let (_, member) = app.user_with_role(&owner, "m@example.com", "member").await;
+    let body = json!({"name": "engine", "kind": "engine", "scopes": ["credentials:resolve", "workflows:write"]});
+    let (status, _) = problem(app.post_as(&member, "/v1/tokens", &body).await).await;
+    assert_eq!(status, 403);
+    let res = app.post_as(&owner, "/v1/tokens", &body).await;
+    assert_eq!(res.status(), 201);
+    let engine = res.json::<Value>().await.expect("json")["token"]
+        .as_str()
+        .expect("token")
+        .to_string();
+    let (status, _) = problem(app.get_as(&engine, "/v1/me").await).await;
+    assert_eq!(status, 403);
+}
+
+#[tokio::test]
+async fn the_last_owner_is_protected_and_disabling_revokes_access() {
+    let app = TestApp::spawn().await;
+    let (body, owner) = app.signup("ada@example.com").await;
+    let owner_id = body["user"]["id"].as_str().expect("id").to_string();
+    let (status, body) = problem(
+        app.patch_as(
+            &owner,
+            &format!("/v1/users/{owner_id}"),
+            &json!({"role": "admin"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!((status, body["code"].as_str()), (409, Some("conflict")));
+    let (status, _) = problem(
+        app.patch_as(
+            &owner,
+            &format!("/v1/users/{owner_id}"),
+            &json!({"disabled": true}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 409);
+    let (member_id, member) = app.user_with_role(&owner, "m@example.com", "member").await;
+    let res = app
+        .post_as(
+            &member,
+            "/v1/tokens",
+            &json!({"name": "ci", "kind": "personal", "scopes": ["credentials:read"]}),
+        )
+        .await;
+    let token = res.json::<Value>().await.expect("json")["token"]
+        .as_str()
+        .expect("token")
+        .to_string();
+    let res = app
+        .patch_as(
+            &owner,
+            &format!("/v1/users/{member_id}"),
+            &json!({"disabled": true}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(app.get_as(&member, "/v1/me").await.status(), 401);
+    assert_eq!(app.get_as(&token, "/v1/me").await.status(), 401);
+    let (status, body) = problem(app.login("m@example.com", PASSWORD).await).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (403, Some("account_disabled"))
+    );
+}
+
+#[tokio::test]
+async fn roles_decide_who_manages_users_and_teams() {
+    let app = TestApp::spawn().await;
+    let (_, owner) = app.signup("ada@example.com").await;
+    let (_, admin) = app.user_with_role(&owner, "a@example.com", "admin").await;
+    let (member_id, member) = app.user_with_role(&owner, "m@example.com", "member").await;
+    let (_, auditor) = app
+        .user_with_role(&owner, "au@example.com", "auditor")
+        .await;
+    for (who, token, allowed) in [
+        ("owner", &owner, true),
+        ("admin", &admin, true),
+        ("member", &member, false),
+        ("auditor", &auditor, false),
+    ] {
+        let res = app
+            .post_as(
+                token,
+                "/v1/teams",
+                &json!({"name": format!("team of {who}")}),
+            )
+            .await;
+        assert_eq!(res.status() == 201, allowed, "{who} creates a team");
+        assert_eq!(
+            app.get_as(token, "/v1/users").await.status(),
+            200,
+            "{who} reads users"
+        );
+    }
+    let team: Value = app
+        .post_as(&admin, "/v1/teams", &json!({"name": "Platform"}))
+        .await
+        .json()
+        .await
+        .expect("json");
+    let tid = team["id"].as_str().expect("id");
+    assert_eq!(
+        app.put_as(&admin, &format!("/v1/teams/{tid}/members/{member_id}"))
+            .await
+            .status(),
+        204
+    );
+    let me: Value = app
+        .get_as(&member, "/v1/me")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(me["teams"][0]["name"], "Platform");
+    let t: Value = app
+        .get_as(&member, &format!("/v1/teams/{tid}"))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(t["members"].as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        app.delete_as(&admin, &format!("/v1/teams/{tid}/members/{member_id}"))
+            .await
+            .status(),
+        204
+    );
+    assert_eq!(
+        app.delete_as(&admin, &format!("/v1/teams/{tid}"))
+            .await
+            .status(),
+        204
+    );
+    let (status, _) = problem(app.get_as(&member, &format!("/v1/teams/{tid}")).await).await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn another_workspaces_ids_are_not_found() {
+    let app = TestApp::spawn_with(|s| s.signup = "open".into()).await;
+    let (a, owner_a) = app.signup("a@example.com").await;
+    let res = app.post_json("/v1/workspaces", &json!({"workspace_name": "B", "email": "b@example.com", "password": PASSWORD, "display_name": "B"})).await;
+    let b: Value = res.json().await.expect("json");
+    let owner_b = b["tokens"]["access_token"].as_str().expect("token");
+    let a_user = a["user"]["id"].as_str().expect("id");
+    let (status, _) = problem(app.get_as(owner_b, &format!("/v1/users/{a_user}")).await).await;
+    assert_eq!(status, 404);
+    let (status, _) = problem(
+        app.patch_as(
+            owner_b,
+            &format!("/v1/users/{a_user}"),
+            &json!({"role": "member"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 404);
+    assert_eq!(
+        app.get_as(&owner_a, &format!("/v1/users/{a_user}"))
+            .await
+            .status(),
+        200
+    );
+}
+
+#[tokio::test]
+async fn concurrent_audited_actions_keep_the_chain_whole() {
+    let app = TestApp::spawn().await;
+    let (body, owner) = app.signup("ada@example.com").await;
+    let ws: uuid::Uuid = body["workspace"]["id"]
+        .as_str()
+        .expect("id")
+        .parse()
+        .expect("uuid");
+    let mut tasks = Vec::new();
+    for i in 0..50 {
+        let (client, url, owner) = (app.client.clone(), app.url("/v1/teams"), owner.clone());
+        tasks.push(tokio::spawn(async move {
+            client
+                .post(url)
+                .bearer_auth(owner)
+                .json(&json!({"name": format!("team {i}")}))
+                .send()
+                .await
+                .expect("request")
+                .status()
+        }));
+    }
+    for t in tasks {
+        assert_eq!(t.await.expect("task"), 201);
+    }
+    let pool = credvault_store::connect(&app.db.url, 1).expect("pool");
+    let conn = pool.get().await.expect("conn");
+    let v = credvault_api::audit::verify(&conn, ws)
+        .await
+        .expect("verify");
+    assert!(v.ok, "{v:?}");
+    assert_eq!(
+        v.events_checked, 52,
+        "user.created + auth.login + 50 team.created"
+    );
+    // Editing a hashed field breaks the chain at that event.
+    let db = app.db.client().await;
+    db.batch_execute("ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only")
+        .await
+        .expect("disable");
+    db.execute(
+        "UPDATE audit_events SET action = 'team.deleted' WHERE workspace_id = $1 AND seq = 10",
+        &[&ws],
+    )
+    .await
+    .expect("tamper");
+    let v = credvault_api::audit::verify(&conn, ws)
+        .await
+        .expect("verify");
+    assert_eq!((v.ok, v.first_bad_seq), (false, Some(10)));
+}
