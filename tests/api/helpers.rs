@@ -227,6 +227,7 @@ impl TestApp {
     }
 
     pub async fn spawn_with(configure: impl FnOnce(&mut ServeFlags)) -> TestApp {
+        capture_logs();
         let db = TestDb::migrated().await;
         let app = Application::build(settings(&db, configure))
             .await
@@ -430,4 +431,42 @@ pub async fn spawn_on(db: &TestDb) -> TestApp {
             url: db.url.clone(),
         },
     }
+}
+
+/// Every log line of this test run, as the server would print it (JSON, debug level for our
+/// crates), so tests can check that no secret ever reaches one.
+pub fn captured_logs() -> String {
+    LOGS.lock()
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default()
+}
+
+static LOGS: std::sync::Mutex<Vec<u8>> = std::sync::Mutex::new(Vec::new());
+
+struct LogSink;
+
+impl std::io::Write for LogSink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if let Ok(mut b) = LOGS.lock() {
+            b.extend_from_slice(buf);
+        }
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn capture_logs() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let _ = tracing_subscriber::fmt()
+            .json()
+            .with_current_span(true)
+            .with_env_filter(tracing_subscriber::EnvFilter::new(
+                "info,credvault_api=debug,credvault_store=debug",
+            ))
+            .with_writer(|| LogSink)
+            .try_init();
+    });
 }

@@ -544,3 +544,171 @@ async fn concurrent_audited_actions_keep_the_chain_whole() {
         .expect("verify");
     assert_eq!((v.ok, v.first_bad_seq), (false, Some(10)));
 }
+
+#[tokio::test]
+async fn export_holds_everything_about_the_caller() {
+    let app = TestApp::spawn().await;
+    let (body, owner) = app.signup("ada@example.com").await;
+    app.post_as(
+        &owner,
+        "/v1/tokens",
+        &json!({"name": "ci", "kind": "personal", "scopes": ["credentials:read"]}),
+    )
+    .await;
+    let export: Value = app
+        .get_as(&owner, "/v1/me/export")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(export["profile"]["id"], body["user"]["id"]);
+    assert_eq!(export["sessions"].as_array().map(Vec::len), Some(1));
+    assert_eq!(export["tokens"][0]["name"], "ci");
+    assert!(
+        export["tokens"][0].get("token").is_none(),
+        "never the token value"
+    );
+    let actions: Vec<&str> = export["audit_events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter_map(|e| e["action"].as_str())
+        .collect();
+    assert_eq!(actions, ["user.created", "auth.login", "token.created"]);
+    assert!(export["credentials"].as_array().is_some_and(Vec::is_empty));
+}
+
+#[tokio::test]
+async fn failed_sign_ins_are_audited_as_anonymous_and_limited_per_ip_behind_a_trusted_proxy() {
+    let app = TestApp::spawn_with(|s| s.trusted_proxies = "127.0.0.1".into()).await;
+    let (body, owner) = app.signup("ada@example.com").await;
+    let login = |ip: &'static str, email: &'static str| {
+        app.client
+            .post(app.url("/v1/auth/login"))
+            .header("x-forwarded-for", ip)
+            .json(&json!({"email": email, "password": "wrong password!!"}))
+            .send()
+    };
+    assert_eq!(
+        login("203.0.113.7", "ada@example.com")
+            .await
+            .expect("request")
+            .status(),
+        401
+    );
+    let export: Value = app
+        .get_as(&owner, "/v1/me/export")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert!(export.to_string().contains("auth.login"));
+    let db = app.db.client().await;
+    let row = db
+        .query_one("SELECT actor_type, target_id, outcome, ip FROM audit_events WHERE action = 'auth.login_failed'", &[])
+        .await
+        .expect("event");
+    assert_eq!(row.get::<_, String>(0), "anonymous");
+    assert_eq!(
+        Some(row.get::<_, String>(1).as_str()),
+        body["user"]["id"].as_str()
+    );
+    assert_eq!(row.get::<_, String>(2), "failure");
+    assert_eq!(
+        row.get::<_, String>(3),
+        "203.0.113.7",
+        "the client IP from the trusted proxy's header"
+    );
+    // 100 failures from one address (seeded, as 100 argon2 runs would be slow), then any account
+    // from that address is refused; another address is not.
+    db.execute("INSERT INTO login_failures (email, ip) SELECT 'x' || g || '@example.com', '198.51.100.9' FROM generate_series(1, 100) g", &[])
+        .await
+        .expect("seed");
+    let (status, _) = problem(
+        login("198.51.100.9", "ada@example.com")
+            .await
+            .expect("request"),
+    )
+    .await;
+    assert_eq!(status, 429);
+    assert_eq!(
+        login("198.51.100.10", "ada@example.com")
+            .await
+            .expect("request")
+            .status(),
+        401
+    );
+}
+
+#[tokio::test]
+async fn no_password_token_or_hash_reaches_a_log_line() {
+    let app = TestApp::spawn().await;
+    let password = "unique-pw-7f3a9c1e-logcheck";
+    let res = app.post_json("/v1/workspaces", &json!({"workspace_name": "Logs", "email": "logs@example.com", "password": password, "display_name": "L"})).await;
+    let body: Value = res.json().await.expect("json");
+    let access = body["tokens"]["access_token"]
+        .as_str()
+        .expect("access")
+        .to_string();
+    let refresh = body["tokens"]["refresh_token"]
+        .as_str()
+        .expect("refresh")
+        .to_string();
+    app.login("logs@example.com", "wrong-pw-0d9e8f-logcheck")
+        .await;
+    let pair: Value = app
+        .post_json("/v1/auth/refresh", &json!({"refresh_token": refresh}))
+        .await
+        .json()
+        .await
+        .expect("json");
+    let created: Value = app
+        .post_as(
+            &access,
+            "/v1/tokens",
+            &json!({"name": "ci", "kind": "personal", "scopes": ["credentials:read"]}),
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    let api_token = created["token"].as_str().expect("token").to_string();
+    app.get_as(&api_token, "/v1/me").await;
+    app.post_as(
+        &access,
+        "/v1/auth/password",
+        &json!({"current_password": password, "new_password": "new-pw-5b6c7d-logcheck"}),
+    )
+    .await;
+    app.post_raw(
+        "/v1/workspaces",
+        format!("{{\"password\": {}", "\"bad-json-pw-11aa22\""),
+        Some("application/json"),
+    )
+    .await;
+    let db = app.db.client().await;
+    let hash: String = db
+        .query_one(
+            "SELECT password_hash FROM users WHERE email = 'logs@example.com'",
+            &[],
+        )
+        .await
+        .expect("row")
+        .get(0);
+    let logs = crate::helpers::captured_logs();
+    assert!(logs.contains("served"), "logs were captured");
+    let secrets = [
+        password.to_string(),
+        "wrong-pw-0d9e8f-logcheck".into(),
+        "new-pw-5b6c7d-logcheck".into(),
+        "bad-json-pw-11aa22".into(),
+        access,
+        refresh,
+        pair["refresh_token"].as_str().expect("refresh").to_string(),
+        api_token,
+        hash,
+    ];
+    for s in &secrets {
+        assert!(!logs.contains(s.as_str()), "a secret reached the logs");
+    }
+}

@@ -1,6 +1,7 @@
 //! Black-box tests of the credvault HTTP API: one test binary, a real PostgreSQL, each test with
 //! its own database made from a migrated template.
 
+mod access_table;
 mod helpers;
 mod identity;
 mod keys;

@@ -89,6 +89,32 @@ pub struct StoredEvent {
     pub hash: Vec<u8>,
 }
 
+const EVENT_COLS: &str = "workspace_id, seq, id, at, actor_type, actor_id, actor_display, action, target_type, target_id,
+     target_name, outcome, ip, user_agent, request_id, details, prev_hash, hash";
+
+fn event(r: &tokio_postgres::Row) -> StoredEvent {
+    StoredEvent {
+        workspace_id: r.get(0),
+        seq: r.get(1),
+        id: r.get(2),
+        at: r.get(3),
+        actor_type: r.get(4),
+        actor_id: r.get(5),
+        actor_display: r.get(6),
+        action: r.get(7),
+        target_type: r.get(8),
+        target_id: r.get(9),
+        target_name: r.get(10),
+        outcome: r.get(11),
+        ip: r.get(12),
+        user_agent: r.get(13),
+        request_id: r.get(14),
+        details: r.get(15),
+        prev_hash: r.get(16),
+        hash: r.get(17),
+    }
+}
+
 /// Events of a workspace in chain order, `seq > after`, up to `limit`.
 pub async fn events_after(
     c: &impl GenericClient,
@@ -98,33 +124,24 @@ pub async fn events_after(
 ) -> Result<Vec<StoredEvent>, StoreError> {
     let rows = c
         .query(
-            "SELECT workspace_id, seq, id, at, actor_type, actor_id, actor_display, action, target_type, target_id, target_name,
-                    outcome, ip, user_agent, request_id, details, prev_hash, hash
-             FROM audit_events WHERE workspace_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+            &format!("SELECT {EVENT_COLS} FROM audit_events WHERE workspace_id = $1 AND seq > $2 ORDER BY seq LIMIT $3"),
             &[&ws, &after, &limit],
         )
         .await?;
-    Ok(rows
-        .iter()
-        .map(|r| StoredEvent {
-            workspace_id: r.get(0),
-            seq: r.get(1),
-            id: r.get(2),
-            at: r.get(3),
-            actor_type: r.get(4),
-            actor_id: r.get(5),
-            actor_display: r.get(6),
-            action: r.get(7),
-            target_type: r.get(8),
-            target_id: r.get(9),
-            target_name: r.get(10),
-            outcome: r.get(11),
-            ip: r.get(12),
-            user_agent: r.get(13),
-            request_id: r.get(14),
-            details: r.get(15),
-            prev_hash: r.get(16),
-            hash: r.get(17),
-        })
-        .collect())
+    Ok(rows.iter().map(event).collect())
+}
+
+/// Events whose actor is one of `actor_ids`, in chain order.
+pub async fn events_by_actors(
+    c: &impl GenericClient,
+    ws: Uuid,
+    actor_ids: &[Uuid],
+) -> Result<Vec<StoredEvent>, StoreError> {
+    let rows = c
+        .query(
+            &format!("SELECT {EVENT_COLS} FROM audit_events WHERE workspace_id = $1 AND actor_id = ANY($2) ORDER BY seq"),
+            &[&ws, &actor_ids],
+        )
+        .await?;
+    Ok(rows.iter().map(event).collect())
 }

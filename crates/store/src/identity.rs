@@ -782,3 +782,50 @@ pub async fn remove_member(
     .await?
         == 1)
 }
+
+// ---- everything about one user (GDPR access) ----
+
+/// Every session of the user, revoked ones included.
+pub async fn all_sessions(
+    c: &impl GenericClient,
+    ws: Uuid,
+    user_id: Uuid,
+) -> Result<Vec<SessionRow>, StoreError> {
+    let rows = c
+        .query(
+            &format!("SELECT {SESSION_COLS} FROM sessions WHERE workspace_id = $1 AND user_id = $2 ORDER BY created_at"),
+            &[&ws, &user_id],
+        )
+        .await?;
+    Ok(rows.iter().map(session).collect())
+}
+
+/// Every personal token of the user, revoked ones included, with when they were revoked.
+pub async fn all_tokens(
+    c: &impl GenericClient,
+    ws: Uuid,
+    user_id: Uuid,
+) -> Result<Vec<(TokenRow, Option<DateTime<Utc>>)>, StoreError> {
+    let rows = c
+        .query(
+            &format!("SELECT {TOKEN_COLS}, revoked_at FROM api_tokens WHERE workspace_id = $1 AND user_id = $2 ORDER BY created_at"),
+            &[&ws, &user_id],
+        )
+        .await?;
+    Ok(rows.iter().map(|r| (token(r), r.get(10))).collect())
+}
+
+/// Ids of every token the user ever held (to find the events they acted in).
+pub async fn token_ids_of(
+    c: &impl GenericClient,
+    ws: Uuid,
+    user_id: Uuid,
+) -> Result<Vec<Uuid>, StoreError> {
+    let rows = c
+        .query(
+            "SELECT id FROM api_tokens WHERE workspace_id = $1 AND user_id = $2",
+            &[&ws, &user_id],
+        )
+        .await?;
+    Ok(rows.iter().map(|r| r.get(0)).collect())
+}

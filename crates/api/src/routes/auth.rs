@@ -548,16 +548,3 @@ pub async fn change_password(
     tx.commit().await?;
     Ok(HttpResponse::NoContent().finish())
 }
-
-/// Who you are.
-#[utoipa::path(tag = "me", operation_id = "get_me", summary = "Your profile", responses((status = 200, description = "You", body = User)))]
-#[get("/me")]
-pub async fn me(
-    state: State,
-    caller: Authorized<need::ReadSelf>,
-) -> Result<web::Json<User>, ApiError> {
-    let user = caller.person()?.clone();
-    let client = state.pool.get().await?;
-    let teams = store::teams_of(&client, caller.workspace_id, user.id).await?;
-    Ok(web::Json(User::from_row(user, teams)))
-}

@@ -59,3 +59,72 @@ pub struct TokenPair {
     pub refresh_token: String,
     pub session_id: Uuid,
 }
+
+#[derive(Serialize, ToSchema)]
+pub struct AuditActor {
+    /// `user`, `token`, `engine`, `system` or `anonymous`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub id: Option<Uuid>,
+    pub display: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AuditTarget {
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub id: Option<String>,
+    pub name: Option<String>,
+}
+
+/// One audit event; `hash` = SHA-256(`prev_hash` ‖ canonical event), hex.
+#[derive(Serialize, ToSchema)]
+pub struct AuditEvent {
+    pub id: Uuid,
+    pub seq: i64,
+    pub at: DateTime<Utc>,
+    pub actor: AuditActor,
+    pub action: String,
+    pub target: AuditTarget,
+    /// `success`, `denied` or `failure`.
+    pub outcome: String,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub request_id: Option<String>,
+    #[schema(value_type = Object)]
+    pub details: serde_json::Value,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl From<credvault_store::audit::StoredEvent> for AuditEvent {
+    fn from(e: credvault_store::audit::StoredEvent) -> Self {
+        AuditEvent {
+            id: e.id,
+            seq: e.seq,
+            at: e.at,
+            actor: AuditActor {
+                kind: e.actor_type,
+                id: e.actor_id,
+                display: e.actor_display,
+            },
+            action: e.action,
+            target: AuditTarget {
+                kind: e.target_type,
+                id: e.target_id,
+                name: e.target_name,
+            },
+            outcome: e.outcome,
+            ip: e.ip,
+            user_agent: e.user_agent,
+            request_id: e.request_id,
+            details: e.details,
+            prev_hash: hex(&e.prev_hash),
+            hash: hex(&e.hash),
+        }
+    }
+}

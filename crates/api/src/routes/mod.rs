@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod dto;
 pub mod fields;
+pub mod me;
 pub mod ops;
 pub mod teams;
 pub mod tokens;
@@ -26,7 +27,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(auth::revoke_other_sessions)
             .service(auth::revoke_session)
             .service(auth::change_password)
-            .service(auth::me)
+            .service(me::me)
+            .service(me::export)
             .service(users::list_users)
             .service(users::create_user)
             .service(users::get_user)

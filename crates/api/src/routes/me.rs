@@ -1,0 +1,134 @@
+//! The signed-in user: profile and data export (GDPR access).
+
+use std::sync::Arc;
+
+use actix_web::{get, web};
+use chrono::{DateTime, Utc};
+use credvault_store::identity as store;
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::auth::Session;
+use super::dto::{AuditEvent, User};
+use super::tokens::ApiToken;
+use crate::auth::{need, Authorized};
+use crate::error::ApiError;
+use crate::state::AppState;
+
+type State = web::Data<Arc<AppState>>;
+
+/// Who you are.
+#[utoipa::path(tag = "me", operation_id = "get_me", summary = "Your profile", responses((status = 200, description = "You", body = User)))]
+#[get("/me")]
+pub async fn me(
+    state: State,
+    caller: Authorized<need::ReadSelf>,
+) -> Result<web::Json<User>, ApiError> {
+    let user = caller.person()?.clone();
+    let client = state.pool.get().await?;
+    let teams = store::teams_of(&client, caller.workspace_id, user.id).await?;
+    Ok(web::Json(User::from_row(user, teams)))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ExportedSession {
+    #[serde(flatten)]
+    pub session: Session,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ExportedToken {
+    #[serde(flatten)]
+    pub token: ApiToken,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct OwnedCredential {
+    pub id: Uuid,
+    pub name: String,
+    pub service: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub deleted_at: Option<DateTime<Utc>>,
+}
+
+/// Everything credvault stores about you.
+#[derive(Serialize, ToSchema)]
+pub struct Export {
+    pub profile: User,
+    pub sessions: Vec<ExportedSession>,
+    pub tokens: Vec<ExportedToken>,
+    pub credentials: Vec<OwnedCredential>,
+    /// Audit events where you (or one of your tokens) are the actor, oldest first.
+    pub audit_events: Vec<AuditEvent>,
+    pub exported_at: DateTime<Utc>,
+}
+
+/// Everything stored about you (GDPR access).
+#[utoipa::path(tag = "me", operation_id = "export_me", summary = "Export your data", responses((status = 200, description = "Your data", body = Export)))]
+#[get("/me/export")]
+pub async fn export(
+    state: State,
+    caller: Authorized<need::ReadSelf>,
+) -> Result<web::Json<Export>, ApiError> {
+    let user = caller.person()?.clone();
+    let ws = caller.workspace_id;
+    let client = state.pool.get().await?;
+    let teams = store::teams_of(&client, ws, user.id).await?;
+    let sessions = store::all_sessions(&client, ws, user.id)
+        .await?
+        .into_iter()
+        .map(|s| ExportedSession {
+            revoked_at: s.revoked_at,
+            session: Session {
+                current: Some(s.id) == caller.session_id,
+                id: s.id,
+                created_at: s.created_at,
+                last_seen_at: s.last_seen_at,
+                ip: s.ip,
+                user_agent: s.user_agent,
+            },
+        })
+        .collect();
+    let tokens = store::all_tokens(&client, ws, user.id)
+        .await?
+        .into_iter()
+        .map(|(t, revoked_at)| ExportedToken {
+            token: t.into(),
+            revoked_at,
+        })
+        .collect();
+    let credentials = credvault_store::credentials::owned_by(&client, ws, user.id)
+        .await?
+        .into_iter()
+        .map(|c| OwnedCredential {
+            id: c.id,
+            name: c.name,
+            service: c.service,
+            kind: c.kind,
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+            deleted_at: c.deleted_at,
+        })
+        .collect();
+    let mut actors = store::token_ids_of(&client, ws, user.id).await?;
+    actors.push(user.id);
+    let audit_events = credvault_store::audit::events_by_actors(&client, ws, &actors)
+        .await?
+        .into_iter()
+        .map(AuditEvent::from)
+        .collect();
+    Ok(web::Json(Export {
+        profile: User::from_row(user, teams),
+        sessions,
+        tokens,
+        credentials,
+        audit_events,
+        exported_at: Utc::now(),
+    }))
+}
