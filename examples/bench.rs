@@ -66,6 +66,8 @@ async fn main() -> anyhow::Result<()> {
     .await?;
     println!("afterwards {ok} versions open with the new key alone, {bad} do not");
 
+    session_check(&pool).await?;
+
     pool.close();
     drop(client);
     admin
@@ -80,4 +82,58 @@ fn with_db(base: &str, db: &str) -> String {
         .map_or((base, String::new()), |(m, q)| (m, format!("?{q}")));
     let prefix = main.rsplit_once('/').map_or(main, |(p, _)| p);
     format!("{prefix}/{db}{query}")
+}
+
+/// What checking the session on every request costs: the alternative (caching sessions and
+/// invalidating them through LISTEN/NOTIFY) could save at most the query, and would add a window
+/// in which a revoked session still works on another instance.
+async fn session_check(pool: &deadpool_postgres::Pool) -> anyhow::Result<()> {
+    use credvault_store::identity as store;
+    const N: usize = 5000;
+    println!("== per-request session check ({N} sequential requests' worth, one connection)");
+    let client = pool.get().await?;
+    let (ws, user, session) = (
+        uuid::Uuid::now_v7(),
+        uuid::Uuid::now_v7(),
+        uuid::Uuid::now_v7(),
+    );
+    store::insert_workspace(&client, ws, "bench").await?;
+    let new = store::NewUser {
+        workspace_id: ws,
+        id: user,
+        email: "bench@example.com",
+        display_name: "Bench",
+        role: "owner",
+        password_hash: "x",
+    };
+    store::insert_user(&client, &new).await?;
+    store::insert_session(&client, ws, session, user, None, None).await?;
+    let jwt = credvault_api::auth::Jwt::new(&[7u8; 32]);
+    let token = jwt
+        .issue(ws, user, session)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+
+    let t = Instant::now();
+    for _ in 0..N {
+        std::hint::black_box(jwt.verify_token(&token));
+    }
+    let verify = N as f64 / t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    for _ in 0..N {
+        client.query_one("SELECT 1", &[]).await?;
+    }
+    let round_trip = N as f64 / t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    for _ in 0..N {
+        std::hint::black_box(jwt.verify_token(&token));
+        std::hint::black_box(store::session_auth(&client, ws, session).await?);
+    }
+    let checked = N as f64 / t.elapsed().as_secs_f64();
+    println!("JWT verify alone: {verify:.0}/s; baseline SELECT 1 round trip: {round_trip:.0}/s");
+    println!(
+        "JWT verify + session/user lookup: {checked:.0}/s = {:.0} us per request, {:.2}x the bare round trip",
+        1e6 / checked,
+        round_trip / checked
+    );
+    Ok(())
 }

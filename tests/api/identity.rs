@@ -183,6 +183,29 @@ async fn logout_on_one_instance_is_refused_by_another_at_once() {
     );
     assert_eq!(other.get_as(&token, "/v1/me").await.status(), 401);
     assert_eq!(app.get_as(&token, "/v1/me").await.status(), 401);
+    // A user disabled through one instance is refused by both.
+    let owner: Value = app
+        .login("ada@example.com", PASSWORD)
+        .await
+        .json()
+        .await
+        .expect("json");
+    let owner = owner["access_token"].as_str().expect("token").to_string();
+    let (member_id, member) = app.user_with_role(&owner, "m@example.com", "member").await;
+    assert_eq!(other.get_as(&member, "/v1/me").await.status(), 200);
+    assert_eq!(
+        other
+            .patch_as(
+                &owner,
+                &format!("/v1/users/{member_id}"),
+                &json!({"disabled": true})
+            )
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(app.get_as(&member, "/v1/me").await.status(), 401);
+    assert_eq!(other.get_as(&member, "/v1/me").await.status(), 401);
 }
 
 #[tokio::test]
