@@ -57,6 +57,7 @@ impl Application {
                 .configure(extractor_config)
                 .route("/openapi.json", web::get().to(openapi_json))
                 .route("/docs", web::get().to(docs_index))
+                .route("/docs/", web::get().to(docs_index))
                 .service(SwaggerUi::new("/docs/{_:.*}").config(DocsConfig::new(["/openapi.json"])))
                 .default_service(web::to(not_found))
                 .wrap(from_fn(request_context))
@@ -154,22 +155,21 @@ async fn openapi_json(spec: web::Data<String>) -> HttpResponse {
         .body(spec.get_ref().clone())
 }
 
-/// `/docs` without the trailing slash: the same page, with a base so its assets resolve.
+/// The docs page, at `/docs` and `/docs/`, with absolute asset paths so it works at either.
 async fn docs_index() -> HttpResponse {
     let config = Arc::new(DocsConfig::new(["/openapi.json"]));
     match utoipa_swagger_ui::serve("index.html", config) {
         Ok(Some(file)) => {
-            let html = String::from_utf8_lossy(&file.bytes).replacen(
-                "<head>",
-                "<head><base href=\"/docs/\">",
-                1,
-            );
+            let html = String::from_utf8_lossy(&file.bytes)
+                .replace("href=\"./", "href=\"/docs/")
+                .replace("src=\"./", "src=\"/docs/")
+                .replace("href=\"index.css\"", "href=\"/docs/index.css\"");
             HttpResponse::Ok()
                 .content_type("text/html; charset=utf-8")
                 .body(html)
         }
         _ => HttpResponse::Found()
-            .insert_header(("Location", "/docs/"))
+            .insert_header(("Location", "/docs/index.html"))
             .finish(),
     }
 }
