@@ -91,6 +91,9 @@ pub struct ServeFlags {
     /// Comma-separated hosts or CIDRs outbound calls may reach although private or loopback
     #[arg(long, env = "CREDVAULT_OUTBOUND_ALLOW", default_value = "")]
     pub outbound_allow: String,
+    /// Seconds between runs of the purge of deleted credentials past their recovery window
+    #[arg(long, env = "CREDVAULT_PURGE_INTERVAL_SECS", default_value_t = 60)]
+    pub purge_interval_secs: u64,
 }
 
 impl Default for ServeFlags {
@@ -107,6 +110,7 @@ impl Default for ServeFlags {
             tls_key: None,
             cors_origins: String::new(),
             outbound_allow: String::new(),
+            purge_interval_secs: 60,
         }
     }
 }
@@ -132,6 +136,7 @@ pub struct Settings {
     pub tls: Option<(PathBuf, PathBuf)>,
     pub cors_origins: Vec<String>,
     pub outbound_allow: Vec<String>,
+    pub purge_interval: std::time::Duration,
 }
 
 pub struct Keys {
@@ -333,6 +338,7 @@ impl Settings {
             tls,
             cors_origins,
             outbound_allow: list(&serve.outbound_allow),
+            purge_interval: std::time::Duration::from_secs(serve.purge_interval_secs.max(1)),
         })
     }
 }

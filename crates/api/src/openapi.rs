@@ -23,6 +23,7 @@ use crate::error::{FieldError, Problem};
         (name = "users", description = "People of the workspace (owners and admins write)"),
         (name = "teams", description = "Teams and their members"),
         (name = "tokens", description = "API tokens for CI scripts and workflow engines"),
+        (name = "credentials", description = "Credentials: create, list, read (secrets masked), update, rotate, delete, restore"),
         (name = "operations", description = "Health, readiness and metrics"),
     ),
     components(schemas(Problem, FieldError)),

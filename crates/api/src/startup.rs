@@ -90,10 +90,28 @@ impl Application {
                 flusher_state.flush_token_uses().await;
             }
         });
+        let purger_state = state.clone();
+        let purger = tokio::spawn(async move {
+            let mut tick = tokio::time::interval(purger_state.settings.purge_interval);
+            loop {
+                tick.tick().await;
+                match crate::credentials::purge_due(&purger_state).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(
+                        purged = n,
+                        "purged deleted credentials past their recovery window"
+                    ),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "purge of deleted credentials failed; will retry")
+                    }
+                }
+            }
+        });
         let mut server = tokio::spawn(self.server);
         tokio::select! {
             res = &mut server => {
                 flusher.abort();
+                purger.abort();
                 state.flush_token_uses().await;
                 state.pool.close();
                 return res.map_err(std::io::Error::other)?;
@@ -107,6 +125,7 @@ impl Application {
         handle.stop(true).await;
         let res = server.await.map_err(std::io::Error::other)?;
         flusher.abort();
+        purger.abort();
         state.flush_token_uses().await;
         state.pool.close();
         tracing::info!("stopped");

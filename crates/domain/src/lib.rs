@@ -4,6 +4,7 @@
 //! a function of its inputs, tested as tables.
 
 pub mod audit;
+pub mod credential;
 pub mod credential_access;
 pub mod identity;
 pub mod policy;

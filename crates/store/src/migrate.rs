@@ -27,6 +27,7 @@ macro_rules! migrations {
 pub const MIGRATIONS: &[Migration] = migrations![
     1 => "0001_init.sql",
     2 => "0002_credentials.sql",
+    3 => "0003_credential_access.sql",
 ];
 
 /// The advisory-lock key taken while migrating ("credvaul" in ASCII).

@@ -11,11 +11,11 @@ pub struct Fields {
 
 impl Fields {
     /// A required field, parsed; `None` (and a recorded problem) when missing or invalid.
-    pub fn required<T, E: Display>(
+    pub fn required<V: ?Sized, T, E: Display>(
         &mut self,
         name: &str,
-        value: Option<&str>,
-        parse: impl FnOnce(&str) -> Result<T, E>,
+        value: Option<&V>,
+        parse: impl FnOnce(&V) -> Result<T, E>,
     ) -> Option<T> {
         match value {
             None => {
@@ -27,11 +27,11 @@ impl Fields {
     }
 
     /// An optional field: `Some(None)` when absent, `None` when present but invalid.
-    pub fn optional<T, E: Display>(
+    pub fn optional<V: ?Sized, T, E: Display>(
         &mut self,
         name: &str,
-        value: Option<&str>,
-        parse: impl FnOnce(&str) -> Result<T, E>,
+        value: Option<&V>,
+        parse: impl FnOnce(&V) -> Result<T, E>,
     ) -> Option<Option<T>> {
         match value.map(parse) {
             None => Some(None),

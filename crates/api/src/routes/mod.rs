@@ -1,6 +1,8 @@
 //! Every route, registered with its OpenAPI entry in one place.
 
 pub mod auth;
+pub mod credential_dto;
+pub mod credentials;
 pub mod dto;
 pub mod fields;
 pub mod me;
@@ -42,6 +44,29 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(teams::remove_member)
             .service(tokens::create_token)
             .service(tokens::list_tokens)
-            .service(tokens::revoke_token),
+            .service(tokens::revoke_token)
+            .service(credentials::create_credential)
+            .service(credentials::list_credentials)
+            .service(credentials::get_credential)
+            .service(credentials::update_credential)
+            .service(credentials::rotate_credential)
+            .service(credentials::list_versions)
+            .service(credentials::restore_version)
+            .service(credentials::delete_credential)
+            .service(credentials::restore_credential)
+            .service(credentials::transfer_credential),
     );
+}
+
+/// A JSON body already read as a value, into its request type; type errors are 400s that
+/// never quote the input.
+pub fn parse_body<T: serde::de::DeserializeOwned>(
+    raw: &serde_json::Value,
+) -> Result<T, crate::error::ApiError> {
+    T::deserialize(raw).map_err(|e| {
+        crate::error::ApiError::invalid(format!(
+            "the body is not valid for this endpoint: {}",
+            crate::error::redact_serde_message(&e.to_string())
+        ))
+    })
 }

@@ -1,0 +1,519 @@
+//! The credential service: access decisions (through the one policy function in `domain`),
+//! sealing and opening secrets, representations, ETags and idempotent replays.
+
+use actix_web::http::header::{self, HeaderMap};
+use actix_web::HttpResponse;
+use chrono::Utc;
+use credvault_crypto::Sealed;
+use credvault_domain::credential::{self as rules, CredentialData, CredentialType, Status};
+use credvault_domain::credential_access::{
+    decide, effective_access, Access, AccessFacts, CredentialAction, CredentialDecision,
+};
+use credvault_domain::identity::Role;
+use credvault_domain::sealing::secret_aad;
+use credvault_store::credentials::{self as store, CredentialRow, ShareRow, VersionRow};
+use deadpool_postgres::GenericClient;
+use serde_json::{Map, Value};
+use uuid::Uuid;
+use zeroize::Zeroizing;
+
+use crate::audit::{self, Event};
+use crate::auth::Caller;
+use crate::error::{ApiError, ErrorCode};
+use crate::routes::credential_dto::{
+    Credential, CredentialSummary, OwnerRef, Share, SharePrincipal, Usage,
+};
+use crate::state::AppState;
+
+/// A caller's effective access to a credential; `None` is no access at all.
+pub async fn access_of(
+    c: &impl GenericClient,
+    caller: &Caller,
+    cred: &CredentialRow,
+) -> Result<Option<Access>, ApiError> {
+    Ok(facts_of(c, caller, cred)
+        .await?
+        .as_ref()
+        .and_then(effective_access))
+}
+
+/// Engines (workspace service principals) see every credential's summary and nothing more.
+async fn facts_of(
+    c: &impl GenericClient,
+    caller: &Caller,
+    cred: &CredentialRow,
+) -> Result<Option<AccessFacts>, ApiError> {
+    let Some(user) = &caller.user else {
+        return Ok(None);
+    };
+    let role: Role = user.role.parse().map_err(ApiError::internal)?;
+    let teams = store::team_ids_of(c, caller.workspace_id, user.id).await?;
+    let share_levels = store::share_levels(c, caller.workspace_id, cred.id, Some(user.id), &teams)
+        .await?
+        .iter()
+        .filter_map(|s| s.parse().ok())
+        .collect();
+    Ok(Some(AccessFacts {
+        is_owner: cred.owner_id == user.id,
+        share_levels,
+        role,
+    }))
+}
+
+fn action_name(a: CredentialAction) -> &'static str {
+    match a {
+        CredentialAction::SeeSummary => "see",
+        CredentialAction::SeeConfiguration => "view",
+        CredentialAction::Manage => "manage",
+        CredentialAction::ChangeSharesOrTransfer => "share_or_transfer",
+        CredentialAction::Resolve => "resolve",
+    }
+}
+
+/// Loads a credential the caller may do `action` on, with the caller's access. No access: 404;
+/// too little: 403; both recorded as `credential.access_denied` (in their own transaction, as
+/// the request's own change, if any, does not happen).
+pub async fn authorize(
+    state: &AppState,
+    caller: &Caller,
+    id: Uuid,
+    action: CredentialAction,
+) -> Result<(CredentialRow, Access), ApiError> {
+    let client = state.pool.get().await?;
+    let cred = store::get(&client, caller.workspace_id, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("credential"))?;
+    let decision = match facts_of(&client, caller, &cred).await? {
+        Some(f) => (decide(&f, action), effective_access(&f)),
+        None if action == CredentialAction::SeeSummary => {
+            (CredentialDecision::Allow, Some(Access::Use))
+        }
+        None => (CredentialDecision::Forbidden, Some(Access::Use)),
+    };
+    match decision {
+        (CredentialDecision::Allow, Some(access)) => Ok((cred, access)),
+        (d, _) => {
+            let ev = Event::new("credential.access_denied")
+                .target("credential", cred.id, Some(cred.name.clone()))
+                .outcome("denied")
+                .detail("attempted", action_name(action));
+            audit::record(
+                &client,
+                caller.workspace_id,
+                &caller.actor,
+                &caller.origin,
+                ev,
+            )
+            .await?;
+            Err(match d {
+                CredentialDecision::Forbidden => ApiError::new(
+                    ErrorCode::Forbidden,
+                    "your access to this credential does not allow this",
+                ),
+                _ => ApiError::not_found("credential"),
+            })
+        }
+    }
+}
+
+/// Changing a credential needs the workspace-level right to write credentials (role, and scope
+/// for tokens) as well as `manage` on it. A caller without the first is refused like one without
+/// the second: 403 when they can see the credential, 404 when not, and audited either way.
+pub async fn require_write(state: &AppState, caller: &Caller, id: Uuid) -> Result<(), ApiError> {
+    use credvault_domain::policy::{self, Action, Decision};
+    let Decision::Deny(reason) = policy::authorize(&caller.policy, Action::WriteCredentials) else {
+        return Ok(());
+    };
+    let client = state.pool.get().await?;
+    let Some(cred) = store::get(&client, caller.workspace_id, id).await? else {
+        return Err(ApiError::not_found("credential"));
+    };
+    let visible = caller.user.is_none() || access_of(&client, caller, &cred).await?.is_some();
+    let ev = Event::new("credential.access_denied")
+        .target("credential", cred.id, Some(cred.name.clone()))
+        .outcome("denied")
+        .detail("attempted", "manage");
+    audit::record(
+        &client,
+        caller.workspace_id,
+        &caller.actor,
+        &caller.origin,
+        ev,
+    )
+    .await?;
+    Err(if visible {
+        ApiError::new(ErrorCode::Forbidden, reason.to_string())
+    } else {
+        ApiError::not_found("credential")
+    })
+}
+
+/// A soft-deleted credential accepts reads and `restore` only.
+pub fn refuse_if_deleted(cred: &CredentialRow) -> Result<(), ApiError> {
+    match cred.deleted_at {
+        Some(_) => Err(ApiError::new(
+            ErrorCode::CredentialDeleted,
+            "the credential is deleted: restore it first",
+        )),
+        None => Ok(()),
+    }
+}
+
+pub fn etag(cred: &CredentialRow) -> String {
+    format!("\"{}.{}\"", cred.id.simple(), cred.row_version)
+}
+
+/// `If-Match`, when sent, must name the current ETag (or be `*`).
+pub fn check_if_match(headers: &HeaderMap, cred: &CredentialRow) -> Result<(), ApiError> {
+    let Some(v) = headers.get(header::IF_MATCH) else {
+        return Ok(());
+    };
+    let v = v
+        .to_str()
+        .map_err(|_| ApiError::invalid("If-Match is not a valid header value"))?;
+    let current = etag(cred);
+    let matches = v
+        .split(',')
+        .map(str::trim)
+        .any(|t| t == "*" || t == current || t.strip_prefix("W/") == Some(current.as_str()));
+    if matches {
+        Ok(())
+    } else {
+        Err(ApiError::new(ErrorCode::PreconditionFailed, "the credential changed since you read it: fetch it again (If-Match did not match the ETag)"))
+    }
+}
+
+/// Seals a version's secret fields under AAD binding workspace, credential and version.
+pub fn seal(
+    state: &AppState,
+    ws: Uuid,
+    id: Uuid,
+    version: i32,
+    secrets: &Map<String, Value>,
+) -> Result<Sealed, ApiError> {
+    let plain = Zeroizing::new(serde_json::to_vec(secrets).map_err(ApiError::internal)?);
+    state
+        .envelope
+        .seal(&plain, &secret_aad(ws, id, version))
+        .map_err(ApiError::internal)
+}
+
+/// Opens a version's secret fields.
+pub fn open(
+    state: &AppState,
+    ws: Uuid,
+    id: Uuid,
+    v: &VersionRow,
+) -> Result<Map<String, Value>, ApiError> {
+    let wrapped = v.wrapped_dek.clone().ok_or_else(|| {
+        ApiError::new(
+            ErrorCode::CredentialDeleted,
+            "this version's keys were destroyed",
+        )
+    })?;
+    let sealed = Sealed {
+        kek_id: v.kek_id.clone(),
+        wrapped_dek: wrapped,
+        nonce: v.nonce.clone(),
+        ciphertext: v.ciphertext.clone(),
+    };
+    let plain = state.envelope.open(&sealed, &secret_aad(ws, id, v.version)).map_err(|e| {
+        tracing::error!(credential_id = %id, version = v.version, error = %e, "a stored secret does not open");
+        ApiError::new(ErrorCode::Internal, "this credential's stored secret cannot be decrypted; an operator has been told")
+    })?;
+    serde_json::from_slice(plain.expose()).map_err(ApiError::internal)
+}
+
+/// The current data of a credential, secrets opened (for merges and restores).
+pub async fn current_data(
+    state: &AppState,
+    c: &impl GenericClient,
+    cred: &CredentialRow,
+) -> Result<CredentialData, ApiError> {
+    let v = store::version(c, cred.workspace_id, cred.id, cred.current_version)
+        .await?
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("current version missing")))?;
+    let secrets = open(state, cred.workspace_id, cred.id, &v)?;
+    let config = cred.config.as_object().cloned().unwrap_or_default();
+    Ok(CredentialData {
+        config,
+        secrets,
+        secret_fields: cred.secret_fields.clone(),
+    })
+}
+
+/// Stores `data` as version `version` of `cred` (sealed), with its config snapshot.
+pub async fn store_version(
+    state: &AppState,
+    c: &impl GenericClient,
+    cred: &CredentialRow,
+    version: i32,
+    data: &CredentialData,
+    reason: &str,
+    by: Option<Uuid>,
+) -> Result<(), ApiError> {
+    let sealed = seal(state, cred.workspace_id, cred.id, version, &data.secrets)?;
+    let config = Value::Object(data.config.clone());
+    store::insert_version(
+        c,
+        &store::NewVersion {
+            workspace_id: cred.workspace_id,
+            credential_id: cred.id,
+            version,
+            kek_id: &sealed.kek_id,
+            wrapped_dek: &sealed.wrapped_dek,
+            nonce: &sealed.nonce,
+            ciphertext: &sealed.ciphertext,
+            config: &config,
+            reason,
+            created_by: by,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+pub fn status_of(cred: &CredentialRow) -> Status {
+    let stored = cred.status.parse().unwrap_or(Status::Active);
+    rules::effective_status(
+        stored,
+        cred.expires_at,
+        cred.deleted_at.is_some(),
+        Utc::now(),
+    )
+}
+
+pub fn summary(cred: &CredentialRow, access: Access) -> CredentialSummary {
+    CredentialSummary {
+        id: cred.id,
+        name: cred.name.clone(),
+        service: cred.service.clone(),
+        kind: cred.kind.clone(),
+        status: status_of(cred).as_str().to_string(),
+        last_used_at: cred.last_used_at,
+        shared: cred.shared,
+        owner: OwnerRef {
+            id: cred.owner_id,
+            display_name: cred.owner_display.clone(),
+        },
+        access: access.as_str().to_string(),
+        environment: cred.environment.clone(),
+        tags: cred.tags.clone(),
+        version: cred.current_version,
+        created_at: cred.created_at,
+        updated_at: cred.updated_at,
+    }
+}
+
+fn share(s: ShareRow) -> Share {
+    Share {
+        id: s.id,
+        principal: SharePrincipal {
+            kind: s.principal_type,
+            id: s.principal_id,
+            name: s.principal_name,
+        },
+        access: s.access,
+        created_at: s.created_at,
+        created_by: s.created_by,
+    }
+}
+
+/// The representation for `access`: summary fields only for `use`, everything (secrets masked)
+/// from `view` up. Masking happens here and nowhere else.
+pub async fn representation(
+    state: &AppState,
+    c: &impl GenericClient,
+    cred: &CredentialRow,
+    access: Access,
+) -> Result<Value, ApiError> {
+    let summary = summary(cred, access);
+    if access < Access::View {
+        return serde_json::to_value(summary).map_err(ApiError::internal);
+    }
+    let data = current_data(state, c, cred).await?;
+    let (total, last_24h, last_7d, last_30d) =
+        store::usage_totals(c, cred.workspace_id, cred.id).await?;
+    let shares = store::shares_of(c, cred.workspace_id, cred.id)
+        .await?
+        .into_iter()
+        .map(share)
+        .collect();
+    let full = Credential {
+        summary,
+        description: cred.description.clone(),
+        status_detail: cred.status_detail.clone(),
+        expires_at: cred.expires_at,
+        rotation_period_days: cred.rotation_period_days,
+        rotated_at: cred.rotated_at,
+        rotation_due_at: rules::rotation_due_at(
+            cred.created_at,
+            cred.rotated_at,
+            cred.rotation_period_days,
+        ),
+        test: cred.test.clone(),
+        secret_fields: cred.secret_fields.clone(),
+        data: Some(rules::masked_view(&data)),
+        usage: Some(Usage {
+            total,
+            last_24h,
+            last_7d,
+            last_30d,
+            last_used_at: cred.last_used_at,
+        }),
+        // Workflows and their observed use arrive with the runtime path.
+        connected_workflows: Some(Vec::new()),
+        shares: Some(shares),
+    };
+    serde_json::to_value(full).map_err(ApiError::internal)
+}
+
+/// The answer for a single credential: its representation with its ETag.
+pub async fn respond(
+    state: &AppState,
+    c: &impl GenericClient,
+    cred: &CredentialRow,
+    access: Access,
+    status: actix_web::http::StatusCode,
+) -> Result<(HttpResponse, Value), ApiError> {
+    let body = representation(state, c, cred, access).await?;
+    let res = HttpResponse::build(status)
+        .insert_header((header::ETAG, etag(cred)))
+        .json(&body);
+    Ok((res, body))
+}
+
+pub fn parse_type(s: &str) -> Result<CredentialType, ApiError> {
+    s.parse()
+        .map_err(|e: credvault_domain::identity::UnknownValue| {
+            ApiError::field("type", e.to_string())
+        })
+}
+
+/// The key idempotency records are kept under: the caller's token, else their user.
+pub fn idempotency_caller(caller: &Caller) -> Uuid {
+    caller
+        .token
+        .as_ref()
+        .map(|t| t.id)
+        .or(caller.user_id())
+        .unwrap_or_default()
+}
+
+/// `Idempotency-Key`, when sent: 1..255 visible characters.
+pub fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+    match headers.get("idempotency-key") {
+        None => Ok(None),
+        Some(v) => {
+            let v = v
+                .to_str()
+                .map_err(|_| ApiError::invalid("Idempotency-Key must be visible ASCII"))?;
+            if v.is_empty() || v.len() > 255 {
+                return Err(ApiError::invalid(
+                    "Idempotency-Key must be 1 to 255 characters",
+                ));
+            }
+            Ok(Some(v.to_string()))
+        }
+    }
+}
+
+/// The fingerprint of a request for idempotency: its endpoint and its body (key order ignored).
+pub fn request_hash(endpoint: &str, body: &Value) -> [u8; 32] {
+    let mut bytes = endpoint.as_bytes().to_vec();
+    bytes.push(0);
+    bytes.extend_from_slice(body.to_string().as_bytes());
+    credvault_crypto::sha256(&bytes)
+}
+
+/// Outcome of claiming an idempotency key inside a transaction.
+pub enum Claim {
+    /// First use: go on, and store the answer.
+    Fresh,
+    /// A replay: this is the first answer.
+    Replay(HttpResponse),
+}
+
+pub async fn claim(
+    c: &impl GenericClient,
+    caller: &Caller,
+    endpoint: &str,
+    key: &str,
+    body: &Value,
+) -> Result<Claim, ApiError> {
+    let hash = request_hash(endpoint, body);
+    let scope = store::IdempotencyScope {
+        workspace_id: caller.workspace_id,
+        caller: idempotency_caller(caller),
+        endpoint,
+        key,
+    };
+    let found = store::claim_idempotency_key(c, &scope, &hash).await?;
+    match found {
+        None => Ok(Claim::Fresh),
+        Some((stored_hash, Some(status), Some(response), headers)) if stored_hash == hash => {
+            let status =
+                actix_web::http::StatusCode::from_u16(status as u16).map_err(ApiError::internal)?;
+            let mut res = HttpResponse::build(status);
+            if let Some(Value::Object(h)) = headers {
+                for (k, v) in h {
+                    if let Some(v) = v.as_str() {
+                        res.insert_header((k.as_str(), v));
+                    }
+                }
+            }
+            res.insert_header(("Idempotent-Replayed", "true"));
+            Ok(Claim::Replay(res.json(response)))
+        }
+        Some((stored_hash, _, _, _)) if stored_hash == hash => Err(ApiError::new(
+            ErrorCode::Conflict,
+            "a request with this Idempotency-Key is still in progress; retry shortly",
+        )),
+        Some(_) => Err(ApiError::new(
+            ErrorCode::IdempotencyKeyReused,
+            "this Idempotency-Key was used with a different request",
+        )),
+    }
+}
+
+pub async fn remember(
+    c: &impl GenericClient,
+    caller: &Caller,
+    endpoint: &str,
+    key: &str,
+    status: u16,
+    body: &Value,
+    headers: Value,
+) -> Result<(), ApiError> {
+    let scope = store::IdempotencyScope {
+        workspace_id: caller.workspace_id,
+        caller: idempotency_caller(caller),
+        endpoint,
+        key,
+    };
+    store::store_idempotent_response(c, &scope, i32::from(status), body, &headers).await?;
+    Ok(())
+}
+
+/// Purges soft-deleted credentials whose recovery window has passed: their versions' wrapped
+/// keys are destroyed with them (crypto-shredding), each with its `credential.purged` event.
+pub async fn purge_due(state: &AppState) -> Result<usize, ApiError> {
+    let mut client = state.pool.get().await?;
+    let tx = client.transaction().await?;
+    let due = store::lock_due_for_purge(&tx, 100).await?;
+    let system = audit::Actor {
+        kind: "system",
+        id: None,
+        display: Some("credvault".into()),
+        user_id: None,
+    };
+    for (ws, id, name) in &due {
+        store::purge(&tx, *ws, *id).await?;
+        let ev = Event::new("credential.purged")
+            .target("credential", id, Some(name.clone()))
+            .detail("reason", "recovery window passed");
+        audit::record(&tx, *ws, &system, &audit::Origin::default(), ev).await?;
+    }
+    tx.commit().await?;
+    Ok(due.len())
+}
