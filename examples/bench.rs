@@ -67,6 +67,7 @@ async fn main() -> anyhow::Result<()> {
     println!("afterwards {ok} versions open with the new key alone, {bad} do not");
 
     session_check(&pool).await?;
+    list_pages(&base).await?;
 
     pool.close();
     drop(client);
@@ -135,5 +136,104 @@ async fn session_check(pool: &deadpool_postgres::Pool) -> anyhow::Result<()> {
         1e6 / checked,
         round_trip / checked
     );
+    Ok(())
+}
+
+const SERVICES: &str = "ARRAY['stripe','github','slack','aws','gcp','azure','twilio','sendgrid','hubspot','salesforce','notion','jira','linear','zendesk','shopify','paypal','openai','datadog','pagerduty','okta']";
+const WORDS: &str = "ARRAY['alpha','bravo','charlie','delta','echo','foxtrot','golf','hotel','india','juliet','kilo','lima','mike','november','oscar','papa','quebec','romeo','sierra','tango','uniform','victor','whiskey','xray','yankee','zulu','amber','basil','cedar','dune','ember','fjord','glade','harbor','islet','jade','kelp','lagoon','meadow','nectar','onyx','pebble','quartz','reef','sable','tundra','umber','vale','willow','zephyr']";
+
+/// Adds credentials numbered `from..to` to `ws`, in SQL: mixed types, services, tags, statuses
+/// and last uses, so every list query has realistic selectivity.
+async fn seed_list(client: &tokio_postgres::Client, ws: uuid::Uuid, owner: uuid::Uuid, from: i64, to: i64) -> anyhow::Result<()> {
+    let sql = format!(
+        "INSERT INTO credentials (workspace_id, id, name, service, type, owner_id, description, tags, status,
+                                  current_version, last_used_at, search_text)
+         SELECT $1, gen_random_uuid(), n, s, (ARRAY['api_key','basic_auth','oauth2','custom'])[1 + g % 4], $2, d, t,
+                CASE WHEN g % 10 = 0 THEN 'error' ELSE 'active' END, 1,
+                CASE WHEN g % 3 = 0 THEN NULL ELSE now() - (g % 100000) * interval '1 minute' END,
+                lower(n || ' ' || s || ' ' || d || ' ' || array_to_string(t, ' '))
+         FROM (SELECT g, 'credential ' || md5(g::text) AS n, ({SERVICES})[1 + g % 20] AS s,
+                      'used by the ' || ({WORDS})[1 + (g * 7) % 50] || ' pipeline' AS d,
+                      ARRAY[(ARRAY['payments','ci','prod','internal','marketing'])[1 + g % 5]] AS t
+               FROM generate_series($3::int8, $4::int8 - 1) g) x"
+    );
+    client.execute(&sql, &[&ws, &owner, &from, &to]).await?;
+    client.batch_execute("ANALYZE credentials").await?;
+    Ok(())
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+/// A page of 50 for four queries at 10,000 and at 100,000 credentials, through the HTTP API.
+async fn list_pages(base: &str) -> anyhow::Result<()> {
+    use credvault_api::config::{DbFlags, KeyFlags, ServeFlags, Settings};
+    const REPS: usize = 200;
+    let db = "credvault_bench_list";
+    let (admin, conn) = tokio_postgres::connect(&with_db(base, "postgres"), NoTls).await?;
+    tokio::spawn(conn);
+    admin.execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"), &[]).await?;
+    admin.execute(&format!("CREATE DATABASE {db}"), &[]).await?;
+    let url = with_db(base, db);
+    let key = secrecy::ExposeSecret::expose_secret(&MasterKey::generate()?.to_base64()).to_string();
+    let settings = Settings::load(
+        &DbFlags { database_url: Some(url.clone()), database_url_file: None, db_pool_size: 8 },
+        &KeyFlags { master_key: Some(key), ..Default::default() },
+        &ServeFlags { bind: "127.0.0.1:0".into(), ..Default::default() },
+    )?;
+    let app = credvault_api::startup::Application::build(settings).await?;
+    let addr = format!("http://127.0.0.1:{}", app.port());
+    let server = tokio::spawn(app.run_until_stopped());
+    let http = reqwest::Client::new();
+    let signup: serde_json::Value = http
+        .post(format!("{addr}/v1/workspaces"))
+        .json(&serde_json::json!({"workspace_name": "bench", "email": "bench@example.com", "password": "bench password 123", "display_name": "Bench"}))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let token = signup["tokens"]["access_token"].as_str().unwrap_or_default().to_string();
+    let ws: uuid::Uuid = signup["workspace"]["id"].as_str().unwrap_or_default().parse()?;
+    let owner: uuid::Uuid = signup["user"]["id"].as_str().unwrap_or_default().parse()?;
+    let (client, conn) = tokio_postgres::connect(&url, NoTls).await?;
+    tokio::spawn(conn);
+    let queries = [
+        ("no filter", "/v1/credentials?limit=50"),
+        ("type+status", "/v1/credentials?limit=50&type=oauth2&status=active"),
+        ("q=a word", "/v1/credentials?limit=50&q=meadow"),
+        ("sort -last_used_at", "/v1/credentials?limit=50&sort=-last_used_at"),
+    ];
+    println!("== credential list, a page of 50 through the HTTP API ({REPS} requests each, sequential)");
+    let mut results: Vec<Vec<(f64, f64)>> = Vec::new();
+    let mut seeded = 0;
+    for size in [10_000i64, 100_000] {
+        seed_list(&client, ws, owner, seeded, size).await?;
+        seeded = size;
+        let mut row = Vec::new();
+        for (_, path) in &queries {
+            let mut times = Vec::with_capacity(REPS);
+            for _ in 0..REPS {
+                let t = Instant::now();
+                let res = http.get(format!("{addr}{path}")).bearer_auth(&token).send().await?;
+                anyhow::ensure!(res.status() == 200, "{path}: {}", res.status());
+                let body = res.bytes().await?;
+                std::hint::black_box(body);
+                times.push(t.elapsed().as_secs_f64() * 1000.0);
+            }
+            times.sort_by(f64::total_cmp);
+            row.push((percentile(&times, 0.5), percentile(&times, 0.95)));
+        }
+        results.push(row);
+    }
+    println!("{:<20} {:>16} {:>16} {:>12}", "query", "10k p50/p95 ms", "100k p50/p95 ms", "p95 ratio");
+    for (i, (name, _)) in queries.iter().enumerate() {
+        let (a, b) = (results[0][i], results[1][i]);
+        println!("{name:<20} {:>7.2} / {:<6.2} {:>7.2} / {:<6.2} {:>11.2}x", a.0, a.1, b.0, b.1, b.1 / a.1);
+    }
+    println!("targets: 100k p95 within 2x of 10k p95, and under 20 ms");
+    server.abort();
+    drop(client);
+    admin.execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"), &[]).await?;
     Ok(())
 }
