@@ -144,7 +144,13 @@ const WORDS: &str = "ARRAY['alpha','bravo','charlie','delta','echo','foxtrot','g
 
 /// Adds credentials numbered `from..to` to `ws`, in SQL: mixed types, services, tags, statuses
 /// and last uses, so every list query has realistic selectivity.
-async fn seed_list(client: &tokio_postgres::Client, ws: uuid::Uuid, owner: uuid::Uuid, from: i64, to: i64) -> anyhow::Result<()> {
+async fn seed_list(
+    client: &tokio_postgres::Client,
+    ws: uuid::Uuid,
+    owner: uuid::Uuid,
+    from: i64,
+    to: i64,
+) -> anyhow::Result<()> {
     let sql = format!(
         "INSERT INTO credentials (workspace_id, id, name, service, type, owner_id, description, tags, status,
                                   current_version, last_used_at, search_text)
@@ -173,14 +179,26 @@ async fn list_pages(base: &str) -> anyhow::Result<()> {
     let db = "credvault_bench_list";
     let (admin, conn) = tokio_postgres::connect(&with_db(base, "postgres"), NoTls).await?;
     tokio::spawn(conn);
-    admin.execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"), &[]).await?;
+    admin
+        .execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"), &[])
+        .await?;
     admin.execute(&format!("CREATE DATABASE {db}"), &[]).await?;
     let url = with_db(base, db);
     let key = secrecy::ExposeSecret::expose_secret(&MasterKey::generate()?.to_base64()).to_string();
     let settings = Settings::load(
-        &DbFlags { database_url: Some(url.clone()), database_url_file: None, db_pool_size: 8 },
-        &KeyFlags { master_key: Some(key), ..Default::default() },
-        &ServeFlags { bind: "127.0.0.1:0".into(), ..Default::default() },
+        &DbFlags {
+            database_url: Some(url.clone()),
+            database_url_file: None,
+            db_pool_size: 8,
+        },
+        &KeyFlags {
+            master_key: Some(key),
+            ..Default::default()
+        },
+        &ServeFlags {
+            bind: "127.0.0.1:0".into(),
+            ..Default::default()
+        },
     )?;
     let app = credvault_api::startup::Application::build(settings).await?;
     let addr = format!("http://127.0.0.1:{}", app.port());
@@ -193,18 +211,32 @@ async fn list_pages(base: &str) -> anyhow::Result<()> {
         .await?
         .json()
         .await?;
-    let token = signup["tokens"]["access_token"].as_str().unwrap_or_default().to_string();
-    let ws: uuid::Uuid = signup["workspace"]["id"].as_str().unwrap_or_default().parse()?;
+    let token = signup["tokens"]["access_token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let ws: uuid::Uuid = signup["workspace"]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .parse()?;
     let owner: uuid::Uuid = signup["user"]["id"].as_str().unwrap_or_default().parse()?;
     let (client, conn) = tokio_postgres::connect(&url, NoTls).await?;
     tokio::spawn(conn);
     let queries = [
         ("no filter", "/v1/credentials?limit=50"),
-        ("type+status", "/v1/credentials?limit=50&type=oauth2&status=active"),
+        (
+            "type+status",
+            "/v1/credentials?limit=50&type=oauth2&status=active",
+        ),
         ("q=a word", "/v1/credentials?limit=50&q=meadow"),
-        ("sort -last_used_at", "/v1/credentials?limit=50&sort=-last_used_at"),
+        (
+            "sort -last_used_at",
+            "/v1/credentials?limit=50&sort=-last_used_at",
+        ),
     ];
-    println!("== credential list, a page of 50 through the HTTP API ({REPS} requests each, sequential)");
+    println!(
+        "== credential list, a page of 50 through the HTTP API ({REPS} requests each, sequential)"
+    );
     let mut results: Vec<Vec<(f64, f64)>> = Vec::new();
     let mut seeded = 0;
     for size in [10_000i64, 100_000] {
@@ -215,7 +247,11 @@ async fn list_pages(base: &str) -> anyhow::Result<()> {
             let mut times = Vec::with_capacity(REPS);
             for _ in 0..REPS {
                 let t = Instant::now();
-                let res = http.get(format!("{addr}{path}")).bearer_auth(&token).send().await?;
+                let res = http
+                    .get(format!("{addr}{path}"))
+                    .bearer_auth(&token)
+                    .send()
+                    .await?;
                 anyhow::ensure!(res.status() == 200, "{path}: {}", res.status());
                 let body = res.bytes().await?;
                 std::hint::black_box(body);
@@ -226,14 +262,26 @@ async fn list_pages(base: &str) -> anyhow::Result<()> {
         }
         results.push(row);
     }
-    println!("{:<20} {:>16} {:>16} {:>12}", "query", "10k p50/p95 ms", "100k p50/p95 ms", "p95 ratio");
+    println!(
+        "{:<20} {:>16} {:>16} {:>12}",
+        "query", "10k p50/p95 ms", "100k p50/p95 ms", "p95 ratio"
+    );
     for (i, (name, _)) in queries.iter().enumerate() {
         let (a, b) = (results[0][i], results[1][i]);
-        println!("{name:<20} {:>7.2} / {:<6.2} {:>7.2} / {:<6.2} {:>11.2}x", a.0, a.1, b.0, b.1, b.1 / a.1);
+        println!(
+            "{name:<20} {:>7.2} / {:<6.2} {:>7.2} / {:<6.2} {:>11.2}x",
+            a.0,
+            a.1,
+            b.0,
+            b.1,
+            b.1 / a.1
+        );
     }
     println!("targets: 100k p95 within 2x of 10k p95, and under 20 ms");
     server.abort();
     drop(client);
-    admin.execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"), &[]).await?;
+    admin
+        .execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"), &[])
+        .await?;
     Ok(())
 }

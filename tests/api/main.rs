@@ -9,3 +9,4 @@ mod keys;
 mod migrations;
 mod openapi;
 mod ops;
+mod runtime;

@@ -90,54 +90,67 @@ pub async fn record(
     ws: Uuid,
     actor: &Actor,
     origin: &Origin,
-    mut event: Event,
+    event: Event,
 ) -> Result<(), ApiError> {
-    if let (Some(user_id), Value::Object(m)) = (actor.user_id, &mut event.details) {
-        m.insert("user_id".into(), Value::String(user_id.to_string()));
-    }
-    let (seq, prev_hash) = store::lock_head(c, ws).await?;
-    let seq = seq + 1;
-    let id = Uuid::now_v7();
-    let at: DateTime<Utc> = Utc::now().trunc_subsecs(6);
-    let fields = ChainedFields {
-        workspace_id: ws,
-        seq,
-        id,
-        at,
-        actor_type: actor.kind,
-        actor_id: actor.id,
-        action: event.action,
-        target_type: event.target_type,
-        target_id: event.target_id.as_deref(),
-        outcome: event.outcome,
-        request_id: origin.request_id.as_deref(),
-        details: &event.details,
-    };
-    let hash = chain_hash(&prev_hash, &canonical_bytes(&fields));
-    store::append(
-        c,
-        &EventRow {
+    record_many(c, ws, &[(actor.clone(), origin.clone(), event)]).await
+}
+
+/// Appends several events to one workspace's chain, taking its head once.
+pub async fn record_many(
+    c: &impl GenericClient,
+    ws: Uuid,
+    items: &[(Actor, Origin, Event)],
+) -> Result<(), ApiError> {
+    let (mut seq, mut prev_hash) = store::lock_head(c, ws).await?;
+    for (actor, origin, event) in items {
+        let mut event = event.clone();
+        if let (Some(user_id), Value::Object(m)) = (actor.user_id, &mut event.details) {
+            m.insert("user_id".into(), Value::String(user_id.to_string()));
+        }
+        seq += 1;
+        let id = Uuid::now_v7();
+        let at: DateTime<Utc> = Utc::now().trunc_subsecs(6);
+        let fields = ChainedFields {
             workspace_id: ws,
             seq,
             id,
             at,
             actor_type: actor.kind,
             actor_id: actor.id,
-            actor_display: actor.display.as_deref(),
             action: event.action,
             target_type: event.target_type,
             target_id: event.target_id.as_deref(),
-            target_name: event.target_name.as_deref(),
             outcome: event.outcome,
-            ip: origin.ip.as_deref(),
-            user_agent: origin.user_agent.as_deref(),
             request_id: origin.request_id.as_deref(),
             details: &event.details,
-            prev_hash: &prev_hash,
-            hash: &hash,
-        },
-    )
-    .await?;
+        };
+        let hash = chain_hash(&prev_hash, &canonical_bytes(&fields));
+        store::append(
+            c,
+            &EventRow {
+                workspace_id: ws,
+                seq,
+                id,
+                at,
+                actor_type: actor.kind,
+                actor_id: actor.id,
+                actor_display: actor.display.as_deref(),
+                action: event.action,
+                target_type: event.target_type,
+                target_id: event.target_id.as_deref(),
+                target_name: event.target_name.as_deref(),
+                outcome: event.outcome,
+                ip: origin.ip.as_deref(),
+                user_agent: origin.user_agent.as_deref(),
+                request_id: origin.request_id.as_deref(),
+                details: &event.details,
+                prev_hash: &prev_hash,
+                hash: &hash,
+            },
+        )
+        .await?;
+        prev_hash = hash.to_vec();
+    }
     Ok(())
 }
 

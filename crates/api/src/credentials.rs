@@ -361,11 +361,30 @@ pub async fn representation(
             last_30d,
             last_used_at: cred.last_used_at,
         }),
-        // Workflows and their observed use arrive with the runtime path.
-        connected_workflows: Some(Vec::new()),
+        connected_workflows: Some(connected_workflows(c, cred).await?),
         shares: Some(shares),
     };
     serde_json::to_value(full).map_err(ApiError::internal)
+}
+
+/// Workflows that declare the credential or have used it, with their last use of it.
+pub async fn connected_workflows(
+    c: &impl GenericClient,
+    cred: &CredentialRow,
+) -> Result<Vec<crate::routes::credential_dto::ConnectedWorkflow>, ApiError> {
+    Ok(
+        credvault_store::workflows::connected(c, cred.workspace_id, cred.id)
+            .await?
+            .into_iter()
+            .map(
+                |(id, name, last_used_at)| crate::routes::credential_dto::ConnectedWorkflow {
+                    id,
+                    name,
+                    last_used_at,
+                },
+            )
+            .collect(),
+    )
 }
 
 /// The answer for a single credential: its representation with its ETag.

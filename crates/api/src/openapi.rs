@@ -24,6 +24,8 @@ use crate::error::{FieldError, Problem};
         (name = "teams", description = "Teams and their members"),
         (name = "tokens", description = "API tokens for CI scripts and workflow engines"),
         (name = "credentials", description = "Credentials: create, list, read (secrets masked), update, rotate, delete, restore"),
+        (name = "sharing", description = "Sharing credentials with users, teams or the whole workspace"),
+        (name = "workflows", description = "Workflows and the runtime path (resolve)"),
         (name = "operations", description = "Health, readiness and metrics"),
     ),
     components(schemas(Problem, FieldError)),

@@ -41,7 +41,8 @@ impl Application {
             .with_context(|| format!("cannot listen on {} (CREDVAULT_BIND)", settings.bind))?;
         let port = listener.local_addr()?.port();
         let envelope = Envelope::new(settings.keyring.clone());
-        let state = AppState::new(pool, settings, envelope);
+        let (usage, _writer) = crate::usage::UsageWriter::start(pool.clone());
+        let state = AppState::new(pool, settings, envelope, usage);
         let metrics = web::Data::new(Metrics::new()?);
         let spec = web::Data::new(crate::openapi::spec_json());
 

@@ -18,12 +18,19 @@ pub struct AppState {
     pub envelope: Envelope<Arc<Keyring>>,
     pub jwt: Jwt,
     pub trusted_proxies: Vec<Cidr>,
+    /// The group-commit writer of `credential.used` events and usage counters.
+    pub usage: crate::usage::UsageWriter,
     token_uses: Mutex<TokenUses>,
     draining: AtomicBool,
 }
 
 impl AppState {
-    pub fn new(pool: Pool, settings: Settings, envelope: Envelope<Arc<Keyring>>) -> Arc<Self> {
+    pub fn new(
+        pool: Pool,
+        settings: Settings,
+        envelope: Envelope<Arc<Keyring>>,
+        usage: crate::usage::UsageWriter,
+    ) -> Arc<Self> {
         let jwt = Jwt::new(&settings.jwt_secret);
         let trusted_proxies = settings
             .trusted_proxies
@@ -36,6 +43,7 @@ impl AppState {
             envelope,
             jwt,
             trusted_proxies,
+            usage,
             token_uses: Mutex::new(TokenUses::new()),
             draining: AtomicBool::new(false),
         })

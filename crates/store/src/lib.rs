@@ -10,6 +10,7 @@ pub mod identity;
 pub mod keys;
 pub mod migrate;
 pub mod pool;
+pub mod workflows;
 
 pub use deadpool_postgres::{GenericClient, Pool};
 pub use pool::{connect, StoreError};

@@ -28,6 +28,7 @@ pub const MIGRATIONS: &[Migration] = migrations![
     1 => "0001_init.sql",
     2 => "0002_credentials.sql",
     3 => "0003_credential_access.sql",
+    4 => "0004_workflows.sql",
 ];
 
 /// The advisory-lock key taken while migrating ("credvaul" in ASCII).

@@ -44,7 +44,16 @@ impl StoreError {
     pub fn is_unavailable(&self) -> bool {
         match self {
             StoreError::Unavailable(_) => true,
-            StoreError::Db(e) => e.is_closed() || e.code().is_none(),
+            // Connection exceptions (08), operator intervention such as a server shutdown or a
+            // terminated backend (57), and insufficient resources (53) are outages, not bugs.
+            StoreError::Db(e) => {
+                e.is_closed()
+                    || e.code().is_none_or(|c| {
+                        ["08", "57", "53"]
+                            .iter()
+                            .any(|class| c.code().starts_with(class))
+                    })
+            }
             _ => false,
         }
     }

@@ -774,17 +774,27 @@ pub async fn delete_credential(
     cred.deleted_at = Some(now);
     cred.purge_after = Some(purge_after);
     store::update(&tx, &cred).await?;
+    let affected = svc::connected_workflows(&tx, &cred).await?;
     let ev = Event::new("credential.deleted")
         .target("credential", cred.id, Some(cred.name.clone()))
-        .detail("purge_after", purge_after.to_rfc3339());
+        .detail("purge_after", purge_after.to_rfc3339())
+        .detail(
+            "affected_workflows",
+            affected.iter().map(|w| w.id.clone()).collect::<Vec<_>>(),
+        );
     audit::record(&tx, caller.workspace_id, &caller.actor, &caller.origin, ev).await?;
     tx.commit().await?;
-    // Workflows arrive with the runtime path; until then nothing can be affected.
     Ok(HttpResponse::Ok().json(Deleted {
         id: cred.id,
         deleted_at: now,
         purge_after,
-        affected_workflows: Vec::new(),
+        affected_workflows: affected
+            .into_iter()
+            .map(|w| AffectedWorkflow {
+                id: w.id,
+                name: w.name,
+            })
+            .collect(),
     }))
 }
 

@@ -7,9 +7,11 @@ pub mod dto;
 pub mod fields;
 pub mod me;
 pub mod ops;
+pub mod shares;
 pub mod teams;
 pub mod tokens;
 pub mod users;
+pub mod workflows;
 
 use utoipa_actix_web::{scope, service_config::ServiceConfig};
 
@@ -54,7 +56,16 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(credentials::restore_version)
             .service(credentials::delete_credential)
             .service(credentials::restore_credential)
-            .service(credentials::transfer_credential),
+            .service(credentials::transfer_credential)
+            .service(workflows::usage)
+            .service(shares::list_shares)
+            .service(shares::replace_shares)
+            .service(shares::delete_share)
+            .service(workflows::put_workflow)
+            .service(workflows::list_workflows)
+            .service(workflows::get_workflow)
+            .service(workflows::delete_workflow)
+            .service(workflows::resolve),
     );
 }
 

@@ -1,0 +1,175 @@
+//! Durable audit on the hot path, with group commit: each resolve's `credential.used` event is
+//! committed before its response is sent, but concurrent resolves share one transaction. A writer
+//! task takes whatever events are waiting (up to `MAX_BATCH`), writes them with the usage counters
+//! in one transaction, and then releases every request of the batch. If the batch cannot be
+//! committed, every request in it fails: a secret is never handed out unrecorded.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use chrono::{DateTime, SubsecRound, Utc};
+use deadpool_postgres::Pool;
+use tokio::sync::{mpsc, oneshot};
+use uuid::Uuid;
+
+use crate::audit::{Actor, Event, Origin};
+use crate::error::{ApiError, ErrorCode};
+
+const MAX_BATCH: usize = 512;
+/// How long a resolve waits for its batch before answering 503.
+const COMMIT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// One use of a credential by a workflow.
+pub struct Used {
+    pub workspace_id: Uuid,
+    pub credential_id: Uuid,
+    pub credential_name: String,
+    pub workflow_id: String,
+    pub execution_id: Option<String>,
+    pub version: i32,
+    pub actor: Actor,
+    pub origin: Origin,
+}
+
+/// (workspace, credential, workflow, day): one usage counter.
+type DayKey = (Uuid, Uuid, String, chrono::NaiveDate);
+
+type Pending = (Used, DateTime<Utc>, oneshot::Sender<bool>);
+
+#[derive(Clone)]
+pub struct UsageWriter {
+    tx: mpsc::Sender<Pending>,
+}
+
+impl UsageWriter {
+    /// Starts the writer task on the current runtime.
+    pub fn start(pool: Pool) -> (UsageWriter, tokio::task::JoinHandle<()>) {
+        let (tx, rx) = mpsc::channel(16 * MAX_BATCH);
+        (UsageWriter { tx }, tokio::spawn(run(pool, rx)))
+    }
+
+    /// Records one use durably; returns once its transaction has committed.
+    pub async fn record(&self, used: Used) -> Result<(), ApiError> {
+        let (done, wait) = oneshot::channel();
+        let unavailable = || {
+            ApiError::new(
+                ErrorCode::Unavailable,
+                "the audit log cannot be written right now; nothing was handed out: retry shortly",
+            )
+        };
+        self.tx
+            .send((used, Utc::now().trunc_subsecs(6), done))
+            .await
+            .map_err(|_| unavailable())?;
+        match tokio::time::timeout(COMMIT_TIMEOUT, wait).await {
+            Ok(Ok(true)) => Ok(()),
+            _ => Err(unavailable()),
+        }
+    }
+}
+
+async fn run(pool: Pool, mut rx: mpsc::Receiver<Pending>) {
+    while let Some(first) = rx.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(p) => batch.push(p),
+                Err(_) => break,
+            }
+        }
+        let ok = match write(&pool, &batch).await {
+            Ok(()) => true,
+            Err(e) => {
+                tracing::error!(error = ?e, events = batch.len(), "could not commit a batch of credential uses; those resolves fail with 503");
+                false
+            }
+        };
+        for (_, _, done) in batch {
+            let _ = done.send(ok);
+        }
+    }
+}
+
+async fn write(pool: &Pool, batch: &[Pending]) -> Result<(), ApiError> {
+    let mut client = pool.get().await?;
+    let tx = client.transaction().await?;
+    // Counters first, rows in a fixed order, then the audit heads: the same order as every other
+    // change (credential row, then chain head), so no two transactions wait on each other in a cycle.
+    let mut per_day: BTreeMap<DayKey, (i64, DateTime<Utc>)> = BTreeMap::new();
+    let mut last_used: BTreeMap<(Uuid, Uuid), DateTime<Utc>> = BTreeMap::new();
+    let mut wf_used: BTreeMap<(Uuid, String), DateTime<Utc>> = BTreeMap::new();
+    for (u, at, _) in batch {
+        let e = per_day
+            .entry((
+                u.workspace_id,
+                u.credential_id,
+                u.workflow_id.clone(),
+                at.date_naive(),
+            ))
+            .or_insert((0, *at));
+        e.0 += 1;
+        e.1 = e.1.max(*at);
+        let l = last_used
+            .entry((u.workspace_id, u.credential_id))
+            .or_insert(*at);
+        *l = (*l).max(*at);
+        let w = wf_used
+            .entry((u.workspace_id, u.workflow_id.clone()))
+            .or_insert(*at);
+        *w = (*w).max(*at);
+    }
+    let (ws, ids, at): (Vec<Uuid>, Vec<Uuid>, Vec<DateTime<Utc>>) = last_used
+        .iter()
+        .map(|((w, i), a)| (*w, *i, *a))
+        .fold((vec![], vec![], vec![]), |mut acc, (w, i, a)| {
+            acc.0.push(w);
+            acc.1.push(i);
+            acc.2.push(a);
+            acc
+        });
+    credvault_store::workflows::record_uses(&tx, &ws, &ids, &at).await?;
+    let rows: Vec<credvault_store::workflows::DayUses> = per_day
+        .into_iter()
+        .map(
+            |((workspace_id, credential_id, workflow_id, day), (count, last_used_at))| {
+                credvault_store::workflows::DayUses {
+                    workspace_id,
+                    credential_id,
+                    workflow_id,
+                    day,
+                    count,
+                    last_used_at,
+                }
+            },
+        )
+        .collect();
+    credvault_store::workflows::count_uses(&tx, &rows).await?;
+    let wf: Vec<_> = wf_used.into_iter().map(|((w, id), a)| (w, id, a)).collect();
+    credvault_store::workflows::touch_workflows(&tx, &wf).await?;
+    let mut by_ws: BTreeMap<Uuid, Vec<&Pending>> = BTreeMap::new();
+    for p in batch {
+        by_ws.entry(p.0.workspace_id).or_default().push(p);
+    }
+    for (ws, events) in by_ws {
+        let items: Vec<(Actor, Origin, Event)> = events
+            .iter()
+            .map(|(u, _, _)| {
+                let mut ev = Event::new("credential.used")
+                    .target(
+                        "credential",
+                        u.credential_id,
+                        Some(u.credential_name.clone()),
+                    )
+                    .detail("workflow_id", u.workflow_id.clone())
+                    .detail("version", u.version);
+                if let Some(x) = &u.execution_id {
+                    ev = ev.detail("execution_id", x.clone());
+                }
+                (u.actor.clone(), u.origin.clone(), ev)
+            })
+            .collect();
+        crate::audit::record_many(&tx, ws, &items).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,381 @@
+//! Workflows, the credentials they declare, shares, and usage.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use deadpool_postgres::GenericClient;
+use uuid::Uuid;
+
+use crate::StoreError;
+
+#[derive(Debug, Clone)]
+pub struct WorkflowRow {
+    pub id: String,
+    pub name: String,
+    pub owner_id: Uuid,
+    pub owner_display: String,
+    pub credential_ids: Vec<Uuid>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+const COLS: &str = "w.id, w.name, w.owner_id, coalesce(u.display_name, ''),
+    coalesce((SELECT array_agg(wc.credential_id ORDER BY wc.credential_id) FROM workflow_credentials wc
+              WHERE wc.workspace_id = w.workspace_id AND wc.workflow_id = w.id), '{}'),
+    w.created_at, w.updated_at, w.last_used_at";
+const FROM: &str =
+    "workflows w LEFT JOIN users u ON u.workspace_id = w.workspace_id AND u.id = w.owner_id";
+
+fn row(r: &tokio_postgres::Row) -> WorkflowRow {
+    WorkflowRow {
+        id: r.get(0),
+        name: r.get(1),
+        owner_id: r.get(2),
+        owner_display: r.get(3),
+        credential_ids: r.get(4),
+        created_at: r.get(5),
+        updated_at: r.get(6),
+        last_used_at: r.get(7),
+    }
+}
+
+pub async fn get(
+    c: &impl GenericClient,
+    ws: Uuid,
+    id: &str,
+) -> Result<Option<WorkflowRow>, StoreError> {
+    let r = c
+        .query_opt(
+            &format!("SELECT {COLS} FROM {FROM} WHERE w.workspace_id = $1 AND w.id = $2"),
+            &[&ws, &id],
+        )
+        .await?;
+    Ok(r.as_ref().map(row))
+}
+
+pub async fn list(
+    c: &impl GenericClient,
+    ws: Uuid,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Vec<WorkflowRow>, StoreError> {
+    let rows = c
+        .query(
+            &format!("SELECT {COLS} FROM {FROM} WHERE w.workspace_id = $1 AND ($2::text IS NULL OR w.id > $2) ORDER BY w.id LIMIT $3"),
+            &[&ws, &after, &limit],
+        )
+        .await?;
+    Ok(rows.iter().map(row).collect())
+}
+
+/// Inserts or updates a workflow and replaces its declared credentials; true when it was new.
+pub async fn upsert(
+    c: &impl GenericClient,
+    ws: Uuid,
+    id: &str,
+    name: &str,
+    owner: Uuid,
+    credential_ids: &[Uuid],
+) -> Result<bool, StoreError> {
+    let created: bool = c
+        .query_one(
+            "INSERT INTO workflows (workspace_id, id, name, owner_id) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (workspace_id, id) DO UPDATE SET name = EXCLUDED.name, owner_id = EXCLUDED.owner_id, updated_at = now()
+             RETURNING xmax = 0",
+            &[&ws, &id, &name, &owner],
+        )
+        .await?
+        .get(0);
+    c.execute(
+        "DELETE FROM workflow_credentials WHERE workspace_id = $1 AND workflow_id = $2",
+        &[&ws, &id],
+    )
+    .await?;
+    c.execute(
+        "INSERT INTO workflow_credentials (workspace_id, workflow_id, credential_id) SELECT $1, $2, unnest($3::uuid[]) ON CONFLICT DO NOTHING",
+        &[&ws, &id, &credential_ids],
+    )
+    .await?;
+    Ok(created)
+}
+
+pub async fn delete(
+    c: &impl GenericClient,
+    ws: Uuid,
+    id: &str,
+) -> Result<Option<String>, StoreError> {
+    let r = c
+        .query_opt(
+            "DELETE FROM workflows WHERE workspace_id = $1 AND id = $2 RETURNING name",
+            &[&ws, &id],
+        )
+        .await?;
+    Ok(r.map(|r| r.get(0)))
+}
+
+/// Which of `ids` are credentials of the workspace (deleted ones included).
+pub async fn existing_credentials(
+    c: &impl GenericClient,
+    ws: Uuid,
+    ids: &[Uuid],
+) -> Result<Vec<Uuid>, StoreError> {
+    let rows = c
+        .query(
+            "SELECT id FROM credentials WHERE workspace_id = $1 AND id = ANY($2)",
+            &[&ws, &ids],
+        )
+        .await?;
+    Ok(rows.iter().map(|r| r.get(0)).collect())
+}
+
+/// Workflows connected to a credential: declared links and observed use, with the last use.
+pub async fn connected(
+    c: &impl GenericClient,
+    ws: Uuid,
+    credential: Uuid,
+) -> Result<Vec<(String, String, Option<DateTime<Utc>>)>, StoreError> {
+    let rows = c
+        .query(
+            "SELECT w.id, w.name, (SELECT max(d.last_used_at) FROM usage_daily d
+                                   WHERE d.workspace_id = w.workspace_id AND d.credential_id = $2 AND d.workflow_id = w.id)
+             FROM workflows w
+             WHERE w.workspace_id = $1 AND (
+                   EXISTS (SELECT 1 FROM workflow_credentials wc WHERE wc.workspace_id = w.workspace_id AND wc.workflow_id = w.id AND wc.credential_id = $2)
+                OR EXISTS (SELECT 1 FROM usage_daily d WHERE d.workspace_id = w.workspace_id AND d.credential_id = $2 AND d.workflow_id = w.id))
+             ORDER BY w.name, w.id",
+            &[&ws, &credential],
+        )
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect())
+}
+
+/// Uses per day and per workflow over the last `days` days.
+pub async fn usage(
+    c: &impl GenericClient,
+    ws: Uuid,
+    credential: Uuid,
+    days: i32,
+) -> Result<
+    (
+        Vec<(NaiveDate, i64)>,
+        Vec<(String, String, i64, DateTime<Utc>)>,
+    ),
+    StoreError,
+> {
+    let by_day = c
+        .query(
+            "SELECT day, sum(count)::int8 FROM usage_daily WHERE workspace_id = $1 AND credential_id = $2 AND day > current_date - $3::int4
+             GROUP BY day ORDER BY day",
+            &[&ws, &credential, &days],
+        )
+        .await?
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    let by_workflow = c
+        .query(
+            "SELECT d.workflow_id, coalesce(w.name, d.workflow_id), sum(d.count)::int8, max(d.last_used_at)
+             FROM usage_daily d LEFT JOIN workflows w ON w.workspace_id = d.workspace_id AND w.id = d.workflow_id
+             WHERE d.workspace_id = $1 AND d.credential_id = $2 AND d.day > current_date - $3::int4
+             GROUP BY d.workflow_id, w.name ORDER BY 3 DESC, 1",
+            &[&ws, &credential, &days],
+        )
+        .await?
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
+        .collect();
+    Ok((by_day, by_workflow))
+}
+
+// ---- shares ----
+
+pub struct NewShare {
+    pub id: Uuid,
+    pub principal_type: String,
+    pub principal_id: Option<Uuid>,
+    pub access: String,
+}
+
+/// Replaces every share of a credential.
+pub async fn replace_shares(
+    c: &impl GenericClient,
+    ws: Uuid,
+    credential: Uuid,
+    shares: &[NewShare],
+    by: Option<Uuid>,
+) -> Result<(), StoreError> {
+    c.execute(
+        "DELETE FROM shares WHERE workspace_id = $1 AND credential_id = $2",
+        &[&ws, &credential],
+    )
+    .await?;
+    for s in shares {
+        c.execute(
+            "INSERT INTO shares (workspace_id, id, credential_id, principal_type, principal_id, access, created_by)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            &[&ws, &s.id, &credential, &s.principal_type, &s.principal_id, &s.access, &by],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+pub async fn delete_share(
+    c: &impl GenericClient,
+    ws: Uuid,
+    credential: Uuid,
+    share: Uuid,
+) -> Result<bool, StoreError> {
+    Ok(c.execute(
+        "DELETE FROM shares WHERE workspace_id = $1 AND credential_id = $2 AND id = $3",
+        &[&ws, &credential, &share],
+    )
+    .await?
+        == 1)
+}
+
+/// Whether a user or team of that id exists in the workspace.
+pub async fn principal_exists(
+    c: &impl GenericClient,
+    ws: Uuid,
+    kind: &str,
+    id: Uuid,
+) -> Result<bool, StoreError> {
+    let sql = match kind {
+        "user" => "SELECT 1 FROM users WHERE workspace_id = $1 AND id = $2",
+        _ => "SELECT 1 FROM teams WHERE workspace_id = $1 AND id = $2",
+    };
+    Ok(c.query_opt(sql, &[&ws, &id]).await?.is_some())
+}
+
+// ---- usage, written by the resolve path's group commit ----
+
+/// Moves `last_used_at` forward on credentials (never back).
+pub async fn record_uses(
+    c: &impl GenericClient,
+    ws: &[Uuid],
+    ids: &[Uuid],
+    at: &[DateTime<Utc>],
+) -> Result<(), StoreError> {
+    c.execute(
+        "UPDATE credentials c SET last_used_at = greatest(c.last_used_at, u.at)
+         FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[]) AS u(ws, id, at)
+         WHERE c.workspace_id = u.ws AND c.id = u.id",
+        &[&ws, &ids, &at],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Uses of one credential by one workflow on one day.
+pub struct DayUses {
+    pub workspace_id: Uuid,
+    pub credential_id: Uuid,
+    pub workflow_id: String,
+    pub day: NaiveDate,
+    pub count: i64,
+    pub last_used_at: DateTime<Utc>,
+}
+
+/// Adds uses to the per-day counters: (workspace, credential, workflow, day, count, last use).
+pub async fn count_uses(c: &impl GenericClient, rows: &[DayUses]) -> Result<(), StoreError> {
+    let ws: Vec<Uuid> = rows.iter().map(|r| r.workspace_id).collect();
+    let cred: Vec<Uuid> = rows.iter().map(|r| r.credential_id).collect();
+    let wf: Vec<&str> = rows.iter().map(|r| r.workflow_id.as_str()).collect();
+    let day: Vec<NaiveDate> = rows.iter().map(|r| r.day).collect();
+    let n: Vec<i64> = rows.iter().map(|r| r.count).collect();
+    let at: Vec<DateTime<Utc>> = rows.iter().map(|r| r.last_used_at).collect();
+    c.execute(
+        "INSERT INTO usage_daily (workspace_id, credential_id, workflow_id, day, count, last_used_at)
+         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::date[], $5::int8[], $6::timestamptz[])
+         ON CONFLICT (workspace_id, credential_id, workflow_id, day) DO UPDATE
+           SET count = usage_daily.count + EXCLUDED.count, last_used_at = greatest(usage_daily.last_used_at, EXCLUDED.last_used_at)",
+        &[&ws, &cred, &wf, &day, &n, &at],
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn touch_workflows(
+    c: &impl GenericClient,
+    rows: &[(Uuid, String, DateTime<Utc>)],
+) -> Result<(), StoreError> {
+    let ws: Vec<Uuid> = rows.iter().map(|r| r.0).collect();
+    let id: Vec<&str> = rows.iter().map(|r| r.1.as_str()).collect();
+    let at: Vec<DateTime<Utc>> = rows.iter().map(|r| r.2).collect();
+    c.execute(
+        "UPDATE workflows w SET last_used_at = greatest(w.last_used_at, u.at)
+         FROM unnest($1::uuid[], $2::text[], $3::timestamptz[]) AS u(ws, id, at)
+         WHERE w.workspace_id = u.ws AND w.id = u.id",
+        &[&ws, &id, &at],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Everything resolve needs, in one round trip: the credential, its current sealed version, the
+/// workflow and its owner, and the owner's best share level (1 use, 2 view, 3 manage).
+pub struct ResolveRow {
+    pub credential_name: String,
+    pub kind: String,
+    pub status: String,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub deleted: bool,
+    pub token_expires_at: Option<DateTime<Utc>>,
+    pub version: i32,
+    pub config: serde_json::Value,
+    pub owner_id: Uuid,
+    pub kek_id: String,
+    pub wrapped_dek: Option<Vec<u8>>,
+    pub nonce: Vec<u8>,
+    pub ciphertext: Vec<u8>,
+    /// None when the workflow does not exist in the workspace.
+    pub workflow_owner: Option<Uuid>,
+    pub workflow_owner_disabled: bool,
+    pub share_rank: Option<i32>,
+}
+
+pub async fn load_for_resolve(
+    c: &impl GenericClient,
+    ws: Uuid,
+    credential: Uuid,
+    workflow: &str,
+) -> Result<Option<ResolveRow>, StoreError> {
+    let stmt = c
+        .prepare_cached(
+            "SELECT c.name, c.type, c.status, c.expires_at, c.deleted_at IS NOT NULL, c.token_expires_at, c.current_version, c.config,
+                    c.owner_id, v.kek_id, v.wrapped_dek, v.nonce, v.ciphertext, w.owner_id, coalesce(u.disabled, true),
+                    (SELECT max(CASE s.access WHEN 'manage' THEN 3 WHEN 'view' THEN 2 ELSE 1 END) FROM shares s
+                      WHERE s.workspace_id = c.workspace_id AND s.credential_id = c.id
+                        AND (s.principal_type = 'workspace' OR (s.principal_type = 'user' AND s.principal_id = w.owner_id)
+                             OR (s.principal_type = 'team' AND s.principal_id IN
+                                 (SELECT m.team_id FROM team_members m WHERE m.workspace_id = c.workspace_id AND m.user_id = w.owner_id))))
+             FROM credentials c
+             JOIN credential_versions v ON v.workspace_id = c.workspace_id AND v.credential_id = c.id AND v.version = c.current_version
+             LEFT JOIN workflows w ON w.workspace_id = c.workspace_id AND w.id = $3
+             LEFT JOIN users u ON u.workspace_id = c.workspace_id AND u.id = w.owner_id
+             WHERE c.workspace_id = $1 AND c.id = $2",
+        )
+        .await?;
+    let r = c.query_opt(&stmt, &[&ws, &credential, &workflow]).await?;
+    Ok(r.map(|r| ResolveRow {
+        credential_name: r.get(0),
+        kind: r.get(1),
+        status: r.get(2),
+        expires_at: r.get(3),
+        deleted: r.get(4),
+        token_expires_at: r.get(5),
+        version: r.get(6),
+        config: r.get(7),
+        owner_id: r.get(8),
+        kek_id: r.get(9),
+        wrapped_dek: r.get(10),
+        nonce: r.get(11),
+        ciphertext: r.get(12),
+        workflow_owner: r.get(13),
+        workflow_owner_disabled: r.get(14),
+        share_rank: r.get(15),
+    }))
+}

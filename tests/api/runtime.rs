@@ -1,0 +1,610 @@
+//! Sharing, workflows and resolve.
+
+use serde_json::{json, Value};
+
+use crate::helpers::{problem, TestApp};
+
+struct World {
+    app: TestApp,
+    owner: String,
+    member_id: String,
+    member: String,
+    engine: String,
+    cred: String,
+}
+
+async fn world() -> World {
+    let app = TestApp::spawn().await;
+    let (_, owner) = app.signup("ada@example.com").await;
+    let (member_id, member) = app.user_with_role(&owner, "m@example.com", "member").await;
+    let res = app.post_as(&owner, "/v1/tokens", &json!({"name": "engine", "kind": "engine", "scopes": ["credentials:resolve", "workflows:write"]})).await;
+    let engine = res.json::<Value>().await.expect("json")["token"]
+        .as_str()
+        .expect("token")
+        .to_string();
+    let c: Value = app
+        .post_as(&owner, "/v1/credentials", &json!({"name": "Stripe", "service": "stripe", "type": "api_key", "data": {"key": "sk_live_resolve_me_123456", "prefix": "Bearer "}}))
+        .await
+        .json()
+        .await
+        .expect("json");
+    let cred = c["id"].as_str().expect("id").to_string();
+    World {
+        app,
+        owner,
+        member_id,
+        member,
+        engine,
+        cred,
+    }
+}
+
+impl World {
+    async fn share(&self, shares: Value) -> u16 {
+        self.app
+            .client
+            .put(
+                self.app
+                    .url(&format!("/v1/credentials/{}/shares", self.cred)),
+            )
+            .bearer_auth(&self.owner)
+            .json(&json!({"shares": shares}))
+            .send()
+            .await
+            .expect("req")
+            .status()
+            .as_u16()
+    }
+
+    async fn workflow(&self, id: &str, owner_id: &str) {
+        let res = self.app.client.put(self.app.url(&format!("/v1/workflows/{id}"))).bearer_auth(&self.engine).json(&json!({"name": format!("flow {id}"), "owner_id": owner_id, "credential_ids": [self.cred]})).send().await.expect("req");
+        assert!(
+            res.status() == 201 || res.status() == 200,
+            "{}",
+            res.status()
+        );
+    }
+
+    async fn resolve(&self, workflow: &str) -> reqwest::Response {
+        self.app
+            .post_as(
+                &self.engine,
+                &format!("/v1/credentials/{}/resolve", self.cred),
+                &json!({"workflow_id": workflow, "execution_id": "run-1"}),
+            )
+            .await
+    }
+}
+
+#[tokio::test]
+async fn shares_grant_use_view_and_manage_to_users_teams_and_the_workspace() {
+    let w = world().await;
+    let path = format!("/v1/credentials/{}", w.cred);
+    assert_eq!(
+        w.app.get_as(&w.member, &path).await.status(),
+        404,
+        "personal: invisible to other members"
+    );
+    assert_eq!(
+        w.share(json!([{"principal_type": "user", "principal_id": w.member_id, "access": "use"}]))
+            .await,
+        200
+    );
+    let seen: Value = w
+        .app
+        .get_as(&w.member, &path)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(seen["access"], "use");
+    assert!(seen.get("data").is_none(), "use sees the summary only");
+    let (status, _) = problem(w.app.get_as(&w.member, &format!("{path}/versions")).await).await;
+    assert_eq!(status, 403);
+    assert_eq!(
+        w.share(json!([{"principal_type": "user", "principal_id": w.member_id, "access": "view"}]))
+            .await,
+        200
+    );
+    let seen: Value = w
+        .app
+        .get_as(&w.member, &path)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        (seen["access"].as_str(), seen["data"]["key"].as_str()),
+        (Some("view"), Some("••••3456"))
+    );
+    assert_eq!(seen["shared"], true);
+    let (status, _) = problem(
+        w.app
+            .patch_as(&w.member, &path, &json!({"description": "x"}))
+            .await,
+    )
+    .await;
+    assert_eq!(status, 403);
+    // Through a team, at manage; leaving the team takes it away at once.
+    let team: Value = w
+        .app
+        .post_as(&w.owner, "/v1/teams", &json!({"name": "Payments"}))
+        .await
+        .json()
+        .await
+        .expect("json");
+    let tid = team["id"].as_str().expect("id");
+    assert_eq!(
+        w.app
+            .put_as(
+                &w.owner,
+                &format!("/v1/teams/{tid}/members/{}", w.member_id)
+            )
+            .await
+            .status(),
+        204
+    );
+    assert_eq!(
+        w.share(json!([{"principal_type": "team", "principal_id": tid, "access": "manage"}]))
+            .await,
+        200
+    );
+    assert_eq!(
+        w.app
+            .patch_as(&w.member, &path, &json!({"description": "by the team"}))
+            .await
+            .status(),
+        200
+    );
+    let list: Value = w
+        .app
+        .get_as(&w.member, "/v1/credentials?shared=true")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(list["items"][0]["access"], "manage");
+    assert_eq!(
+        w.app
+            .delete_as(
+                &w.owner,
+                &format!("/v1/teams/{tid}/members/{}", w.member_id)
+            )
+            .await
+            .status(),
+        204
+    );
+    assert_eq!(w.app.get_as(&w.member, &path).await.status(), 404);
+    // The whole workspace.
+    assert_eq!(
+        w.share(json!([{"principal_type": "workspace", "access": "view"}]))
+            .await,
+        200
+    );
+    assert_eq!(w.app.get_as(&w.member, &path).await.status(), 200);
+    let shares: Value = w
+        .app
+        .get_as(&w.owner, &format!("{path}/shares"))
+        .await
+        .json()
+        .await
+        .expect("json");
+    let sid = shares["items"][0]["id"].as_str().expect("id");
+    assert_eq!(shares["items"][0]["principal"]["type"], "workspace");
+    assert_eq!(
+        w.app
+            .delete_as(&w.owner, &format!("{path}/shares/{sid}"))
+            .await
+            .status(),
+        204
+    );
+    assert_eq!(w.app.get_as(&w.member, &path).await.status(), 404);
+    // Only the credential's owner or a workspace admin changes shares; bad principals are 422s.
+    assert_eq!(w.share(json!([{"principal_type": "user", "principal_id": uuid::Uuid::now_v7(), "access": "use"}])).await, 422);
+    assert_eq!(
+        w.share(json!([{"principal_type": "group", "access": "use"}]))
+            .await,
+        422
+    );
+    let db = w.app.db.client().await;
+    let changed: i64 = db
+        .query_one(
+            "SELECT count(*) FROM audit_events WHERE action = 'credential.shares_changed'",
+            &[],
+        )
+        .await
+        .expect("count")
+        .get(0);
+    assert_eq!(changed, 5);
+}
+
+#[tokio::test]
+async fn resolve_hands_out_full_values_only_when_the_workflow_owner_has_access() {
+    let w = world().await;
+    w.workflow("wf-member", &w.member_id).await;
+    let (status, body) = problem(w.resolve("wf-member").await).await;
+    assert_eq!((status, body["code"].as_str()), (403, Some("forbidden")));
+    assert_eq!(
+        w.share(json!([{"principal_type": "user", "principal_id": w.member_id, "access": "use"}]))
+            .await,
+        200
+    );
+    let res = w.resolve("wf-member").await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    let body: Value = res.json().await.expect("json");
+    assert_eq!(body["data"]["key"], "sk_live_resolve_me_123456");
+    assert_eq!(body["data"]["prefix"], "Bearer ");
+    assert_eq!(
+        (body["type"].as_str(), body["version"].as_i64()),
+        (Some("api_key"), Some(1))
+    );
+    // A workflow of a workspace admin without a share: the admin role does not count.
+    let (admin_id, _) = w
+        .app
+        .user_with_role(&w.owner, "admin@example.com", "admin")
+        .await;
+    w.workflow("wf-admin", &admin_id).await;
+    let (status, _) = problem(w.resolve("wf-admin").await).await;
+    assert_eq!(status, 403);
+    // Errors: unknown workflow (422), unknown credential (404), a person's token (403).
+    let (status, _) = problem(w.resolve("wf-unknown").await).await;
+    assert_eq!(status, 422);
+    let (status, _) = problem(
+        w.app
+            .post_as(
+                &w.engine,
+                &format!("/v1/credentials/{}/resolve", uuid::Uuid::now_v7()),
+                &json!({"workflow_id": "wf-member"}),
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(status, 404);
+    let (status, _) = problem(
+        w.app
+            .post_as(
+                &w.owner,
+                &format!("/v1/credentials/{}/resolve", w.cred),
+                &json!({"workflow_id": "wf-member"}),
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(status, 403);
+    // Expired: 409; deleted: 410.
+    let db = w.app.db.client().await;
+    db.execute(
+        "UPDATE credentials SET expires_at = now() - interval '1 minute' WHERE id = $1::text::uuid",
+        &[&w.cred],
+    )
+    .await
+    .expect("expire");
+    let (status, body) = problem(w.resolve("wf-member").await).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (409, Some("credential_expired"))
+    );
+    db.execute(
+        "UPDATE credentials SET expires_at = NULL WHERE id = $1::text::uuid",
+        &[&w.cred],
+    )
+    .await
+    .expect("unexpire");
+    let deleted: Value = w
+        .app
+        .delete_as(&w.owner, &format!("/v1/credentials/{}", w.cred))
+        .await
+        .json()
+        .await
+        .expect("json");
+    let affected: Vec<&str> = deleted["affected_workflows"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|x| x["id"].as_str())
+        .collect();
+    assert_eq!(affected, ["wf-admin", "wf-member"]);
+    let (status, body) = problem(w.resolve("wf-member").await).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (410, Some("credential_deleted"))
+    );
+}
+
+#[tokio::test]
+async fn every_concurrent_resolve_is_counted_and_audited_and_the_chain_holds() {
+    let w = world().await;
+    w.workflow("wf-1", &w.member_id).await;
+    w.workflow("wf-2", &w.member_id).await;
+    assert_eq!(
+        w.share(json!([{"principal_type": "user", "principal_id": w.member_id, "access": "use"}]))
+            .await,
+        200
+    );
+    let n = 120;
+    let mut tasks = Vec::new();
+    for i in 0..n {
+        let (client, url, engine) = (
+            w.app.client.clone(),
+            w.app.url(&format!("/v1/credentials/{}/resolve", w.cred)),
+            w.engine.clone(),
+        );
+        let wf = if i % 3 == 0 { "wf-2" } else { "wf-1" };
+        tasks.push(tokio::spawn(async move {
+            client
+                .post(url)
+                .bearer_auth(engine)
+                .json(&json!({"workflow_id": wf, "execution_id": format!("exec-{i}")}))
+                .send()
+                .await
+                .expect("req")
+                .status()
+                .as_u16()
+        }));
+    }
+    for t in tasks {
+        assert_eq!(t.await.expect("task"), 200);
+    }
+    let db = w.app.db.client().await;
+    let used: i64 = db
+        .query_one(
+            "SELECT count(*) FROM audit_events WHERE action = 'credential.used'",
+            &[],
+        )
+        .await
+        .expect("count")
+        .get(0);
+    assert_eq!(used, n);
+    let ws: uuid::Uuid = db
+        .query_one("SELECT workspace_id FROM credentials LIMIT 1", &[])
+        .await
+        .expect("ws")
+        .get(0);
+    let pool = credvault_store::connect(&w.app.db.url, 1).expect("pool");
+    let v = credvault_api::audit::verify(&pool.get().await.expect("conn"), ws)
+        .await
+        .expect("verify");
+    assert!(v.ok, "{v:?}");
+    let usage: Value = w
+        .app
+        .get_as(
+            &w.owner,
+            &format!("/v1/credentials/{}/usage?days=7", w.cred),
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(usage["total"], n, "{usage}");
+    assert_eq!(usage["by_workflow"][0]["workflow_id"], "wf-1");
+    assert_eq!(usage["by_workflow"][0]["count"], 80);
+    let cred: Value = w
+        .app
+        .get_as(&w.owner, &format!("/v1/credentials/{}", w.cred))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(cred["usage"]["total"], n);
+    assert!(cred["last_used_at"].is_string());
+    assert_eq!(
+        cred["connected_workflows"].as_array().map(Vec::len),
+        Some(2)
+    );
+    let event: Value = db
+        .query_one(
+            "SELECT details FROM audit_events WHERE action = 'credential.used' LIMIT 1",
+            &[],
+        )
+        .await
+        .expect("event")
+        .get(0);
+    assert!(
+        event["workflow_id"].is_string()
+            && event["execution_id"].is_string()
+            && event["version"] == 1
+    );
+}
+
+#[tokio::test]
+async fn losing_the_database_connection_fails_resolves_with_503_and_never_hands_out_an_unrecorded_secret(
+) {
+    let w = world().await;
+    w.workflow("wf", &w.member_id).await;
+    assert_eq!(
+        w.share(json!([{"principal_type": "user", "principal_id": w.member_id, "access": "use"}]))
+            .await,
+        200
+    );
+    let killer = w.app.db.client().await;
+    let db_name = w.app.db.name.clone();
+    let mut ok = 0i64;
+    let mut unavailable = 0;
+    for round in 0..6 {
+        let mut tasks = Vec::new();
+        for _ in 0..20 {
+            let (client, url, engine) = (
+                w.app.client.clone(),
+                w.app.url(&format!("/v1/credentials/{}/resolve", w.cred)),
+                w.engine.clone(),
+            );
+            tasks.push(tokio::spawn(async move {
+                client
+                    .post(url)
+                    .bearer_auth(engine)
+                    .json(&json!({"workflow_id": "wf"}))
+                    .send()
+                    .await
+                    .expect("req")
+                    .status()
+                    .as_u16()
+            }));
+        }
+        if round % 2 == 0 {
+            // Cut every connection the server holds, in the middle of the burst.
+            killer
+                .execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", &[&db_name])
+                .await
+                .expect("terminate");
+        }
+        for t in tasks {
+            match t.await.expect("task") {
+                200 => ok += 1,
+                503 => unavailable += 1,
+                other => panic!("a lost connection must be a 503, got {other}"),
+            }
+        }
+    }
+    // Service resumes by itself.
+    let mut recovered = false;
+    for _ in 0..20 {
+        if w.resolve("wf").await.status() == 200 {
+            ok += 1;
+            recovered = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(recovered, "resolves work again without a restart");
+    let db = w.app.db.client().await;
+    let used: i64 = db
+        .query_one(
+            "SELECT count(*) FROM audit_events WHERE action = 'credential.used'",
+            &[],
+        )
+        .await
+        .expect("count")
+        .get(0);
+    assert_eq!(
+        used, ok,
+        "every 200 has its event, and no event lacks its 200 ({unavailable} were 503)"
+    );
+}
+
+#[tokio::test]
+async fn a_share_removed_through_one_instance_is_refused_by_the_other() {
+    let w = world().await;
+    let other = crate::helpers::spawn_on(&w.app.db).await;
+    w.workflow("wf", &w.member_id).await;
+    assert_eq!(
+        w.share(json!([{"principal_type": "user", "principal_id": w.member_id, "access": "use"}]))
+            .await,
+        200
+    );
+    let path = format!("/v1/credentials/{}/resolve", w.cred);
+    assert_eq!(
+        other
+            .post_as(&w.engine, &path, &json!({"workflow_id": "wf"}))
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(w.share(json!([])).await, 200);
+    assert_eq!(
+        other
+            .post_as(&w.engine, &path, &json!({"workflow_id": "wf"}))
+            .await
+            .status(),
+        403,
+        "at once: nothing on this path is cached"
+    );
+    // A rotation through one instance is served by the other.
+    assert_eq!(
+        w.share(json!([{"principal_type": "user", "principal_id": w.member_id, "access": "use"}]))
+            .await,
+        200
+    );
+    let rotated = w
+        .app
+        .post_as(
+            &w.owner,
+            &format!("/v1/credentials/{}/rotate", w.cred),
+            &json!({"data": {"key": "sk_live_rotated_key_654321"}}),
+        )
+        .await;
+    assert_eq!(rotated.status(), 200);
+    let body: Value = other
+        .post_as(&w.engine, &path, &json!({"workflow_id": "wf"}))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        (body["version"].as_i64(), body["data"]["key"].as_str()),
+        (Some(2), Some("sk_live_rotated_key_654321"))
+    );
+}
+
+#[tokio::test]
+async fn workflows_are_registered_listed_and_deleted() {
+    let w = world().await;
+    let res = w
+        .app
+        .client
+        .put(w.app.url("/v1/workflows/wf:a.1"))
+        .bearer_auth(&w.engine)
+        .json(&json!({"name": "Billing", "owner_id": w.member_id, "credential_ids": [w.cred]}))
+        .send()
+        .await
+        .expect("req");
+    assert_eq!(res.status(), 201);
+    let res = w
+        .app
+        .client
+        .put(w.app.url("/v1/workflows/wf:a.1"))
+        .bearer_auth(&w.engine)
+        .json(&json!({"name": "Billing v2", "owner_id": w.member_id, "credential_ids": []}))
+        .send()
+        .await
+        .expect("req");
+    assert_eq!(res.status(), 200);
+    let got: Value = w
+        .app
+        .get_as(&w.engine, "/v1/workflows/wf:a.1")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        (
+            got["name"].as_str(),
+            got["credential_ids"].as_array().map(Vec::len)
+        ),
+        (Some("Billing v2"), Some(0))
+    );
+    let res = w
+        .app
+        .client
+        .put(w.app.url("/v1/workflows/bad%20id"))
+        .bearer_auth(&w.engine)
+        .json(&json!({"name": "x", "owner_id": w.member_id}))
+        .send()
+        .await
+        .expect("req");
+    assert_eq!(res.status(), 422);
+    let res = w.app.client.put(w.app.url("/v1/workflows/wf-b")).bearer_auth(&w.engine).json(&json!({"name": "x", "owner_id": w.member_id, "credential_ids": [uuid::Uuid::now_v7()]})).send().await.expect("req");
+    assert_eq!(res.status(), 422, "unknown credential ids are a 422");
+    let list: Value = w
+        .app
+        .get_as(&w.owner, "/v1/workflows")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(list["items"].as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        w.app
+            .delete_as(&w.engine, "/v1/workflows/wf:a.1")
+            .await
+            .status(),
+        204
+    );
+    assert_eq!(
+        w.app
+            .get_as(&w.engine, "/v1/workflows/wf:a.1")
+            .await
+            .status(),
+        404
+    );
+}
