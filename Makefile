@@ -48,7 +48,9 @@ openapi:
 
 bench:
 	$(CARGO) run -q --release -p credvault-crypto --example crypto_bench
-	@$(WITH_DB) $(CARGO) run -q --release -p credvault-tests --example bench
+	$(CARGO) build -q --release -p credvault-api --bin credvault
+	@$(WITH_DB) export CREDVAULT_BIN="$$($(CARGO) metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')/release/credvault"; \
+	$(CARGO) run -q --release -p credvault-tests --example bench
 
 db:
 	@scripts/dev-db.sh start

@@ -68,6 +68,7 @@ async fn main() -> anyhow::Result<()> {
 
     session_check(&pool).await?;
     list_pages(&base).await?;
+    resolve_load(&base).await?;
 
     pool.close();
     drop(client);
@@ -279,6 +280,237 @@ async fn list_pages(base: &str) -> anyhow::Result<()> {
     }
     println!("targets: 100k p95 within 2x of 10k p95, and under 20 ms");
     server.abort();
+    drop(client);
+    admin
+        .execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"), &[])
+        .await?;
+    Ok(())
+}
+
+const RESOLVE_CREDENTIALS: usize = 10_000;
+const CONCURRENCY: usize = 64;
+
+fn pg_bin(name: &str) -> String {
+    let mut dirs: Vec<_> = std::fs::read_dir("/usr/lib/postgresql")
+        .map(|d| d.filter_map(|e| e.ok()).map(|e| e.path()).collect())
+        .unwrap_or_default();
+    dirs.sort();
+    dirs.iter()
+        .rev()
+        .map(|d| d.join("bin").join(name))
+        .find(|p| p.exists())
+        .map_or(name.to_string(), |p| p.display().to_string())
+}
+
+/// Runs pgbench with a custom script for `secs` at `CONCURRENCY` clients; returns transactions/s.
+fn pgbench(url: &str, script: &str, secs: u64) -> anyhow::Result<f64> {
+    let path = std::env::temp_dir().join(format!("credvault-pgbench-{}.sql", std::process::id()));
+    std::fs::write(&path, script)?;
+    let out = std::process::Command::new(pg_bin("pgbench"))
+        .args([
+            "-n",
+            "-M",
+            "prepared",
+            "-c",
+            &CONCURRENCY.to_string(),
+            "-j",
+            "2",
+            "-T",
+            &secs.to_string(),
+            "-f",
+        ])
+        .arg(&path)
+        .arg(url)
+        .output()?;
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let tps = text
+        .lines()
+        .find(|l| l.starts_with("tps = "))
+        .and_then(|l| l.trim_start_matches("tps = ").split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "pgbench said: {text}{}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        })?;
+    Ok(tps)
+}
+
+/// The runtime path under load: a separate `credvault serve` process, 64 concurrent resolves of
+/// random credentials, against two floors measured by pgbench on the same database.
+async fn resolve_load(base: &str) -> anyhow::Result<()> {
+    let secs: u64 = std::env::var("BENCH_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(30);
+    let Ok(bin) = std::env::var("CREDVAULT_BIN") else {
+        println!("== resolve: skipped (CREDVAULT_BIN not set; run through `make bench`)");
+        return Ok(());
+    };
+    let db = "credvault_bench_resolve";
+    let (admin, conn) = tokio_postgres::connect(&with_db(base, "postgres"), NoTls).await?;
+    tokio::spawn(conn);
+    admin
+        .execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"), &[])
+        .await?;
+    admin.execute(&format!("CREATE DATABASE {db}"), &[]).await?;
+    let url = with_db(base, db);
+    let key = MasterKey::generate()?;
+    let key_b64 = secrecy::ExposeSecret::expose_secret(&key.to_base64()).to_string();
+    let port = 18000 + (std::process::id() % 1000) as u16;
+    let mut server = std::process::Command::new(&bin)
+        .arg("serve")
+        .env("DATABASE_URL", &url)
+        .env("CREDVAULT_MASTER_KEY", &key_b64)
+        .env("CREDVAULT_BIND", format!("127.0.0.1:{port}"))
+        .env("CREDVAULT_SIGNUP", "open")
+        .env("CREDVAULT_DB_POOL_SIZE", "32")
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .spawn()?;
+    let addr = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(CONCURRENCY)
+        .build()?;
+    let mut up = false;
+    for _ in 0..100 {
+        if http
+            .get(format!("{addr}/readyz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status() == 200)
+        {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    anyhow::ensure!(up, "the server did not start");
+    let signup: serde_json::Value = http
+        .post(format!("{addr}/v1/workspaces"))
+        .json(&serde_json::json!({"workspace_name": "bench", "email": "resolve@example.com", "password": "bench password 123", "display_name": "Bench"}))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let owner_token = signup["tokens"]["access_token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let ws: uuid::Uuid = signup["workspace"]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .parse()?;
+    let owner: uuid::Uuid = signup["user"]["id"].as_str().unwrap_or_default().parse()?;
+    let engine: serde_json::Value = http
+        .post(format!("{addr}/v1/tokens"))
+        .bearer_auth(&owner_token)
+        .json(&serde_json::json!({"name": "engine", "kind": "engine", "scopes": ["credentials:resolve", "workflows:write"]}))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let engine = engine["token"].as_str().unwrap_or_default().to_string();
+    let (client, conn) = tokio_postgres::connect(&url, NoTls).await?;
+    tokio::spawn(conn);
+    let envelope = Envelope::new(Keyring::new(key, vec![]));
+    let ids = credvault_tests::seed_sealed_into(&client, &envelope, ws, owner, RESOLVE_CREDENTIALS)
+        .await?;
+    let res = http
+        .put(format!("{addr}/v1/workflows/bench-flow"))
+        .bearer_auth(&engine)
+        .json(&serde_json::json!({"name": "bench", "owner_id": owner, "credential_ids": []}))
+        .send()
+        .await?;
+    anyhow::ensure!(res.status().is_success(), "workflow: {}", res.status());
+    client.batch_execute("ANALYZE").await?;
+
+    println!("== resolve: {RESOLVE_CREDENTIALS} credentials, {CONCURRENCY} concurrent clients, {secs} s each, server in its own process");
+    let ids = std::sync::Arc::new(ids);
+    let deadline = Instant::now() + std::time::Duration::from_secs(secs);
+    let mut tasks = Vec::new();
+    for t in 0..CONCURRENCY {
+        let (http, addr, engine, ids) = (http.clone(), addr.clone(), engine.clone(), ids.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            let mut failures = 0u64;
+            let mut i = t * 7919;
+            while Instant::now() < deadline {
+                i = (i * 1_103_515_245 + 12_345) % ids.len().max(1);
+                let started = Instant::now();
+                let res = http
+                    .post(format!("{addr}/v1/credentials/{}/resolve", ids[i]))
+                    .bearer_auth(&engine)
+                    .json(&serde_json::json!({"workflow_id": "bench-flow"}))
+                    .send()
+                    .await;
+                match res {
+                    Ok(r) if r.status() == 200 => {
+                        let _ = r.bytes().await;
+                        lat.push(started.elapsed().as_secs_f64() * 1000.0);
+                    }
+                    _ => failures += 1,
+                }
+            }
+            (lat, failures)
+        }));
+    }
+    let mut lat = Vec::new();
+    let mut failures = 0;
+    for t in tasks {
+        let (l, f) = t.await?;
+        lat.extend(l);
+        failures += f;
+    }
+    lat.sort_by(f64::total_cmp);
+    let rate = lat.len() as f64 / secs as f64;
+    let rss_kib = std::fs::read_to_string(format!("/proc/{}/status", server.id()))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse::<u64>().ok())
+        })
+        .unwrap_or(0);
+    let events: i64 = client
+        .query_one(
+            "SELECT count(*) FROM audit_events WHERE action = 'credential.used'",
+            &[],
+        )
+        .await?
+        .get(0);
+    let _ = server.kill();
+    let _ = server.wait();
+
+    // The floors, on the same database and at the same concurrency.
+    client.batch_execute("CREATE TABLE IF NOT EXISTS bench_ids (n int PRIMARY KEY, id uuid NOT NULL);
+                          TRUNCATE bench_ids;
+                          INSERT INTO bench_ids SELECT row_number() OVER (), id FROM credentials;
+                          CREATE TABLE IF NOT EXISTS bench_audit (id bigserial PRIMARY KEY, at timestamptz NOT NULL, credential_id uuid, details jsonb);
+                          ANALYZE").await?;
+    let n = RESOLVE_CREDENTIALS;
+    let select = format!("\\set n random(1, {n})\nSELECT c.*, v.* FROM bench_ids b JOIN credentials c ON c.id = b.id JOIN credential_versions v ON v.workspace_id = c.workspace_id AND v.credential_id = c.id AND v.version = c.current_version WHERE b.n = :n;\n");
+    let with_audit = format!("\\set n random(1, {n})\nBEGIN;\nSELECT c.*, v.* FROM bench_ids b JOIN credentials c ON c.id = b.id JOIN credential_versions v ON v.workspace_id = c.workspace_id AND v.credential_id = c.id AND v.version = c.current_version WHERE b.n = :n;\nINSERT INTO bench_audit (at, credential_id, details) SELECT now(), id, '{{\"workflow_id\": \"bench-flow\"}}' FROM bench_ids WHERE n = :n;\nCOMMIT;\n");
+    let floor_a = pgbench(&url, &with_audit, secs)?;
+    let floor_b = pgbench(&url, &select, secs)?;
+    println!(
+        "resolve: {rate:.0}/s, p50 {:.2} ms, p99 {:.2} ms, {failures} failed; {events} credential.used events for {} successful resolves ({})",
+        percentile(&lat, 0.5),
+        percentile(&lat, 0.99),
+        lat.len(),
+        if events as usize == lat.len() { "none missing" } else { "MISMATCH" }
+    );
+    println!("floor (a) SELECT + audit INSERT per transaction (pgbench): {floor_a:.0}/s -> resolve/(a) = {:.2} (target >= 2)", rate / floor_a);
+    println!(
+        "floor (b) SELECT alone (pgbench): {floor_b:.0}/s -> resolve/(b) = {:.2} (target >= 0.7)",
+        rate / floor_b
+    );
+    println!(
+        "server peak RSS: {:.1} MiB; p99 target < 25 ms",
+        rss_kib as f64 / 1024.0
+    );
     drop(client);
     admin
         .execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"), &[])

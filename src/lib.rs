@@ -20,7 +20,20 @@ pub async fn seed_sealed_credentials<P: KekProvider>(
             &[&ws],
         )
         .await?;
-    let owner = Uuid::now_v7();
+    seed_sealed_into(client, envelope, ws, Uuid::now_v7(), n).await?;
+    Ok(ws)
+}
+
+/// Adds `n` sealed api_key credentials owned by `owner` to an existing workspace; returns their
+/// ids.
+pub async fn seed_sealed_into<P: KekProvider>(
+    client: &Client,
+    envelope: &Envelope<P>,
+    ws: Uuid,
+    owner: Uuid,
+    n: usize,
+) -> anyhow::Result<Vec<Uuid>> {
+    let mut all = Vec::with_capacity(n);
     for chunk_start in (0..n).step_by(1000) {
         let count = 1000.min(n - chunk_start);
         let mut ids = Vec::with_capacity(count);
@@ -38,8 +51,10 @@ pub async fn seed_sealed_credentials<P: KekProvider>(
         }
         client
             .execute(
-                "INSERT INTO credentials (workspace_id, id, name, service, type, owner_id, current_version)
-                 SELECT $1, id, 'seeded ' || id, 'seed', 'api_key', $2, 1 FROM unnest($3::uuid[]) AS id",
+                "INSERT INTO credentials (workspace_id, id, name, service, type, owner_id, current_version, config)
+                 SELECT $1, id, 'seeded ' || id, 'seed', 'api_key', $2, 1,
+                        '{\"placement\": \"header\", \"name\": \"Authorization\", \"prefix\": \"\"}'
+                 FROM unnest($3::uuid[]) AS id",
                 &[&ws, &owner, &ids],
             )
             .await?;
@@ -51,8 +66,9 @@ pub async fn seed_sealed_credentials<P: KekProvider>(
                 &[&ws, &ids, &keks, &wrapped, &nonces, &cts],
             )
             .await?;
+        all.extend(ids);
     }
-    Ok(ws)
+    Ok(all)
 }
 
 /// Opens every live sealed version in the database with `envelope`; returns how many opened and
