@@ -26,6 +26,9 @@ async fn main() -> anyhow::Result<()> {
     let (client, conn) = tokio_postgres::connect(&url, NoTls).await?;
     tokio::spawn(conn);
 
+    if std::env::var("BENCH_ONLY").as_deref() == Ok("resolve") {
+        return resolve_load(&base).await;
+    }
     println!("== key rotation ({ROTATE_ROWS} sealed credential versions, batches of 1000)");
     let old = MasterKey::generate()?;
     let new = MasterKey::generate()?;

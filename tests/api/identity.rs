@@ -735,3 +735,15 @@ async fn no_password_token_or_hash_reaches_a_log_line() {
         assert!(!logs.contains(s.as_str()), "a secret reached the logs");
     }
 }
+
+#[tokio::test]
+async fn closed_sign_up_refuses_even_the_first_workspace() {
+    let app = TestApp::spawn_with(|s| s.signup = "closed".into()).await;
+    let res = app.post_json("/v1/workspaces", &json!({"workspace_name": "A", "email": "a@example.com", "password": PASSWORD, "display_name": "A"})).await;
+    let (status, body) = problem(res).await;
+    assert_eq!((status, body["code"].as_str()), (403, Some("forbidden")));
+    assert!(body["detail"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("CREDVAULT_SIGNUP"));
+}

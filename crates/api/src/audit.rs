@@ -101,19 +101,25 @@ pub async fn record_many(
     ws: Uuid,
     items: &[(Actor, Origin, Event)],
 ) -> Result<(), ApiError> {
-    let (mut seq, mut prev_hash) = store::lock_head(c, ws).await?;
-    for (actor, origin, event) in items {
-        let mut event = event.clone();
-        if let (Some(user_id), Value::Object(m)) = (actor.user_id, &mut event.details) {
-            m.insert("user_id".into(), Value::String(user_id.to_string()));
-        }
+    let (mut seq, head) = store::lock_head(c, ws).await?;
+    let at: DateTime<Utc> = Utc::now().trunc_subsecs(6);
+    let events: Vec<(Uuid, Event)> = items
+        .iter()
+        .map(|(actor, _, event)| {
+            let mut event = event.clone();
+            if let (Some(user_id), Value::Object(m)) = (actor.user_id, &mut event.details) {
+                m.insert("user_id".into(), Value::String(user_id.to_string()));
+            }
+            (Uuid::now_v7(), event)
+        })
+        .collect();
+    let mut hashes: Vec<Vec<u8>> = vec![head];
+    for ((actor, origin, _), (id, event)) in items.iter().zip(&events) {
         seq += 1;
-        let id = Uuid::now_v7();
-        let at: DateTime<Utc> = Utc::now().trunc_subsecs(6);
         let fields = ChainedFields {
             workspace_id: ws,
             seq,
-            id,
+            id: *id,
             at,
             actor_type: actor.kind,
             actor_id: actor.id,
@@ -124,33 +130,36 @@ pub async fn record_many(
             request_id: origin.request_id.as_deref(),
             details: &event.details,
         };
-        let hash = chain_hash(&prev_hash, &canonical_bytes(&fields));
-        store::append(
-            c,
-            &EventRow {
-                workspace_id: ws,
-                seq,
-                id,
-                at,
-                actor_type: actor.kind,
-                actor_id: actor.id,
-                actor_display: actor.display.as_deref(),
-                action: event.action,
-                target_type: event.target_type,
-                target_id: event.target_id.as_deref(),
-                target_name: event.target_name.as_deref(),
-                outcome: event.outcome,
-                ip: origin.ip.as_deref(),
-                user_agent: origin.user_agent.as_deref(),
-                request_id: origin.request_id.as_deref(),
-                details: &event.details,
-                prev_hash: &prev_hash,
-                hash: &hash,
-            },
-        )
-        .await?;
-        prev_hash = hash.to_vec();
+        let prev = hashes.last().cloned().unwrap_or_default();
+        hashes.push(chain_hash(&prev, &canonical_bytes(&fields)).to_vec());
     }
+    let first_seq = seq - items.len() as i64;
+    let rows: Vec<EventRow> = items
+        .iter()
+        .zip(&events)
+        .enumerate()
+        .map(|(i, ((actor, origin, _), (id, event)))| EventRow {
+            workspace_id: ws,
+            seq: first_seq + 1 + i as i64,
+            id: *id,
+            at,
+            actor_type: actor.kind,
+            actor_id: actor.id,
+            actor_display: actor.display.as_deref(),
+            action: event.action,
+            target_type: event.target_type,
+            target_id: event.target_id.as_deref(),
+            target_name: event.target_name.as_deref(),
+            outcome: event.outcome,
+            ip: origin.ip.as_deref(),
+            user_agent: origin.user_agent.as_deref(),
+            request_id: origin.request_id.as_deref(),
+            details: &event.details,
+            prev_hash: &hashes[i],
+            hash: &hashes[i + 1],
+        })
+        .collect();
+    store::append_many(c, &rows).await?;
     Ok(())
 }
 

@@ -145,3 +145,81 @@ pub async fn events_by_actors(
         .await?;
     Ok(rows.iter().map(event).collect())
 }
+
+/// Appends several events of one workspace in one statement and moves the head to the last.
+/// `events` must be consecutive and follow the current head.
+pub async fn append_many(
+    c: &impl GenericClient,
+    events: &[EventRow<'_>],
+) -> Result<(), StoreError> {
+    let Some(last) = events.last() else {
+        return Ok(());
+    };
+    let mut cols: (
+        Vec<Uuid>,
+        Vec<i64>,
+        Vec<Uuid>,
+        Vec<DateTime<Utc>>,
+        Vec<&str>,
+        Vec<Option<Uuid>>,
+    ) = Default::default();
+    let mut more: (
+        Vec<Option<&str>>,
+        Vec<&str>,
+        Vec<Option<&str>>,
+        Vec<Option<&str>>,
+        Vec<Option<&str>>,
+        Vec<&str>,
+    ) = Default::default();
+    let mut rest: (
+        Vec<Option<&str>>,
+        Vec<Option<&str>>,
+        Vec<Option<&str>>,
+        Vec<&serde_json::Value>,
+        Vec<&[u8]>,
+        Vec<&[u8]>,
+    ) = Default::default();
+    for e in events {
+        cols.0.push(e.workspace_id);
+        cols.1.push(e.seq);
+        cols.2.push(e.id);
+        cols.3.push(e.at);
+        cols.4.push(e.actor_type);
+        cols.5.push(e.actor_id);
+        more.0.push(e.actor_display);
+        more.1.push(e.action);
+        more.2.push(e.target_type);
+        more.3.push(e.target_id);
+        more.4.push(e.target_name);
+        more.5.push(e.outcome);
+        rest.0.push(e.ip);
+        rest.1.push(e.user_agent);
+        rest.2.push(e.request_id);
+        rest.3.push(e.details);
+        rest.4.push(e.prev_hash);
+        rest.5.push(e.hash);
+    }
+    let stmt = c
+        .prepare_cached(
+            "INSERT INTO audit_events (workspace_id, seq, id, at, actor_type, actor_id, actor_display, action, target_type,
+                                       target_id, target_name, outcome, ip, user_agent, request_id, details, prev_hash, hash)
+             SELECT * FROM unnest($1::uuid[], $2::int8[], $3::uuid[], $4::timestamptz[], $5::text[], $6::uuid[], $7::text[],
+                                  $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[],
+                                  $15::text[], $16::jsonb[], $17::bytea[], $18::bytea[])",
+        )
+        .await?;
+    c.execute(
+        &stmt,
+        &[
+            &cols.0, &cols.1, &cols.2, &cols.3, &cols.4, &cols.5, &more.0, &more.1, &more.2,
+            &more.3, &more.4, &more.5, &rest.0, &rest.1, &rest.2, &rest.3, &rest.4, &rest.5,
+        ],
+    )
+    .await?;
+    c.execute(
+        "UPDATE audit_heads SET seq = $2, hash = $3 WHERE workspace_id = $1",
+        &[&last.workspace_id, &last.seq, &last.hash],
+    )
+    .await?;
+    Ok(())
+}
