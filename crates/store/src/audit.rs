@@ -155,50 +155,33 @@ pub async fn append_many(
     let Some(last) = events.last() else {
         return Ok(());
     };
-    let mut cols: (
-        Vec<Uuid>,
-        Vec<i64>,
-        Vec<Uuid>,
-        Vec<DateTime<Utc>>,
-        Vec<&str>,
-        Vec<Option<Uuid>>,
-    ) = Default::default();
-    let mut more: (
-        Vec<Option<&str>>,
-        Vec<&str>,
-        Vec<Option<&str>>,
-        Vec<Option<&str>>,
-        Vec<Option<&str>>,
-        Vec<&str>,
-    ) = Default::default();
-    let mut rest: (
-        Vec<Option<&str>>,
-        Vec<Option<&str>>,
-        Vec<Option<&str>>,
-        Vec<&serde_json::Value>,
-        Vec<&[u8]>,
-        Vec<&[u8]>,
-    ) = Default::default();
-    for e in events {
-        cols.0.push(e.workspace_id);
-        cols.1.push(e.seq);
-        cols.2.push(e.id);
-        cols.3.push(e.at);
-        cols.4.push(e.actor_type);
-        cols.5.push(e.actor_id);
-        more.0.push(e.actor_display);
-        more.1.push(e.action);
-        more.2.push(e.target_type);
-        more.3.push(e.target_id);
-        more.4.push(e.target_name);
-        more.5.push(e.outcome);
-        rest.0.push(e.ip);
-        rest.1.push(e.user_agent);
-        rest.2.push(e.request_id);
-        rest.3.push(e.details);
-        rest.4.push(e.prev_hash);
-        rest.5.push(e.hash);
+    macro_rules! col {
+        ($f:ident) => {
+            events.iter().map(|e| e.$f).collect::<Vec<_>>()
+        };
     }
+    let (ws, seq, id, at, actor_type, actor_id) = (
+        col!(workspace_id),
+        col!(seq),
+        col!(id),
+        col!(at),
+        col!(actor_type),
+        col!(actor_id),
+    );
+    let (actor_display, action, target_type, target_id) = (
+        col!(actor_display),
+        col!(action),
+        col!(target_type),
+        col!(target_id),
+    );
+    let (target_name, outcome, ip, user_agent, request_id) = (
+        col!(target_name),
+        col!(outcome),
+        col!(ip),
+        col!(user_agent),
+        col!(request_id),
+    );
+    let (details, prev_hash, hash) = (col!(details), col!(prev_hash), col!(hash));
     let stmt = c
         .prepare_cached(
             "INSERT INTO audit_events (workspace_id, seq, id, at, actor_type, actor_id, actor_display, action, target_type,
@@ -211,8 +194,24 @@ pub async fn append_many(
     c.execute(
         &stmt,
         &[
-            &cols.0, &cols.1, &cols.2, &cols.3, &cols.4, &cols.5, &more.0, &more.1, &more.2,
-            &more.3, &more.4, &more.5, &rest.0, &rest.1, &rest.2, &rest.3, &rest.4, &rest.5,
+            &ws,
+            &seq,
+            &id,
+            &at,
+            &actor_type,
+            &actor_id,
+            &actor_display,
+            &action,
+            &target_type,
+            &target_id,
+            &target_name,
+            &outcome,
+            &ip,
+            &user_agent,
+            &request_id,
+            &details,
+            &prev_hash,
+            &hash,
         ],
     )
     .await?;
