@@ -34,6 +34,7 @@ run:
 test:
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) build -p credvault-api --bin credvault
 	@$(WITH_DB) $(CARGO) test --workspace
 
 fmt:

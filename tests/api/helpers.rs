@@ -470,3 +470,70 @@ fn capture_logs() {
             .try_init();
     });
 }
+
+/// The `credvault` binary of this build (`make test` builds it before the tests).
+pub fn credvault_bin() -> std::path::PathBuf {
+    let exe = std::env::current_exe().expect("test binary path");
+    // target/<profile>/deps/api-<hash> -> target/<profile>/credvault
+    let bin = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .map(|dir| dir.join("credvault"))
+        .expect("target dir");
+    assert!(bin.exists(), "{} is missing: run the tests with `make test`, which builds it first (or `cargo build -p credvault-api --bin credvault`)", bin.display());
+    bin
+}
+
+/// A `credvault serve` process on `db`, listening on a free port; killed when dropped.
+pub struct ServeProcess {
+    pub child: std::process::Child,
+    pub address: String,
+}
+
+impl ServeProcess {
+    pub fn start(db: &TestDb) -> ServeProcess {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("free port");
+        let child = std::process::Command::new(credvault_bin())
+            .arg("serve")
+            .env("DATABASE_URL", &db.url)
+            .env("CREDVAULT_MASTER_KEY", TEST_MASTER_KEY)
+            .env("CREDVAULT_BIND", format!("127.0.0.1:{port}"))
+            .env("CREDVAULT_LOG_FORMAT", "json")
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start credvault serve");
+        ServeProcess {
+            child,
+            address: format!("http://127.0.0.1:{port}"),
+        }
+    }
+
+    /// Waits until `/readyz` answers 200; false after `secs`.
+    pub async fn ready(&self, secs: u64) -> bool {
+        let client = reqwest::Client::new();
+        for _ in 0..secs * 10 {
+            if client
+                .get(format!("{}/readyz", self.address))
+                .send()
+                .await
+                .is_ok_and(|r| r.status() == 200)
+            {
+                return true;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        false
+    }
+}
+
+impl Drop for ServeProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -747,3 +747,34 @@ async fn closed_sign_up_refuses_even_the_first_workspace() {
         .unwrap_or_default()
         .contains("CREDVAULT_SIGNUP"));
 }
+
+/// The same across real processes: a session ended through one `credvault serve` process is
+/// refused by another at once.
+#[tokio::test]
+async fn logout_through_one_serve_process_is_refused_by_another() {
+    let app = TestApp::spawn().await;
+    let other = crate::helpers::ServeProcess::start(&app.db);
+    assert!(other.ready(30).await);
+    let (_, token) = app.signup("ada@example.com").await;
+    let me = |base: String| {
+        let (client, token) = (app.client.clone(), token.clone());
+        async move {
+            client
+                .get(format!("{base}/v1/me"))
+                .bearer_auth(token)
+                .send()
+                .await
+                .expect("req")
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(me(other.address.clone()).await, 200);
+    assert_eq!(
+        app.post_as(&token, "/v1/auth/logout", &json!({}))
+            .await
+            .status(),
+        204
+    );
+    assert_eq!(me(other.address.clone()).await, 401);
+}

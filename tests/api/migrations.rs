@@ -61,3 +61,25 @@ async fn migrating_twice_is_a_no_op() {
         .expect("second")
         .is_empty());
 }
+
+/// The same with two real `credvault serve` processes started at the same moment.
+#[tokio::test]
+async fn two_serve_processes_on_an_empty_database_both_come_up_and_migrate_once() {
+    let db = TestDb::empty().await;
+    let (a, b) = (
+        crate::helpers::ServeProcess::start(&db),
+        crate::helpers::ServeProcess::start(&db),
+    );
+    let (ra, rb) = tokio::join!(a.ready(30), b.ready(30));
+    assert!(ra && rb, "both processes become ready");
+    let client = db.client().await;
+    let rows = client
+        .query(
+            "SELECT version, count(*) FROM schema_migrations GROUP BY version",
+            &[],
+        )
+        .await
+        .expect("query");
+    assert_eq!(rows.len(), MIGRATIONS.len());
+    assert!(rows.iter().all(|r| r.get::<_, i64>(1) == 1));
+}
