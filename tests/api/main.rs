@@ -2,6 +2,7 @@
 //! its own database made from a migrated template.
 
 mod access_table;
+mod audit;
 mod credentials;
 mod helpers;
 mod identity;

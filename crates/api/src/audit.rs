@@ -180,18 +180,34 @@ pub struct Verification {
 
 /// Walks the chain in batches, recomputing every hash.
 pub async fn verify(c: &impl GenericClient, ws: Uuid) -> Result<Verification, ApiError> {
+    verify_with_progress(c, ws, |_| {}).await
+}
+
+/// `verify`, reporting how many events it has checked after every batch.
+pub async fn verify_with_progress(
+    c: &impl GenericClient,
+    ws: Uuid,
+    mut progress: impl FnMut(i64),
+) -> Result<Verification, ApiError> {
     let mut prev = vec![0u8; 32];
     let mut expected_seq = 1i64;
     let mut checked = 0i64;
     loop {
         let batch = store::events_after(c, ws, expected_seq - 1, 1000).await?;
         if batch.is_empty() {
+            // The walk must end where the head says the chain ends: a cut-off tail is tampering too.
+            let head = store::head(c, ws).await?;
+            let whole = match head {
+                None => checked == 0,
+                Some((seq, hash)) => seq == checked && (checked == 0 || hash == prev),
+            };
             return Ok(Verification {
-                ok: true,
+                ok: whole,
                 events_checked: checked,
-                first_bad_seq: None,
+                first_bad_seq: (!whole).then_some(checked + 1),
             });
         }
+        progress(checked);
         for e in batch {
             let fields = ChainedFields {
                 workspace_id: e.workspace_id,

@@ -43,6 +43,11 @@ pub enum Command {
         #[command(subcommand)]
         command: KeysCommand,
     },
+    /// The audit log, without a running server.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Print the OpenAPI 3.1 document of the HTTP API (what openapi/openapi.json holds).
     Openapi {
         /// Write to this file instead of stdout
@@ -77,4 +82,17 @@ pub enum KeysCommand {
     },
     /// Print a new random master key (base64 of 32 bytes).
     Generate,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AuditCommand {
+    /// Recompute the hash chain of one workspace (or of every one), with progress on stderr.
+    /// Exits non-zero and prints the first bad sequence number when a chain is broken.
+    Verify {
+        #[command(flatten)]
+        db: DbFlags,
+        /// Only this workspace
+        #[arg(long)]
+        workspace: Option<uuid::Uuid>,
+    },
 }

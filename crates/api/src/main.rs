@@ -1,7 +1,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use credvault_api::cli::{Cli, Command, KeysCommand};
+use credvault_api::cli::{AuditCommand, Cli, Command, KeysCommand};
 use credvault_api::config::Settings;
 use credvault_api::keys::KekRole;
 use credvault_api::startup::Application;
@@ -32,6 +32,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Keys { command } => keys(command).await,
+        Command::Audit {
+            command: AuditCommand::Verify { db, workspace },
+        } => audit_verify(db, workspace).await,
         Command::Migrate { db } => {
             telemetry::init(LogFormat::from_env()?);
             let pool = credvault_store::connect(&db.database_url()?, 2)?;
@@ -108,4 +111,40 @@ async fn keys(command: KeysCommand) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+async fn audit_verify(
+    db: credvault_api::config::DbFlags,
+    workspace: Option<uuid::Uuid>,
+) -> anyhow::Result<()> {
+    let pool = credvault_store::connect(&db.database_url()?, 1)?;
+    let client = pool.get().await?;
+    let workspaces = match workspace {
+        Some(ws) => vec![ws],
+        None => credvault_store::audit::workspaces(&client).await?,
+    };
+    let mut broken = 0;
+    for ws in workspaces {
+        let v = credvault_api::audit::verify_with_progress(&client, ws, |n| {
+            if n > 0 && n % 100_000 == 0 {
+                eprintln!("credvault: workspace {ws}: {n} events checked");
+            }
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        match v.first_bad_seq {
+            None => println!("workspace {ws}: ok, {} events", v.events_checked),
+            Some(seq) => {
+                broken += 1;
+                println!(
+                    "workspace {ws}: BROKEN at seq {seq} ({} events verified before it)",
+                    v.events_checked
+                );
+            }
+        }
+    }
+    if broken > 0 {
+        anyhow::bail!("{broken} audit chain(s) broken");
+    }
+    Ok(())
 }

@@ -26,6 +26,7 @@ use crate::error::{FieldError, Problem};
         (name = "credentials", description = "Credentials: create, list, read (secrets masked), update, rotate, delete, restore"),
         (name = "sharing", description = "Sharing credentials with users, teams or the whole workspace"),
         (name = "workflows", description = "Workflows and the runtime path (resolve)"),
+        (name = "audit", description = "The tamper-evident audit log"),
         (name = "operations", description = "Health, readiness and metrics"),
     ),
     components(schemas(Problem, FieldError)),

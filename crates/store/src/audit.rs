@@ -222,3 +222,82 @@ pub async fn append_many(
     .await?;
     Ok(())
 }
+
+/// Filters of the audit list; every one optional.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub actor_id: Option<Uuid>,
+    pub action: Option<String>,
+    pub credential_id: Option<Uuid>,
+    pub outcome: Option<String>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+}
+
+/// A page of events. Newest first before `before` (a seq), or oldest first after `after`.
+pub async fn list(
+    c: &impl GenericClient,
+    ws: Uuid,
+    f: &AuditFilter,
+    newest_first: bool,
+    cursor: Option<i64>,
+    limit: i64,
+) -> Result<Vec<StoredEvent>, StoreError> {
+    let credential = f.credential_id.map(|id| id.to_string());
+    let (cmp, order) = if newest_first {
+        ("<", "DESC")
+    } else {
+        (">", "ASC")
+    };
+    let sql = format!(
+        "SELECT {EVENT_COLS} FROM audit_events
+         WHERE workspace_id = $1
+           AND ($2::uuid IS NULL OR actor_id = $2 OR (actor_type = 'token' AND details->>'user_id' = $2::text))
+           AND ($3::text IS NULL OR action = $3)
+           AND ($4::text IS NULL OR (target_type = 'credential' AND target_id = $4))
+           AND ($5::text IS NULL OR outcome = $5)
+           AND ($6::timestamptz IS NULL OR at >= $6)
+           AND ($7::timestamptz IS NULL OR at < $7)
+           AND ($8::int8 IS NULL OR seq {cmp} $8)
+         ORDER BY seq {order} LIMIT $9"
+    );
+    let rows = c
+        .query(
+            &sql,
+            &[
+                &ws,
+                &f.actor_id,
+                &f.action,
+                &credential,
+                &f.outcome,
+                &f.from,
+                &f.to,
+                &cursor,
+                &limit,
+            ],
+        )
+        .await?;
+    Ok(rows.iter().map(event).collect())
+}
+
+/// Workspaces that have an audit chain.
+pub async fn workspaces(c: &impl GenericClient) -> Result<Vec<Uuid>, StoreError> {
+    let rows = c
+        .query(
+            "SELECT workspace_id FROM audit_heads ORDER BY workspace_id",
+            &[],
+        )
+        .await?;
+    Ok(rows.iter().map(|r| r.get(0)).collect())
+}
+
+/// The chain head as recorded: (last seq, its hash); None before the first event.
+pub async fn head(c: &impl GenericClient, ws: Uuid) -> Result<Option<(i64, Vec<u8>)>, StoreError> {
+    let r = c
+        .query_opt(
+            "SELECT seq, hash FROM audit_heads WHERE workspace_id = $1",
+            &[&ws],
+        )
+        .await?;
+    Ok(r.map(|r| (r.get(0), r.get(1))))
+}

@@ -29,6 +29,7 @@ pub const MIGRATIONS: &[Migration] = migrations![
     2 => "0002_credentials.sql",
     3 => "0003_credential_access.sql",
     4 => "0004_workflows.sql",
+    5 => "0005_audit_queries.sql",
 ];
 
 /// The advisory-lock key taken while migrating ("credvaul" in ASCII).

@@ -1,5 +1,6 @@
 //! Every route, registered with its OpenAPI entry in one place.
 
+pub mod audit;
 pub mod auth;
 pub mod credential_dto;
 pub mod credentials;
@@ -58,6 +59,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(credentials::restore_credential)
             .service(credentials::transfer_credential)
             .service(workflows::usage)
+            .service(audit::credential_events)
+            .service(audit::list_events)
+            .service(audit::export)
+            .service(audit::verify)
             .service(shares::list_shares)
             .service(shares::replace_shares)
             .service(shares::delete_share)

@@ -1,0 +1,204 @@
+//! The audit log: list, a credential's history, NDJSON export, chain verification.
+
+use std::sync::Arc;
+
+use actix_web::{get, web, HttpResponse};
+use chrono::{DateTime, Utc};
+use credvault_domain::credential_access::CredentialAction;
+use credvault_store::audit::{self as store, AuditFilter};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::dto::AuditEvent;
+use crate::auth::{need, Authorized};
+use crate::error::ApiError;
+use crate::state::AppState;
+
+type State = web::Data<Arc<AppState>>;
+
+#[derive(Deserialize, IntoParams)]
+pub struct AuditQuery {
+    /// A user, token or engine id (a user's id also matches their personal tokens' events).
+    pub actor_id: Option<Uuid>,
+    /// e.g. `credential.used`.
+    pub action: Option<String>,
+    pub credential_id: Option<Uuid>,
+    /// `success`, `denied` or `failure`.
+    pub outcome: Option<String>,
+    /// Inclusive, RFC 3339.
+    pub from: Option<DateTime<Utc>>,
+    /// Exclusive, RFC 3339.
+    pub to: Option<DateTime<Utc>>,
+    /// 1..200, default 50.
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AuditPage {
+    pub items: Vec<AuditEvent>,
+    pub next_cursor: Option<String>,
+}
+
+fn filter_of(q: &AuditQuery) -> Result<AuditFilter, ApiError> {
+    if let Some(o) = &q.outcome {
+        if !["success", "denied", "failure"].contains(&o.as_str()) {
+            return Err(ApiError::invalid(
+                "outcome must be success, denied or failure",
+            ));
+        }
+    }
+    Ok(AuditFilter {
+        actor_id: q.actor_id,
+        action: q.action.clone(),
+        credential_id: q.credential_id,
+        outcome: q.outcome.clone(),
+        from: q.from,
+        to: q.to,
+    })
+}
+
+fn page_of(q: &AuditQuery) -> Result<(i64, Option<i64>), ApiError> {
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        return Err(ApiError::invalid("limit must be between 1 and 200"));
+    }
+    let cursor = match &q.cursor {
+        None => None,
+        Some(c) => Some(
+            c.parse::<i64>()
+                .map_err(|_| ApiError::invalid("cursor is not one this list gave out"))?,
+        ),
+    };
+    Ok((limit, cursor))
+}
+
+async fn page(
+    state: &AppState,
+    ws: Uuid,
+    f: &AuditFilter,
+    q: &AuditQuery,
+) -> Result<AuditPage, ApiError> {
+    let (limit, cursor) = page_of(q)?;
+    let client = state.pool.get().await?;
+    let rows = store::list(&client, ws, f, true, cursor, limit + 1).await?;
+    let more = rows.len() as i64 > limit;
+    let items: Vec<AuditEvent> = rows
+        .into_iter()
+        .take(limit as usize)
+        .map(AuditEvent::from)
+        .collect();
+    let next_cursor = if more {
+        items.last().map(|e| e.seq.to_string())
+    } else {
+        None
+    };
+    Ok(AuditPage { items, next_cursor })
+}
+
+/// The workspace's audit events, newest first.
+#[utoipa::path(tag = "audit", operation_id = "list_audit_events", summary = "List audit events", params(AuditQuery), responses((status = 200, description = "A page of events", body = AuditPage)))]
+#[get("/audit")]
+pub async fn list_events(
+    state: State,
+    caller: Authorized<need::ReadAudit>,
+    q: web::Query<AuditQuery>,
+) -> Result<web::Json<AuditPage>, ApiError> {
+    let f = filter_of(&q)?;
+    Ok(web::Json(page(&state, caller.workspace_id, &f, &q).await?))
+}
+
+/// A credential's history, newest first.
+#[utoipa::path(tag = "audit", operation_id = "list_credential_audit_events", summary = "A credential's audit history", params(("id" = Uuid, Path, description = "Credential id"), AuditQuery), responses((status = 200, description = "A page of events", body = AuditPage)))]
+#[get("/credentials/{id}/audit")]
+pub async fn credential_events(
+    state: State,
+    caller: Authorized<need::ReadCredentials>,
+    id: web::Path<Uuid>,
+    q: web::Query<AuditQuery>,
+) -> Result<web::Json<AuditPage>, ApiError> {
+    let (cred, _) =
+        crate::credentials::authorize(&state, &caller, *id, CredentialAction::SeeConfiguration)
+            .await?;
+    let mut f = filter_of(&q)?;
+    f.credential_id = Some(cred.id);
+    Ok(web::Json(page(&state, caller.workspace_id, &f, &q).await?))
+}
+
+/// Every matching event as NDJSON, oldest first, streamed a batch at a time.
+#[utoipa::path(
+    tag = "audit", operation_id = "export_audit_events", summary = "Export audit events (NDJSON)", params(AuditQuery),
+    responses((status = 200, description = "One AuditEvent per line, oldest first", body = String, content_type = "application/x-ndjson"))
+)]
+#[get("/audit/export")]
+pub async fn export(
+    state: State,
+    caller: Authorized<need::ReadAudit>,
+    q: web::Query<AuditQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let f = filter_of(&q)?;
+    let ws = caller.workspace_id;
+    let state = state.into_inner();
+    let stream = futures_util::stream::unfold(Some(0i64), move |cursor| {
+        let (state, f) = (state.clone(), f.clone());
+        async move {
+            let after = cursor?;
+            let batch = async {
+                let client = state.pool.get().await?;
+                store::list(&client, ws, &f, false, Some(after), 1000)
+                    .await
+                    .map_err(ApiError::from)
+            }
+            .await;
+            match batch {
+                Ok(rows) if rows.is_empty() => None,
+                Ok(rows) => {
+                    let next = rows.last().map(|e| e.seq);
+                    let mut buf = Vec::new();
+                    for e in rows {
+                        let _ = serde_json::to_writer(&mut buf, &AuditEvent::from(e));
+                        buf.push(b'\n');
+                    }
+                    Some((Ok::<_, actix_web::Error>(web::Bytes::from(buf)), next))
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "audit export stopped");
+                    Some((
+                        Err(actix_web::error::ErrorServiceUnavailable(
+                            "export interrupted",
+                        )),
+                        None,
+                    ))
+                }
+            }
+        }
+    });
+    Ok(HttpResponse::Ok()
+        .content_type("application/x-ndjson")
+        .streaming(stream))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct VerifyResult {
+    pub ok: bool,
+    pub events_checked: i64,
+    /// The first event whose hash, link or sequence is wrong.
+    pub first_bad_seq: Option<i64>,
+}
+
+/// Recompute the workspace's hash chain.
+#[utoipa::path(tag = "audit", operation_id = "verify_audit_chain", summary = "Verify the audit chain", responses((status = 200, description = "The verdict", body = VerifyResult)))]
+#[get("/audit/verify")]
+pub async fn verify(
+    state: State,
+    caller: Authorized<need::ReadAudit>,
+) -> Result<web::Json<VerifyResult>, ApiError> {
+    let client = state.pool.get().await?;
+    let v = crate::audit::verify(&client, caller.workspace_id).await?;
+    Ok(web::Json(VerifyResult {
+        ok: v.ok,
+        events_checked: v.events_checked,
+        first_bad_seq: v.first_bad_seq,
+    }))
+}
