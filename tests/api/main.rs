@@ -3,6 +3,7 @@
 
 mod access_table;
 mod audit;
+mod compliance;
 mod credentials;
 mod helpers;
 mod identity;

@@ -27,6 +27,7 @@ use crate::error::{FieldError, Problem};
         (name = "sharing", description = "Sharing credentials with users, teams or the whole workspace"),
         (name = "workflows", description = "Workflows and the runtime path (resolve)"),
         (name = "audit", description = "The tamper-evident audit log"),
+        (name = "reports", description = "Reviews for security leads and auditors"),
         (name = "operations", description = "Health, readiness and metrics"),
     ),
     components(schemas(Problem, FieldError)),

@@ -638,3 +638,45 @@ pub async fn team_ids_of(
         .await?;
     Ok(rows.iter().map(|r| r.get(0)).collect())
 }
+
+/// The sections of the credential review: which credentials fall under each rule.
+#[derive(Debug, Clone, Copy)]
+pub enum ReviewSection {
+    Unused { days: i32 },
+    RotationOverdue,
+    ExpiringSoon { days: i32 },
+    InError,
+    BroadlyShared,
+    Orphaned,
+}
+
+/// One section of the review (live credentials only), by name, at most `limit`.
+pub async fn review(
+    c: &impl GenericClient,
+    ws: Uuid,
+    section: ReviewSection,
+    limit: i64,
+) -> Result<Vec<CredentialRow>, StoreError> {
+    let (rule, days) = match section {
+        ReviewSection::Unused { days } => ("(c.last_used_at IS NULL OR c.last_used_at < now() - make_interval(days => $2))", days),
+        ReviewSection::RotationOverdue => (
+            "c.rotation_period_days IS NOT NULL AND coalesce(c.rotated_at, c.created_at) + make_interval(days => c.rotation_period_days) < now() AND $2::int4 = $2::int4",
+            0,
+        ),
+        ReviewSection::ExpiringSoon { days } => ("c.expires_at > now() AND c.expires_at <= now() + make_interval(days => $2)", days),
+        ReviewSection::InError => ("c.status = 'error' AND $2::int4 = $2::int4", 0),
+        ReviewSection::BroadlyShared => (
+            "EXISTS (SELECT 1 FROM shares s WHERE s.workspace_id = c.workspace_id AND s.credential_id = c.id
+                     AND s.principal_type = 'workspace' AND s.access = 'manage') AND $2::int4 = $2::int4",
+            0,
+        ),
+        ReviewSection::Orphaned => ("coalesce(u.disabled, true) AND $2::int4 = $2::int4", 0),
+    };
+    let rows = c
+        .query(
+            &format!("SELECT {COLS} FROM {FROM} WHERE c.workspace_id = $1 AND c.deleted_at IS NULL AND {rule} ORDER BY lower(c.name), c.id LIMIT $3"),
+            &[&ws, &days, &limit],
+        )
+        .await?;
+    Ok(rows.iter().map(row).collect())
+}

@@ -829,3 +829,100 @@ pub async fn token_ids_of(
         .await?;
     Ok(rows.iter().map(|r| r.get(0)).collect())
 }
+
+// ---- erasure (GDPR) ----
+
+/// Replaces the personal data of a user in audit events with `pseudonym`: the display name where
+/// they (or one of their tokens) acted, their name where they were the target, and the IP and
+/// user agent of those events. The hash chain does not cover these fields.
+pub async fn pseudonymise_audit(
+    c: &impl GenericClient,
+    ws: Uuid,
+    user_id: Uuid,
+    actor_ids: &[Uuid],
+    pseudonym: &str,
+) -> Result<u64, StoreError> {
+    let a = c
+        .execute(
+            "UPDATE audit_events SET actor_display = $3, ip = NULL, user_agent = NULL WHERE workspace_id = $1 AND actor_id = ANY($2)",
+            &[&ws, &actor_ids, &pseudonym],
+        )
+        .await?;
+    let b = c
+        .execute(
+            "UPDATE audit_events SET target_name = $3, ip = NULL, user_agent = NULL
+             WHERE workspace_id = $1 AND target_type = 'user' AND target_id = $2::text",
+            &[&ws, &user_id.to_string(), &pseudonym],
+        )
+        .await?;
+    Ok(a + b)
+}
+
+/// Removes the user and everything that is theirs alone: sessions (and refresh tokens), tokens,
+/// team memberships, shares to them, and their failed sign-in records.
+pub async fn delete_user(
+    c: &impl GenericClient,
+    ws: Uuid,
+    user_id: Uuid,
+    email: &str,
+) -> Result<(), StoreError> {
+    c.execute(
+        "DELETE FROM api_tokens WHERE workspace_id = $1 AND user_id = $2",
+        &[&ws, &user_id],
+    )
+    .await?;
+    c.execute("DELETE FROM shares WHERE workspace_id = $1 AND principal_type = 'user' AND principal_id = $2", &[&ws, &user_id]).await?;
+    c.execute(
+        "DELETE FROM login_failures WHERE lower(email) = lower($1)",
+        &[&email],
+    )
+    .await?;
+    c.execute(
+        "DELETE FROM users WHERE workspace_id = $1 AND id = $2",
+        &[&ws, &user_id],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Ids of credentials the user owns (deleted ones included).
+pub async fn owned_credentials(
+    c: &impl GenericClient,
+    ws: Uuid,
+    user_id: Uuid,
+) -> Result<Vec<(Uuid, String)>, StoreError> {
+    let rows = c
+        .query("SELECT id, name FROM credentials WHERE workspace_id = $1 AND owner_id = $2 ORDER BY id FOR UPDATE", &[&ws, &user_id])
+        .await?;
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+}
+
+pub async fn transfer_owned(
+    c: &impl GenericClient,
+    ws: Uuid,
+    from: Uuid,
+    to: Uuid,
+) -> Result<(), StoreError> {
+    c.execute(
+        "UPDATE credentials SET owner_id = $3, updated_at = now(), row_version = row_version + 1 WHERE workspace_id = $1 AND owner_id = $2",
+        &[&ws, &from, &to],
+    )
+    .await?;
+    c.execute("UPDATE workflows SET owner_id = $3, updated_at = now() WHERE workspace_id = $1 AND owner_id = $2", &[&ws, &from, &to]).await?;
+    Ok(())
+}
+
+/// Deletes the user's workflows; returns (id, name) of each.
+pub async fn delete_workflows_of(
+    c: &impl GenericClient,
+    ws: Uuid,
+    owner: Uuid,
+) -> Result<Vec<(String, String)>, StoreError> {
+    let rows = c
+        .query(
+            "DELETE FROM workflows WHERE workspace_id = $1 AND owner_id = $2 RETURNING id, name",
+            &[&ws, &owner],
+        )
+        .await?;
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+}

@@ -47,12 +47,15 @@ impl StoreError {
             // Connection exceptions (08), operator intervention such as a server shutdown or a
             // terminated backend (57), and insufficient resources (53) are outages, not bugs.
             StoreError::Db(e) => {
-                e.is_closed()
-                    || e.code().is_none_or(|c| {
-                        ["08", "57", "53"]
-                            .iter()
-                            .any(|class| c.code().starts_with(class))
-                    })
+                let class = e.code().map(|c| &c.code()[..2]);
+                let lost = e.code().is_none() && {
+                    let m = e.to_string();
+                    m.contains("communicating")
+                        || m.contains("connect")
+                        || m.contains("closed")
+                        || m.contains("timed out")
+                };
+                e.is_closed() || lost || matches!(class, Some("08" | "57" | "53"))
             }
             _ => false,
         }

@@ -8,6 +8,7 @@ pub mod dto;
 pub mod fields;
 pub mod me;
 pub mod ops;
+pub mod reports;
 pub mod shares;
 pub mod teams;
 pub mod tokens;
@@ -38,6 +39,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(users::create_user)
             .service(users::get_user)
             .service(users::update_user)
+            .service(users::erase_user)
             .service(teams::list_teams)
             .service(teams::create_team)
             .service(teams::get_team)
@@ -63,6 +65,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(audit::list_events)
             .service(audit::export)
             .service(audit::verify)
+            .service(reports::credential_review)
             .service(shares::list_shares)
             .service(shares::replace_shares)
             .service(shares::delete_share)

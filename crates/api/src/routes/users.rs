@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use actix_web::{get, patch, post, web, HttpResponse};
+use actix_web::{delete, get, patch, post, web, HttpResponse};
 use credvault_domain::identity::Role;
 use credvault_domain::validate::{DisplayName, Email, Password};
 use credvault_store::identity::{self as store, NewUser};
@@ -245,4 +245,129 @@ pub async fn update_user(
     tx.commit().await?;
     let teams = store::teams_of(&client, caller.workspace_id, user.id).await?;
     Ok(web::Json(User::from_row(user, teams)))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct EraseQuery {
+    /// Who receives the user's credentials and workflows; without it they are destroyed.
+    pub transfer_to: Option<String>,
+}
+
+/// Erase a user (GDPR): credentials transferred or destroyed (keys shredded), sessions and tokens
+/// gone, personal data in audit events replaced by a pseudonym (the chain still verifies).
+#[utoipa::path(
+    tag = "users", operation_id = "erase_user", summary = "Erase a user", params(("id" = Uuid, Path, description = "User id"), EraseQuery),
+    responses(
+        (status = 204, description = "Erased"),
+        (status = 409, description = "The workspace's last owner (`conflict`)", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/users/{id}")]
+pub async fn erase_user(
+    state: State,
+    caller: Authorized<need::ManageUsers>,
+    id: web::Path<Uuid>,
+    q: web::Query<EraseQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let ws = caller.workspace_id;
+    let transfer_to = match &q.transfer_to {
+        None => None,
+        Some(t) => Some(
+            Uuid::parse_str(t).map_err(|_| ApiError::field("transfer_to", "is not a user id"))?,
+        ),
+    };
+    if transfer_to == Some(*id) {
+        return Err(ApiError::field("transfer_to", "must be another user"));
+    }
+    let mut client = state.pool.get().await?;
+    let tx = client.transaction().await?;
+    let owners = store::lock_active_owners(&tx, ws).await?;
+    let user = store::lock_user(&tx, ws, *id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("user"))?;
+    if user.role == "owner" && caller.role() != Some(Role::Owner) {
+        return Err(ApiError::new(
+            ErrorCode::Forbidden,
+            "only an owner can erase an owner",
+        ));
+    }
+    if user.role == "owner" && !user.disabled && owners <= 1 {
+        return Err(ApiError::new(
+            ErrorCode::Conflict,
+            "this is the workspace's last owner: make someone else owner first",
+        ));
+    }
+    if let Some(to) = transfer_to {
+        store::user_by_id(&tx, ws, to)
+            .await?
+            .filter(|u| !u.disabled)
+            .ok_or_else(|| {
+                ApiError::field("transfer_to", "is not an enabled user of this workspace")
+            })?;
+    }
+    let owned = store::owned_credentials(&tx, ws, user.id).await?;
+    let system = caller.actor.clone();
+    match transfer_to {
+        Some(to) => {
+            store::transfer_owned(&tx, ws, user.id, to).await?;
+            for (cid, name) in &owned {
+                let ev = Event::new("credential.transferred")
+                    .target("credential", cid, Some(name.clone()))
+                    .detail("to_owner_id", to.to_string())
+                    .detail("reason", "owner erased");
+                audit::record(&tx, ws, &system, &caller.origin, ev).await?;
+            }
+        }
+        None => {
+            for (cid, name) in &owned {
+                credvault_store::credentials::purge(&tx, ws, *cid).await?;
+                let ev = Event::new("credential.purged")
+                    .target("credential", cid, Some(name.clone()))
+                    .detail("reason", "owner erased");
+                audit::record(&tx, ws, &system, &caller.origin, ev).await?;
+            }
+            for (wid, name) in store::delete_workflows_of(&tx, ws, user.id).await? {
+                audit::record(
+                    &tx,
+                    ws,
+                    &system,
+                    &caller.origin,
+                    Event::new("workflow.deleted")
+                        .target("workflow", wid, Some(name))
+                        .detail("reason", "owner erased"),
+                )
+                .await?;
+            }
+        }
+    }
+    let mut actor_ids = store::token_ids_of(&tx, ws, user.id).await?;
+    actor_ids.push(user.id);
+    let pseudonym = format!("erased user {}", &Uuid::now_v7().simple().to_string()[20..]);
+    store::delete_user(&tx, ws, user.id, &user.email).await?;
+    store::pseudonymise_audit(&tx, ws, user.id, &actor_ids, &pseudonym).await?;
+    let ev = Event::new("user.erased")
+        .target("user", user.id, Some(pseudonym))
+        .detail(
+            "credentials_transferred",
+            if transfer_to.is_some() {
+                owned.len()
+            } else {
+                0
+            },
+        )
+        .detail(
+            "credentials_destroyed",
+            if transfer_to.is_none() {
+                owned.len()
+            } else {
+                0
+            },
+        );
+    let ev = match transfer_to {
+        Some(to) => ev.detail("transfer_to", to.to_string()),
+        None => ev,
+    };
+    audit::record(&tx, ws, &caller.actor, &caller.origin, ev).await?;
+    tx.commit().await?;
+    Ok(HttpResponse::NoContent().finish())
 }

@@ -1,0 +1,229 @@
+//! The credential review report and GDPR erasure.
+
+use serde_json::{json, Value};
+
+use crate::helpers::{problem, TestApp};
+
+fn names(v: &Value) -> Vec<String> {
+    v.as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|c| c["name"].as_str().map(str::to_string))
+        .collect()
+}
+
+#[tokio::test]
+async fn the_review_finds_each_rule_with_its_boundaries() {
+    let app = TestApp::spawn().await;
+    let (_, owner) = app.signup("ada@example.com").await;
+    let (member_id, member) = app.user_with_role(&owner, "m@example.com", "member").await;
+    let (_, auditor) = app
+        .user_with_role(&owner, "au@example.com", "auditor")
+        .await;
+    let make = |token: String, name: &'static str, extra: Value| {
+        let app = &app;
+        async move {
+            let mut body = json!({"name": name, "service": "s", "type": "api_key", "data": {"key": "sk_live_review_0000001"}});
+            body.as_object_mut()
+                .expect("obj")
+                .extend(extra.as_object().cloned().unwrap_or_default());
+            let res = app.post_as(&token, "/v1/credentials", &body).await;
+            assert_eq!(res.status(), 201, "{name}");
+            res.json::<Value>().await.expect("json")["id"]
+                .as_str()
+                .expect("id")
+                .to_string()
+        }
+    };
+    let fresh = make(owner.clone(), "fresh", json!({})).await;
+    let old_use = make(owner.clone(), "used long ago", json!({})).await;
+    let overdue = make(
+        owner.clone(),
+        "rotation overdue",
+        json!({"rotation_period_days": 30}),
+    )
+    .await;
+    let _expiring = make(
+        owner.clone(),
+        "expiring",
+        json!({"expires_at": (chrono_like_now_plus_days(3))}),
+    )
+    .await;
+    let _later = make(
+        owner.clone(),
+        "expiring later",
+        json!({"expires_at": (chrono_like_now_plus_days(30))}),
+    )
+    .await;
+    let broken = make(owner.clone(), "in error", json!({})).await;
+    let broad = make(owner.clone(), "broadly shared", json!({})).await;
+    let _orphan = make(member.clone(), "orphaned", json!({})).await;
+    let db = app.db.client().await;
+    db.execute(
+        "UPDATE credentials SET last_used_at = now() WHERE id = $1::text::uuid",
+        &[&fresh],
+    )
+    .await
+    .expect("use");
+    db.execute("UPDATE credentials SET last_used_at = now() - interval '91 days' WHERE id = $1::text::uuid", &[&old_use]).await.expect("use");
+    db.execute(
+        "UPDATE credentials SET created_at = now() - interval '31 days' WHERE id = $1::text::uuid",
+        &[&overdue],
+    )
+    .await
+    .expect("age");
+    db.execute("UPDATE credentials SET status = 'error', status_detail = '401 from api.example.com' WHERE id = $1::text::uuid", &[&broken]).await.expect("error");
+    let res = app
+        .client
+        .put(app.url(&format!("/v1/credentials/{broad}/shares")))
+        .bearer_auth(&owner)
+        .json(&json!({"shares": [{"principal_type": "workspace", "access": "manage"}]}))
+        .send()
+        .await
+        .expect("req");
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        app.patch_as(
+            &owner,
+            &format!("/v1/users/{member_id}"),
+            &json!({"disabled": true})
+        )
+        .await
+        .status(),
+        200
+    );
+    let r: Value = app
+        .get_as(&auditor, "/v1/reports/credential-review")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert!(r["unused"].is_array(), "{r}");
+    let unused = names(&r["unused"]);
+    assert!(
+        unused.contains(&"used long ago".to_string()) && unused.contains(&"in error".to_string()),
+        "never-used count: {unused:?}"
+    );
+    assert!(!unused.contains(&"fresh".to_string()));
+    assert_eq!(names(&r["rotation_overdue"]), ["rotation overdue"]);
+    assert_eq!(names(&r["expiring_soon"]), ["expiring"]);
+    assert_eq!(names(&r["in_error"]), ["in error"]);
+    assert_eq!(names(&r["broadly_shared"]), ["broadly shared"]);
+    assert_eq!(names(&r["orphaned"]), ["orphaned"]);
+    let wider: Value = app
+        .get_as(
+            &owner,
+            "/v1/reports/credential-review?unused_days=0&expiring_days=31",
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        names(&wider["expiring_soon"]),
+        ["expiring", "expiring later"]
+    );
+    let (status, _) = problem(app.get_as(&member, "/v1/reports/credential-review").await).await;
+    assert_eq!(status, 401, "the disabled member is signed out");
+    let (status, _) = problem(
+        app.get_as(&owner, "/v1/reports/credential-review?unused_days=-1")
+            .await,
+    )
+    .await;
+    assert_eq!(status, 400);
+}
+
+fn chrono_like_now_plus_days(days: u64) -> String {
+    let t = std::time::SystemTime::now() + std::time::Duration::from_secs(days * 86_400);
+    let secs = t
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("time")
+        .as_secs() as i64;
+    // Civil date from days since the epoch (Howard Hinnant's algorithm).
+    let (z, rem) = (secs.div_euclid(86_400) + 719_468, secs.rem_euclid(86_400));
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+#[tokio::test]
+async fn erasure_transfers_or_destroys_and_pseudonymises_without_breaking_the_chain() {
+    let app = TestApp::spawn().await;
+    let (body, owner) = app.signup("ada@example.com").await;
+    let ws: uuid::Uuid = body["workspace"]["id"]
+        .as_str()
+        .expect("ws")
+        .parse()
+        .expect("uuid");
+    let (keep_id, _) = app
+        .user_with_role(&owner, "keeper@example.com", "member")
+        .await;
+    for (email, transfer) in [("leaver@example.com", true), ("gone@example.com", false)] {
+        let (uid, token) = app.user_with_role(&owner, email, "member").await;
+        let c: Value = app.post_as(&token, "/v1/credentials", &json!({"name": format!("of {email}"), "service": "s", "type": "api_key", "data": {"key": "sk_live_erasure_00000001"}})).await.json().await.expect("json");
+        let cid = c["id"].as_str().expect("id").to_string();
+        app.login(email, "wrong password!!").await;
+        let path = if transfer {
+            format!("/v1/users/{uid}?transfer_to={keep_id}")
+        } else {
+            format!("/v1/users/{uid}")
+        };
+        assert_eq!(app.delete_as(&owner, &path).await.status(), 204);
+        assert_eq!(
+            app.get_as(&token, "/v1/me").await.status(),
+            401,
+            "their session is gone"
+        );
+        assert_eq!(
+            app.get_as(&owner, &format!("/v1/users/{uid}"))
+                .await
+                .status(),
+            404
+        );
+        let cred = app.get_as(&owner, &format!("/v1/credentials/{cid}")).await;
+        if transfer {
+            let v: Value = cred.json().await.expect("json");
+            assert_eq!(v["owner"]["id"].as_str(), Some(keep_id.as_str()));
+        } else {
+            assert_eq!(cred.status(), 404, "destroyed");
+        }
+        let db = app.db.client().await;
+        let leaks: i64 = db
+            .query_one("SELECT count(*) FROM audit_events WHERE actor_display ILIKE '%' || $1 || '%' OR target_name = 'member' AND target_id = $2 OR (target_id = $2 AND ip IS NOT NULL AND action <> 'user.erased')", &[&email, &uid])
+            .await
+            .expect("count")
+            .get(0);
+        assert_eq!(leaks, 0, "no personal data of {email} left in audit events");
+        let named: i64 = db.query_one("SELECT count(*) FROM audit_events WHERE target_id = $1 AND target_name LIKE 'erased user %'", &[&uid]).await.expect("count").get(0);
+        assert!(named >= 2, "events about the user carry the pseudonym");
+    }
+    let pool = credvault_store::connect(&app.db.url, 1).expect("pool");
+    let v = credvault_api::audit::verify(&pool.get().await.expect("conn"), ws)
+        .await
+        .expect("verify");
+    assert!(v.ok, "the chain still verifies after erasure: {v:?}");
+    let (_, owner_id) = (0, body["user"]["id"].as_str().expect("id").to_string());
+    let (status, _) = problem(
+        app.delete_as(&owner, &format!("/v1/users/{owner_id}"))
+            .await,
+    )
+    .await;
+    assert_eq!(status, 409, "the last owner cannot be erased");
+    let (status, _) = problem(
+        app.delete_as(&owner, &format!("/v1/users/{keep_id}?transfer_to=nope"))
+            .await,
+    )
+    .await;
+    assert_eq!(status, 422);
+}
