@@ -215,3 +215,116 @@ async fn tampering_is_reported_at_the_first_bad_seq_by_the_api_and_the_cli() {
         (Some(false), Some(1))
     );
 }
+
+#[tokio::test]
+async fn an_action_whose_audit_event_cannot_be_written_leaves_no_change_behind() {
+    let app = TestApp::spawn().await;
+    let (_, owner) = app.signup("ada@example.com").await;
+    let c: Value = app.post_as(&owner, "/v1/credentials", &json!({"name": "before", "service": "s", "type": "api_key", "data": {"key": "sk_live_atomic_00000001"}})).await.json().await.expect("json");
+    let cid = c["id"].as_str().expect("id").to_string();
+    let db = app.db.client().await;
+    db.batch_execute(
+        "CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'audit store refuses writes'; END $$;
+         CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_events FOR EACH ROW EXECUTE FUNCTION refuse_audit();",
+    )
+    .await
+    .expect("trigger");
+    let patched = app
+        .patch_as(
+            &owner,
+            &format!("/v1/credentials/{cid}"),
+            &json!({"name": "after", "data": {"key": "sk_live_atomic_00000002"}}),
+        )
+        .await;
+    assert!(patched.status().is_server_error(), "{}", patched.status());
+    let rotated = app
+        .post_as(
+            &owner,
+            &format!("/v1/credentials/{cid}/rotate"),
+            &json!({"data": {"key": "sk_live_atomic_00000003"}}),
+        )
+        .await;
+    assert!(rotated.status().is_server_error());
+    let created = app
+        .post_as(&owner, "/v1/teams", &json!({"name": "never"}))
+        .await;
+    assert!(created.status().is_server_error());
+    db.batch_execute("DROP TRIGGER refuse_audit ON audit_events")
+        .await
+        .expect("drop");
+    let now: Value = app
+        .get_as(&owner, &format!("/v1/credentials/{cid}"))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        (
+            now["name"].as_str(),
+            now["version"].as_i64(),
+            now["data"]["key"].as_str()
+        ),
+        (Some("before"), Some(1), Some("••••0001"))
+    );
+    let versions: i64 = db
+        .query_one(
+            "SELECT count(*) FROM credential_versions WHERE credential_id = $1::text::uuid",
+            &[&cid],
+        )
+        .await
+        .expect("count")
+        .get(0);
+    let teams: i64 = db
+        .query_one("SELECT count(*) FROM teams", &[])
+        .await
+        .expect("count")
+        .get(0);
+    assert_eq!((versions, teams), (1, 0));
+}
+
+#[tokio::test]
+async fn pages_stay_whole_while_events_are_appended() {
+    let app = TestApp::spawn().await;
+    let (_, owner) = app.signup("ada@example.com").await;
+    for i in 0..7 {
+        app.post_as(&owner, "/v1/teams", &json!({"name": format!("t{i}")}))
+            .await;
+    }
+    let first: Value = app
+        .get_as(&owner, "/v1/audit?limit=4")
+        .await
+        .json()
+        .await
+        .expect("json");
+    let mut seqs: Vec<i64> = first["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|e| e["seq"].as_i64())
+        .collect();
+    let mut cursor = first["next_cursor"].as_str().map(str::to_string);
+    let top = seqs[0];
+    while let Some(c) = cursor {
+        app.post_as(&owner, "/v1/teams", &json!({"name": format!("during {c}")}))
+            .await;
+        let page: Value = app
+            .get_as(&owner, &format!("/v1/audit?limit=4&cursor={c}"))
+            .await
+            .json()
+            .await
+            .expect("json");
+        seqs.extend(
+            page["items"]
+                .as_array()
+                .expect("items")
+                .iter()
+                .filter_map(|e| e["seq"].as_i64()),
+        );
+        cursor = page["next_cursor"].as_str().map(str::to_string);
+    }
+    let expected: Vec<i64> = (1..=top).rev().collect();
+    assert_eq!(
+        seqs, expected,
+        "every event that existed at the first page, once, in order"
+    );
+}
