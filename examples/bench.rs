@@ -26,8 +26,10 @@ async fn main() -> anyhow::Result<()> {
     let (client, conn) = tokio_postgres::connect(&url, NoTls).await?;
     tokio::spawn(conn);
 
-    if std::env::var("BENCH_ONLY").as_deref() == Ok("resolve") {
-        return resolve_load(&base).await;
+    match std::env::var("BENCH_ONLY").as_deref() {
+        Ok("resolve") => return resolve_load(&base).await,
+        Ok("audit") => return audit_scale(&base).await,
+        _ => {}
     }
     println!("== key rotation ({ROTATE_ROWS} sealed credential versions, batches of 1000)");
     let old = MasterKey::generate()?;
@@ -72,6 +74,7 @@ async fn main() -> anyhow::Result<()> {
     session_check(&pool).await?;
     list_pages(&base).await?;
     resolve_load(&base).await?;
+    audit_scale(&base).await?;
 
     pool.close();
     drop(client);
@@ -362,34 +365,10 @@ async fn resolve_load(base: &str) -> anyhow::Result<()> {
     let key = MasterKey::generate()?;
     let key_b64 = secrecy::ExposeSecret::expose_secret(&key.to_base64()).to_string();
     let port = 18000 + (std::process::id() % 1000) as u16;
-    let mut server = std::process::Command::new(&bin)
-        .arg("serve")
-        .env("DATABASE_URL", &url)
-        .env("CREDVAULT_MASTER_KEY", &key_b64)
-        .env("CREDVAULT_BIND", format!("127.0.0.1:{port}"))
-        .env("CREDVAULT_SIGNUP", "open")
-        .env("CREDVAULT_DB_POOL_SIZE", "32")
-        .env("RUST_LOG", "warn")
-        .stdout(std::process::Stdio::null())
-        .spawn()?;
-    let addr = format!("http://127.0.0.1:{port}");
+    let (mut server, addr) = start_server(&bin, &url, &key_b64, port).await?;
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(CONCURRENCY)
         .build()?;
-    let mut up = false;
-    for _ in 0..100 {
-        if http
-            .get(format!("{addr}/readyz"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status() == 200)
-        {
-            up = true;
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    anyhow::ensure!(up, "the server did not start");
     let signup: serde_json::Value = http
         .post(format!("{addr}/v1/workspaces"))
         .json(&serde_json::json!({"workspace_name": "bench", "email": "resolve@example.com", "password": "bench password 123", "display_name": "Bench"}))
@@ -515,6 +494,314 @@ async fn resolve_load(base: &str) -> anyhow::Result<()> {
         rss_kib as f64 / 1024.0
     );
     drop(client);
+    admin
+        .execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"), &[])
+        .await?;
+    Ok(())
+}
+
+/// Starts `credvault serve` as its own process and waits until it is ready.
+async fn start_server(
+    bin: &str,
+    url: &str,
+    key_b64: &str,
+    port: u16,
+) -> anyhow::Result<(std::process::Child, String)> {
+    let server = std::process::Command::new(bin)
+        .arg("serve")
+        .env("DATABASE_URL", url)
+        .env("CREDVAULT_MASTER_KEY", key_b64)
+        .env("CREDVAULT_BIND", format!("127.0.0.1:{port}"))
+        .env("CREDVAULT_SIGNUP", "open")
+        .env("CREDVAULT_DB_POOL_SIZE", "32")
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .spawn()?;
+    let addr = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::new();
+    for _ in 0..100 {
+        if http
+            .get(format!("{addr}/readyz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status() == 200)
+        {
+            return Ok((server, addr));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    anyhow::bail!("the server did not start")
+}
+
+fn peak_rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// Appends `n` chained events to `ws`'s audit log through the store's own batch insert: mostly
+/// `credential.used` of one of 50 credentials, one a second, ending now.
+async fn seed_audit(
+    pool: &deadpool_postgres::Pool,
+    ws: uuid::Uuid,
+    credentials: &[uuid::Uuid],
+    start: chrono::DateTime<chrono::Utc>,
+    first: i64,
+    n: i64,
+) -> anyhow::Result<()> {
+    use chrono::Duration;
+    use credvault_domain::audit::{canonical_bytes, ChainedFields};
+    use credvault_store::audit::{append_many, lock_head, EventRow};
+    let engine = uuid::Uuid::now_v7();
+    let mut done = 0i64;
+    while done < n {
+        let count = 2000.min(n - done);
+        let mut client = pool.get().await?;
+        let tx = client.transaction().await?;
+        let (mut seq, mut prev) = lock_head(&tx, ws).await?;
+        let mut owned = Vec::with_capacity(count as usize);
+        for i in 0..count {
+            let k = first + done + i;
+            let action = match k % 10 {
+                0 => "credential.updated",
+                1 => "auth.login",
+                _ => "credential.used",
+            };
+            let cred = credentials[(k as usize * 7) % credentials.len()].to_string();
+            let details =
+                serde_json::json!({"workflow_id": format!("wf-{}", k % 20), "version": 1});
+            seq += 1;
+            let id = uuid::Uuid::now_v7();
+            let at = start + Duration::seconds(k);
+            let fields = ChainedFields {
+                workspace_id: ws,
+                seq,
+                id,
+                at,
+                actor_type: "engine",
+                actor_id: Some(engine),
+                action,
+                target_type: Some("credential"),
+                target_id: Some(&cred),
+                outcome: "success",
+                request_id: None,
+                details: &details,
+            };
+            let hash = credvault_api::audit::chain_hash(&prev, &canonical_bytes(&fields)).to_vec();
+            owned.push((
+                seq,
+                id,
+                at,
+                action,
+                cred,
+                details,
+                prev.clone(),
+                hash.clone(),
+            ));
+            prev = hash;
+        }
+        let rows: Vec<EventRow> = owned
+            .iter()
+            .map(
+                |(seq, id, at, action, cred, details, prev, hash)| EventRow {
+                    workspace_id: ws,
+                    seq: *seq,
+                    id: *id,
+                    at: *at,
+                    actor_type: "engine",
+                    actor_id: Some(engine),
+                    actor_display: Some("bench engine"),
+                    action,
+                    target_type: Some("credential"),
+                    target_id: Some(cred),
+                    target_name: Some("bench"),
+                    outcome: "success",
+                    ip: Some("127.0.0.1"),
+                    user_agent: Some("bench"),
+                    request_id: None,
+                    details,
+                    prev_hash: prev,
+                    hash,
+                },
+            )
+            .collect();
+        append_many(&tx, &rows).await?;
+        tx.commit().await?;
+        done += count;
+    }
+    Ok(())
+}
+
+/// The audit log at 10,000 and at 1,000,000 events (10 workspaces): filtered pages, export and
+/// verify throughput, and the server's memory while exporting.
+async fn audit_scale(base: &str) -> anyhow::Result<()> {
+    use chrono::{Duration, SubsecRound, Utc};
+    let Ok(bin) = std::env::var("CREDVAULT_BIN") else {
+        println!("== audit: skipped (CREDVAULT_BIN not set; run through `make bench`)");
+        return Ok(());
+    };
+    let db = "credvault_bench_audit";
+    let (admin, conn) = tokio_postgres::connect(&with_db(base, "postgres"), NoTls).await?;
+    tokio::spawn(conn);
+    admin
+        .execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"), &[])
+        .await?;
+    admin.execute(&format!("CREATE DATABASE {db}"), &[]).await?;
+    let url = with_db(base, db);
+    let key_b64 =
+        secrecy::ExposeSecret::expose_secret(&MasterKey::generate()?.to_base64()).to_string();
+    let port = 19000 + (std::process::id() % 1000) as u16;
+    let (mut server, addr) = start_server(&bin, &url, &key_b64, port).await?;
+    let http = reqwest::Client::new();
+    let signup: serde_json::Value = http
+        .post(format!("{addr}/v1/workspaces"))
+        .json(&serde_json::json!({"workspace_name": "bench", "email": "audit@example.com", "password": "bench password 123", "display_name": "Bench"}))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let token = signup["tokens"]["access_token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let ws0: uuid::Uuid = signup["workspace"]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .parse()?;
+    let pool = credvault_store::connect(&url, 2)?;
+    let mut workspaces = vec![ws0];
+    {
+        let c = pool.get().await?;
+        for i in 1..10 {
+            let ws = uuid::Uuid::now_v7();
+            c.execute(
+                "INSERT INTO workspaces (id, name) VALUES ($1, $2)",
+                &[&ws, &format!("bench {i}")],
+            )
+            .await?;
+            workspaces.push(ws);
+        }
+    }
+    let credentials: Vec<uuid::Uuid> = (0..50).map(|_| uuid::Uuid::now_v7()).collect();
+    let start = Utc::now().trunc_subsecs(6) - Duration::days(3);
+    let enc = |t: chrono::DateTime<Utc>| {
+        t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            .replace(':', "%3A")
+    };
+    let queries = [
+        (
+            "action + credential_id",
+            format!(
+                "/v1/audit?limit=50&action=credential.used&credential_id={}",
+                credentials[7]
+            ),
+        ),
+        (
+            "from/to (100 s, oldest)",
+            format!(
+                "/v1/audit?limit=50&from={}&to={}",
+                enc(start + Duration::seconds(500)),
+                enc(start + Duration::seconds(600))
+            ),
+        ),
+    ];
+    println!(
+        "== audit log: a filtered page of 50 over HTTP (100 requests each), export and verify"
+    );
+    let mut results = Vec::new();
+    let mut seeded = 0i64;
+    for per_ws in [1_000i64, 100_000] {
+        let t = Instant::now();
+        for ws in &workspaces {
+            seed_audit(&pool, *ws, &credentials, start, seeded, per_ws - seeded).await?;
+        }
+        pool.get()
+            .await?
+            .batch_execute("ANALYZE audit_events")
+            .await?;
+        eprintln!(
+            "seeded {} events in {:.1} s",
+            per_ws * 10,
+            t.elapsed().as_secs_f64()
+        );
+        seeded = per_ws;
+        let mut row = Vec::new();
+        for (_, path) in &queries {
+            let mut times = Vec::new();
+            for _ in 0..100 {
+                let t = Instant::now();
+                let res = http
+                    .get(format!("{addr}{path}"))
+                    .bearer_auth(&token)
+                    .send()
+                    .await?;
+                anyhow::ensure!(res.status() == 200, "{path}: {}", res.status());
+                let body: serde_json::Value = res.json().await?;
+                anyhow::ensure!(
+                    body["items"].as_array().is_some_and(|i| !i.is_empty()),
+                    "{path}: empty page"
+                );
+                times.push(t.elapsed().as_secs_f64() * 1000.0);
+            }
+            times.sort_by(f64::total_cmp);
+            row.push((percentile(&times, 0.5), percentile(&times, 0.95)));
+        }
+        results.push(row);
+    }
+    println!(
+        "{:<26} {:>16} {:>16} {:>10}",
+        "query", "10k p50/p95 ms", "1M p50/p95 ms", "p95 ratio"
+    );
+    for (i, (name, _)) in queries.iter().enumerate() {
+        let (a, b) = (results[0][i], results[1][i]);
+        println!(
+            "{name:<26} {:>7.2} / {:<6.2} {:>7.2} / {:<6.2} {:>9.2}x",
+            a.0,
+            a.1,
+            b.0,
+            b.1,
+            b.1 / a.1
+        );
+    }
+    let rss_before = peak_rss_kib(server.id());
+    let t = Instant::now();
+    let res = http
+        .get(format!("{addr}/v1/audit/export"))
+        .bearer_auth(&token)
+        .send()
+        .await?;
+    let mut lines = 0usize;
+    let mut stream = res.bytes_stream();
+    use futures_util::StreamExt;
+    while let Some(chunk) = stream.next().await {
+        lines += chunk?.iter().filter(|b| **b == b'\n').count();
+    }
+    let export_rate = lines as f64 / t.elapsed().as_secs_f64();
+    let rss_after = peak_rss_kib(server.id());
+    let t = Instant::now();
+    let v: serde_json::Value = http
+        .get(format!("{addr}/v1/audit/verify"))
+        .bearer_auth(&token)
+        .send()
+        .await?
+        .json()
+        .await?;
+    let checked = v["events_checked"].as_i64().unwrap_or(0);
+    let verify_rate = checked as f64 / t.elapsed().as_secs_f64();
+    println!("export: {lines} events of one workspace at {export_rate:.0} events/s; server peak RSS {:.1} MiB before, {:.1} MiB after", rss_before as f64 / 1024.0, rss_after as f64 / 1024.0);
+    println!(
+        "verify: {checked} events at {verify_rate:.0} events/s, ok = {}",
+        v["ok"]
+    );
+    let _ = server.kill();
+    let _ = server.wait();
+    pool.close();
     admin
         .execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"), &[])
         .await?;
