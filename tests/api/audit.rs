@@ -328,3 +328,52 @@ async fn pages_stay_whole_while_events_are_appended() {
         "every event that existed at the first page, once, in order"
     );
 }
+
+#[tokio::test]
+async fn a_users_id_finds_the_events_of_their_personal_tokens() {
+    let app = TestApp::spawn().await;
+    let (body, owner) = app.signup("ada@example.com").await;
+    let uid = body["user"]["id"].as_str().expect("id").to_string();
+    let created: Value = app
+        .post_as(
+            &owner,
+            "/v1/tokens",
+            &json!({"name": "ci", "kind": "personal", "scopes": ["admin", "audit:read"]}),
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    let token = created["token"].as_str().expect("token").to_string();
+    assert_eq!(
+        app.post_as(&token, "/v1/teams", &json!({"name": "by token"}))
+            .await
+            .status(),
+        201
+    );
+    let page: Value = app
+        .get_as(
+            &token,
+            &format!("/v1/audit?actor_id={uid}&action=team.created"),
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    let e = &page["items"][0];
+    assert_eq!(
+        (e["actor"]["type"].as_str(), e["actor"]["id"].as_str()),
+        (Some("token"), created["id"].as_str())
+    );
+    assert_eq!(e["details"]["user_id"].as_str(), Some(uid.as_str()));
+    let by_token: Value = app
+        .get_as(
+            &token,
+            &format!("/v1/audit?actor_id={}", created["id"].as_str().expect("id")),
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(by_token["items"].as_array().map(Vec::len), Some(1));
+}

@@ -226,7 +226,8 @@ pub async fn append_many(
 /// Filters of the audit list; every one optional.
 #[derive(Debug, Clone, Default)]
 pub struct AuditFilter {
-    pub actor_id: Option<Uuid>,
+    /// Any of these actors (a user and their personal tokens).
+    pub actor_ids: Option<Vec<Uuid>>,
     pub action: Option<String>,
     pub credential_id: Option<Uuid>,
     pub outcome: Option<String>,
@@ -252,7 +253,7 @@ pub async fn list(
     let sql = format!(
         "SELECT {EVENT_COLS} FROM audit_events
          WHERE workspace_id = $1
-           AND ($2::uuid IS NULL OR actor_id = $2 OR (actor_type = 'token' AND details->>'user_id' = $2::text))
+           AND ($2::uuid[] IS NULL OR actor_id = ANY($2))
            AND ($3::text IS NULL OR action = $3)
            AND ($4::text IS NULL OR (target_type = 'credential' AND target_id = $4))
            AND ($5::text IS NULL OR outcome = $5)
@@ -266,7 +267,7 @@ pub async fn list(
             &sql,
             &[
                 &ws,
-                &f.actor_id,
+                &f.actor_ids,
                 &f.action,
                 &credential,
                 &f.outcome,

@@ -41,6 +41,19 @@ pub struct AuditPage {
     pub next_cursor: Option<String>,
 }
 
+/// The actor filter matches a user and every personal token of theirs.
+async fn actors(
+    state: &AppState,
+    ws: Uuid,
+    actor: Option<Uuid>,
+) -> Result<Option<Vec<Uuid>>, ApiError> {
+    let Some(id) = actor else { return Ok(None) };
+    let client = state.pool.get().await?;
+    let mut ids = credvault_store::identity::token_ids_of(&client, ws, id).await?;
+    ids.push(id);
+    Ok(Some(ids))
+}
+
 fn filter_of(q: &AuditQuery) -> Result<AuditFilter, ApiError> {
     if let Some(o) = &q.outcome {
         if !["success", "denied", "failure"].contains(&o.as_str()) {
@@ -50,7 +63,7 @@ fn filter_of(q: &AuditQuery) -> Result<AuditFilter, ApiError> {
         }
     }
     Ok(AuditFilter {
-        actor_id: q.actor_id,
+        actor_ids: None,
         action: q.action.clone(),
         credential_id: q.credential_id,
         outcome: q.outcome.clone(),
@@ -105,7 +118,8 @@ pub async fn list_events(
     caller: Authorized<need::ReadAudit>,
     q: web::Query<AuditQuery>,
 ) -> Result<web::Json<AuditPage>, ApiError> {
-    let f = filter_of(&q)?;
+    let mut f = filter_of(&q)?;
+    f.actor_ids = actors(&state, caller.workspace_id, q.actor_id).await?;
     Ok(web::Json(page(&state, caller.workspace_id, &f, &q).await?))
 }
 
@@ -122,6 +136,7 @@ pub async fn credential_events(
         crate::credentials::authorize(&state, &caller, *id, CredentialAction::SeeConfiguration)
             .await?;
     let mut f = filter_of(&q)?;
+    f.actor_ids = actors(&state, caller.workspace_id, q.actor_id).await?;
     f.credential_id = Some(cred.id);
     Ok(web::Json(page(&state, caller.workspace_id, &f, &q).await?))
 }
@@ -137,7 +152,8 @@ pub async fn export(
     caller: Authorized<need::ReadAudit>,
     q: web::Query<AuditQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let f = filter_of(&q)?;
+    let mut f = filter_of(&q)?;
+    f.actor_ids = actors(&state, caller.workspace_id, q.actor_id).await?;
     let ws = caller.workspace_id;
     let state = state.into_inner();
     let stream = futures_util::stream::unfold(Some(0i64), move |cursor| {
