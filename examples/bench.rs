@@ -699,7 +699,7 @@ async fn audit_scale(base: &str) -> anyhow::Result<()> {
             "action + credential_id",
             format!(
                 "/v1/audit?limit=50&action=credential.used&credential_id={}",
-                credentials[7]
+                credentials[14]
             ),
         ),
         (

@@ -377,3 +377,27 @@ async fn a_users_id_finds_the_events_of_their_personal_tokens() {
         .expect("json");
     assert_eq!(by_token["items"].as_array().map(Vec::len), Some(1));
 }
+
+#[tokio::test]
+async fn outcome_filters_and_reordered_events_are_caught() {
+    let app = TestApp::spawn().await;
+    let (_, owner) = app.signup("ada@example.com").await;
+    app.login("ada@example.com", "wrong password!!").await;
+    app.post_as(&owner, "/v1/teams", &json!({"name": "a"})).await;
+    app.post_as(&owner, "/v1/teams", &json!({"name": "b"})).await;
+    let failures: Value = app.get_as(&owner, "/v1/audit?outcome=failure").await.json().await.expect("json");
+    let actions: Vec<&str> = failures["items"].as_array().expect("items").iter().filter_map(|e| e["action"].as_str()).collect();
+    assert_eq!(actions, ["auth.login_failed"]);
+    assert_eq!(failures["items"][0]["actor"]["type"], "anonymous");
+    // Swap the contents of two events (their seqs stay): the chain breaks at the first of them.
+    let db = app.db.client().await;
+    db.batch_execute(
+        "ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only;
+         UPDATE audit_events SET seq = -seq WHERE seq IN (4, 5);
+         UPDATE audit_events SET seq = CASE seq WHEN -4 THEN 5 ELSE 4 END WHERE seq IN (-4, -5);",
+    )
+    .await
+    .expect("swap");
+    let v: Value = app.get_as(&owner, "/v1/audit/verify").await.json().await.expect("json");
+    assert_eq!((v["ok"].as_bool(), v["first_bad_seq"].as_i64()), (Some(false), Some(4)));
+}
