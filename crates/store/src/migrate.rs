@@ -30,6 +30,7 @@ pub const MIGRATIONS: &[Migration] = migrations![
     3 => "0003_credential_access.sql",
     4 => "0004_workflows.sql",
     5 => "0005_audit_queries.sql",
+    6 => "0006_audit_credential_action.sql",
 ];
 
 /// The advisory-lock key taken while migrating ("credvaul" in ASCII).
