@@ -383,10 +383,22 @@ async fn outcome_filters_and_reordered_events_are_caught() {
     let app = TestApp::spawn().await;
     let (_, owner) = app.signup("ada@example.com").await;
     app.login("ada@example.com", "wrong password!!").await;
-    app.post_as(&owner, "/v1/teams", &json!({"name": "a"})).await;
-    app.post_as(&owner, "/v1/teams", &json!({"name": "b"})).await;
-    let failures: Value = app.get_as(&owner, "/v1/audit?outcome=failure").await.json().await.expect("json");
-    let actions: Vec<&str> = failures["items"].as_array().expect("items").iter().filter_map(|e| e["action"].as_str()).collect();
+    app.post_as(&owner, "/v1/teams", &json!({"name": "a"}))
+        .await;
+    app.post_as(&owner, "/v1/teams", &json!({"name": "b"}))
+        .await;
+    let failures: Value = app
+        .get_as(&owner, "/v1/audit?outcome=failure")
+        .await
+        .json()
+        .await
+        .expect("json");
+    let actions: Vec<&str> = failures["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|e| e["action"].as_str())
+        .collect();
     assert_eq!(actions, ["auth.login_failed"]);
     assert_eq!(failures["items"][0]["actor"]["type"], "anonymous");
     // Swap the contents of two events (their seqs stay): the chain breaks at the first of them.
@@ -398,6 +410,14 @@ async fn outcome_filters_and_reordered_events_are_caught() {
     )
     .await
     .expect("swap");
-    let v: Value = app.get_as(&owner, "/v1/audit/verify").await.json().await.expect("json");
-    assert_eq!((v["ok"].as_bool(), v["first_bad_seq"].as_i64()), (Some(false), Some(4)));
+    let v: Value = app
+        .get_as(&owner, "/v1/audit/verify")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        (v["ok"].as_bool(), v["first_bad_seq"].as_i64()),
+        (Some(false), Some(4))
+    );
 }
