@@ -630,6 +630,14 @@ pub struct MemberRow {
     pub display_name: String,
 }
 
+fn team(r: &Row) -> TeamRow {
+    TeamRow {
+        id: r.get(0),
+        name: r.get(1),
+        created_at: r.get(2),
+    }
+}
+
 /// Inserts a team; `Ok(None)` when the name is taken in the workspace.
 pub async fn insert_team(
     c: &impl GenericClient,
@@ -643,11 +651,7 @@ pub async fn insert_team(
             &[&ws, &id, &name],
         )
         .await?;
-    Ok(row.map(|r| TeamRow {
-        id: r.get(0),
-        name: r.get(1),
-        created_at: r.get(2),
-    }))
+    Ok(row.as_ref().map(team))
 }
 
 pub async fn list_teams(
@@ -662,14 +666,7 @@ pub async fn list_teams(
             &[&ws, &ids],
         )
         .await?;
-    Ok(rows
-        .iter()
-        .map(|r| TeamRow {
-            id: r.get(0),
-            name: r.get(1),
-            created_at: r.get(2),
-        })
-        .collect())
+    Ok(rows.iter().map(team).collect())
 }
 
 /// Members of the given teams.
@@ -710,14 +707,7 @@ pub async fn teams_of(
             &[&ws, &user_id],
         )
         .await?;
-    Ok(rows
-        .iter()
-        .map(|r| TeamRow {
-            id: r.get(0),
-            name: r.get(1),
-            created_at: r.get(2),
-        })
-        .collect())
+    Ok(rows.iter().map(team).collect())
 }
 
 /// Renames a team; `Ok(None)` if absent, `Err` with a unique violation if the name is taken.
@@ -733,11 +723,7 @@ pub async fn rename_team(
             &[&ws, &id, &name],
         )
         .await?;
-    Ok(row.map(|r| TeamRow {
-        id: r.get(0),
-        name: r.get(1),
-        created_at: r.get(2),
-    }))
+    Ok(row.as_ref().map(team))
 }
 
 pub async fn delete_team(
