@@ -112,3 +112,18 @@ async fn docs_render_from_the_served_spec() {
     let spec: Value = app.get("/openapi.json").await.json().await.expect("spec");
     assert_eq!(spec["openapi"], "3.1.0");
 }
+
+#[tokio::test]
+async fn api_answers_are_never_cached_or_sniffed() {
+    let app = TestApp::spawn().await;
+    let (_, token) = app.signup("ada@example.com").await;
+    for res in [
+        app.get_as(&token, "/v1/me").await,
+        app.get("/v1/nothing").await,
+    ] {
+        assert_eq!(res.headers()["cache-control"], "no-store");
+        assert_eq!(res.headers()["x-content-type-options"], "nosniff");
+    }
+    let health = app.get("/healthz").await;
+    assert_eq!(health.headers()["x-content-type-options"], "nosniff");
+}

@@ -82,6 +82,7 @@ pub async fn request_context(
             if let Ok(v) = HeaderValue::from_str(&request_id) {
                 res.headers_mut().insert(REQUEST_ID, v);
             }
+            security_headers(&mut res);
             let route = res
                 .request()
                 .match_pattern()
@@ -107,6 +108,20 @@ pub async fn request_context(
         )
     });
     result
+}
+
+/// Headers every answer carries: no MIME sniffing, and nothing under `/v1` (credentials, tokens,
+/// personal data) kept by a browser or proxy cache.
+fn security_headers(res: &mut ServiceResponse<BoxBody>) {
+    let api = res.request().path().starts_with("/v1");
+    let headers = res.headers_mut();
+    headers.insert(
+        HeaderName::from_static("x-content-type-options"),
+        HeaderValue::from_static("nosniff"),
+    );
+    if api && !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
 }
 
 /// Errors the framework answers by itself (a 405 from a resource, say) arrive without a body;
