@@ -107,6 +107,23 @@ async fn the_audit_log_lists_filters_exports_and_verifies() {
         .lines()
         .map(|l| serde_json::from_str(l).expect("line"))
         .collect();
+    let download = app
+        .client
+        .get(app.url("/v1/audit/export"))
+        .bearer_auth(&auditor)
+        .header("accept", "application/octet-stream")
+        .send()
+        .await
+        .expect("req");
+    assert_eq!(
+        download.headers()["content-type"],
+        "application/octet-stream"
+    );
+    assert_eq!(
+        download.text().await.expect("text").lines().count(),
+        lines.len(),
+        "the same bytes as a download"
+    );
     let mut reversed = events.clone();
     reversed.reverse();
     assert_eq!(lines, reversed);

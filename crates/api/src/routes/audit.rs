@@ -144,14 +144,23 @@ pub async fn credential_events(
 /// Every matching event as NDJSON, oldest first, streamed a batch at a time.
 #[utoipa::path(
     tag = "audit", operation_id = "export_audit_events", summary = "Export audit events (NDJSON)", params(AuditQuery),
-    responses((status = 200, description = "One AuditEvent per line, oldest first", body = String, content_type = "application/x-ndjson"))
+    responses((status = 200, description = "One AuditEvent per line, oldest first: NDJSON, or the same bytes as a download when the request asks for `Accept: application/octet-stream`",
+        content((String = "application/x-ndjson"), (Vec<u8> = "application/octet-stream"))))
 )]
 #[get("/audit/export")]
 pub async fn export(
     state: State,
     caller: Authorized<need::ReadAudit>,
+    req: actix_web::HttpRequest,
     q: web::Query<AuditQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    // NDJSON unless the client asks only for a download (`Accept: application/octet-stream`).
+    let accept = req
+        .headers()
+        .get(actix_web::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let download = accept.contains("application/octet-stream") && !accept.contains("ndjson");
     let mut f = filter_of(&q)?;
     f.actor_ids = actors(&state, caller.workspace_id, q.actor_id).await?;
     let ws = caller.workspace_id;
@@ -190,9 +199,16 @@ pub async fn export(
             }
         }
     });
-    Ok(HttpResponse::Ok()
-        .content_type("application/x-ndjson")
-        .streaming(stream))
+    let mut res = HttpResponse::Ok();
+    if download {
+        res.content_type("application/octet-stream").insert_header((
+            "Content-Disposition",
+            "attachment; filename=\"audit.ndjson\"",
+        ));
+    } else {
+        res.content_type("application/x-ndjson");
+    }
+    Ok(res.streaming(stream))
 }
 
 #[derive(Serialize, ToSchema)]
