@@ -720,3 +720,60 @@ async fn no_stored_secret_reaches_a_log_line_a_response_or_an_audit_event() {
         assert!(!logs.contains(s), "a secret is in the logs");
     }
 }
+
+#[tokio::test]
+async fn a_manager_cannot_expose_a_secret_by_declassifying_it_and_a_member_can_give_their_credential_away(
+) {
+    let app = TestApp::spawn().await;
+    let (_, owner) = app.signup("ada@example.com").await;
+    let (member_id, member) = app.user_with_role(&owner, "m@example.com", "member").await;
+    let c = create(&app, &owner, json!({"name": "c", "service": "s", "type": "custom", "data": {"token": "canary-declassify-0042"}})).await;
+    let path = format!("/v1/credentials/{}", c["id"].as_str().expect("id"));
+    let (status, body) = problem(
+        app.patch_as(&owner, &path, &json!({"secret_fields": []}))
+            .await,
+    )
+    .await;
+    assert_eq!(
+        (status, body["errors"][0]["field"].as_str()),
+        (422, Some("secret_fields"))
+    );
+    let got = app.get_as(&owner, &path).await.text().await.expect("text");
+    assert!(!got.contains("canary-declassify-0042"));
+    // With a new value it may become plain configuration.
+    let ok: Value = app
+        .patch_as(
+            &owner,
+            &path,
+            &json!({"secret_fields": [], "data": {"token": "public-value"}}),
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(ok["data"]["token"], "public-value");
+    // A member gives their own credential to someone else and keeps no access.
+    let mine = create(&app, &member, api_key("mine", "sk_live_member_transfer_1")).await;
+    let mpath = format!("/v1/credentials/{}", mine["id"].as_str().expect("id"));
+    let (owner_row, _) = (
+        app.get_as(&owner, "/v1/me")
+            .await
+            .json::<Value>()
+            .await
+            .expect("json"),
+        member_id,
+    );
+    let res = app
+        .post_as(
+            &member,
+            &format!("{mpath}/transfer"),
+            &json!({"owner_id": owner_row["id"]}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.expect("json");
+    assert_eq!(body["access"], "none");
+    assert_eq!(app.get_as(&member, &mpath).await.status(), 404);
+    let now: Value = app.get_as(&owner, &mpath).await.json().await.expect("json");
+    assert_eq!(now["access"], "owner");
+}

@@ -778,3 +778,15 @@ async fn logout_through_one_serve_process_is_refused_by_another() {
     );
     assert_eq!(me(other.address.clone()).await, 401);
 }
+
+#[tokio::test]
+async fn nul_characters_are_a_400_not_a_500() {
+    let app = TestApp::spawn().await;
+    let (_, owner) = app.signup("ada@example.com").await;
+    let (status, _) = problem(app.login("a\u{0}@example.com", "whatever password").await).await;
+    assert_eq!(status, 400);
+    let (status, _) = problem(app.get_as(&owner, "/v1/credentials?service=a%00b").await).await;
+    assert_eq!(status, 400);
+    let (status, _) = problem(app.post_as(&owner, "/v1/credentials", &json!({"name": "n", "service": "s", "type": "custom", "data": {"host": "a\u{0}b"}, "secret_fields": []})).await).await;
+    assert!(status == 400 || status == 422, "{status}");
+}

@@ -608,3 +608,31 @@ async fn workflows_are_registered_listed_and_deleted() {
         404
     );
 }
+
+#[tokio::test]
+async fn a_member_cannot_take_over_someone_elses_workflow() {
+    let w = world().await;
+    w.workflow("wf-owned", &w.member_id).await;
+    let (other_id, other) = w
+        .app
+        .user_with_role(&w.owner, "other@example.com", "member")
+        .await;
+    let res = w
+        .app
+        .client
+        .put(w.app.url("/v1/workflows/wf-owned"))
+        .bearer_auth(&other)
+        .json(&json!({"name": "mine now", "owner_id": other_id}))
+        .send()
+        .await
+        .expect("req");
+    assert_eq!(res.status(), 403);
+    let wf: Value = w
+        .app
+        .get_as(&w.owner, "/v1/workflows/wf-owned")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(wf["owner"]["id"].as_str(), Some(w.member_id.as_str()));
+}

@@ -518,8 +518,11 @@ pub async fn remember(
 /// keys are destroyed with them (crypto-shredding), each with its `credential.purged` event.
 pub async fn purge_due(state: &AppState) -> Result<usize, ApiError> {
     let mut client = state.pool.get().await?;
+    store::expire_idempotency_keys(&client).await?;
     let tx = client.transaction().await?;
-    let due = store::lock_due_for_purge(&tx, 100).await?;
+    let mut due = store::lock_due_for_purge(&tx, 100).await?;
+    // Chain heads are taken in workspace order, as the group-commit writer takes them.
+    due.sort();
     let system = audit::Actor {
         kind: "system",
         id: None,

@@ -238,10 +238,14 @@ impl ResponseError for ApiError {
 impl From<credvault_store::StoreError> for ApiError {
     fn from(e: credvault_store::StoreError) -> Self {
         if e.is_unavailable() {
-            ApiError::unavailable(e)
-        } else {
-            ApiError::internal(e)
+            return ApiError::unavailable(e);
         }
+        // Data exceptions (class 22) are input the database cannot hold, such as a NUL
+        // character in text: the client's to fix, not a server fault.
+        if e.sqlstate().is_some_and(|c| c.starts_with("22")) {
+            return ApiError::invalid("a value cannot be stored (for example it contains a NUL character or is out of range)");
+        }
+        ApiError::internal(e)
     }
 }
 
@@ -261,18 +265,22 @@ impl From<tokio_postgres::Error> for ApiError {
 /// message, drop the quoted values.
 pub fn redact_serde_message(msg: &str) -> String {
     let mut out = String::with_capacity(msg.len());
-    let mut in_quote = false;
-    for ch in msg.chars() {
+    let mut chars = msg.chars();
+    while let Some(ch) = chars.next() {
         match ch {
-            '"' if !in_quote => {
-                in_quote = true;
-                out.push_str("\"…");
+            '"' | '`' => {
+                // Skip to the matching close, honouring backslash escapes.
+                out.push(ch);
+                out.push('…');
+                while let Some(c) = chars.next() {
+                    if c == '\\' {
+                        chars.next();
+                    } else if c == ch {
+                        break;
+                    }
+                }
+                out.push(ch);
             }
-            '"' => {
-                in_quote = false;
-                out.push('"');
-            }
-            _ if in_quote => {}
             _ => out.push(ch),
         }
     }
@@ -354,6 +362,10 @@ mod tests {
         );
         assert!(!m.contains("hunter2"));
         assert!(m.contains("expected u32"));
+        let m = redact_serde_message(r#"invalid type: string "a\"b-secret-tail", expected u32"#);
+        assert!(!m.contains("secret-tail"), "{m}");
+        let m = redact_serde_message("invalid value: integer `123456`, expected a PIN");
+        assert!(!m.contains("123456") && m.contains("expected a PIN"), "{m}");
     }
 
     #[test]

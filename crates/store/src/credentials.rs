@@ -257,6 +257,15 @@ pub async fn purge(c: &impl GenericClient, ws: Uuid, id: Uuid) -> Result<(), Sto
     Ok(())
 }
 
+/// Forgets idempotency keys older than 24 hours (run by the background purge, not per request).
+pub async fn expire_idempotency_keys(c: &impl GenericClient) -> Result<u64, StoreError> {
+    Ok(c.execute(
+        "DELETE FROM idempotency_keys WHERE created_at < now() - interval '24 hours'",
+        &[],
+    )
+    .await?)
+}
+
 /// Soft-deleted credentials whose recovery window has passed, locked and skipped by other
 /// purgers (several instances may run the purge at once).
 pub async fn lock_due_for_purge(

@@ -289,7 +289,10 @@ pub async fn count_uses(c: &impl GenericClient, rows: &[DayUses]) -> Result<(), 
     let at: Vec<DateTime<Utc>> = rows.iter().map(|r| r.last_used_at).collect();
     c.execute(
         "INSERT INTO usage_daily (workspace_id, credential_id, workflow_id, day, count, last_used_at)
-         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::date[], $5::int8[], $6::timestamptz[])
+         SELECT u.* FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::date[], $5::int8[], $6::timestamptz[])
+                AS u(ws, cred, wf, day, n, at)
+         -- A credential purged since it was resolved has no counters to keep.
+         JOIN credentials c ON c.workspace_id = u.ws AND c.id = u.cred
          ON CONFLICT (workspace_id, credential_id, workflow_id, day) DO UPDATE
            SET count = usage_daily.count + EXCLUDED.count, last_used_at = greatest(usage_daily.last_used_at, EXCLUDED.last_used_at)",
         &[&ws, &cred, &wf, &day, &n, &at],

@@ -250,7 +250,16 @@ pub async fn login(
     };
     let origin = origin_of(&req, &state);
     let ip = origin.ip.clone().unwrap_or_default();
-    let client = state.pool.get().await?;
+    let mut conn = state.pool.get().await?;
+    // Sign-ins for one account are checked one at a time, so parallel guesses cannot all pass
+    // the failure count before any of them is recorded.
+    let client = conn.transaction().await?;
+    client
+        .execute(
+            "SELECT pg_advisory_xact_lock(hashtext(lower($1)))",
+            &[&email],
+        )
+        .await?;
     let ((by_account, account_age), (by_ip, ip_age)) =
         store::recent_login_failures(&client, &email, &ip).await?;
     if by_account >= ACCOUNT_LIMIT || by_ip >= IP_LIMIT {
@@ -278,6 +287,7 @@ pub async fn login(
         } else {
             tracing::info!("sign-in failed for an unknown email");
         }
+        client.commit().await?;
         return Err(ApiError::new(
             ErrorCode::InvalidCredentials,
             "the email or password is wrong",
@@ -289,8 +299,7 @@ pub async fn login(
             "this account is disabled; ask a workspace owner or admin",
         ));
     }
-    let mut client = client;
-    let tx = client.transaction().await?;
+    let tx = client;
     let tokens = open_session(&tx, &state, user.workspace_id, user.id, &origin).await?;
     let actor = Actor {
         kind: "user",

@@ -523,6 +523,25 @@ pub async fn update_credential(
         let kind = svc::parse_type(&cred.kind)?;
         let current = svc::current_data(&state, &tx, &cred).await?;
         let patch = input.data.clone().unwrap_or(Value::Null);
+        // A secret field may become non-secret only with a new value: otherwise the sealed value
+        // would move into the clear configuration and be shown in full.
+        if let Some(new_list) = &input.secret_fields {
+            let sent = patch.as_object();
+            let exposed: Vec<&String> = current
+                .secrets
+                .keys()
+                .filter(|k| {
+                    !new_list.contains(k) && sent.is_none_or(|m| !m.contains_key(k.as_str()))
+                })
+                .collect();
+            if !exposed.is_empty() {
+                let names: Vec<&str> = exposed.iter().map(|k| k.as_str()).collect();
+                return Err(ApiError::field(
+                    "secret_fields",
+                    format!("{} would stop being secret: send a new value for them in data, or keep them in secret_fields", names.join(", ")),
+                ));
+            }
+        }
         let (merged, secrets_changed) =
             rules::merge_update(kind, &current, &patch, input.secret_fields.as_deref())
                 .map_err(field_errors)?;
@@ -860,6 +879,12 @@ pub async fn restore_credential(
             "the credential is not deleted",
         ));
     }
+    if cred.purge_after.is_some_and(|p| p <= Utc::now()) {
+        return Err(ApiError::new(
+            ErrorCode::CredentialDeleted,
+            "the recovery window has passed: the credential is being purged",
+        ));
+    }
     cred.deleted_at = None;
     cred.purge_after = None;
     store::update(&tx, &cred).await?;
@@ -926,10 +951,23 @@ pub async fn transfer_credential(
     let cred = store::get(&tx, caller.workspace_id, cred.id)
         .await?
         .ok_or_else(|| ApiError::not_found("credential"))?;
-    let access = svc::access_of(&tx, &caller, &cred)
-        .await?
-        .ok_or_else(|| ApiError::not_found("credential"))?;
-    let (res, _) = svc::respond(&state, &tx, &cred, access, StatusCode::OK).await?;
+    let res = match svc::access_of(&tx, &caller, &cred).await? {
+        Some(access) => {
+            svc::respond(&state, &tx, &cred, access, StatusCode::OK)
+                .await?
+                .0
+        }
+        // A member who gave their own credential away keeps no access: they get its summary,
+        // with `access` "none", and no longer see it afterwards.
+        None => {
+            let mut summary = serde_json::to_value(svc::summary(&cred, Access::Use))
+                .map_err(ApiError::internal)?;
+            summary["access"] = Value::String("none".into());
+            HttpResponse::Ok()
+                .insert_header((header::ETAG, svc::etag(&cred)))
+                .json(summary)
+        }
+    };
     tx.commit().await?;
     Ok(res)
 }

@@ -319,25 +319,26 @@ pub async fn erase_user(
             }
         }
         None => {
-            for (cid, name) in &owned {
+            // Rows first (credentials, then workflows), chain head last: the order every writer
+            // uses, so an erasure never deadlocks with resolves being recorded.
+            for (cid, _) in &owned {
                 credvault_store::credentials::purge(&tx, ws, *cid).await?;
+            }
+            let workflows = store::delete_workflows_of(&tx, ws, user.id).await?;
+            let mut events: Vec<(audit::Actor, audit::Origin, Event)> = Vec::new();
+            for (cid, name) in &owned {
                 let ev = Event::new("credential.purged")
                     .target("credential", cid, Some(name.clone()))
                     .detail("reason", "owner erased");
-                audit::record(&tx, ws, &system, &caller.origin, ev).await?;
+                events.push((system.clone(), caller.origin.clone(), ev));
             }
-            for (wid, name) in store::delete_workflows_of(&tx, ws, user.id).await? {
-                audit::record(
-                    &tx,
-                    ws,
-                    &system,
-                    &caller.origin,
-                    Event::new("workflow.deleted")
-                        .target("workflow", wid, Some(name))
-                        .detail("reason", "owner erased"),
-                )
-                .await?;
+            for (wid, name) in workflows {
+                let ev = Event::new("workflow.deleted")
+                    .target("workflow", wid, Some(name))
+                    .detail("reason", "owner erased");
+                events.push((system.clone(), caller.origin.clone(), ev));
             }
+            audit::record_many(&tx, ws, &events).await?;
         }
     }
     let mut actor_ids = store::token_ids_of(&tx, ws, user.id).await?;

@@ -139,6 +139,18 @@ pub async fn put_workflow(
     }
     let mut client = state.pool.get().await?;
     let tx = client.transaction().await?;
+    // A person may change only a workflow they own (engines and workspace admins any).
+    if let (Some(me), Some(existing)) = (
+        caller.user_id(),
+        store::get(&tx, caller.workspace_id, &id).await?,
+    ) {
+        if existing.owner_id != me && !matches!(caller.role(), Some(Role::Owner | Role::Admin)) {
+            return Err(ApiError::new(
+                ErrorCode::Forbidden,
+                "this workflow belongs to someone else",
+            ));
+        }
+    }
     let owner_row = credvault_store::identity::user_by_id(&tx, caller.workspace_id, owner).await?;
     if owner_row.is_none() {
         f.push("owner_id", "is not a user of this workspace");
