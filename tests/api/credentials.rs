@@ -777,3 +777,47 @@ async fn a_manager_cannot_expose_a_secret_by_declassifying_it_and_a_member_can_g
     let now: Value = app.get_as(&owner, &mpath).await.json().await.expect("json");
     assert_eq!(now["access"], "owner");
 }
+
+/// More concurrent changes than pooled connections (the test server has 8): none waits for a
+/// second connection while holding one, so all succeed.
+#[tokio::test]
+async fn a_burst_of_changes_larger_than_the_pool_all_succeed() {
+    let app = TestApp::spawn().await;
+    let (_, owner) = app.signup("ada@example.com").await;
+    let mut ids = Vec::new();
+    for i in 0..24 {
+        ids.push(
+            create(
+                &app,
+                &owner,
+                api_key(&format!("burst {i}"), "sk_live_burst_00000001"),
+            )
+            .await["id"]
+                .as_str()
+                .expect("id")
+                .to_string(),
+        );
+    }
+    let mut tasks = Vec::new();
+    for id in ids {
+        let (client, url, owner) = (
+            app.client.clone(),
+            app.url(&format!("/v1/credentials/{id}/rotate")),
+            owner.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            client
+                .post(url)
+                .bearer_auth(owner)
+                .json(&json!({"data": {"key": "sk_live_burst_00000002"}}))
+                .send()
+                .await
+                .expect("req")
+                .status()
+                .as_u16()
+        }));
+    }
+    for t in tasks {
+        assert_eq!(t.await.expect("task"), 200);
+    }
+}

@@ -395,17 +395,26 @@ pub async fn get_credential(
         .0)
 }
 
-/// Loads, authorises, refuses deleted, locks and checks If-Match: the start of every change.
-async fn begin_change<'a>(
+/// Authorises a change before any connection is held for it (so a burst of writes cannot take
+/// every pooled connection and then wait for one more).
+async fn authorize_change(
     state: &AppState,
+    caller: &Caller,
+    id: Uuid,
+    action: CredentialAction,
+) -> Result<Access, ApiError> {
+    svc::require_write(state, caller, id).await?;
+    Ok(svc::authorize(state, caller, id, action).await?.1)
+}
+
+/// Locks the credential, refuses a deleted one and checks If-Match: the start of every change.
+async fn begin_change<'a>(
     caller: &Caller,
     tx: &deadpool_postgres::Transaction<'a>,
     req: &HttpRequest,
     id: Uuid,
-    action: CredentialAction,
+    access: Access,
 ) -> Result<(CredentialRow, Access), ApiError> {
-    svc::require_write(state, caller, id).await?;
-    let (_, access) = svc::authorize(state, caller, id, action).await?;
     let cred = store::lock(tx, caller.workspace_id, id)
         .await?
         .ok_or_else(|| ApiError::not_found("credential"))?;
@@ -494,10 +503,10 @@ pub async fn update_credential(
     else {
         return Err(f.into_error());
     };
+    let access = authorize_change(&state, &caller, *id, CredentialAction::Manage).await?;
     let mut client = state.pool.get().await?;
     let tx = client.transaction().await?;
-    let (before, access) =
-        begin_change(&state, &caller, &tx, &req, *id, CredentialAction::Manage).await?;
+    let (before, access) = begin_change(&caller, &tx, &req, *id, access).await?;
     let mut cred = before.clone();
     let mut changed: Vec<&str> = Vec::new();
     macro_rules! set {
@@ -631,6 +640,7 @@ pub async fn rotate_credential(
     };
     let key = svc::idempotency_key(req.headers())?;
     let endpoint = format!("POST /v1/credentials/{}/rotate", *id);
+    let access = authorize_change(&state, &caller, *id, CredentialAction::Manage).await?;
     let mut client = state.pool.get().await?;
     let tx = client.transaction().await?;
     if let Some(k) = &key {
@@ -638,8 +648,7 @@ pub async fn rotate_credential(
             return Ok(res);
         }
     }
-    let (mut cred, access) =
-        begin_change(&state, &caller, &tx, &req, *id, CredentialAction::Manage).await?;
+    let (mut cred, access) = begin_change(&caller, &tx, &req, *id, access).await?;
     let kind = svc::parse_type(&cred.kind)?;
     let current = svc::current_data(&state, &tx, &cred).await?;
     let (merged, _) = rules::merge_update(kind, &current, &data, None).map_err(field_errors)?;
@@ -719,10 +728,10 @@ pub async fn restore_version(
     path: web::Path<(Uuid, i32)>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, version) = path.into_inner();
+    let access = authorize_change(&state, &caller, id, CredentialAction::Manage).await?;
     let mut client = state.pool.get().await?;
     let tx = client.transaction().await?;
-    let (mut cred, access) =
-        begin_change(&state, &caller, &tx, &req, id, CredentialAction::Manage).await?;
+    let (mut cred, access) = begin_change(&caller, &tx, &req, id, access).await?;
     let old = store::version(&tx, caller.workspace_id, id, version)
         .await?
         .ok_or_else(|| ApiError::not_found("version"))?;
@@ -784,10 +793,10 @@ pub async fn delete_credential(
     if query.purge == Some(true) {
         return purge_now(&state, &caller, &req, *id).await;
     }
+    let access = authorize_change(&state, &caller, *id, CredentialAction::Manage).await?;
     let mut client = state.pool.get().await?;
     let tx = client.transaction().await?;
-    let (mut cred, _) =
-        begin_change(&state, &caller, &tx, &req, *id, CredentialAction::Manage).await?;
+    let (mut cred, _) = begin_change(&caller, &tx, &req, *id, access).await?;
     let now = Utc::now();
     let purge_after = now + TimeDelta::days(i64::from(state.settings.recovery_days));
     cred.deleted_at = Some(now);
@@ -925,17 +934,16 @@ pub async fn transfer_credential(
     let Some(owner_id) = f.required("owner_id", body.owner_id.as_deref(), Uuid::parse_str) else {
         return Err(f.into_error());
     };
-    let mut client = state.pool.get().await?;
-    let tx = client.transaction().await?;
-    let (mut cred, _) = begin_change(
+    let access = authorize_change(
         &state,
         &caller,
-        &tx,
-        &req,
         *id,
         CredentialAction::ChangeSharesOrTransfer,
     )
     .await?;
+    let mut client = state.pool.get().await?;
+    let tx = client.transaction().await?;
+    let (mut cred, _) = begin_change(&caller, &tx, &req, *id, access).await?;
     let new_owner = credvault_store::identity::user_by_id(&tx, caller.workspace_id, owner_id)
         .await?
         .filter(|u| !u.disabled)

@@ -98,8 +98,6 @@ pub async fn replace_shares(
             "is required (an empty list removes every share)",
         ));
     };
-    let mut client = state.pool.get().await?;
-    let tx = client.transaction().await?;
     svc::require_write(&state, &caller, *id).await?;
     let (_, _) = svc::authorize(
         &state,
@@ -108,6 +106,8 @@ pub async fn replace_shares(
         CredentialAction::ChangeSharesOrTransfer,
     )
     .await?;
+    let mut client = state.pool.get().await?;
+    let tx = client.transaction().await?;
     let mut cred = cstore::lock(&tx, caller.workspace_id, *id)
         .await?
         .ok_or_else(|| ApiError::not_found("credential"))?;
