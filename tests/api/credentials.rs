@@ -821,3 +821,47 @@ async fn a_burst_of_changes_larger_than_the_pool_all_succeed() {
         assert_eq!(t.await.expect("task"), 200);
     }
 }
+
+#[tokio::test]
+async fn pages_of_non_ascii_names_have_no_duplicates_or_gaps() {
+    let app = TestApp::spawn().await;
+    let (_, owner) = app.signup("ada@example.com").await;
+    let names = [
+        "Élan",
+        "élan 2",
+        "Ärger",
+        "zebra",
+        "Ölfeld",
+        "İstanbul",
+        "ßtraße",
+        "Ωmega",
+    ];
+    for n in names {
+        create(&app, &owner, api_key(n, "sk_live_unicode_0000001")).await;
+    }
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/v1/credentials?limit=3&cursor={c}"),
+            None => "/v1/credentials?limit=3".to_string(),
+        };
+        let page: Value = app.get_as(&owner, &path).await.json().await.expect("json");
+        seen.extend(
+            page["items"]
+                .as_array()
+                .expect("items")
+                .iter()
+                .map(|i| i["name"].as_str().unwrap_or_default().to_string()),
+        );
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_string()),
+            None => break,
+        }
+    }
+    let mut sorted_seen = seen.clone();
+    sorted_seen.sort();
+    sorted_seen.dedup();
+    assert_eq!(seen.len(), names.len(), "{seen:?}");
+    assert_eq!(sorted_seen.len(), names.len(), "no duplicates: {seen:?}");
+}

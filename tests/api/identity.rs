@@ -790,3 +790,40 @@ async fn nul_characters_are_a_400_not_a_500() {
     let (status, _) = problem(app.post_as(&owner, "/v1/credentials", &json!({"name": "n", "service": "s", "type": "custom", "data": {"host": "a\u{0}b"}, "secret_fields": []})).await).await;
     assert!(status == 400 || status == 422, "{status}");
 }
+
+#[tokio::test]
+async fn a_token_cannot_mint_a_token_with_more_scopes() {
+    let app = TestApp::spawn().await;
+    let (_, owner) = app.signup("ada@example.com").await;
+    let created: Value = app
+        .post_as(
+            &owner,
+            "/v1/tokens",
+            &json!({"name": "narrow", "kind": "personal", "scopes": ["admin"]}),
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    let narrow = created["token"].as_str().expect("token").to_string();
+    let (status, _) = problem(
+        app.post_as(
+            &narrow,
+            "/v1/tokens",
+            &json!({"name": "wide", "kind": "personal", "scopes": ["credentials:write"]}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 403);
+    assert_eq!(
+        app.post_as(
+            &narrow,
+            "/v1/tokens",
+            &json!({"name": "same", "kind": "personal", "scopes": ["admin"]})
+        )
+        .await
+        .status(),
+        201
+    );
+}

@@ -363,7 +363,7 @@ pub enum After {
 }
 
 /// One page of credentials the viewer has any access to, with that access as a rank
-/// (1 use, 2 view, 3 manage, 4 owner). Answered from indexes: keyset pagination on the sort key.
+/// (1 use, 2 view, 3 manage, 4 owner) and the name-sort key as the database computes it. Answered from indexes: keyset pagination on the sort key.
 pub async fn list(
     c: &impl GenericClient,
     ws: Uuid,
@@ -372,7 +372,7 @@ pub async fn list(
     sort: Sort,
     after: Option<&After>,
     limit: i64,
-) -> Result<Vec<(CredentialRow, i32)>, StoreError> {
+) -> Result<Vec<(CredentialRow, i32, String)>, StoreError> {
     let mut params: Vec<Box<dyn ToSql + Sync + Send>> = vec![
         Box::new(ws),
         Box::new(viewer.user),
@@ -479,7 +479,7 @@ pub async fn list(
                    AND (s.principal_type = 'workspace' OR (s.principal_type = 'user' AND s.principal_id = $2)
                         OR (s.principal_type = 'team' AND s.principal_id = ANY($3::uuid[])))))";
     let sql = format!(
-        "SELECT {COLS}, {access} FROM {FROM} WHERE {} AND {access} IS NOT NULL ORDER BY {order} LIMIT {lim}",
+        "SELECT {COLS}, {access}, lower(c.name) FROM {FROM} WHERE {} AND {access} IS NOT NULL ORDER BY {order} LIMIT {lim}",
         wh.join(" AND ")
     );
     let refs: Vec<&(dyn ToSql + Sync)> = params
@@ -487,7 +487,10 @@ pub async fn list(
         .map(|b| b.as_ref() as &(dyn ToSql + Sync))
         .collect();
     let rows = c.query(&sql, &refs).await?;
-    Ok(rows.iter().map(|r| (row(r), r.get::<_, i32>(26))).collect())
+    Ok(rows
+        .iter()
+        .map(|r| (row(r), r.get::<_, i32>(26), r.get::<_, String>(27)))
+        .collect())
 }
 
 // ---- idempotency ----

@@ -343,12 +343,13 @@ pub async fn list_credentials(
     )
     .await?;
     let more = rows.len() as i64 > limit;
-    let page: Vec<(CredentialRow, i32)> = rows.into_iter().take(limit as usize).collect();
+    let page: Vec<(CredentialRow, i32, String)> = rows.into_iter().take(limit as usize).collect();
     let next_cursor = match (more, page.last()) {
-        (true, Some((last, _))) => {
+        (true, Some((last, _, name_key))) => {
             let cur = Cursor {
                 s: sort_name,
-                k: Some(last.name.to_lowercase()),
+                // The database's lower(), not Rust's: they differ for some non-ASCII names.
+                k: Some(name_key.clone()),
                 t: match sort {
                     Sort::Updated | Sort::UpdatedDesc => Some(last.updated_at),
                     _ => last.last_used_at,
@@ -364,7 +365,7 @@ pub async fn list_credentials(
     };
     let items = page
         .iter()
-        .map(|(c, rank)| {
+        .map(|(c, rank, _)| {
             let access = match rank {
                 4 => Access::Owner,
                 3 => Access::Manage,

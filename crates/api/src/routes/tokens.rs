@@ -124,6 +124,21 @@ pub async fn create_token(
             "only workspace owners and admins create engine tokens",
         ));
     }
+    // A token narrowed to some scopes cannot mint a token with more.
+    if let Some(own) = &caller.token {
+        if let Some(extra) = scopes
+            .iter()
+            .find(|s| !own.scopes.iter().any(|o| o == s.as_str()))
+        {
+            return Err(ApiError::new(
+                ErrorCode::Forbidden,
+                format!(
+                    "this token cannot create a token with the {} scope it does not hold",
+                    extra.as_str()
+                ),
+            ));
+        }
+    }
     if let Err(e) = validate_token_scopes(kind, role, &scopes) {
         return Err(ApiError::field(e.field(), e.to_string()));
     }
