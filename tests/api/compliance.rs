@@ -227,3 +227,33 @@ async fn erasure_transfers_or_destroys_and_pseudonymises_without_breaking_the_ch
     .await;
     assert_eq!(status, 422);
 }
+
+#[tokio::test]
+async fn an_admin_erasing_themselves_leaves_no_name_in_the_event() {
+    let app = TestApp::spawn().await;
+    let (_, owner) = app.signup("ada@example.com").await;
+    let (admin_id, admin) = app
+        .user_with_role(&owner, "self@example.com", "admin")
+        .await;
+    assert_eq!(
+        app.delete_as(&admin, &format!("/v1/users/{admin_id}"))
+            .await
+            .status(),
+        204
+    );
+    let db = app.db.client().await;
+    let row = db
+        .query_one(
+            "SELECT actor_display, ip FROM audit_events WHERE action = 'user.erased'",
+            &[],
+        )
+        .await
+        .expect("event");
+    let display: Option<String> = row.get(0);
+    let ip: Option<String> = row.get(1);
+    assert!(
+        display.is_some_and(|d| d.starts_with("erased user ")),
+        "pseudonymous actor"
+    );
+    assert!(ip.is_none());
+}

@@ -344,6 +344,7 @@ pub async fn erase_user(
     let mut actor_ids = store::token_ids_of(&tx, ws, user.id).await?;
     actor_ids.push(user.id);
     let pseudonym = format!("erased user {}", &Uuid::now_v7().simple().to_string()[20..]);
+    let pseudonym_of_actor = pseudonym.clone();
     store::delete_user(&tx, ws, user.id, &user.email).await?;
     store::pseudonymise_audit(&tx, ws, user.id, &actor_ids, &pseudonym).await?;
     let ev = Event::new("user.erased")
@@ -368,7 +369,22 @@ pub async fn erase_user(
         Some(to) => ev.detail("transfer_to", to.to_string()),
         None => ev,
     };
-    audit::record(&tx, ws, &caller.actor, &caller.origin, ev).await?;
+    // Someone erasing themselves is the erased person: their own event carries no personal data.
+    let (actor, origin) = if caller.user_id() == Some(user.id) {
+        let mut a = caller.actor.clone();
+        a.display = Some(pseudonym_of_actor.clone());
+        (
+            a,
+            audit::Origin {
+                ip: None,
+                user_agent: None,
+                request_id: caller.origin.request_id.clone(),
+            },
+        )
+    } else {
+        (caller.actor.clone(), caller.origin.clone())
+    };
+    audit::record(&tx, ws, &actor, &origin, ev).await?;
     tx.commit().await?;
     Ok(HttpResponse::NoContent().finish())
 }
