@@ -127,3 +127,61 @@ async fn api_answers_are_never_cached_or_sniffed() {
     let health = app.get("/healthz").await;
     assert_eq!(health.headers()["x-content-type-options"], "nosniff");
 }
+
+#[tokio::test]
+async fn cors_answers_only_the_configured_origins() {
+    let app = TestApp::spawn_with(|s| s.cors_origins = "https://app.example.com".into()).await;
+    let (_, token) = app.signup("ada@example.com").await;
+    let preflight = |origin: &'static str| {
+        app.client
+            .request(reqwest::Method::OPTIONS, app.url("/v1/credentials"))
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header(
+                "access-control-request-headers",
+                "authorization, content-type, idempotency-key",
+            )
+            .send()
+    };
+    let ok = preflight("https://app.example.com").await.expect("req");
+    assert_eq!(ok.status(), 204);
+    assert_eq!(
+        ok.headers()["access-control-allow-origin"],
+        "https://app.example.com"
+    );
+    assert!(ok.headers()["access-control-allow-headers"]
+        .to_str()
+        .expect("h")
+        .contains("Idempotency-Key"));
+    assert!(ok
+        .headers()
+        .get("access-control-allow-credentials")
+        .is_none());
+    let other = preflight("https://evil.example.com").await.expect("req");
+    assert!(other.headers().get("access-control-allow-origin").is_none());
+    let res = app
+        .client
+        .get(app.url("/v1/me"))
+        .bearer_auth(&token)
+        .header("origin", "https://app.example.com")
+        .send()
+        .await
+        .expect("req");
+    assert_eq!(
+        res.headers()["access-control-allow-origin"],
+        "https://app.example.com"
+    );
+    assert!(res.headers()["access-control-expose-headers"]
+        .to_str()
+        .expect("h")
+        .contains("ETag"));
+    let res = app
+        .client
+        .get(app.url("/v1/me"))
+        .bearer_auth(&token)
+        .header("origin", "https://evil.example.com")
+        .send()
+        .await
+        .expect("req");
+    assert!(res.headers().get("access-control-allow-origin").is_none());
+}

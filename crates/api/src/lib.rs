@@ -13,6 +13,7 @@ pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod cors;
 pub mod credentials;
 pub mod error;
 pub mod keys;

@@ -50,6 +50,14 @@ pub async fn request_context(
     let request_id = request_id_of(&req);
     let metrics = req.app_data::<web::Data<Metrics>>().cloned();
     let method = req.method().to_string();
+    let cors_origin = req
+        .app_data::<web::Data<std::sync::Arc<crate::state::AppState>>>()
+        .and_then(|s| crate::cors::allowed_origin(&req, &s.settings.cors_origins));
+    if crate::cors::is_preflight(&req) {
+        if let Some(origin) = cors_origin {
+            return Ok(req.into_response(crate::cors::preflight(origin)));
+        }
+    }
     let span = tracing::info_span!(
         "request",
         request_id = %request_id,
@@ -83,6 +91,9 @@ pub async fn request_context(
                 res.headers_mut().insert(REQUEST_ID, v);
             }
             security_headers(&mut res);
+            if let Some(origin) = cors_origin {
+                crate::cors::decorate(res.headers_mut(), origin);
+            }
             let route = res
                 .request()
                 .match_pattern()
