@@ -48,6 +48,8 @@ openapi:
 	@echo "wrote openapi/openapi.json"
 
 bench:
+	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null 2>&1; } \
+	  || echo "bench: wrk is not installed; the resolve load will run in-process (apt-get install wrk)"
 	$(CARGO) run -q --release -p credvault-crypto --example crypto_bench
 	$(CARGO) build -q --release -p credvault-api --bin credvault
 	@$(WITH_DB) export CREDVAULT_BIN="$$($(CARGO) metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')/release/credvault"; \

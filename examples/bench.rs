@@ -409,44 +409,12 @@ async fn resolve_load(base: &str) -> anyhow::Result<()> {
     client.batch_execute("ANALYZE").await?;
 
     println!("== resolve: {RESOLVE_CREDENTIALS} credentials, {CONCURRENCY} concurrent clients, {secs} s each, server in its own process");
-    let ids = std::sync::Arc::new(ids);
-    let deadline = Instant::now() + std::time::Duration::from_secs(secs);
-    let mut tasks = Vec::new();
-    for t in 0..CONCURRENCY {
-        let (http, addr, engine, ids) = (http.clone(), addr.clone(), engine.clone(), ids.clone());
-        tasks.push(tokio::spawn(async move {
-            let mut lat = Vec::new();
-            let mut failures = 0u64;
-            let mut i = t * 7919;
-            while Instant::now() < deadline {
-                i = (i * 1_103_515_245 + 12_345) % ids.len().max(1);
-                let started = Instant::now();
-                let res = http
-                    .post(format!("{addr}/v1/credentials/{}/resolve", ids[i]))
-                    .bearer_auth(&engine)
-                    .json(&serde_json::json!({"workflow_id": "bench-flow"}))
-                    .send()
-                    .await;
-                match res {
-                    Ok(r) if r.status() == 200 => {
-                        let _ = r.bytes().await;
-                        lat.push(started.elapsed().as_secs_f64() * 1000.0);
-                    }
-                    _ => failures += 1,
-                }
-            }
-            (lat, failures)
-        }));
-    }
-    let mut lat = Vec::new();
-    let mut failures = 0;
-    for t in tasks {
-        let (l, f) = t.await?;
-        lat.extend(l);
-        failures += f;
-    }
-    lat.sort_by(f64::total_cmp);
-    let rate = lat.len() as f64 / secs as f64;
+    let (ok, failures, p50, p99, generator) = match find_wrk() {
+        Some(wrk) => run_wrk(&wrk, &addr, &engine, &ids, secs)?,
+        None => run_in_process(&http, &addr, &engine, ids, secs).await?,
+    };
+    println!("load generator: {generator}");
+    let rate = ok as f64 / secs as f64;
     let rss_kib = std::fs::read_to_string(format!("/proc/{}/status", server.id()))
         .ok()
         .and_then(|s| {
@@ -478,11 +446,8 @@ async fn resolve_load(base: &str) -> anyhow::Result<()> {
     let floor_a = pgbench(&url, &with_audit, secs)?;
     let floor_b = pgbench(&url, &select, secs)?;
     println!(
-        "resolve: {rate:.0}/s, p50 {:.2} ms, p99 {:.2} ms, {failures} failed; {events} credential.used events for {} successful resolves ({})",
-        percentile(&lat, 0.5),
-        percentile(&lat, 0.99),
-        lat.len(),
-        if events as usize == lat.len() { "none missing" } else { "MISMATCH" }
+        "resolve: {rate:.0}/s, p50 {p50:.2} ms, p99 {p99:.2} ms, {failures} failed; {events} credential.used events for {ok} successful resolves ({})",
+        if events as usize == ok { "none missing" } else { "MISMATCH" }
     );
     println!("floor (a) SELECT + audit INSERT per transaction (pgbench): {floor_a:.0}/s -> resolve/(a) = {:.2} (target >= 2)", rate / floor_a);
     println!(
@@ -806,4 +771,137 @@ async fn audit_scale(base: &str) -> anyhow::Result<()> {
         .execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"), &[])
         .await?;
     Ok(())
+}
+
+fn find_wrk() -> Option<String> {
+    std::env::var("PATH")
+        .ok()?
+        .split(':')
+        .map(|d| format!("{d}/wrk"))
+        .find(|p| std::path::Path::new(p).exists())
+}
+
+/// Load from wrk in its own process: (successes, failures, p50 ms, p99 ms, description).
+fn run_wrk(
+    wrk: &str,
+    addr: &str,
+    engine: &str,
+    ids: &[uuid::Uuid],
+    secs: u64,
+) -> anyhow::Result<(usize, u64, f64, f64, String)> {
+    let list: Vec<String> = ids.iter().map(|i| format!("\"{i}\"")).collect();
+    let script = format!(
+        r#"local ids = {{ {} }}
+local headers = {{ ["Authorization"] = "Bearer {engine}", ["Content-Type"] = "application/json" }}
+local body = '{{"workflow_id": "bench-flow"}}'
+local n = 0
+request = function()
+  n = n + 1
+  local id = ids[(n * 7919 + math.random(#ids)) % #ids + 1]
+  return wrk.format("POST", "/v1/credentials/" .. id .. "/resolve", headers, body)
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("WRK %d %d %f %f\n", summary.requests, e.connect + e.read + e.write + e.status + e.timeout,
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000))
+end
+"#,
+        list.join(", ")
+    );
+    let path = std::env::temp_dir().join(format!("credvault-wrk-{}.lua", std::process::id()));
+    std::fs::write(&path, script)?;
+    let out = std::process::Command::new(wrk)
+        .args([
+            "-t",
+            "2",
+            "-c",
+            &CONCURRENCY.to_string(),
+            "-d",
+            &format!("{secs}s"),
+            "--latency",
+            "-s",
+        ])
+        .arg(&path)
+        .arg(addr)
+        .output()?;
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("WRK "))
+        .ok_or_else(|| anyhow::anyhow!("wrk said: {text}"))?;
+    let f: Vec<&str> = line.split_whitespace().collect();
+    let (requests, errors): (u64, u64) = (f[1].parse()?, f[2].parse()?);
+    Ok((
+        (requests - errors) as usize,
+        errors,
+        f[3].parse()?,
+        f[4].parse()?,
+        format!("wrk, 2 threads, {CONCURRENCY} connections"),
+    ))
+}
+
+/// Load from this process (when wrk is not installed).
+async fn run_in_process(
+    http: &reqwest::Client,
+    addr: &str,
+    engine: &str,
+    ids: Vec<uuid::Uuid>,
+    secs: u64,
+) -> anyhow::Result<(usize, u64, f64, f64, String)> {
+    let ids = std::sync::Arc::new(ids);
+    let deadline = Instant::now() + std::time::Duration::from_secs(secs);
+    let mut tasks = Vec::new();
+    for t in 0..CONCURRENCY {
+        let (http, addr, engine, ids) = (
+            http.clone(),
+            addr.to_string(),
+            engine.to_string(),
+            ids.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            let mut failures = 0u64;
+            let mut i = t * 7919;
+            while Instant::now() < deadline {
+                i = (i * 1_103_515_245 + 12_345) % ids.len().max(1);
+                let started = Instant::now();
+                let res = http
+                    .post(format!("{addr}/v1/credentials/{}/resolve", ids[i]))
+                    .bearer_auth(&engine)
+                    .json(&serde_json::json!({"workflow_id": "bench-flow"}))
+                    .send()
+                    .await;
+                match res {
+                    Ok(r) if r.status() == 200 => {
+                        let _ = r.bytes().await;
+                        lat.push(started.elapsed().as_secs_f64() * 1000.0);
+                    }
+                    _ => failures += 1,
+                }
+            }
+            (lat, failures)
+        }));
+    }
+    let mut lat = Vec::new();
+    let mut failures = 0;
+    for t in tasks {
+        let (l, f) = t.await?;
+        lat.extend(l);
+        failures += f;
+    }
+    lat.sort_by(f64::total_cmp);
+    let (p50, p99) = if lat.is_empty() {
+        (0.0, 0.0)
+    } else {
+        (percentile(&lat, 0.5), percentile(&lat, 0.99))
+    };
+    Ok((
+        lat.len(),
+        failures,
+        p50,
+        p99,
+        format!(
+            "in-process reqwest, {CONCURRENCY} tasks (install wrk for a separate load generator)"
+        ),
+    ))
 }
