@@ -249,41 +249,12 @@ async fn list_pages(base: &str) -> anyhow::Result<()> {
     for size in [10_000i64, 100_000] {
         seed_list(&client, ws, owner, seeded, size).await?;
         seeded = size;
-        let mut row = Vec::new();
-        for (_, path) in &queries {
-            let mut times = Vec::with_capacity(REPS);
-            for _ in 0..REPS {
-                let t = Instant::now();
-                let res = http
-                    .get(format!("{addr}{path}"))
-                    .bearer_auth(&token)
-                    .send()
-                    .await?;
-                anyhow::ensure!(res.status() == 200, "{path}: {}", res.status());
-                let body = res.bytes().await?;
-                std::hint::black_box(body);
-                times.push(t.elapsed().as_secs_f64() * 1000.0);
-            }
-            times.sort_by(f64::total_cmp);
-            row.push((percentile(&times, 0.5), percentile(&times, 0.95)));
-        }
+        let paths: Vec<&str> = queries.iter().map(|(_, p)| *p).collect();
+        let row = time_pages(&http, &addr, &token, &paths, REPS).await?;
         results.push(row);
     }
-    println!(
-        "{:<20} {:>16} {:>16} {:>12}",
-        "query", "10k p50/p95 ms", "100k p50/p95 ms", "p95 ratio"
-    );
-    for (i, (name, _)) in queries.iter().enumerate() {
-        let (a, b) = (results[0][i], results[1][i]);
-        println!(
-            "{name:<20} {:>7.2} / {:<6.2} {:>7.2} / {:<6.2} {:>11.2}x",
-            a.0,
-            a.1,
-            b.0,
-            b.1,
-            b.1 / a.1
-        );
-    }
+    let names: Vec<&str> = queries.iter().map(|(n, _)| *n).collect();
+    print_scale("10k", "100k", &names, &results);
     println!("targets: 100k p95 within 2x of 10k p95, and under 20 ms");
     server.abort();
     drop(client);
@@ -702,44 +673,12 @@ async fn audit_scale(base: &str) -> anyhow::Result<()> {
             t.elapsed().as_secs_f64()
         );
         seeded = per_ws;
-        let mut row = Vec::new();
-        for (_, path) in &queries {
-            let mut times = Vec::new();
-            for _ in 0..100 {
-                let t = Instant::now();
-                let res = http
-                    .get(format!("{addr}{path}"))
-                    .bearer_auth(&token)
-                    .send()
-                    .await?;
-                anyhow::ensure!(res.status() == 200, "{path}: {}", res.status());
-                let body: serde_json::Value = res.json().await?;
-                anyhow::ensure!(
-                    body["items"].as_array().is_some_and(|i| !i.is_empty()),
-                    "{path}: empty page"
-                );
-                times.push(t.elapsed().as_secs_f64() * 1000.0);
-            }
-            times.sort_by(f64::total_cmp);
-            row.push((percentile(&times, 0.5), percentile(&times, 0.95)));
-        }
+        let paths: Vec<&str> = queries.iter().map(|(_, p)| p.as_str()).collect();
+        let row = time_pages(&http, &addr, &token, &paths, 100).await?;
         results.push(row);
     }
-    println!(
-        "{:<26} {:>16} {:>16} {:>10}",
-        "query", "10k p50/p95 ms", "1M p50/p95 ms", "p95 ratio"
-    );
-    for (i, (name, _)) in queries.iter().enumerate() {
-        let (a, b) = (results[0][i], results[1][i]);
-        println!(
-            "{name:<26} {:>7.2} / {:<6.2} {:>7.2} / {:<6.2} {:>9.2}x",
-            a.0,
-            a.1,
-            b.0,
-            b.1,
-            b.1 / a.1
-        );
-    }
+    let names: Vec<&str> = queries.iter().map(|(n, _)| *n).collect();
+    print_scale("10k", "1M", &names, &results);
     let rss_before = peak_rss_kib(server.id());
     let t = Instant::now();
     let res = http
@@ -910,4 +849,59 @@ async fn run_in_process(
             "in-process reqwest, {CONCURRENCY} tasks (install wrk for a separate load generator)"
         ),
     ))
+}
+
+/// p50 and p95 in ms of `reps` sequential GETs of each path; every answer must be a 200 with a
+/// non-empty page.
+async fn time_pages(
+    http: &reqwest::Client,
+    addr: &str,
+    token: &str,
+    paths: &[&str],
+    reps: usize,
+) -> anyhow::Result<Vec<(f64, f64)>> {
+    let mut row = Vec::new();
+    for path in paths {
+        let mut times = Vec::with_capacity(reps);
+        for _ in 0..reps {
+            let t = Instant::now();
+            let res = http
+                .get(format!("{addr}{path}"))
+                .bearer_auth(token)
+                .send()
+                .await?;
+            anyhow::ensure!(res.status() == 200, "{path}: {}", res.status());
+            let body: serde_json::Value = res.json().await?;
+            anyhow::ensure!(
+                body["items"].as_array().is_some_and(|i| !i.is_empty()),
+                "{path}: empty page"
+            );
+            times.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+        times.sort_by(f64::total_cmp);
+        row.push((percentile(&times, 0.5), percentile(&times, 0.95)));
+    }
+    Ok(row)
+}
+
+/// The small-vs-large table: p50/p95 at each size and the p95 ratio.
+fn print_scale(small: &str, large: &str, names: &[&str], results: &[Vec<(f64, f64)>]) {
+    println!(
+        "{:<26} {:>16} {:>16} {:>10}",
+        "query",
+        format!("{small} p50/p95 ms"),
+        format!("{large} p50/p95 ms"),
+        "p95 ratio"
+    );
+    for (i, name) in names.iter().enumerate() {
+        let (a, b) = (results[0][i], results[1][i]);
+        println!(
+            "{name:<26} {:>7.2} / {:<6.2} {:>7.2} / {:<6.2} {:>9.2}x",
+            a.0,
+            a.1,
+            b.0,
+            b.1,
+            b.1 / a.1
+        );
+    }
 }

@@ -374,7 +374,6 @@ pub async fn resolve(
             .detail("attempted", "resolve")
             .detail("workflow_id", workflow.clone());
         audit::record(&client, ws, &caller.actor, &caller.origin, ev).await?;
-        let _ = CredentialAction::Resolve;
         return Err(ApiError::new(ErrorCode::Forbidden, "the workflow's owner has no access to this credential: share it with them (use is enough)"));
     }
     if row.deleted {
