@@ -249,6 +249,15 @@ async fn filters_and_search_narrow_the_list() {
     assert_eq!(names("/v1/credentials?sort=-last_used_at").await.len(), 2);
     let (status, _) = problem(app.get_as(&owner, "/v1/credentials?type=pgp").await).await;
     assert_eq!(status, 400);
+    // A word far into a long description (past what the list index carries) is found too,
+    // once, even when the start of the text matches as well.
+    let long = format!("stripe {} needle at the end", "x".repeat(1900));
+    create(&app, &owner, json!({"name": "Long notes", "service": "stripe", "type": "api_key", "data": {"key": "k"}, "description": long})).await;
+    assert_eq!(names("/v1/credentials?q=needle").await, ["Long notes"]);
+    assert_eq!(
+        names("/v1/credentials?q=stripe").await,
+        ["Long notes", "Stripe live"]
+    );
 }
 
 #[tokio::test]

@@ -492,6 +492,11 @@ pub struct ServeProcess {
 
 impl ServeProcess {
     pub fn start(db: &TestDb) -> ServeProcess {
+        Self::start_with_env(db, &[])
+    }
+
+    /// A serve process with extra environment variables.
+    pub fn start_with_env(db: &TestDb, env: &[(&str, &str)]) -> ServeProcess {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .map(|a| a.port())
@@ -503,6 +508,7 @@ impl ServeProcess {
             .env("CREDVAULT_BIND", format!("127.0.0.1:{port}"))
             .env("CREDVAULT_LOG_FORMAT", "json")
             .env("RUST_LOG", "warn")
+            .envs(env.iter().copied())
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()

@@ -9,6 +9,7 @@ mod helpers;
 mod identity;
 mod keys;
 mod migrations;
+mod oauth;
 mod openapi;
 mod ops;
 mod runtime;

@@ -94,6 +94,13 @@ pub struct ServeFlags {
     /// Seconds between runs of the purge of deleted credentials past their recovery window
     #[arg(long, env = "CREDVAULT_PURGE_INTERVAL_SECS", default_value_t = 60)]
     pub purge_interval_secs: u64,
+    /// Seconds between runs of the background OAuth2 refresher (tokens nearing expiry of
+    /// credentials used in the last 30 days)
+    #[arg(long, env = "CREDVAULT_REFRESH_INTERVAL_SECS", default_value_t = 15)]
+    pub refresh_interval_secs: u64,
+    /// Total seconds an outbound call (connection test, token endpoint) may take
+    #[arg(long, env = "CREDVAULT_OUTBOUND_TIMEOUT_SECS", default_value_t = 15)]
+    pub outbound_timeout_secs: u64,
 }
 
 impl Default for ServeFlags {
@@ -111,6 +118,8 @@ impl Default for ServeFlags {
             cors_origins: String::new(),
             outbound_allow: String::new(),
             purge_interval_secs: 60,
+            refresh_interval_secs: 15,
+            outbound_timeout_secs: 15,
         }
     }
 }
@@ -137,6 +146,8 @@ pub struct Settings {
     pub cors_origins: Vec<String>,
     pub outbound_allow: Vec<String>,
     pub purge_interval: std::time::Duration,
+    pub refresh_interval: std::time::Duration,
+    pub outbound_timeout: std::time::Duration,
 }
 
 pub struct Keys {
@@ -325,6 +336,15 @@ impl Settings {
                 return Err(bad("CREDVAULT_CORS_ORIGINS", format!("{o:?} is not an origin such as https://app.example.com (no wildcard, no path)")));
             }
         }
+        let outbound_allow = list(&serve.outbound_allow);
+        for a in &outbound_allow {
+            let host_like = !a.is_empty()
+                && a.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
+            if !(is_ip_or_cidr(a) || host_like) {
+                return Err(bad("CREDVAULT_OUTBOUND_ALLOW", format!("{a:?} is neither a host name nor an address or CIDR block such as 10.0.0.0/8")));
+            }
+        }
         Ok(Settings {
             database_url,
             db_pool_size: db.db_pool_size,
@@ -337,8 +357,12 @@ impl Settings {
             trusted_proxies,
             tls,
             cors_origins,
-            outbound_allow: list(&serve.outbound_allow),
+            outbound_allow,
             purge_interval: std::time::Duration::from_secs(serve.purge_interval_secs.max(1)),
+            refresh_interval: std::time::Duration::from_secs(serve.refresh_interval_secs.max(1)),
+            outbound_timeout: std::time::Duration::from_secs(
+                serve.outbound_timeout_secs.clamp(1, 120),
+            ),
         })
     }
 }

@@ -42,7 +42,10 @@ impl Application {
         let port = listener.local_addr()?.port();
         let envelope = Envelope::new(settings.keyring.clone());
         let (usage, _writer) = crate::usage::UsageWriter::start(pool.clone());
-        let state = AppState::new(pool, settings, envelope, usage);
+        let outbound =
+            crate::outbound::Outbound::new(&settings.outbound_allow, settings.outbound_timeout)
+                .context("cannot set up the outbound HTTP client")?;
+        let state = AppState::new(pool, settings, envelope, usage, outbound);
         let metrics = web::Data::new(Metrics::new()?);
         let spec = web::Data::new(crate::openapi::spec_json());
 
@@ -108,11 +111,28 @@ impl Application {
                 }
             }
         });
+        let refresher_state = state.clone();
+        let refresher = tokio::spawn(async move {
+            let mut tick = tokio::time::interval(refresher_state.settings.refresh_interval);
+            loop {
+                tick.tick().await;
+                match crate::oauth::refresh_due(&refresher_state).await {
+                    Ok(0) => {}
+                    Ok(n) => {
+                        tracing::info!(credentials = n, "refreshed OAuth2 tokens ahead of expiry")
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "background OAuth2 refresh failed; will retry")
+                    }
+                }
+            }
+        });
         let mut server = tokio::spawn(self.server);
         tokio::select! {
             res = &mut server => {
                 flusher.abort();
                 purger.abort();
+                refresher.abort();
                 state.flush_token_uses().await;
                 state.pool.close();
                 return res.map_err(std::io::Error::other)?;
@@ -127,6 +147,7 @@ impl Application {
         let res = server.await.map_err(std::io::Error::other)?;
         flusher.abort();
         purger.abort();
+        refresher.abort();
         state.flush_token_uses().await;
         state.pool.close();
         tracing::info!("stopped");

@@ -20,7 +20,13 @@ pub struct AppState {
     pub trusted_proxies: Vec<Cidr>,
     /// The group-commit writer of `credential.used` events and usage counters.
     pub usage: crate::usage::UsageWriter,
+    /// The one client for calls to other services, with the outbound rules.
+    pub outbound: crate::outbound::Outbound,
+    /// Derives each authorization state's PKCE verifier.
+    pub pkce_key: zeroize::Zeroizing<[u8; 32]>,
     token_uses: Mutex<TokenUses>,
+    /// Credentials this instance is refreshing in the background (at most one task each).
+    refreshing: Mutex<std::collections::HashSet<Uuid>>,
     draining: AtomicBool,
 }
 
@@ -30,8 +36,14 @@ impl AppState {
         settings: Settings,
         envelope: Envelope<Arc<Keyring>>,
         usage: crate::usage::UsageWriter,
+        outbound: crate::outbound::Outbound,
     ) -> Arc<Self> {
         let jwt = Jwt::new(&settings.jwt_secret);
+        let pkce_key = {
+            let mut k = zeroize::Zeroizing::new(settings.jwt_secret.to_vec());
+            k.extend_from_slice(b"credvault oauth pkce");
+            zeroize::Zeroizing::new(credvault_crypto::sha256(&k))
+        };
         let trusted_proxies = settings
             .trusted_proxies
             .iter()
@@ -44,7 +56,10 @@ impl AppState {
             jwt,
             trusted_proxies,
             usage,
+            outbound,
+            pkce_key,
             token_uses: Mutex::new(TokenUses::new()),
+            refreshing: Mutex::new(std::collections::HashSet::new()),
             draining: AtomicBool::new(false),
         })
     }
@@ -89,5 +104,42 @@ impl AppState {
 
     pub fn is_draining(&self) -> bool {
         self.draining.load(Ordering::SeqCst)
+    }
+
+    /// Refreshes a credential's token in a background task (one per credential per instance;
+    /// the lease makes it one across instances), for a resolve that served a token inside its
+    /// refresh-ahead window.
+    pub fn refresh_in_background(self: &Arc<Self>, ws: Uuid, id: Uuid) {
+        let fresh = self.refreshing.lock().is_ok_and(|mut set| set.insert(id));
+        if !fresh {
+            return;
+        }
+        let state = self.clone();
+        tokio::spawn(async move {
+            let needed = |st: &credvault_store::oauth::TokenState| {
+                st.token_expires_at.is_some_and(|t| {
+                    credvault_domain::outbound::refresh_due_at(st.token_obtained_at, t)
+                        <= Utc::now()
+                })
+            };
+            let actor = crate::oauth::system_actor();
+            let origin = crate::audit::Origin::default();
+            if let Err(e) = crate::oauth::ensure_fresh(
+                &state,
+                ws,
+                id,
+                crate::oauth::Trigger::Background,
+                &actor,
+                &origin,
+                needed,
+            )
+            .await
+            {
+                tracing::warn!(credential_id = %id, error = %e, "background token refresh failed");
+            }
+            if let Ok(mut set) = state.refreshing.lock() {
+                set.remove(&id);
+            }
+        });
     }
 }

@@ -30,4 +30,4 @@ pub use error::{CryptoError, KeyError};
 pub use keys::{KekProvider, Keyring, MasterKey};
 pub use password::{dummy_verify, hash_password, verify_password};
 pub use secret::SecretBytes;
-pub use token::{constant_time_eq, generate_token, hash_token, random_bytes, sha256};
+pub use token::{constant_time_eq, generate_token, hash_token, hmac_sha256, random_bytes, sha256};

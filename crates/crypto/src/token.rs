@@ -118,3 +118,28 @@ mod tests {
         assert_eq!(random_bytes::<0>().unwrap(), []);
     }
 }
+
+/// HMAC-SHA-256 of `msg` under `key` (derives values, such as a PKCE verifier from its state,
+/// that only this deployment can compute).
+pub fn hmac_sha256(key: &[u8], msg: &[u8]) -> Zeroizing<[u8; 32]> {
+    let tag = ring::hmac::sign(&ring::hmac::Key::new(ring::hmac::HMAC_SHA256, key), msg);
+    let mut out = Zeroizing::new([0u8; 32]);
+    out.copy_from_slice(tag.as_ref());
+    out
+}
+
+#[cfg(test)]
+mod hmac_tests {
+    use super::hmac_sha256;
+
+    /// RFC 4231 test case 2.
+    #[test]
+    fn rfc4231_case_2() {
+        let out = hmac_sha256(b"Jefe", b"what do ya want for nothing?");
+        let hex: String = out.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(
+            hex,
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+    }
+}

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod credential;
 pub mod credential_access;
 pub mod identity;
+pub mod outbound;
 pub mod policy;
 pub mod sealing;
 pub mod validate;

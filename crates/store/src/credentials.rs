@@ -131,8 +131,9 @@ pub async fn insert(c: &impl GenericClient, v: &CredentialRow) -> Result<(), Sto
     c.execute(
         "INSERT INTO credentials (workspace_id, id, name, service, type, owner_id, description, environment, tags, config,
              secret_fields, status, status_detail, expires_at, rotation_period_days, rotated_at, test, current_version,
-             row_version, search_text, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, 1, $19, $20, $20)",
+             row_version, search_text, created_at, updated_at, token_expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, 1, $19, $20, $20,
+                 ($10::jsonb ->> 'token_expires_at')::timestamptz)",
         &[
             &v.workspace_id, &v.id, &v.name, &v.service, &v.kind, &v.owner_id, &v.description, &v.environment, &v.tags,
             &v.config, &v.secret_fields, &v.status, &v.status_detail, &v.expires_at, &v.rotation_period_days,
@@ -149,7 +150,8 @@ pub async fn update(c: &impl GenericClient, v: &CredentialRow) -> Result<(), Sto
         "UPDATE credentials SET name = $3, service = $4, owner_id = $5, description = $6, environment = $7, tags = $8,
              config = $9, secret_fields = $10, status = $11, status_detail = $12, expires_at = $13,
              rotation_period_days = $14, rotated_at = $15, test = $16, current_version = $17, search_text = $18,
-             deleted_at = $19, purge_after = $20, updated_at = now(), row_version = row_version + 1
+             deleted_at = $19, purge_after = $20, updated_at = now(), row_version = row_version + 1,
+             token_expires_at = ($9::jsonb ->> 'token_expires_at')::timestamptz
          WHERE workspace_id = $1 AND id = $2",
         &[
             &v.workspace_id, &v.id, &v.name, &v.service, &v.owner_id, &v.description, &v.environment, &v.tags, &v.config,
@@ -418,6 +420,7 @@ pub async fn list(
     if let Some(v) = f.shared {
         wh.push(format!("{}EXISTS (SELECT 1 FROM shares s WHERE s.workspace_id = c.workspace_id AND s.credential_id = c.id)", if v { "" } else { "NOT " }));
     }
+    let mut q_param = None;
     if let Some(q) = &f.q {
         let escaped = q
             .to_lowercase()
@@ -425,7 +428,7 @@ pub async fn list(
             .replace('%', "\\%")
             .replace('_', "\\_");
         let n = p(Box::new(format!("%{escaped}%")), &mut params);
-        wh.push(format!("c.search_text LIKE {n}"));
+        q_param = Some(n);
     }
     let (order, key_expr, asc) = match sort {
         Sort::Name => ("lower(c.name) ASC, c.id ASC", "lower(c.name)", true),
@@ -478,9 +481,29 @@ pub async fn list(
                  WHERE s.workspace_id = c.workspace_id AND s.credential_id = c.id
                    AND (s.principal_type = 'workspace' OR (s.principal_type = 'user' AND s.principal_id = $2)
                         OR (s.principal_type = 'team' AND s.principal_id = ANY($3::uuid[])))))";
+    // A role that sees every credential needs no access filter; leaving it out also keeps the
+    // planner walking the sort index for a common `q` word instead of sorting every match.
+    if viewer.role_rank.is_none() {
+        wh.push(format!("{access} IS NOT NULL"));
+    }
+    // Two steps: the page's ids, then their rows. For the default order and a common `q` word
+    // the first is an index-only walk of `credentials_by_name`, which carries the first 400
+    // characters of the searched text; longer texts are searched in full by a second branch.
+    let wh = wh.join(" AND ");
+    let ids = match &q_param {
+        None => format!("SELECT c.id FROM credentials c WHERE {wh} ORDER BY {order} LIMIT {lim}"),
+        Some(q) => format!(
+            "(SELECT c.id FROM credentials c WHERE {wh} AND c.search_short LIKE {q} ORDER BY {order} LIMIT {lim})
+             UNION
+             (SELECT c.id FROM credentials c WHERE {wh} AND c.search_long AND c.search_text LIKE {q} ORDER BY {order} LIMIT {lim})"
+        ),
+    };
     let sql = format!(
-        "SELECT {COLS}, {access}, lower(c.name) FROM {FROM} WHERE {} AND {access} IS NOT NULL ORDER BY {order} LIMIT {lim}",
-        wh.join(" AND ")
+        "WITH page AS ({ids})
+         SELECT {COLS}, {access}, lower(c.name)
+           FROM page p JOIN credentials c ON c.workspace_id = $1 AND c.id = p.id
+           LEFT JOIN users u ON u.workspace_id = c.workspace_id AND u.id = c.owner_id
+          ORDER BY {order} LIMIT {lim}"
     );
     let refs: Vec<&(dyn ToSql + Sync)> = params
         .iter()

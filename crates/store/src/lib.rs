@@ -9,6 +9,7 @@ pub mod credentials;
 pub mod identity;
 pub mod keys;
 pub mod migrate;
+pub mod oauth;
 pub mod pool;
 pub mod workflows;
 

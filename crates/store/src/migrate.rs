@@ -31,6 +31,8 @@ pub const MIGRATIONS: &[Migration] = migrations![
     4 => "0004_workflows.sql",
     5 => "0005_audit_queries.sql",
     6 => "0006_audit_credential_action.sql",
+    7 => "0007_oauth.sql",
+    8 => "0008_list_by_name_covering.sql",
 ];
 
 /// The advisory-lock key taken while migrating ("credvaul" in ASCII).

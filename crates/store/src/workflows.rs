@@ -327,6 +327,7 @@ pub struct ResolveRow {
     pub expires_at: Option<DateTime<Utc>>,
     pub deleted: bool,
     pub token_expires_at: Option<DateTime<Utc>>,
+    pub token_obtained_at: Option<DateTime<Utc>>,
     pub version: i32,
     pub config: serde_json::Value,
     pub owner_id: Uuid,
@@ -354,7 +355,8 @@ pub async fn load_for_resolve(
                       WHERE s.workspace_id = c.workspace_id AND s.credential_id = c.id
                         AND (s.principal_type = 'workspace' OR (s.principal_type = 'user' AND s.principal_id = w.owner_id)
                              OR (s.principal_type = 'team' AND s.principal_id IN
-                                 (SELECT m.team_id FROM team_members m WHERE m.workspace_id = c.workspace_id AND m.user_id = w.owner_id))))
+                                 (SELECT m.team_id FROM team_members m WHERE m.workspace_id = c.workspace_id AND m.user_id = w.owner_id)))),
+                    c.token_obtained_at
              FROM credentials c
              JOIN credential_versions v ON v.workspace_id = c.workspace_id AND v.credential_id = c.id AND v.version = c.current_version
              LEFT JOIN workflows w ON w.workspace_id = c.workspace_id AND w.id = $3
@@ -380,5 +382,6 @@ pub async fn load_for_resolve(
         workflow_owner: r.get(13),
         workflow_owner_disabled: r.get(14),
         share_rank: r.get(15),
+        token_obtained_at: r.get(16),
     }))
 }

@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod connect;
 pub mod credential_dto;
 pub mod credentials;
 pub mod dto;
@@ -60,6 +61,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(credentials::delete_credential)
             .service(credentials::restore_credential)
             .service(credentials::transfer_credential)
+            .service(connect::test_credential)
+            .service(connect::refresh_credential)
+            .service(connect::authorize_credential)
+            .service(connect::oauth_callback)
             .service(workflows::usage)
             .service(audit::credential_events)
             .service(audit::list_events)

@@ -315,8 +315,9 @@ pub struct Resolved {
     request_body = ResolveRequest,
     responses(
         (status = 200, description = "Full values (`Cache-Control: no-store`)", body = Resolved),
-        (status = 409, description = "The credential has expired (`credential_expired`)", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The credential has expired, or its provider refused a refresh (`credential_expired`); an oauth2 credential never authorized (`reauthorization_required`)", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 410, description = "The credential is deleted (`credential_deleted`)", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The access token has expired and its provider cannot be reached (`upstream_unavailable`), or the audit log cannot be written (`unavailable`)", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/credentials/{id}/resolve")]
@@ -389,33 +390,11 @@ pub async fn resolve(
             "the credential has expired: rotate it or re-authorize",
         ));
     }
-    // The seam for OAuth: an access token close to expiry is refreshed here, before it is served.
-    let wrapped = row.wrapped_dek.clone().ok_or_else(|| {
-        ApiError::new(
-            ErrorCode::CredentialDeleted,
-            "the credential's keys were destroyed",
-        )
-    })?;
-    let sealed = Sealed {
-        kek_id: row.kek_id.clone(),
-        wrapped_dek: wrapped,
-        nonce: row.nonce.clone(),
-        ciphertext: row.ciphertext.clone(),
-    };
-    let plain = state
-        .envelope
-        .open(&sealed, &secret_aad(ws, *id, row.version))
-        .map_err(|e| {
-            tracing::error!(credential_id = %id, error = %e, "a stored secret does not open");
-            ApiError::new(
-                ErrorCode::Internal,
-                "this credential's stored secret cannot be decrypted; an operator has been told",
-            )
-        })?;
-    let secrets: serde_json::Map<String, Value> =
-        serde_json::from_slice(plain.expose()).map_err(ApiError::internal)?;
-    let mut data = row.config.as_object().cloned().unwrap_or_default();
-    data.extend(secrets);
+    let mut row = row;
+    let mut data = open_resolved(&state, ws, *id, &row)?;
+    if row.kind == "oauth2" {
+        (row, data) = fresh_oauth(&state, &caller, *id, &workflow, row, data).await?;
+    }
     state
         .usage
         .record(Used {
@@ -439,6 +418,118 @@ pub async fn resolve(
             token_expires_at: row.token_expires_at,
             expires_at: row.expires_at,
         }))
+}
+
+/// The full values of a resolve row: its config with its opened secrets.
+fn open_resolved(
+    state: &AppState,
+    ws: Uuid,
+    id: Uuid,
+    row: &store::ResolveRow,
+) -> Result<serde_json::Map<String, Value>, ApiError> {
+    let wrapped = row.wrapped_dek.clone().ok_or_else(|| {
+        ApiError::new(
+            ErrorCode::CredentialDeleted,
+            "the credential's keys were destroyed",
+        )
+    })?;
+    let sealed = Sealed {
+        kek_id: row.kek_id.clone(),
+        wrapped_dek: wrapped,
+        nonce: row.nonce.clone(),
+        ciphertext: row.ciphertext.clone(),
+    };
+    let plain = state
+        .envelope
+        .open(&sealed, &secret_aad(ws, id, row.version))
+        .map_err(|e| {
+            tracing::error!(credential_id = %id, error = %e, "a stored secret does not open");
+            ApiError::new(
+                ErrorCode::Internal,
+                "this credential's stored secret cannot be decrypted; an operator has been told",
+            )
+        })?;
+    let secrets: serde_json::Map<String, Value> =
+        serde_json::from_slice(plain.expose()).map_err(ApiError::internal)?;
+    let mut data = row.config.as_object().cloned().unwrap_or_default();
+    data.extend(secrets);
+    Ok(data)
+}
+
+/// OAuth2 on the runtime path. A token that is missing or expires within 60 s is refreshed
+/// first (one refresh across every instance; the others wait for its result). A token inside
+/// its refresh-ahead window is served as it is and refreshed in the background. When the
+/// provider refuses: 409 `credential_expired`; when it cannot be reached: the token is served
+/// while it is still valid, else 503 `upstream_unavailable`.
+async fn fresh_oauth(
+    state: &State,
+    caller: &crate::auth::Caller,
+    id: Uuid,
+    workflow: &str,
+    row: store::ResolveRow,
+    data: serde_json::Map<String, Value>,
+) -> Result<(store::ResolveRow, serde_json::Map<String, Value>), ApiError> {
+    use crate::oauth::{Failure, Outcome, Trigger};
+    let ws = caller.workspace_id;
+    let now = Utc::now();
+    let has_token = data
+        .get("access_token")
+        .and_then(Value::as_str)
+        .is_some_and(|s| !s.is_empty());
+    let soon =
+        now + chrono::Duration::seconds(credvault_domain::outbound::RESOLVE_REFRESH_WINDOW_SECS);
+    if has_token && row.token_expires_at.is_none_or(|t| t > soon) {
+        if row.token_expires_at.is_some_and(|t| {
+            credvault_domain::outbound::refresh_due_at(row.token_obtained_at, t) <= now
+        }) {
+            state.refresh_in_background(ws, id);
+        }
+        return Ok((row, data));
+    }
+    if !has_token && data.get("grant_type").and_then(Value::as_str) == Some("authorization_code") {
+        return Err(ApiError::new(
+            ErrorCode::ReauthorizationRequired,
+            "the credential has no access token yet: a person must authorize it (POST /v1/credentials/{id}/oauth/authorize)",
+        ));
+    }
+    let needed = super::connect::needs_refresh(row.version);
+    match crate::oauth::ensure_fresh(
+        state,
+        ws,
+        id,
+        Trigger::Resolve,
+        &caller.actor,
+        &caller.origin,
+        needed,
+    )
+    .await?
+    {
+        Outcome::Fresh { .. } => {
+            let client = state.pool.get().await?;
+            let row = store::load_for_resolve(&client, ws, id, workflow)
+                .await?
+                .ok_or_else(|| ApiError::not_found("credential"))?;
+            drop(client);
+            let data = open_resolved(state, ws, id, &row)?;
+            Ok((row, data))
+        }
+        Outcome::Failed(Failure::Terminal(why)) => Err(ApiError::new(
+            ErrorCode::CredentialExpired,
+            format!("{why} (the credential is now expired)"),
+        )),
+        Outcome::Failed(Failure::Transient(why)) => {
+            if has_token && row.token_expires_at.is_none_or(|t| t > now) {
+                tracing::warn!(credential_id = %id, "serving a token close to expiry: its refresh failed");
+                Ok((row, data))
+            } else {
+                Err(ApiError::new(
+                    ErrorCode::UpstreamUnavailable,
+                    format!("the access token has expired and cannot be refreshed now: {why}"),
+                )
+                .with_retry_after(30))
+            }
+        }
+    }
 }
 
 #[derive(Deserialize, IntoParams)]

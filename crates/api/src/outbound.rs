@@ -1,0 +1,293 @@
+//! The one HTTP client for calls to other services (connection tests, OAuth token endpoints).
+//!
+//! The outbound rules are enforced on the addresses every connection actually uses: host names
+//! go through our own resolver, which drops refused addresses before the connector sees them (so
+//! a name cannot resolve to one address for the check and another for the call), and literal
+//! addresses are checked before the request and on every redirect. Proxies from the environment
+//! are ignored; timeouts are 5 s to connect and 15 s in all (`CREDVAULT_OUTBOUND_TIMEOUT_SECS`); bodies are read up to 1 MiB.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use credvault_domain::outbound::refused_reason;
+use futures_util::StreamExt;
+use reqwest::dns::{Addrs, Name, Resolve, Resolving};
+use reqwest::{Method, StatusCode, Url};
+
+use crate::net::Cidr;
+
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+const MAX_BODY: usize = 1024 * 1024;
+const MAX_REDIRECTS: usize = 5;
+
+/// What `CREDVAULT_OUTBOUND_ALLOW` lets through although private or loopback.
+#[derive(Debug, Default, Clone)]
+pub struct Allow {
+    hosts: Vec<String>,
+    blocks: Vec<Cidr>,
+}
+
+impl Allow {
+    pub fn new(entries: &[String]) -> Allow {
+        let mut allow = Allow::default();
+        for e in entries {
+            match Cidr::parse(e) {
+                Some(c) => allow.blocks.push(c),
+                None => allow
+                    .hosts
+                    .push(e.trim().trim_end_matches('.').to_ascii_lowercase()),
+            }
+        }
+        allow
+    }
+
+    fn host_allowed(&self, host: &str) -> bool {
+        let host = host.trim_end_matches('.').to_ascii_lowercase();
+        self.hosts.contains(&host)
+    }
+
+    /// Why `ip` (reached as `host`) is refused, or `None`.
+    fn refusal(&self, host: &str, ip: IpAddr) -> Option<Refused> {
+        let reason = refused_reason(ip)?;
+        if self.host_allowed(host) || self.blocks.iter().any(|b| b.contains(ip)) {
+            return None;
+        }
+        Some(Refused {
+            host: host.to_string(),
+            ip,
+            reason,
+        })
+    }
+}
+
+/// A destination the outbound rules refuse.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{host} resolves to {ip}, {reason}, which outbound calls may not reach (allow it with CREDVAULT_OUTBOUND_ALLOW)")]
+pub struct Refused {
+    pub host: String,
+    pub ip: IpAddr,
+    pub reason: &'static str,
+}
+
+/// Why an outbound call produced no answer.
+#[derive(Debug, thiserror::Error)]
+pub enum OutboundError {
+    #[error("refused by the outbound rules: {0}")]
+    Refused(Refused),
+    #[error("{host} did not answer within {secs} s")]
+    Timeout { host: String, secs: u64 },
+    #[error("cannot connect to {host}: {detail}")]
+    Connect { host: String, detail: String },
+    #[error("{host} sent more than {MAX_BODY} bytes")]
+    TooLarge { host: String },
+    #[error("{host} redirected more than {MAX_REDIRECTS} times")]
+    TooManyRedirects { host: String },
+}
+
+/// An answer: status and body (at most 1 MiB).
+#[derive(Debug)]
+pub struct Answer {
+    pub status: StatusCode,
+    pub body: Vec<u8>,
+    pub latency: Duration,
+}
+
+struct CheckedResolver {
+    allow: Arc<Allow>,
+}
+
+impl Resolve for CheckedResolver {
+    fn resolve(&self, name: Name) -> Resolving {
+        let allow = self.allow.clone();
+        let host = name.as_str().to_string();
+        Box::pin(async move {
+            let found: Vec<SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let mut refused = None;
+            let kept: Vec<SocketAddr> = found
+                .into_iter()
+                .filter(|a| match allow.refusal(&host, a.ip()) {
+                    None => true,
+                    Some(r) => {
+                        refused.get_or_insert(r);
+                        false
+                    }
+                })
+                .collect();
+            match (kept.is_empty(), refused) {
+                (true, Some(r)) => Err(Box::new(r) as Box<dyn std::error::Error + Send + Sync>),
+                _ => Ok(Box::new(kept.into_iter()) as Addrs),
+            }
+        })
+    }
+}
+
+/// The outbound client; cheap to clone.
+#[derive(Clone)]
+pub struct Outbound {
+    client: reqwest::Client,
+    allow: Arc<Allow>,
+    timeout: Duration,
+}
+
+impl Outbound {
+    pub fn new(allow: &[String], timeout: Duration) -> anyhow::Result<Outbound> {
+        let allow = Arc::new(Allow::new(allow));
+        let redirect_allow = allow.clone();
+        let policy = reqwest::redirect::Policy::custom(move |attempt| {
+            if attempt.previous().len() >= MAX_REDIRECTS {
+                return attempt.error(TooManyRedirects);
+            }
+            match literal_refusal(&redirect_allow, attempt.url()) {
+                Some(r) => attempt.error(r),
+                None => attempt.follow(),
+            }
+        });
+        let client = reqwest::Client::builder()
+            .no_proxy()
+            .connect_timeout(CONNECT_TIMEOUT.min(timeout))
+            .timeout(timeout)
+            .redirect(policy)
+            .dns_resolver(Arc::new(CheckedResolver {
+                allow: allow.clone(),
+            }))
+            .user_agent(concat!("credvault/", env!("CARGO_PKG_VERSION")))
+            .build()?;
+        Ok(Outbound {
+            client,
+            allow,
+            timeout,
+        })
+    }
+
+    /// A request to `url`, to be finished by the caller and sent with [`Outbound::send`].
+    pub fn request(&self, method: Method, url: Url) -> reqwest::RequestBuilder {
+        self.client.request(method, url)
+    }
+
+    /// Sends a request built with [`Outbound::request`] and reads its answer.
+    pub async fn send(&self, req: reqwest::RequestBuilder) -> Result<Answer, OutboundError> {
+        let req = req.build().map_err(|e| OutboundError::Connect {
+            host: String::new(),
+            detail: without_url(&e),
+        })?;
+        let host = req.url().host_str().unwrap_or_default().to_string();
+        if let Some(r) = literal_refusal(&self.allow, req.url()) {
+            return Err(OutboundError::Refused(r));
+        }
+        let started = Instant::now();
+        let res = self
+            .client
+            .execute(req)
+            .await
+            .map_err(|e| classify(&host, e, self.timeout))?;
+        let status = res.status();
+        let host = res.url().host_str().unwrap_or(&host).to_string();
+        let mut body = Vec::new();
+        let mut stream = res.bytes_stream();
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|e| classify(&host, e, self.timeout))?;
+            if body.len() + chunk.len() > MAX_BODY {
+                return Err(OutboundError::TooLarge { host });
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(Answer {
+            status,
+            body,
+            latency: started.elapsed(),
+        })
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("too many redirects")]
+struct TooManyRedirects;
+
+/// A URL whose host is a literal address the rules refuse.
+fn literal_refusal(allow: &Allow, url: &Url) -> Option<Refused> {
+    let ip = match url.host()? {
+        url::Host::Ipv4(v4) => IpAddr::V4(v4),
+        url::Host::Ipv6(v6) => IpAddr::V6(v6),
+        url::Host::Domain(_) => return None,
+    };
+    allow.refusal(&ip.to_string(), ip)
+}
+
+/// Sorts a client error into our classes, looking through its causes for our own refusal.
+fn classify(host: &str, e: reqwest::Error, timeout: Duration) -> OutboundError {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(&e);
+    while let Some(c) = cause {
+        if let Some(r) = c.downcast_ref::<Refused>() {
+            return OutboundError::Refused(r.clone());
+        }
+        if c.downcast_ref::<TooManyRedirects>().is_some() {
+            return OutboundError::TooManyRedirects {
+                host: host.to_string(),
+            };
+        }
+        cause = c.source();
+    }
+    if e.is_timeout() {
+        return OutboundError::Timeout {
+            host: host.to_string(),
+            secs: timeout.as_secs(),
+        };
+    }
+    OutboundError::Connect {
+        host: host.to_string(),
+        detail: without_url(&e),
+    }
+}
+
+/// An error's causes as text, without the URL (which may carry a secret in its query).
+fn without_url(e: &reqwest::Error) -> String {
+    let mut parts = Vec::new();
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
+    while let Some(c) = cause {
+        parts.push(c.to_string());
+        cause = c.source();
+    }
+    if parts.is_empty() {
+        if e.is_connect() {
+            "connection failed".to_string()
+        } else {
+            "request failed".to_string()
+        }
+    } else {
+        parts.join(": ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn allow_list_takes_hosts_and_blocks() {
+        let a = Allow::new(&["127.0.0.1/32".into(), "Internal.Example.".into()]);
+        let lo: IpAddr = "127.0.0.1".parse().expect("ip");
+        let lo2: IpAddr = "127.0.0.2".parse().expect("ip");
+        assert!(a.refusal("x", lo).is_none());
+        assert!(a.refusal("x", lo2).is_some());
+        assert!(a.refusal("internal.example", lo2).is_none());
+        let public: IpAddr = "8.8.8.8".parse().expect("ip");
+        assert!(Allow::default().refusal("dns.google", public).is_none());
+    }
+
+    #[test]
+    fn literal_addresses_are_checked_before_any_connection() {
+        let a = Allow::default();
+        for u in [
+            "http://127.0.0.1:9/",
+            "http://[::1]/",
+            "http://[::ffff:10.0.0.1]/x",
+            "http://169.254.169.254/latest",
+        ] {
+            let url = Url::parse(u).expect("url");
+            assert!(literal_refusal(&a, &url).is_some(), "{u}");
+        }
+        assert!(literal_refusal(&a, &Url::parse("http://example.com/").expect("url")).is_none());
+    }
+}
