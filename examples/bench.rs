@@ -30,6 +30,7 @@ async fn main() -> anyhow::Result<()> {
         Ok("resolve") => return resolve_load(&base).await,
         Ok("audit") => return audit_scale(&base).await,
         Ok("list") => return list_pages(&base).await,
+        Ok("oauth") => return oauth_refresh_once(&base).await,
         _ => {}
     }
     println!("== key rotation ({ROTATE_ROWS} sealed credential versions, batches of 1000)");
@@ -75,6 +76,7 @@ async fn main() -> anyhow::Result<()> {
     session_check(&pool).await?;
     list_pages(&base).await?;
     resolve_load(&base).await?;
+    oauth_refresh_once(&base).await?;
     audit_scale(&base).await?;
 
     pool.close();
@@ -339,7 +341,7 @@ async fn resolve_load(base: &str) -> anyhow::Result<()> {
     let key = MasterKey::generate()?;
     let key_b64 = secrecy::ExposeSecret::expose_secret(&key.to_base64()).to_string();
     let port = 18000 + (std::process::id() % 1000) as u16;
-    let (mut server, addr) = start_server(&bin, &url, &key_b64, port).await?;
+    let (mut server, addr) = start_server(&bin, &url, &key_b64, port, &[]).await?;
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(CONCURRENCY)
         .build()?;
@@ -451,6 +453,7 @@ async fn start_server(
     url: &str,
     key_b64: &str,
     port: u16,
+    extra_env: &[(&str, &str)],
 ) -> anyhow::Result<(std::process::Child, String)> {
     let server = std::process::Command::new(bin)
         .arg("serve")
@@ -460,6 +463,7 @@ async fn start_server(
         .env("CREDVAULT_SIGNUP", "open")
         .env("CREDVAULT_DB_POOL_SIZE", "32")
         .env("RUST_LOG", "warn")
+        .envs(extra_env.iter().copied())
         .stdout(std::process::Stdio::null())
         .spawn()?;
     let addr = format!("http://127.0.0.1:{port}");
@@ -602,7 +606,7 @@ async fn audit_scale(base: &str) -> anyhow::Result<()> {
     let key_b64 =
         secrecy::ExposeSecret::expose_secret(&MasterKey::generate()?.to_base64()).to_string();
     let port = 19000 + (std::process::id() % 1000) as u16;
-    let (mut server, addr) = start_server(&bin, &url, &key_b64, port).await?;
+    let (mut server, addr) = start_server(&bin, &url, &key_b64, port, &[]).await?;
     let http = reqwest::Client::new();
     let signup: serde_json::Value = http
         .post(format!("{addr}/v1/workspaces"))
@@ -910,4 +914,190 @@ fn print_scale(small: &str, large: &str, names: &[&str], results: &[Vec<(f64, f6
             b.1 / a.1
         );
     }
+}
+
+/// OAuth2 refresh under a crowd: three `serve` processes on one database, 50 concurrent resolves
+/// through each of one credential whose token has just come within the refresh window, and a
+/// token endpoint that takes 200 ms. Exactly one call may reach the endpoint.
+async fn oauth_refresh_once(base: &str) -> anyhow::Result<()> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    const PER_INSTANCE: usize = 50;
+    let Ok(bin) = std::env::var("CREDVAULT_BIN") else {
+        println!("== oauth refresh: skipped (CREDVAULT_BIN not set; run through `make bench`)");
+        return Ok(());
+    };
+    let db = "credvault_bench_oauth";
+    let (admin, conn) = tokio_postgres::connect(&with_db(base, "postgres"), NoTls).await?;
+    tokio::spawn(conn);
+    admin
+        .execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"), &[])
+        .await?;
+    admin.execute(&format!("CREATE DATABASE {db}"), &[]).await?;
+    let url = with_db(base, db);
+    let pool = credvault_store::connect(&url, 2)?;
+    credvault_store::migrate::run(&pool).await?;
+    pool.close();
+
+    // The provider: a token endpoint that takes 200 ms per call.
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counter = actix_web::web::Data::new(calls.clone());
+    let provider = actix_web::HttpServer::new(move || {
+        actix_web::App::new().app_data(counter.clone()).route(
+            "/token",
+            actix_web::web::post().to(|n: actix_web::web::Data<Arc<AtomicUsize>>| async move {
+                let call = n.fetch_add(1, Ordering::SeqCst) + 1;
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                actix_web::HttpResponse::Ok().json(serde_json::json!({
+                    "access_token": format!("bench-access-token-{call}"), "token_type": "Bearer", "expires_in": 3600}))
+            }),
+        )
+    })
+    .workers(1)
+    .disable_signals()
+    .bind("127.0.0.1:0")?;
+    let token_url = format!("http://127.0.0.1:{}/token", provider.addrs()[0].port());
+    let provider = provider.run();
+    let provider_handle = provider.handle();
+    tokio::spawn(provider);
+
+    let key = MasterKey::generate()?;
+    let key_b64 = secrecy::ExposeSecret::expose_secret(&key.to_base64()).to_string();
+    let base_port = 19000 + (std::process::id() % 500) as u16 * 2;
+    let mut servers = Vec::new();
+    for i in 0..3u16 {
+        servers.push(
+            start_server(
+                &bin,
+                &url,
+                &key_b64,
+                base_port + 600 + i,
+                &[("CREDVAULT_OUTBOUND_ALLOW", "127.0.0.1")],
+            )
+            .await?,
+        );
+    }
+    let addrs: Vec<String> = servers.iter().map(|(_, a)| a.clone()).collect();
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(200)
+        .build()?;
+    let signup: serde_json::Value = http
+        .post(format!("{}/v1/workspaces", addrs[0]))
+        .json(&serde_json::json!({"workspace_name": "bench", "email": "oauth@example.com", "password": "bench password 123", "display_name": "Bench"}))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let owner_token = signup["tokens"]["access_token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let owner = signup["user"]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let engine: serde_json::Value = http
+        .post(format!("{}/v1/tokens", addrs[0]))
+        .bearer_auth(&owner_token)
+        .json(&serde_json::json!({"name": "engine", "kind": "engine", "scopes": ["credentials:resolve", "workflows:write"]}))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let engine = engine["token"].as_str().unwrap_or_default().to_string();
+    let res = http
+        .put(format!("{}/v1/workflows/bench-flow", addrs[0]))
+        .bearer_auth(&engine)
+        .json(&serde_json::json!({"name": "bench", "owner_id": owner, "credential_ids": []}))
+        .send()
+        .await?;
+    anyhow::ensure!(res.status().is_success(), "workflow: {}", res.status());
+
+    println!("== oauth refresh: 3 serve processes, {PER_INSTANCE} concurrent resolves through each, token endpoint takes 200 ms");
+    // Two cases: a token inside resolve's 60 s window is refreshed before it is served; one
+    // inside the 2-minute refresh-ahead window is served at once and refreshed in the background.
+    for (label, left_secs) in [
+        ("expires in 30 s (refreshed before serving)", 30i64),
+        (
+            "expires in 100 s (served, refreshed in the background)",
+            100,
+        ),
+    ] {
+        let before = calls.load(Ordering::SeqCst);
+        let expires = (chrono::Utc::now() + chrono::Duration::seconds(left_secs)).to_rfc3339();
+        let created: serde_json::Value = http
+            .post(format!("{}/v1/credentials", addrs[0]))
+            .bearer_auth(&owner_token)
+            .json(&serde_json::json!({"name": format!("provider {left_secs}"), "service": "provider", "type": "oauth2", "data": {
+                "grant_type": "client_credentials", "client_id": "bench", "client_secret": "bench-client-secret",
+                "token_url": token_url, "access_token": "old-access-token", "token_expires_at": expires}}))
+            .send()
+            .await?
+            .json()
+            .await?;
+        let id = created["id"].as_str().unwrap_or_default().to_string();
+        let start = std::sync::Arc::new(tokio::sync::Barrier::new(3 * PER_INSTANCE));
+        let mut tasks = Vec::new();
+        for addr in &addrs {
+            for _ in 0..PER_INSTANCE {
+                let (http, addr, engine, id, start) = (
+                    http.clone(),
+                    addr.clone(),
+                    engine.clone(),
+                    id.clone(),
+                    start.clone(),
+                );
+                tasks.push(tokio::spawn(async move {
+                    start.wait().await;
+                    let t = Instant::now();
+                    let res = http
+                        .post(format!("{addr}/v1/credentials/{id}/resolve"))
+                        .bearer_auth(&engine)
+                        .json(&serde_json::json!({"workflow_id": "bench-flow"}))
+                        .send()
+                        .await;
+                    let ok = match res {
+                        Ok(r) if r.status() == 200 => r.json::<serde_json::Value>().await.ok(),
+                        _ => None,
+                    };
+                    (t.elapsed().as_secs_f64() * 1000.0, ok)
+                }));
+            }
+        }
+        let mut times = Vec::new();
+        let (mut ok, mut fresh) = (0, 0);
+        for t in tasks {
+            let (ms, body) = t.await?;
+            times.push(ms);
+            if let Some(b) = body {
+                ok += 1;
+                if b["data"]["access_token"]
+                    .as_str()
+                    .is_some_and(|t| t.starts_with("bench-access-token-"))
+                {
+                    fresh += 1;
+                }
+            }
+        }
+        // Let a background refresh finish before counting.
+        tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+        times.sort_by(f64::total_cmp);
+        let n = calls.load(Ordering::SeqCst) - before;
+        println!(
+            "{label}: token-endpoint calls = {n} (target exactly 1); {ok}/{} resolves succeeded, {fresh} served the new token; p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+            times.len(),
+            percentile(&times, 0.5),
+            percentile(&times, 0.99),
+            times.last().copied().unwrap_or(0.0)
+        );
+    }
+    for (mut s, _) in servers {
+        let _ = s.kill();
+        let _ = s.wait();
+    }
+    provider_handle.stop(false).await;
+    admin
+        .execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"), &[])
+        .await?;
+    Ok(())
 }

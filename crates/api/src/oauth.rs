@@ -73,7 +73,7 @@ impl Failure {
 }
 
 /// The result of making sure a credential's token is fresh.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum Outcome {
     /// The stored token is fresh (refreshed here, by another instance, or it needed nothing).
     Fresh {
@@ -222,7 +222,7 @@ pub async fn ensure_fresh(
 ) -> Result<Outcome, ApiError> {
     let lease = Uuid::now_v7();
     let started = std::time::Instant::now();
-    let mut pause = StdDuration::from_millis(25);
+    let mut pause = StdDuration::from_millis(10);
     loop {
         let taken = {
             let client = state.pool.get().await?;
@@ -282,8 +282,53 @@ pub async fn ensure_fresh(
             )));
         }
         tokio::time::sleep(pause).await;
-        pause = (pause * 2).min(StdDuration::from_millis(200));
+        pause = (pause * 2).min(StdDuration::from_millis(50));
     }
+}
+
+/// [`ensure_fresh`] for resolves, with the requests of this instance sharing one attempt: the
+/// first does the work (taking the lease or waiting on another instance's), the others wait for
+/// its outcome instead of each polling the database.
+pub async fn ensure_fresh_shared(
+    state: &AppState,
+    ws: Uuid,
+    id: Uuid,
+    trigger: Trigger,
+    actor: &Actor,
+    origin: &Origin,
+    needed: impl Fn(&TokenState) -> bool,
+) -> Result<Outcome, ApiError> {
+    let follower = {
+        let mut inflight = state
+            .inflight_refreshes
+            .lock()
+            .map_err(|_| ApiError::internal(anyhow::anyhow!("lock poisoned")))?;
+        match inflight.get(&id) {
+            Some(tx) => Some(tx.subscribe()),
+            None => {
+                inflight.insert(id, tokio::sync::watch::channel(None).0);
+                None
+            }
+        }
+    };
+    if let Some(mut rx) = follower {
+        if let Ok(v) = rx.wait_for(Option::is_some).await {
+            if let Some(outcome) = v.clone() {
+                return Ok(outcome);
+            }
+        }
+        // The leader went away (its request was cancelled or failed): try on our own.
+        return ensure_fresh(state, ws, id, trigger, actor, origin, needed).await;
+    }
+    let result = ensure_fresh(state, ws, id, trigger, actor, origin, needed).await;
+    if let Ok(mut inflight) = state.inflight_refreshes.lock() {
+        if let Some(tx) = inflight.remove(&id) {
+            if let Ok(outcome) = &result {
+                let _ = tx.send(Some(outcome.clone()));
+            }
+        }
+    }
+    result
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -25,6 +25,10 @@ pub struct AppState {
     /// Derives each authorization state's PKCE verifier.
     pub pkce_key: zeroize::Zeroizing<[u8; 32]>,
     token_uses: Mutex<TokenUses>,
+    /// Resolve-time refreshes in progress on this instance: later requests wait for the first.
+    pub inflight_refreshes: Mutex<
+        std::collections::HashMap<Uuid, tokio::sync::watch::Sender<Option<crate::oauth::Outcome>>>,
+    >,
     /// Credentials this instance is refreshing in the background (at most one task each).
     refreshing: Mutex<std::collections::HashSet<Uuid>>,
     draining: AtomicBool,
@@ -60,6 +64,7 @@ impl AppState {
             pkce_key,
             token_uses: Mutex::new(TokenUses::new()),
             refreshing: Mutex::new(std::collections::HashSet::new()),
+            inflight_refreshes: Mutex::new(std::collections::HashMap::new()),
             draining: AtomicBool::new(false),
         })
     }

@@ -493,7 +493,7 @@ async fn fresh_oauth(
         ));
     }
     let needed = super::connect::needs_refresh(row.version);
-    match crate::oauth::ensure_fresh(
+    match crate::oauth::ensure_fresh_shared(
         state,
         ws,
         id,
