@@ -482,58 +482,132 @@ async fn losing_the_database_connection_fails_resolves_with_503_and_never_hands_
     );
 }
 
+/// Polls `check` for up to a second; the caches of other instances must catch up by then.
+async fn within_a_second<F, Fut>(mut check: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let start = std::time::Instant::now();
+    while start.elapsed() < std::time::Duration::from_secs(1) {
+        if check().await {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    false
+}
+
 #[tokio::test]
-async fn a_share_removed_through_one_instance_is_refused_by_the_other() {
-    let w = world().await;
-    let other = crate::helpers::spawn_on(&w.app.db).await;
-    w.workflow("wf", &w.member_id).await;
-    assert_eq!(
-        w.share(json!([{"principal_type": "user", "principal_id": w.member_id, "access": "use"}]))
-            .await,
-        200
+async fn changes_through_one_serve_process_reach_the_others_cache_within_a_second() {
+    let db = crate::helpers::TestDb::migrated().await;
+    let a = crate::helpers::ServeProcess::start(&db);
+    let b = crate::helpers::ServeProcess::start(&db);
+    assert!(a.ready(30).await && b.ready(30).await, "both serve");
+    let app = TestApp {
+        address: a.address.clone(),
+        client: reqwest::Client::new(),
+        db: crate::helpers::TestDb {
+            name: String::new(),
+            url: db.url.clone(),
+        },
+    };
+    let (_, owner) = app.signup("ada@example.com").await;
+    let (member_id, _) = app.user_with_role(&owner, "m@example.com", "member").await;
+    let res = app.post_as(&owner, "/v1/tokens", &json!({"name": "engine", "kind": "engine", "scopes": ["credentials:resolve", "workflows:write"]})).await;
+    let token: Value = res.json().await.expect("json");
+    let (engine, engine_id) = (
+        token["token"].as_str().expect("token").to_string(),
+        token["id"].as_str().expect("id").to_string(),
     );
-    let path = format!("/v1/credentials/{}/resolve", w.cred);
-    assert_eq!(
-        other
-            .post_as(&w.engine, &path, &json!({"workflow_id": "wf"}))
-            .await
-            .status(),
-        200
-    );
-    assert_eq!(w.share(json!([])).await, 200);
-    assert_eq!(
-        other
-            .post_as(&w.engine, &path, &json!({"workflow_id": "wf"}))
-            .await
-            .status(),
-        403,
-        "at once: nothing on this path is cached"
-    );
-    // A rotation through one instance is served by the other.
-    assert_eq!(
-        w.share(json!([{"principal_type": "user", "principal_id": w.member_id, "access": "use"}]))
-            .await,
-        200
-    );
-    let rotated = w
-        .app
-        .post_as(
-            &w.owner,
-            &format!("/v1/credentials/{}/rotate", w.cred),
-            &json!({"data": {"key": "sk_live_rotated_key_654321"}}),
-        )
-        .await;
-    assert_eq!(rotated.status(), 200);
-    let body: Value = other
-        .post_as(&w.engine, &path, &json!({"workflow_id": "wf"}))
+    let c: Value = app
+        .post_as(&owner, "/v1/credentials", &json!({"name": "Stripe", "service": "stripe", "type": "api_key", "data": {"key": "sk_live_cached_key_000001"}}))
         .await
         .json()
         .await
         .expect("json");
+    let cred = c["id"].as_str().expect("id").to_string();
+    let res = app
+        .client
+        .put(app.url("/v1/workflows/wf"))
+        .bearer_auth(&engine)
+        .json(&json!({"name": "flow", "owner_id": member_id, "credential_ids": [cred]}))
+        .send()
+        .await
+        .expect("req");
+    assert_eq!(res.status(), 201);
+    let share = |shares: Value| {
+        let (app, owner, cred) = (&app, owner.clone(), cred.clone());
+        async move {
+            app.client
+                .put(app.url(&format!("/v1/credentials/{cred}/shares")))
+                .bearer_auth(&owner)
+                .json(&json!({"shares": shares}))
+                .send()
+                .await
+                .expect("req")
+                .status()
+        }
+    };
+    let resolve_on_b = || {
+        let (url, engine, cred) = (b.address.clone(), engine.clone(), cred.clone());
+        async move {
+            reqwest::Client::new()
+                .post(format!("{url}/v1/credentials/{cred}/resolve"))
+                .bearer_auth(&engine)
+                .json(&json!({"workflow_id": "wf"}))
+                .send()
+                .await
+                .expect("resolve")
+        }
+    };
     assert_eq!(
-        (body["version"].as_i64(), body["data"]["key"].as_str()),
-        (Some(2), Some("sk_live_rotated_key_654321"))
+        share(json!([{"principal_type": "user", "principal_id": member_id, "access": "use"}]))
+            .await,
+        200
     );
+    // B serves (and caches) the resolve, twice.
+    for _ in 0..2 {
+        assert_eq!(resolve_on_b().await.status(), 200);
+    }
+    // The share is removed through A: B refuses within a second.
+    assert_eq!(share(json!([])).await, 200);
+    assert!(
+        within_a_second(|| async { resolve_on_b().await.status() == 403 }).await,
+        "B still resolves a second after the share was removed"
+    );
+    // Shared again and rotated through A: B serves the new version within a second.
+    assert_eq!(
+        share(json!([{"principal_type": "user", "principal_id": member_id, "access": "use"}]))
+            .await,
+        200
+    );
+    assert!(within_a_second(|| async { resolve_on_b().await.status() == 200 }).await);
+    let rotated = app
+        .post_as(
+            &owner,
+            &format!("/v1/credentials/{cred}/rotate"),
+            &json!({"data": {"key": "sk_live_rotated_key_654321"}}),
+        )
+        .await;
+    assert_eq!(rotated.status(), 200);
+    assert!(
+        within_a_second(|| async {
+            let body: Value = resolve_on_b().await.json().await.unwrap_or_default();
+            body["version"] == 2 && body["data"]["key"] == "sk_live_rotated_key_654321"
+        })
+        .await,
+        "B still serves the old version a second after the rotation"
+    );
+    // The engine token is revoked through A: B refuses it within a second.
+    assert_eq!(
+        app.delete_as(&owner, &format!("/v1/tokens/{engine_id}"))
+            .await
+            .status(),
+        204
+    );
+    assert!(within_a_second(|| async { resolve_on_b().await.status() == 401 }).await);
+    drop(app);
 }
 
 #[tokio::test]

@@ -148,12 +148,27 @@ async fn authenticate(req: HttpRequest) -> Result<Caller, ApiError> {
         .map(str::trim)
         .ok_or_else(|| unauthenticated("the Authorization header must be `Bearer <token>`"))?;
     let origin = origin_of(&req, &state);
-    let client = state.pool.get().await?;
     if token.starts_with("cvt_") {
         let hash = credvault_crypto::hash_token(token);
-        let (t, user) = store::token_auth(&client, &hash)
-            .await?
-            .ok_or_else(|| unauthenticated("the API token is invalid, expired or revoked"))?;
+        let entry = match state.cache.token(&hash) {
+            Some(e) => e,
+            None => {
+                let generation = state.cache.generation();
+                let client = state.pool.get().await?;
+                let found = store::token_auth(&client, &hash).await?.ok_or_else(|| {
+                    unauthenticated("the API token is invalid, expired or revoked")
+                })?;
+                let e = Arc::new(found);
+                state.cache.put_token(hash, e.clone(), generation);
+                e
+            }
+        };
+        let (t, user) = (entry.0.clone(), entry.1.clone());
+        if t.expires_at.is_some_and(|at| at <= chrono::Utc::now()) {
+            return Err(unauthenticated(
+                "the API token is invalid, expired or revoked",
+            ));
+        }
         state.note_token_use(t.workspace_id, t.id);
         let scopes = scopes_of(&t);
         if t.kind == "engine" {
@@ -193,6 +208,7 @@ async fn authenticate(req: HttpRequest) -> Result<Caller, ApiError> {
             origin,
         });
     }
+    let client = state.pool.get().await?;
     let claims = state.jwt.verify(token).ok_or_else(|| {
         unauthenticated("the access token is invalid or expired: sign in or refresh")
     })?;

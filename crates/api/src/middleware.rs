@@ -50,6 +50,14 @@ pub async fn request_context(
     let request_id = request_id_of(&req);
     let metrics = req.app_data::<web::Data<Metrics>>().cloned();
     let method = req.method().to_string();
+    // A change made through this instance clears its runtime cache before the answer goes out,
+    // so the caller reads its own writes at once (other instances hear of it by NOTIFY).
+    let clears_cache = !matches!(req.method().as_str(), "GET" | "HEAD" | "OPTIONS")
+        && req.path().starts_with("/v1/")
+        && !req.path().ends_with("/resolve");
+    let app_state = req
+        .app_data::<web::Data<std::sync::Arc<crate::state::AppState>>>()
+        .cloned();
     let cors_origin = req
         .app_data::<web::Data<std::sync::Arc<crate::state::AppState>>>()
         .and_then(|s| crate::cors::allowed_origin(&req, &s.settings.cors_origins));
@@ -84,6 +92,11 @@ pub async fn request_context(
         })
         .instrument(span.clone())
         .await;
+    if clears_cache {
+        if let Some(state) = &app_state {
+            state.cache.clear();
+        }
+    }
 
     let (status, route, result) = match outcome {
         Ok(mut res) => {

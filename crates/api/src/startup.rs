@@ -46,6 +46,10 @@ impl Application {
             crate::outbound::Outbound::new(&settings.outbound_allow, settings.outbound_timeout)
                 .context("cannot set up the outbound HTTP client")?;
         let state = AppState::new(pool, settings, envelope, usage, outbound);
+        tokio::spawn(crate::cache::listen(
+            state.cache.clone(),
+            state.settings.database_url.clone(),
+        ));
         let metrics = web::Data::new(Metrics::new()?);
         let spec = web::Data::new(crate::openapi::spec_json());
 

@@ -20,6 +20,8 @@ pub struct AppState {
     pub trusted_proxies: Vec<Cidr>,
     /// The group-commit writer of `credential.used` events and usage counters.
     pub usage: crate::usage::UsageWriter,
+    /// Token lookups and resolve rows, dropped on NOTIFY (see `cache`).
+    pub cache: Arc<crate::cache::Cache>,
     /// The one client for calls to other services, with the outbound rules.
     pub outbound: crate::outbound::Outbound,
     /// Derives each authorization state's PKCE verifier.
@@ -61,6 +63,7 @@ impl AppState {
             trusted_proxies,
             usage,
             outbound,
+            cache: Arc::new(crate::cache::Cache::new()),
             pkce_key,
             token_uses: Mutex::new(TokenUses::new()),
             refreshing: Mutex::new(std::collections::HashSet::new()),

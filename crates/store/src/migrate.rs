@@ -33,6 +33,7 @@ pub const MIGRATIONS: &[Migration] = migrations![
     6 => "0006_audit_credential_action.sql",
     7 => "0007_oauth.sql",
     8 => "0008_list_by_name_covering.sql",
+    9 => "0009_cache_notifications.sql",
 ];
 
 /// The advisory-lock key taken while migrating ("credvaul" in ASCII).

@@ -320,7 +320,9 @@ pub async fn touch_workflows(
 
 /// Everything resolve needs, in one round trip: the credential, its current sealed version, the
 /// workflow and its owner, and the owner's best share level (1 use, 2 view, 3 manage).
+#[derive(Clone)]
 pub struct ResolveRow {
+    pub workspace_id: Uuid,
     pub credential_name: String,
     pub kind: String,
     pub status: String,
@@ -366,6 +368,7 @@ pub async fn load_for_resolve(
         .await?;
     let r = c.query_opt(&stmt, &[&ws, &credential, &workflow]).await?;
     Ok(r.map(|r| ResolveRow {
+        workspace_id: ws,
         credential_name: r.get(0),
         kind: r.get(1),
         status: r.get(2),

@@ -346,11 +346,22 @@ pub async fn resolve(
         return Err(f.into_error());
     };
     let ws = caller.workspace_id;
-    let row = {
-        let client = state.pool.get().await?;
-        store::load_for_resolve(&client, ws, *id, &workflow)
-            .await?
-            .ok_or_else(|| ApiError::not_found("credential"))?
+    let row = match state.cache.resolve_row(*id, &workflow) {
+        Some(row) if row.workspace_id == ws => row,
+        Some(_) => return Err(ApiError::not_found("credential")),
+        None => {
+            let generation = state.cache.generation();
+            let client = state.pool.get().await?;
+            let row = Arc::new(
+                store::load_for_resolve(&client, ws, *id, &workflow)
+                    .await?
+                    .ok_or_else(|| ApiError::not_found("credential"))?,
+            );
+            state
+                .cache
+                .put_resolve_row(*id, &workflow, row.clone(), generation);
+            row
+        }
     };
     let Some(wf_owner) = row.workflow_owner else {
         return Err(ApiError::field(
@@ -412,7 +423,7 @@ pub async fn resolve(
         .insert_header(("Cache-Control", "no-store"))
         .json(Resolved {
             credential_id: *id,
-            kind: row.kind,
+            kind: row.kind.clone(),
             version: row.version,
             data,
             token_expires_at: row.token_expires_at,
@@ -466,9 +477,9 @@ async fn fresh_oauth(
     caller: &crate::auth::Caller,
     id: Uuid,
     workflow: &str,
-    row: store::ResolveRow,
+    row: Arc<store::ResolveRow>,
     data: serde_json::Map<String, Value>,
-) -> Result<(store::ResolveRow, serde_json::Map<String, Value>), ApiError> {
+) -> Result<(Arc<store::ResolveRow>, serde_json::Map<String, Value>), ApiError> {
     use crate::oauth::{Failure, Outcome, Trigger};
     let ws = caller.workspace_id;
     let now = Utc::now();
@@ -506,9 +517,11 @@ async fn fresh_oauth(
     {
         Outcome::Fresh { .. } => {
             let client = state.pool.get().await?;
-            let row = store::load_for_resolve(&client, ws, id, workflow)
-                .await?
-                .ok_or_else(|| ApiError::not_found("credential"))?;
+            let row = Arc::new(
+                store::load_for_resolve(&client, ws, id, workflow)
+                    .await?
+                    .ok_or_else(|| ApiError::not_found("credential"))?,
+            );
             drop(client);
             let data = open_resolved(state, ws, id, &row)?;
             Ok((row, data))

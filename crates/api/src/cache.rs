@@ -1,0 +1,270 @@
+//! The runtime path's cache: API-token lookups and resolve rows (a credential's current sealed
+//! version with its workflow owner's access), so a resolve needs no query but its audit write.
+//!
+//! Entries are dropped when PostgreSQL says their rows changed: triggers (migration 0009) send
+//! `NOTIFY credvault_cache` from the changing transaction, delivered to every instance when it
+//! commits, and a listener here drops what they name. A change made through this instance also
+//! clears the cache before its response is sent, so a caller always reads its own writes. While the
+//! listener is not connected nothing is cached. Unwrapped data keys and opened secrets are never
+//! cached: only the sealed rows, as stored.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use credvault_store::identity::{TokenRow, UserRow};
+use credvault_store::workflows::ResolveRow;
+use futures_util::StreamExt;
+use tokio_postgres::AsyncMessage;
+use uuid::Uuid;
+
+/// The notification channel the triggers use.
+pub const CHANNEL: &str = "credvault_cache";
+/// Past this many resolve entries the cache starts over (bounded memory).
+const MAX_RESOLVE_ENTRIES: usize = 200_000;
+const MAX_TOKENS: usize = 50_000;
+
+type TokenEntry = Arc<(TokenRow, Option<UserRow>)>;
+
+#[derive(Default)]
+pub struct Cache {
+    /// True while the listener is connected: only then can entries be trusted.
+    enabled: AtomicBool,
+    /// Bumped by every invalidation; a row read before it may not be stored after it.
+    generation: AtomicU64,
+    tokens: RwLock<HashMap<[u8; 32], TokenEntry>>,
+    /// credential id -> workflow id -> row.
+    resolve: RwLock<HashMap<Uuid, HashMap<String, Arc<ResolveRow>>>>,
+    resolve_len: AtomicU64,
+}
+
+impl Cache {
+    pub fn new() -> Cache {
+        Cache::default()
+    }
+
+    /// The generation to pass back to `put_*` for a row read from the database now.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
+    }
+
+    pub fn token(&self, hash: &[u8; 32]) -> Option<TokenEntry> {
+        if !self.enabled.load(Ordering::SeqCst) {
+            return None;
+        }
+        self.tokens.read().ok()?.get(hash).cloned()
+    }
+
+    pub fn put_token(&self, hash: [u8; 32], entry: TokenEntry, generation: u64) {
+        if let Ok(mut m) = self.tokens.write() {
+            // Checked under the lock: an invalidation takes it too, so none slips between.
+            if !self.enabled.load(Ordering::SeqCst) || self.generation() != generation {
+                return;
+            }
+            if m.len() >= MAX_TOKENS {
+                m.clear();
+            }
+            m.insert(hash, entry);
+        }
+    }
+
+    pub fn resolve_row(&self, credential: Uuid, workflow: &str) -> Option<Arc<ResolveRow>> {
+        if !self.enabled.load(Ordering::SeqCst) {
+            return None;
+        }
+        self.resolve
+            .read()
+            .ok()?
+            .get(&credential)?
+            .get(workflow)
+            .cloned()
+    }
+
+    pub fn put_resolve_row(
+        &self,
+        credential: Uuid,
+        workflow: &str,
+        row: Arc<ResolveRow>,
+        generation: u64,
+    ) {
+        if let Ok(mut m) = self.resolve.write() {
+            if !self.enabled.load(Ordering::SeqCst) || self.generation() != generation {
+                return;
+            }
+            if self.resolve_len.load(Ordering::Relaxed) as usize >= MAX_RESOLVE_ENTRIES {
+                m.clear();
+                self.resolve_len.store(0, Ordering::Relaxed);
+            }
+            if m.entry(credential)
+                .or_default()
+                .insert(workflow.to_string(), row)
+                .is_none()
+            {
+                self.resolve_len.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// Drops everything (and refuses rows read before now).
+    pub fn clear(&self) {
+        let (t, r) = (self.tokens.write(), self.resolve.write());
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        if let Ok(mut t) = t {
+            t.clear();
+        }
+        if let Ok(mut r) = r {
+            r.clear();
+            self.resolve_len.store(0, Ordering::Relaxed);
+        }
+    }
+
+    /// Applies one notification: `c:<credential id>`, `t:<token hash hex>` or `all`.
+    pub fn invalidate(&self, payload: &str) {
+        match payload.split_once(':') {
+            Some(("c", id)) => match id.parse::<Uuid>() {
+                Ok(id) => {
+                    if let Ok(mut r) = self.resolve.write() {
+                        self.generation.fetch_add(1, Ordering::SeqCst);
+                        if let Some(gone) = r.remove(&id) {
+                            self.resolve_len
+                                .fetch_sub(gone.len() as u64, Ordering::Relaxed);
+                        }
+                    }
+                }
+                Err(_) => self.clear(),
+            },
+            Some(("t", hex)) => match decode_hex(hex) {
+                Some(hash) => {
+                    if let Ok(mut t) = self.tokens.write() {
+                        self.generation.fetch_add(1, Ordering::SeqCst);
+                        t.remove(&hash);
+                    }
+                }
+                None => self.clear(),
+            },
+            _ => self.clear(),
+        }
+    }
+
+    fn set_enabled(&self, on: bool) {
+        self.clear();
+        self.enabled.store(on, Ordering::SeqCst);
+        self.clear();
+    }
+
+    pub fn is_enabled(&self) -> bool {
+        self.enabled.load(Ordering::SeqCst)
+    }
+}
+
+fn decode_hex(s: &str) -> Option<[u8; 32]> {
+    if s.len() != 64 {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    for (i, b) in out.iter_mut().enumerate() {
+        *b = u8::from_str_radix(s.get(2 * i..2 * i + 2)?, 16).ok()?;
+    }
+    Some(out)
+}
+
+/// Keeps a LISTEN connection open and applies what arrives; while it is down, caching is off.
+/// Runs until the process ends.
+pub async fn listen(cache: Arc<Cache>, database_url: String) {
+    loop {
+        match listen_once(&cache, &database_url).await {
+            Ok(()) => tracing::warn!(
+                "the cache listener's connection closed; caching is off until it reconnects"
+            ),
+            Err(e) => {
+                tracing::warn!(error = %e, "the cache listener cannot connect; caching is off until it does")
+            }
+        }
+        cache.set_enabled(false);
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+async fn listen_once(cache: &Cache, database_url: &str) -> Result<(), tokio_postgres::Error> {
+    let (client, mut connection) =
+        tokio_postgres::connect(database_url, tokio_postgres::NoTls).await?;
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let driver = tokio::spawn(async move {
+        let mut messages = futures_util::stream::poll_fn(move |cx| connection.poll_message(cx));
+        while let Some(m) = messages.next().await {
+            match m {
+                Ok(AsyncMessage::Notification(n)) => {
+                    if tx.send(Some(n.payload().to_string())).is_err() {
+                        break;
+                    }
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::warn!(error = %e, "cache listener connection error");
+                    break;
+                }
+            }
+        }
+        let _ = tx.send(None);
+    });
+    client.batch_execute(&format!("LISTEN {CHANNEL}")).await?;
+    cache.set_enabled(true);
+    tracing::debug!("cache listener connected");
+    while let Some(Some(payload)) = rx.recv().await {
+        cache.invalidate(&payload);
+    }
+    driver.abort();
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_hashes_decode() {
+        let h = decode_hex(&"ab".repeat(32)).expect("hex");
+        assert_eq!(h, [0xab; 32]);
+        assert!(decode_hex("zz").is_none());
+        assert!(decode_hex(&"g0".repeat(32)).is_none());
+    }
+
+    #[test]
+    fn nothing_is_served_or_stored_while_disabled_or_after_an_invalidation() {
+        let c = Cache::new();
+        let id = Uuid::now_v7();
+        let tok = [7u8; 32];
+        let g = c.generation();
+        c.put_token(tok, Arc::new((token_row(), None)), g);
+        assert!(c.token(&tok).is_none(), "disabled: nothing stored");
+        c.set_enabled(true);
+        let g = c.generation();
+        c.invalidate(&format!("c:{id}"));
+        c.put_token(tok, Arc::new((token_row(), None)), g);
+        assert!(
+            c.token(&tok).is_none(),
+            "a row read before an invalidation is not stored"
+        );
+        let g = c.generation();
+        c.put_token(tok, Arc::new((token_row(), None)), g);
+        assert!(c.token(&tok).is_some());
+        c.invalidate(&format!("t:{}", "07".repeat(32)));
+        assert!(c.token(&tok).is_none(), "its notification drops it");
+    }
+
+    fn token_row() -> TokenRow {
+        TokenRow {
+            workspace_id: Uuid::nil(),
+            id: Uuid::nil(),
+            name: "t".into(),
+            kind: "engine".into(),
+            user_id: None,
+            scopes: vec![],
+            prefix: "cvt_".into(),
+            created_at: chrono::Utc::now(),
+            expires_at: None,
+            last_used_at: None,
+        }
+    }
+}
