@@ -127,7 +127,6 @@ async fn write(pool: &Pool, batch: &[Pending]) -> Result<(), ApiError> {
             acc.2.push(a);
             acc
         });
-    credvault_store::workflows::record_uses(&tx, &ws, &ids, &at).await?;
     let rows: Vec<credvault_store::workflows::DayUses> = per_day
         .into_iter()
         .map(
@@ -143,9 +142,13 @@ async fn write(pool: &Pool, batch: &[Pending]) -> Result<(), ApiError> {
             },
         )
         .collect();
-    credvault_store::workflows::count_uses(&tx, &rows).await?;
     let wf: Vec<_> = wf_used.into_iter().map(|((w, id), a)| (w, id, a)).collect();
-    credvault_store::workflows::touch_workflows(&tx, &wf).await?;
+    // Sent together on the one connection (pipelined), answered in this order.
+    tokio::try_join!(
+        credvault_store::workflows::record_uses(&tx, &ws, &ids, &at),
+        credvault_store::workflows::count_uses(&tx, &rows),
+        credvault_store::workflows::touch_workflows(&tx, &wf),
+    )?;
     let mut by_ws: BTreeMap<Uuid, Vec<&Pending>> = BTreeMap::new();
     for p in batch {
         by_ws.entry(p.0.workspace_id).or_default().push(p);

@@ -9,18 +9,16 @@ use crate::StoreError;
 /// Locks the workspace's chain head (creating it at seq 0 with the zero hash) and returns
 /// (last seq, last hash). Held until the transaction ends, so appends never fork the chain.
 pub async fn lock_head(c: &impl GenericClient, ws: Uuid) -> Result<(i64, Vec<u8>), StoreError> {
-    c.execute(
-        "INSERT INTO audit_heads (workspace_id, seq, hash) VALUES ($1, 0, '\\x0000000000000000000000000000000000000000000000000000000000000000'::bytea)
-         ON CONFLICT DO NOTHING",
-        &[&ws],
-    )
-    .await?;
-    let row = c
-        .query_one(
-            "SELECT seq, hash FROM audit_heads WHERE workspace_id = $1 FOR UPDATE",
-            &[&ws],
+    // One statement: create the head on first use, or lock the existing one.
+    let stmt = c
+        .prepare_cached(
+            "INSERT INTO audit_heads AS h (workspace_id, seq, hash)
+             VALUES ($1, 0, '\\x0000000000000000000000000000000000000000000000000000000000000000'::bytea)
+             ON CONFLICT (workspace_id) DO UPDATE SET seq = h.seq
+             RETURNING seq, hash",
         )
         .await?;
+    let row = c.query_one(&stmt, &[&ws]).await?;
     Ok((row.get(0), row.get(1)))
 }
 
@@ -215,11 +213,11 @@ pub async fn append_many(
         ],
     )
     .await?;
-    c.execute(
-        "UPDATE audit_heads SET seq = $2, hash = $3 WHERE workspace_id = $1",
-        &[&last.workspace_id, &last.seq, &last.hash],
-    )
-    .await?;
+    let stmt = c
+        .prepare_cached("UPDATE audit_heads SET seq = $2, hash = $3 WHERE workspace_id = $1")
+        .await?;
+    c.execute(&stmt, &[&last.workspace_id, &last.seq, &last.hash])
+        .await?;
     Ok(())
 }
 

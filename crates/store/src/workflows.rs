@@ -259,13 +259,17 @@ pub async fn record_uses(
     ids: &[Uuid],
     at: &[DateTime<Utc>],
 ) -> Result<(), StoreError> {
-    c.execute(
-        "UPDATE credentials c SET last_used_at = greatest(c.last_used_at, u.at)
-         FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[]) AS u(ws, id, at)
-         WHERE c.workspace_id = u.ws AND c.id = u.id",
-        &[&ws, &ids, &at],
-    )
-    .await?;
+    // To the minute: a row (and its every index) is rewritten at most once a minute however
+    // often the credential is used; the exact counts live in `usage_daily`.
+    let stmt = c
+        .prepare_cached(
+            "UPDATE credentials c SET last_used_at = u.at
+             FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[]) AS u(ws, id, at)
+             WHERE c.workspace_id = u.ws AND c.id = u.id
+               AND (c.last_used_at IS NULL OR c.last_used_at < u.at - interval '1 minute')",
+        )
+        .await?;
+    c.execute(&stmt, &[&ws, &ids, &at]).await?;
     Ok(())
 }
 
@@ -287,7 +291,8 @@ pub async fn count_uses(c: &impl GenericClient, rows: &[DayUses]) -> Result<(), 
     let day: Vec<NaiveDate> = rows.iter().map(|r| r.day).collect();
     let n: Vec<i64> = rows.iter().map(|r| r.count).collect();
     let at: Vec<DateTime<Utc>> = rows.iter().map(|r| r.last_used_at).collect();
-    c.execute(
+    let stmt = c
+        .prepare_cached(
         "INSERT INTO usage_daily (workspace_id, credential_id, workflow_id, day, count, last_used_at)
          SELECT u.* FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::date[], $5::int8[], $6::timestamptz[])
                 AS u(ws, cred, wf, day, n, at)
@@ -295,9 +300,9 @@ pub async fn count_uses(c: &impl GenericClient, rows: &[DayUses]) -> Result<(), 
          JOIN credentials c ON c.workspace_id = u.ws AND c.id = u.cred
          ON CONFLICT (workspace_id, credential_id, workflow_id, day) DO UPDATE
            SET count = usage_daily.count + EXCLUDED.count, last_used_at = greatest(usage_daily.last_used_at, EXCLUDED.last_used_at)",
-        &[&ws, &cred, &wf, &day, &n, &at],
-    )
-    .await?;
+        )
+        .await?;
+    c.execute(&stmt, &[&ws, &cred, &wf, &day, &n, &at]).await?;
     Ok(())
 }
 
@@ -308,13 +313,15 @@ pub async fn touch_workflows(
     let ws: Vec<Uuid> = rows.iter().map(|r| r.0).collect();
     let id: Vec<&str> = rows.iter().map(|r| r.1.as_str()).collect();
     let at: Vec<DateTime<Utc>> = rows.iter().map(|r| r.2).collect();
-    c.execute(
-        "UPDATE workflows w SET last_used_at = greatest(w.last_used_at, u.at)
-         FROM unnest($1::uuid[], $2::text[], $3::timestamptz[]) AS u(ws, id, at)
-         WHERE w.workspace_id = u.ws AND w.id = u.id",
-        &[&ws, &id, &at],
-    )
-    .await?;
+    let stmt = c
+        .prepare_cached(
+            "UPDATE workflows w SET last_used_at = u.at
+             FROM unnest($1::uuid[], $2::text[], $3::timestamptz[]) AS u(ws, id, at)
+             WHERE w.workspace_id = u.ws AND w.id = u.id
+               AND (w.last_used_at IS NULL OR w.last_used_at < u.at - interval '1 minute')",
+        )
+        .await?;
+    c.execute(&stmt, &[&ws, &id, &at]).await?;
     Ok(())
 }
 
