@@ -28,6 +28,7 @@ run:
 	@$(WITH_DB) \
 	if [ -z "$${CREDVAULT_MASTER_KEY:-}$${CREDVAULT_MASTER_KEY_FILE:-}" ]; then export CREDVAULT_MASTER_KEY_FILE=.data/master.key; fi; \
 	export CREDVAULT_LOG_FORMAT="$${CREDVAULT_LOG_FORMAT:-pretty}"; \
+	unset CREDVAULT_TLS_CERT CREDVAULT_TLS_KEY; \
 	echo "credvault: serving plain HTTP on http://$(BIND) (docs: http://$(BIND)/docs); Ctrl-C stops"; \
 	exec $(CARGO) run -q -p credvault-api --bin credvault -- serve --bind "$(BIND)"
 
