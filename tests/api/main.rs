@@ -4,6 +4,7 @@
 mod access_table;
 mod audit;
 mod compliance;
+mod container;
 mod credentials;
 mod edge;
 mod helpers;
