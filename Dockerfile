@@ -1,9 +1,10 @@
-# A conventional multi-stage build. Untested on the development machines (no Docker engine runs
-# there); see the README.
+# The credvault image: a release build of `credvault` on a slim Debian runtime, run as a non-root
+# user. `make docker-test` builds it and checks that a container answers /healthz (see README).
 FROM rust:1-bookworm AS build
 WORKDIR /src
 COPY . .
-RUN cargo build --release -p credvault-api
+# --locked: the image is built from exactly the dependency versions in Cargo.lock.
+RUN cargo build --release --locked -p credvault-api --bin credvault
 
 FROM debian:bookworm-slim
 RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates \

@@ -8,13 +8,14 @@ BIND ?= 127.0.0.1:8080
 # The database: DATABASE_URL when set, else the private cluster (started or reused).
 WITH_DB = export DATABASE_URL="$${DATABASE_URL:-$$(scripts/dev-db.sh start)}";
 
-.PHONY: run test fmt lint openapi bench stop-db db help
+.PHONY: run test fmt lint openapi bench docker-test stop-db db help
 
 help:
 	@echo "make run      build, start the private database, create a dev master key, serve on http://$(BIND)"
 	@echo "make test     cargo fmt --check, clippy -D warnings, and every test (against a private PostgreSQL)"
 	@echo "make openapi  regenerate openapi/openapi.json from the code"
 	@echo "make bench    release-build benchmarks with printed figures"
+	@echo "make docker-test  build the Docker image and check that a container answers /healthz"
 	@echo "make stop-db  stop the private PostgreSQL"
 
 run:
@@ -28,6 +29,7 @@ run:
 	@$(WITH_DB) \
 	if [ -z "$${CREDVAULT_MASTER_KEY:-}$${CREDVAULT_MASTER_KEY_FILE:-}" ]; then export CREDVAULT_MASTER_KEY_FILE=.data/master.key; fi; \
 	export CREDVAULT_LOG_FORMAT="$${CREDVAULT_LOG_FORMAT:-pretty}"; \
+	unset CREDVAULT_TLS_CERT CREDVAULT_TLS_KEY; \
 	echo "credvault: serving plain HTTP on http://$(BIND) (docs: http://$(BIND)/docs); Ctrl-C stops"; \
 	exec $(CARGO) run -q -p credvault-api --bin credvault -- serve --bind "$(BIND)"
 
@@ -54,6 +56,10 @@ bench:
 	$(CARGO) build -q --release -p credvault-api --bin credvault
 	@$(WITH_DB) export CREDVAULT_BIN="$$($(CARGO) metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')/release/credvault"; \
 	$(CARGO) run -q --release -p credvault-tests --example bench
+
+# Needs a running Docker engine; the test says why it skipped when there is none.
+docker-test:
+	@$(WITH_DB) CREDVAULT_DOCKER_TEST=1 $(CARGO) test -p credvault-tests --test api container:: -- --nocapture
 
 db:
 	@scripts/dev-db.sh start

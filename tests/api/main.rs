@@ -4,7 +4,9 @@
 mod access_table;
 mod audit;
 mod compliance;
+mod container;
 mod credentials;
+mod edge;
 mod helpers;
 mod identity;
 mod keys;
@@ -13,3 +15,4 @@ mod oauth;
 mod openapi;
 mod ops;
 mod runtime;
+mod tls;

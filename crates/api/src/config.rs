@@ -61,7 +61,7 @@ pub struct ServeFlags {
     /// Address to listen on
     #[arg(long, env = "CREDVAULT_BIND", default_value = "127.0.0.1:8080")]
     pub bind: String,
-    /// The URL clients reach this service at (default: http:// + bind address)
+    /// The URL clients reach this service at (default: http:// + bind address, https:// with TLS)
     #[arg(long, env = "CREDVAULT_PUBLIC_URL")]
     pub public_url: Option<String>,
     /// Secret for signing session tokens (default: derived from the master key)
@@ -79,10 +79,10 @@ pub struct ServeFlags {
     /// Comma-separated proxy addresses or CIDRs whose X-Forwarded-For is trusted
     #[arg(long, env = "CREDVAULT_TRUSTED_PROXIES", default_value = "")]
     pub trusted_proxies: String,
-    /// PEM certificate chain: serve HTTPS (with CREDVAULT_TLS_KEY)
+    /// PEM certificate chain: serve HTTPS (with CREDVAULT_TLS_KEY); SIGHUP reloads both files
     #[arg(long, env = "CREDVAULT_TLS_CERT")]
     pub tls_cert: Option<PathBuf>,
-    /// PEM private key for CREDVAULT_TLS_CERT
+    /// PEM private key for CREDVAULT_TLS_CERT (must not be readable by group or others)
     #[arg(long, env = "CREDVAULT_TLS_KEY")]
     pub tls_key: Option<PathBuf>,
     /// Comma-separated browser origins allowed by CORS (scheme://host[:port])
@@ -101,6 +101,15 @@ pub struct ServeFlags {
     /// Total seconds an outbound call (connection test, token endpoint) may take
     #[arg(long, env = "CREDVAULT_OUTBOUND_TIMEOUT_SECS", default_value_t = 15)]
     pub outbound_timeout_secs: u64,
+    /// Seconds a request may take, body included, before it is answered 503 `timeout`
+    #[arg(long, env = "CREDVAULT_REQUEST_TIMEOUT_SECS", default_value = "30")]
+    pub request_timeout_secs: String,
+    /// Seconds a client has to send a request's headers (slow clients are cut off)
+    #[arg(long, env = "CREDVAULT_CLIENT_TIMEOUT_SECS", default_value = "10")]
+    pub client_timeout_secs: String,
+    /// Connections served at once; further ones wait in the listen backlog
+    #[arg(long, env = "CREDVAULT_MAX_CONNECTIONS", default_value = "10000")]
+    pub max_connections: String,
 }
 
 impl Default for ServeFlags {
@@ -120,6 +129,9 @@ impl Default for ServeFlags {
             purge_interval_secs: 60,
             refresh_interval_secs: 15,
             outbound_timeout_secs: 15,
+            request_timeout_secs: "30".into(),
+            client_timeout_secs: "10".into(),
+            max_connections: "10000".into(),
         }
     }
 }
@@ -142,12 +154,16 @@ pub struct Settings {
     pub signup: Signup,
     pub recovery_days: u32,
     pub trusted_proxies: Vec<String>,
-    pub tls: Option<(PathBuf, PathBuf)>,
+    /// The certificate served over HTTPS, when TLS is on.
+    pub tls: Option<Arc<crate::tls::CertStore>>,
     pub cors_origins: Vec<String>,
     pub outbound_allow: Vec<String>,
     pub purge_interval: std::time::Duration,
     pub refresh_interval: std::time::Duration,
     pub outbound_timeout: std::time::Duration,
+    pub request_timeout: std::time::Duration,
+    pub client_timeout: std::time::Duration,
+    pub max_connections: usize,
 }
 
 pub struct Keys {
@@ -251,6 +267,24 @@ impl Settings {
                 format!("{:?} is not an address such as 127.0.0.1:8080", serve.bind),
             )
         })?;
+        let tls = match (&serve.tls_cert, &serve.tls_key) {
+            (Some(c), Some(k)) => {
+                Some(Arc::new(crate::tls::CertStore::load(c.clone(), k.clone())?))
+            }
+            (None, None) => None,
+            (Some(_), None) => {
+                return Err(bad(
+                    "CREDVAULT_TLS_KEY",
+                    "must be set together with CREDVAULT_TLS_CERT",
+                ))
+            }
+            (None, Some(_)) => {
+                return Err(bad(
+                    "CREDVAULT_TLS_CERT",
+                    "must be set together with CREDVAULT_TLS_KEY",
+                ))
+            }
+        };
         let public_url = match &serve.public_url {
             Some(u) => {
                 let u = u.trim_end_matches('/').to_string();
@@ -262,6 +296,7 @@ impl Settings {
                 }
                 u
             }
+            None if tls.is_some() => format!("https://{bind}"),
             None => format!("http://{bind}"),
         };
         let jwt_secret = match secret_value(
@@ -311,22 +346,6 @@ impl Settings {
                 ));
             }
         }
-        let tls = match (&serve.tls_cert, &serve.tls_key) {
-            (Some(c), Some(k)) => Some((c.clone(), k.clone())),
-            (None, None) => None,
-            (Some(_), None) => {
-                return Err(bad(
-                    "CREDVAULT_TLS_KEY",
-                    "must be set together with CREDVAULT_TLS_CERT",
-                ))
-            }
-            (None, Some(_)) => {
-                return Err(bad(
-                    "CREDVAULT_TLS_CERT",
-                    "must be set together with CREDVAULT_TLS_KEY",
-                ))
-            }
-        };
         let cors_origins = list(&serve.cors_origins);
         for o in &cors_origins {
             if o == "*"
@@ -345,6 +364,24 @@ impl Settings {
                 return Err(bad("CREDVAULT_OUTBOUND_ALLOW", format!("{a:?} is neither a host name nor an address or CIDR block such as 10.0.0.0/8")));
             }
         }
+        let request_timeout = std::time::Duration::from_secs(whole(
+            &serve.request_timeout_secs,
+            1..=3600,
+            "CREDVAULT_REQUEST_TIMEOUT_SECS",
+            "seconds",
+        )?);
+        let client_timeout = std::time::Duration::from_secs(whole(
+            &serve.client_timeout_secs,
+            1..=300,
+            "CREDVAULT_CLIENT_TIMEOUT_SECS",
+            "seconds",
+        )?);
+        let max_connections = whole(
+            &serve.max_connections,
+            1..=1_000_000,
+            "CREDVAULT_MAX_CONNECTIONS",
+            "connections",
+        )? as usize;
         Ok(Settings {
             database_url,
             db_pool_size: db.db_pool_size,
@@ -363,8 +400,35 @@ impl Settings {
             outbound_timeout: std::time::Duration::from_secs(
                 serve.outbound_timeout_secs.clamp(1, 120),
             ),
+            request_timeout,
+            client_timeout,
+            max_connections,
         })
     }
+}
+
+/// A whole number within `range`, or an error naming the variable and the range.
+fn whole(
+    value: &str,
+    range: std::ops::RangeInclusive<u64>,
+    var: &'static str,
+    unit: &str,
+) -> Result<u64, ConfigError> {
+    value
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .filter(|v| range.contains(v))
+        .ok_or_else(|| {
+            bad(
+                var,
+                format!(
+                    "must be a whole number of {unit} between {} and {}, not {value:?}",
+                    range.start(),
+                    range.end()
+                ),
+            )
+        })
 }
 
 fn is_ip_or_cidr(s: &str) -> bool {
@@ -415,6 +479,31 @@ mod tests {
         assert_eq!(settings.signup, Signup::First);
         assert_eq!(settings.recovery_days, 30);
         assert_eq!(settings.jwt_secret.len(), 32);
+        assert_eq!(settings.request_timeout.as_secs(), 30);
+        assert_eq!(settings.client_timeout.as_secs(), 10);
+        assert_eq!(settings.max_connections, 10_000);
+        assert!(settings.tls.is_none());
+    }
+
+    /// `ServeFlags::default()` is what clap gives with no flag and no variable set.
+    #[test]
+    fn serve_flag_defaults_match_the_command_line() {
+        use clap::Parser;
+        #[derive(clap::Parser)]
+        struct Cmd {
+            #[command(flatten)]
+            serve: ServeFlags,
+        }
+        // Only meaningful without CREDVAULT_* in the environment of the test run.
+        if let Some((k, _)) = std::env::vars().find(|(k, _)| k.starts_with("CREDVAULT_")) {
+            eprintln!("skipped: {k} is set in the environment, so clap would read it");
+            return;
+        }
+        let parsed = Cmd::parse_from(["serve"]).serve;
+        assert_eq!(
+            format!("{parsed:?}"),
+            format!("{:?}", ServeFlags::default())
+        );
     }
 
     #[test]
@@ -494,6 +583,43 @@ mod tests {
             }
         )
         .contains("CREDVAULT_JWT_SECRET"));
+        for (flags, var) in [
+            (
+                ServeFlags {
+                    request_timeout_secs: "0".into(),
+                    ..s.clone()
+                },
+                "CREDVAULT_REQUEST_TIMEOUT_SECS",
+            ),
+            (
+                ServeFlags {
+                    client_timeout_secs: "ten".into(),
+                    ..s.clone()
+                },
+                "CREDVAULT_CLIENT_TIMEOUT_SECS",
+            ),
+            (
+                ServeFlags {
+                    max_connections: "0".into(),
+                    ..s.clone()
+                },
+                "CREDVAULT_MAX_CONNECTIONS",
+            ),
+            (
+                ServeFlags {
+                    tls_key: Some("/nonexistent/key.pem".into()),
+                    ..s.clone()
+                },
+                "CREDVAULT_TLS_CERT",
+            ),
+        ] {
+            let e = err_of(d.clone(), k.clone(), flags);
+            assert!(
+                e.starts_with(&format!("configuration error: {var}: ")),
+                "{e}"
+            );
+            assert_eq!(e.lines().count(), 1, "{e}");
+        }
         assert!(err_of(
             d,
             k,

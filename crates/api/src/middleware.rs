@@ -1,9 +1,10 @@
 //! The request context: a request id on every request and response (`X-Request-Id`), a tracing
-//! span carrying it, per-route metrics, an access log line, and the safety nets that turn panics
-//! and the framework's own bare errors into problem+json.
+//! span carrying it, per-route metrics, an access log line, the edge's headers and limits
+//! (`crate::edge`, the request timeout), and the safety nets that turn panics, timeouts and the
+//! framework's own bare errors into problem+json.
 
 use std::panic::AssertUnwindSafe;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -13,10 +14,14 @@ use actix_web::{web, ResponseError};
 use futures_util::FutureExt;
 use tracing::Instrument;
 
+use crate::edge::EdgeHeaders;
 use crate::error::{ApiError, ErrorCode};
 use crate::metrics::Metrics;
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The request timeout when no settings are at hand (`CREDVAULT_REQUEST_TIMEOUT_SECS`' default).
+const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 tokio::task_local! {
     static CURRENT_REQUEST_ID: String;
@@ -55,15 +60,24 @@ pub async fn request_context(
     let clears_cache = !matches!(req.method().as_str(), "GET" | "HEAD" | "OPTIONS")
         && req.path().starts_with("/v1/")
         && !req.path().ends_with("/resolve");
-    let app_state = req
+    let state = req
         .app_data::<web::Data<std::sync::Arc<crate::state::AppState>>>()
         .cloned();
-    let cors_origin = req
-        .app_data::<web::Data<std::sync::Arc<crate::state::AppState>>>()
+    let cors_origin = state
+        .as_ref()
         .and_then(|s| crate::cors::allowed_origin(&req, &s.settings.cors_origins));
+    // Without the state (unit tests of this middleware) the default applies.
+    let timeout = state
+        .as_ref()
+        .map_or(DEFAULT_REQUEST_TIMEOUT, |s| s.settings.request_timeout);
+    let cache = state.as_ref().map(|s| s.cache.clone());
+    drop(state);
+    let edge = EdgeHeaders::for_request(&req, cors_origin.clone());
     if crate::cors::is_preflight(&req) {
         if let Some(origin) = cors_origin {
-            return Ok(req.into_response(crate::cors::preflight(origin)));
+            let mut res = req.into_response(crate::cors::preflight(origin));
+            edge.apply(res.headers_mut());
+            return Ok(res);
         }
     }
     let span = tracing::info_span!(
@@ -75,16 +89,32 @@ pub async fn request_context(
 
     let outcome = CURRENT_REQUEST_ID
         .scope(request_id.clone(), async {
+            if let Err(e) = crate::edge::check_header_size(&req) {
+                return Ok(req.error_response(e));
+            }
             // The request cannot be cloned before routing, so an error without a response is
             // returned as an ApiError that carries the request id and renders itself.
-            match AssertUnwindSafe(next.call(req)).catch_unwind().await {
-                Ok(Ok(res)) => Ok(problem_for_bare_errors(res.map_into_boxed_body())),
-                Ok(Err(err)) => Err(err),
-                Err(_) => {
+            let handled = AssertUnwindSafe(next.call(req)).catch_unwind();
+            match tokio::time::timeout(timeout, handled).await {
+                Ok(Ok(Ok(res))) => Ok(problem_for_bare_errors(res.map_into_boxed_body())),
+                Ok(Ok(Err(err))) => Err(err),
+                Ok(Err(_)) => {
                     // The panic hook has logged the location; the client learns nothing.
                     Err(ApiError::new(
                         ErrorCode::Internal,
                         "an internal error occurred; quote the request id when reporting it",
+                    )
+                    .into())
+                }
+                Err(_) => {
+                    // The handler is dropped here: a transaction it held rolls back.
+                    tracing::warn!(timeout_secs = timeout.as_secs(), "request timed out");
+                    Err(ApiError::new(
+                        ErrorCode::Timeout,
+                        format!(
+                            "the request took longer than {} s; retry, or ask for less",
+                            timeout.as_secs()
+                        ),
                     )
                     .into())
                 }
@@ -93,8 +123,8 @@ pub async fn request_context(
         .instrument(span.clone())
         .await;
     if clears_cache {
-        if let Some(state) = &app_state {
-            state.cache.clear();
+        if let Some(cache) = &cache {
+            cache.clear();
         }
     }
 
@@ -103,10 +133,7 @@ pub async fn request_context(
             if let Ok(v) = HeaderValue::from_str(&request_id) {
                 res.headers_mut().insert(REQUEST_ID, v);
             }
-            security_headers(&mut res);
-            if let Some(origin) = cors_origin {
-                crate::cors::decorate(res.headers_mut(), origin);
-            }
+            edge.apply(res.headers_mut());
             let route = res
                 .request()
                 .match_pattern()
@@ -116,7 +143,7 @@ pub async fn request_context(
         Err(err) => (
             err.as_response_error().status_code(),
             "unmatched".to_string(),
-            Err(err),
+            Err(edge.on_error(err)),
         ),
     };
     let elapsed = started.elapsed();
@@ -132,20 +159,6 @@ pub async fn request_context(
         )
     });
     result
-}
-
-/// Headers every answer carries: no MIME sniffing, and nothing under `/v1` (credentials, tokens,
-/// personal data) kept by a browser or proxy cache.
-fn security_headers(res: &mut ServiceResponse<BoxBody>) {
-    let api = res.request().path().starts_with("/v1");
-    let headers = res.headers_mut();
-    headers.insert(
-        HeaderName::from_static("x-content-type-options"),
-        HeaderValue::from_static("nosniff"),
-    );
-    if api && !headers.contains_key(header::CACHE_CONTROL) {
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    }
 }
 
 /// Errors the framework answers by itself (a 405 from a resource, say) arrive without a body;

@@ -1,5 +1,6 @@
-//! Start-up: `Application::build` connects, migrates and binds (port 0 in tests);
-//! `run_until_stopped` serves until SIGINT/SIGTERM, then drains and closes the pool.
+//! Start-up: `Application::build` connects, migrates and binds (port 0 in tests), over HTTPS
+//! when a certificate is configured; `run_until_stopped` serves until SIGINT/SIGTERM, then drains
+//! and closes the pool, reloading the certificate on SIGHUP meanwhile.
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -53,6 +54,9 @@ impl Application {
         let metrics = web::Data::new(Metrics::new()?);
         let spec = web::Data::new(crate::openapi::spec_json());
 
+        let tls = state.settings.tls.clone();
+        let (workers, per_worker) = connection_split(state.settings.max_connections);
+        let client_timeout = state.settings.client_timeout;
         let app_state = state.clone();
         let server = HttpServer::new(move || {
             let (app, _) = App::new()
@@ -66,13 +70,27 @@ impl Application {
                 .route("/openapi.json", web::get().to(openapi_json))
                 .route("/docs", web::get().to(docs_index))
                 .route("/docs/", web::get().to(docs_index))
-                .service(SwaggerUi::new("/docs/{_:.*}").config(DocsConfig::new(["/openapi.json"])))
+                .service(SwaggerUi::new("/docs/{_:.*}").config(docs_config()))
                 .default_service(web::to(not_found))
                 .wrap(from_fn(request_context))
         })
-        .listen(listener)?
+        .workers(workers)
+        .max_connections(per_worker)
+        .client_request_timeout(client_timeout)
+        .client_disconnect_timeout(Duration::from_secs(2))
         .disable_signals()
-        .shutdown_timeout(10)
+        .shutdown_timeout(10);
+        let server = match tls {
+            Some(store) => {
+                let config = store
+                    .server_config()
+                    .context("cannot set up TLS (CREDVAULT_TLS_CERT, CREDVAULT_TLS_KEY)")?;
+                server
+                    .tls_handshake_timeout(client_timeout)
+                    .listen_rustls_0_23(listener, config)?
+            }
+            None => server.listen(listener)?,
+        }
         .run();
         Ok(Application {
             port,
@@ -131,12 +149,20 @@ impl Application {
                 }
             }
         });
+        let reloader = state
+            .settings
+            .tls
+            .clone()
+            .map(|store| tokio::spawn(reload_on_sighup(store)));
         let mut server = tokio::spawn(self.server);
         tokio::select! {
             res = &mut server => {
                 flusher.abort();
                 purger.abort();
                 refresher.abort();
+                if let Some(r) = &reloader {
+                    r.abort();
+                }
                 state.flush_token_uses().await;
                 state.pool.close();
                 return res.map_err(std::io::Error::other)?;
@@ -152,6 +178,9 @@ impl Application {
         flusher.abort();
         purger.abort();
         refresher.abort();
+        if let Some(r) = &reloader {
+            r.abort();
+        }
         state.flush_token_uses().await;
         state.pool.close();
         tracing::info!("stopped");
@@ -169,6 +198,42 @@ pub fn extractor_config(cfg: &mut web::ServiceConfig) {
     .app_data(web::PayloadConfig::new(MAX_BODY))
     .app_data(web::QueryConfig::default().error_handler(query_error))
     .app_data(web::PathConfig::default().error_handler(path_error));
+}
+
+/// Workers and connections per worker for a total cap: actix counts connections per worker, so
+/// the cap is split between them, with no more workers than connections.
+fn connection_split(max_connections: usize) -> (usize, usize) {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let workers = cores.min(max_connections).max(1);
+    (workers, (max_connections / workers).max(1))
+}
+
+/// On SIGHUP, reads the certificate and key again; a bad pair leaves the served one in place.
+async fn reload_on_sighup(store: Arc<crate::tls::CertStore>) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut hup = match signal(SignalKind::hangup()) {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGHUP: the certificate will not be reloaded");
+                return;
+            }
+        };
+        while hup.recv().await.is_some() {
+            match store.reload() {
+                Ok(()) => tracing::info!("SIGHUP: TLS certificate reloaded"),
+                Err(e) => tracing::error!(
+                    error = %e,
+                    "SIGHUP: TLS certificate not reloaded; still serving the previous one"
+                ),
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = store;
+    }
 }
 
 async fn shutdown_signal() {
@@ -200,9 +265,15 @@ async fn openapi_json(spec: web::Data<String>) -> HttpResponse {
         .body(spec.get_ref().clone())
 }
 
+/// Swagger UI reading the served spec; no call to the public validator (the page's CSP would
+/// refuse its badge anyway, and the spec need not leave the deployment).
+fn docs_config() -> DocsConfig<'static> {
+    DocsConfig::new(["/openapi.json"]).validator_url("none")
+}
+
 /// The docs page, at `/docs` and `/docs/`, with absolute asset paths so it works at either.
 async fn docs_index() -> HttpResponse {
-    let config = Arc::new(DocsConfig::new(["/openapi.json"]));
+    let config = Arc::new(docs_config());
     match utoipa_swagger_ui::serve("index.html", config) {
         Ok(Some(file)) => {
             let html = String::from_utf8_lossy(&file.bytes)
