@@ -101,7 +101,19 @@ pub async fn record_many(
     ws: Uuid,
     items: &[(Actor, Origin, Event)],
 ) -> Result<(), ApiError> {
-    let (mut seq, head) = store::lock_head(c, ws).await?;
+    let (seq, head) = store::lock_head(c, ws).await?;
+    append_after(c, ws, seq, head, items).await
+}
+
+/// Appends events to a chain whose head (`seq`, `head`) the caller has locked in this
+/// transaction.
+pub async fn append_after(
+    c: &impl GenericClient,
+    ws: Uuid,
+    mut seq: i64,
+    head: Vec<u8>,
+    items: &[(Actor, Origin, Event)],
+) -> Result<(), ApiError> {
     let at: DateTime<Utc> = Utc::now().trunc_subsecs(6);
     let events: Vec<(Uuid, Event)> = items
         .iter()

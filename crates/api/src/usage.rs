@@ -91,10 +91,19 @@ async fn run(pool: Pool, mut rx: mpsc::Receiver<Pending>) {
 }
 
 async fn write(pool: &Pool, batch: &[Pending]) -> Result<(), ApiError> {
-    let mut client = pool.get().await?;
-    let tx = client.transaction().await?;
-    // Counters first, rows in a fixed order, then the audit heads: the same order as every other
-    // change (credential row, then chain head), so no two transactions wait on each other in a cycle.
+    let client = pool.get().await?;
+    let result = write_in(&client, batch).await;
+    if result.is_err() {
+        // Leave nothing open on a connection that goes back to the pool.
+        let _ = client.batch_execute("ROLLBACK").await;
+    }
+    result
+}
+
+/// One transaction in three round trips: BEGIN with the usage counters and the chain heads
+/// (pipelined), then the events and the new heads, then COMMIT.
+async fn write_in(client: &deadpool_postgres::Client, batch: &[Pending]) -> Result<(), ApiError> {
+    use credvault_store::workflows as wstore;
     let mut per_day: BTreeMap<DayKey, (i64, DateTime<Utc>)> = BTreeMap::new();
     let mut last_used: BTreeMap<(Uuid, Uuid), DateTime<Utc>> = BTreeMap::new();
     let mut wf_used: BTreeMap<(Uuid, String), DateTime<Utc>> = BTreeMap::new();
@@ -143,17 +152,44 @@ async fn write(pool: &Pool, batch: &[Pending]) -> Result<(), ApiError> {
         )
         .collect();
     let wf: Vec<_> = wf_used.into_iter().map(|((w, id), a)| (w, id, a)).collect();
-    // Sent together on the one connection (pipelined), answered in this order.
-    tokio::try_join!(
-        credvault_store::workflows::record_uses(&tx, &ws, &ids, &at),
-        credvault_store::workflows::count_uses(&tx, &rows),
-        credvault_store::workflows::touch_workflows(&tx, &wf),
-    )?;
     let mut by_ws: BTreeMap<Uuid, Vec<&Pending>> = BTreeMap::new();
     for p in batch {
         by_ws.entry(p.0.workspace_id).or_default().push(p);
     }
-    for (ws, events) in by_ws {
+    let workspaces: Vec<Uuid> = by_ws.keys().copied().collect();
+    // Statements are prepared first (cached after the first batch), so each request below is
+    // sent on its first poll, in order: BEGIN is the first thing the server sees.
+    let (uses, heads) = tokio::join!(
+        async {
+            tokio::try_join!(
+                async { client.batch_execute("BEGIN").await.map_err(ApiError::from) },
+                async {
+                    wstore::record_uses(client, &ws, &ids, &at)
+                        .await
+                        .map_err(ApiError::from)
+                },
+                async {
+                    wstore::count_uses(client, &rows)
+                        .await
+                        .map_err(ApiError::from)
+                },
+                async {
+                    wstore::touch_workflows(client, &wf)
+                        .await
+                        .map_err(ApiError::from)
+                },
+            )
+        },
+        futures_util::future::try_join_all(
+            workspaces
+                .iter()
+                .map(|w| credvault_store::audit::lock_head(client, *w)),
+        ),
+    );
+    uses?;
+    let heads = heads.map_err(ApiError::from)?;
+    let mut appends = Vec::new();
+    for ((ws, events), (seq, head)) in by_ws.into_iter().zip(heads) {
         let items: Vec<(Actor, Origin, Event)> = events
             .iter()
             .map(|(u, _, _)| {
@@ -171,8 +207,10 @@ async fn write(pool: &Pool, batch: &[Pending]) -> Result<(), ApiError> {
                 (u.actor.clone(), u.origin.clone(), ev)
             })
             .collect();
-        crate::audit::record_many(&tx, ws, &items).await?;
+        appends
+            .push(async move { crate::audit::append_after(client, ws, seq, head, &items).await });
     }
-    tx.commit().await?;
+    futures_util::future::try_join_all(appends).await?;
+    client.batch_execute("COMMIT").await?;
     Ok(())
 }

@@ -189,35 +189,35 @@ pub async fn append_many(
                                   $15::text[], $16::jsonb[], $17::bytea[], $18::bytea[])",
         )
         .await?;
-    c.execute(
-        &stmt,
-        &[
-            &ws,
-            &seq,
-            &id,
-            &at,
-            &actor_type,
-            &actor_id,
-            &actor_display,
-            &action,
-            &target_type,
-            &target_id,
-            &target_name,
-            &outcome,
-            &ip,
-            &user_agent,
-            &request_id,
-            &details,
-            &prev_hash,
-            &hash,
-        ],
-    )
-    .await?;
-    let stmt = c
+    let head = c
         .prepare_cached("UPDATE audit_heads SET seq = $2, hash = $3 WHERE workspace_id = $1")
         .await?;
-    c.execute(&stmt, &[&last.workspace_id, &last.seq, &last.hash])
-        .await?;
+    // Both sent at once (pipelined on the connection).
+    let insert_params: [&(dyn tokio_postgres::types::ToSql + Sync); 18] = [
+        &ws,
+        &seq,
+        &id,
+        &at,
+        &actor_type,
+        &actor_id,
+        &actor_display,
+        &action,
+        &target_type,
+        &target_id,
+        &target_name,
+        &outcome,
+        &ip,
+        &user_agent,
+        &request_id,
+        &details,
+        &prev_hash,
+        &hash,
+    ];
+    let head_params: [&(dyn tokio_postgres::types::ToSql + Sync); 3] =
+        [&last.workspace_id, &last.seq, &last.hash];
+    let insert = c.execute(&stmt, &insert_params);
+    let moved = c.execute(&head, &head_params);
+    tokio::try_join!(insert, moved)?;
     Ok(())
 }
 

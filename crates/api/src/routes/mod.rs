@@ -26,6 +26,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(ops::metrics);
     cfg.service(
         scope::scope("/v1")
+            // The runtime path first: routes are tried in order, each one a pattern match.
+            .service(workflows::resolve)
             .service(auth::create_workspace)
             .service(auth::login)
             .service(auth::refresh)
@@ -77,8 +79,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(workflows::put_workflow)
             .service(workflows::list_workflows)
             .service(workflows::get_workflow)
-            .service(workflows::delete_workflow)
-            .service(workflows::resolve),
+            .service(workflows::delete_workflow),
     );
 }
 
