@@ -100,10 +100,11 @@ async fn write(pool: &Pool, batch: &[Pending]) -> Result<(), ApiError> {
     result
 }
 
-/// One transaction in three round trips: BEGIN with the usage counters and the chain heads
-/// (pipelined), then the events and the new heads, then COMMIT.
+/// One transaction in two round trips: BEGIN with the usage counters and the chain heads
+/// (pipelined), then the events, the new heads and COMMIT (pipelined).
 async fn write_in(client: &deadpool_postgres::Client, batch: &[Pending]) -> Result<(), ApiError> {
     use credvault_store::workflows as wstore;
+    wstore::prepare_group_commit(client).await?;
     let mut per_day: BTreeMap<DayKey, (i64, DateTime<Utc>)> = BTreeMap::new();
     let mut last_used: BTreeMap<(Uuid, Uuid), DateTime<Utc>> = BTreeMap::new();
     let mut wf_used: BTreeMap<(Uuid, String), DateTime<Utc>> = BTreeMap::new();
@@ -157,8 +158,8 @@ async fn write_in(client: &deadpool_postgres::Client, batch: &[Pending]) -> Resu
         by_ws.entry(p.0.workspace_id).or_default().push(p);
     }
     let workspaces: Vec<Uuid> = by_ws.keys().copied().collect();
-    // Statements are prepared first (cached after the first batch), so each request below is
-    // sent on its first poll, in order: BEGIN is the first thing the server sees.
+    // Each request below is sent on its first poll, in order: BEGIN is the first thing the
+    // server sees.
     let (uses, heads) = tokio::join!(
         async {
             tokio::try_join!(
@@ -210,7 +211,9 @@ async fn write_in(client: &deadpool_postgres::Client, batch: &[Pending]) -> Resu
         appends
             .push(async move { crate::audit::append_after(client, ws, seq, head, &items).await });
     }
-    futures_util::future::try_join_all(appends).await?;
-    client.batch_execute("COMMIT").await?;
+    // Every statement is prepared, so each append sends its requests on its first poll, before
+    // COMMIT (polled last) sends its own: the server runs them in that order.
+    let commit = async { client.batch_execute("COMMIT").await.map_err(ApiError::from) };
+    tokio::try_join!(futures_util::future::try_join_all(appends), commit)?;
     Ok(())
 }

@@ -6,18 +6,24 @@ use uuid::Uuid;
 
 use crate::StoreError;
 
+const LOCK_HEAD_SQL: &str = "INSERT INTO audit_heads AS h (workspace_id, seq, hash)
+             VALUES ($1, 0, '\\x0000000000000000000000000000000000000000000000000000000000000000'::bytea)
+             ON CONFLICT (workspace_id) DO UPDATE SET seq = h.seq
+             RETURNING seq, hash";
+
+const APPEND_SQL: &str = "INSERT INTO audit_events (workspace_id, seq, id, at, actor_type, actor_id, actor_display, action, target_type,
+                                       target_id, target_name, outcome, ip, user_agent, request_id, details, prev_hash, hash)
+             SELECT * FROM unnest($1::uuid[], $2::int8[], $3::uuid[], $4::timestamptz[], $5::text[], $6::uuid[], $7::text[],
+                                  $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[],
+                                  $15::text[], $16::jsonb[], $17::bytea[], $18::bytea[])";
+
+const MOVE_HEAD_SQL: &str = "UPDATE audit_heads SET seq = $2, hash = $3 WHERE workspace_id = $1";
+
 /// Locks the workspace's chain head (creating it at seq 0 with the zero hash) and returns
 /// (last seq, last hash). Held until the transaction ends, so appends never fork the chain.
 pub async fn lock_head(c: &impl GenericClient, ws: Uuid) -> Result<(i64, Vec<u8>), StoreError> {
     // One statement: create the head on first use, or lock the existing one.
-    let stmt = c
-        .prepare_cached(
-            "INSERT INTO audit_heads AS h (workspace_id, seq, hash)
-             VALUES ($1, 0, '\\x0000000000000000000000000000000000000000000000000000000000000000'::bytea)
-             ON CONFLICT (workspace_id) DO UPDATE SET seq = h.seq
-             RETURNING seq, hash",
-        )
-        .await?;
+    let stmt = c.prepare_cached(LOCK_HEAD_SQL).await?;
     let row = c.query_one(&stmt, &[&ws]).await?;
     Ok((row.get(0), row.get(1)))
 }
@@ -180,18 +186,8 @@ pub async fn append_many(
         col!(request_id),
     );
     let (details, prev_hash, hash) = (col!(details), col!(prev_hash), col!(hash));
-    let stmt = c
-        .prepare_cached(
-            "INSERT INTO audit_events (workspace_id, seq, id, at, actor_type, actor_id, actor_display, action, target_type,
-                                       target_id, target_name, outcome, ip, user_agent, request_id, details, prev_hash, hash)
-             SELECT * FROM unnest($1::uuid[], $2::int8[], $3::uuid[], $4::timestamptz[], $5::text[], $6::uuid[], $7::text[],
-                                  $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[],
-                                  $15::text[], $16::jsonb[], $17::bytea[], $18::bytea[])",
-        )
-        .await?;
-    let head = c
-        .prepare_cached("UPDATE audit_heads SET seq = $2, hash = $3 WHERE workspace_id = $1")
-        .await?;
+    let stmt = c.prepare_cached(APPEND_SQL).await?;
+    let head = c.prepare_cached(MOVE_HEAD_SQL).await?;
     // Both sent at once (pipelined on the connection).
     let insert_params: [&(dyn tokio_postgres::types::ToSql + Sync); 18] = [
         &ws,
@@ -299,4 +295,12 @@ pub async fn head(c: &impl GenericClient, ws: Uuid) -> Result<Option<(i64, Vec<u
         )
         .await?;
     Ok(r.map(|r| (r.get(0), r.get(1))))
+}
+
+/// Prepares the statements of `lock_head` and `append_many` on this connection.
+pub async fn prepare_append(c: &impl GenericClient) -> Result<(), StoreError> {
+    for sql in [LOCK_HEAD_SQL, APPEND_SQL, MOVE_HEAD_SQL] {
+        c.prepare_cached(sql).await?;
+    }
+    Ok(())
 }

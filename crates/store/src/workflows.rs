@@ -252,6 +252,24 @@ pub async fn principal_exists(
 
 // ---- usage, written by the resolve path's group commit ----
 
+const RECORD_USES_SQL: &str = "UPDATE credentials c SET last_used_at = u.at
+             FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[]) AS u(ws, id, at)
+             WHERE c.workspace_id = u.ws AND c.id = u.id
+               AND (c.last_used_at IS NULL OR c.last_used_at < u.at - interval '1 minute')";
+
+const COUNT_USES_SQL: &str = "INSERT INTO usage_daily (workspace_id, credential_id, workflow_id, day, count, last_used_at)
+         SELECT u.* FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::date[], $5::int8[], $6::timestamptz[])
+                AS u(ws, cred, wf, day, n, at)
+         -- A credential purged since it was resolved has no counters to keep.
+         JOIN credentials c ON c.workspace_id = u.ws AND c.id = u.cred
+         ON CONFLICT (workspace_id, credential_id, workflow_id, day) DO UPDATE
+           SET count = usage_daily.count + EXCLUDED.count, last_used_at = greatest(usage_daily.last_used_at, EXCLUDED.last_used_at)";
+
+const TOUCH_WORKFLOWS_SQL: &str = "UPDATE workflows w SET last_used_at = u.at
+             FROM unnest($1::uuid[], $2::text[], $3::timestamptz[]) AS u(ws, id, at)
+             WHERE w.workspace_id = u.ws AND w.id = u.id
+               AND (w.last_used_at IS NULL OR w.last_used_at < u.at - interval '1 minute')";
+
 /// Moves `last_used_at` forward on credentials (never back).
 pub async fn record_uses(
     c: &impl GenericClient,
@@ -261,14 +279,7 @@ pub async fn record_uses(
 ) -> Result<(), StoreError> {
     // To the minute: a row (and its every index) is rewritten at most once a minute however
     // often the credential is used; the exact counts live in `usage_daily`.
-    let stmt = c
-        .prepare_cached(
-            "UPDATE credentials c SET last_used_at = u.at
-             FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[]) AS u(ws, id, at)
-             WHERE c.workspace_id = u.ws AND c.id = u.id
-               AND (c.last_used_at IS NULL OR c.last_used_at < u.at - interval '1 minute')",
-        )
-        .await?;
+    let stmt = c.prepare_cached(RECORD_USES_SQL).await?;
     c.execute(&stmt, &[&ws, &ids, &at]).await?;
     Ok(())
 }
@@ -291,17 +302,7 @@ pub async fn count_uses(c: &impl GenericClient, rows: &[DayUses]) -> Result<(), 
     let day: Vec<NaiveDate> = rows.iter().map(|r| r.day).collect();
     let n: Vec<i64> = rows.iter().map(|r| r.count).collect();
     let at: Vec<DateTime<Utc>> = rows.iter().map(|r| r.last_used_at).collect();
-    let stmt = c
-        .prepare_cached(
-        "INSERT INTO usage_daily (workspace_id, credential_id, workflow_id, day, count, last_used_at)
-         SELECT u.* FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::date[], $5::int8[], $6::timestamptz[])
-                AS u(ws, cred, wf, day, n, at)
-         -- A credential purged since it was resolved has no counters to keep.
-         JOIN credentials c ON c.workspace_id = u.ws AND c.id = u.cred
-         ON CONFLICT (workspace_id, credential_id, workflow_id, day) DO UPDATE
-           SET count = usage_daily.count + EXCLUDED.count, last_used_at = greatest(usage_daily.last_used_at, EXCLUDED.last_used_at)",
-        )
-        .await?;
+    let stmt = c.prepare_cached(COUNT_USES_SQL).await?;
     c.execute(&stmt, &[&ws, &cred, &wf, &day, &n, &at]).await?;
     Ok(())
 }
@@ -313,14 +314,7 @@ pub async fn touch_workflows(
     let ws: Vec<Uuid> = rows.iter().map(|r| r.0).collect();
     let id: Vec<&str> = rows.iter().map(|r| r.1.as_str()).collect();
     let at: Vec<DateTime<Utc>> = rows.iter().map(|r| r.2).collect();
-    let stmt = c
-        .prepare_cached(
-            "UPDATE workflows w SET last_used_at = u.at
-             FROM unnest($1::uuid[], $2::text[], $3::timestamptz[]) AS u(ws, id, at)
-             WHERE w.workspace_id = u.ws AND w.id = u.id
-               AND (w.last_used_at IS NULL OR w.last_used_at < u.at - interval '1 minute')",
-        )
-        .await?;
+    let stmt = c.prepare_cached(TOUCH_WORKFLOWS_SQL).await?;
     c.execute(&stmt, &[&ws, &id, &at]).await?;
     Ok(())
 }
@@ -394,4 +388,13 @@ pub async fn load_for_resolve(
         share_rank: r.get(15),
         token_obtained_at: r.get(16),
     }))
+}
+
+/// Prepares every statement of a group-commit batch on this connection (a no-op once cached), so
+/// that each of them is sent on its first poll and a pipelined COMMIT can never overtake them.
+pub async fn prepare_group_commit(c: &impl GenericClient) -> Result<(), StoreError> {
+    for sql in [RECORD_USES_SQL, COUNT_USES_SQL, TOUCH_WORKFLOWS_SQL] {
+        c.prepare_cached(sql).await?;
+    }
+    crate::audit::prepare_append(c).await
 }
