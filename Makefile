@@ -8,13 +8,18 @@ BIND ?= 127.0.0.1:8080
 # The database: DATABASE_URL when set, else the private cluster (started or reused).
 WITH_DB = export DATABASE_URL="$${DATABASE_URL:-$$(scripts/dev-db.sh start)}";
 
-.PHONY: run test fmt lint openapi bench docker-test stop-db db help
+.PHONY: run test fmt lint openapi bench reliability docker-test stop-db db help
+
+# The contract fuzzer of `make reliability`, pinned, in a git-ignored virtualenv.
+SCHEMATHESIS_VERSION := 4.32.5
+VENV := .venv
 
 help:
 	@echo "make run      build, start the private database, create a dev master key, serve on http://$(BIND)"
 	@echo "make test     cargo fmt --check, clippy -D warnings, and every test (against a private PostgreSQL)"
 	@echo "make openapi  regenerate openapi/openapi.json from the code"
 	@echo "make bench    release-build benchmarks with printed figures"
+	@echo "make reliability  contract fuzzing and PostgreSQL/server kills under load (about 10 minutes)"
 	@echo "make docker-test  build the Docker image and check that a container answers /healthz"
 	@echo "make stop-db  stop the private PostgreSQL"
 
@@ -56,6 +61,22 @@ bench:
 	$(CARGO) build -q --release -p credvault-api --bin credvault
 	@$(WITH_DB) export CREDVAULT_BIN="$$($(CARGO) metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')/release/credvault"; \
 	$(CARGO) run -q --release -p credvault-tests --example bench
+
+# Schemathesis against the spec on a real server, then PostgreSQL and the server killed under
+# load; prints a table of (check, cases, failures). Always on the private cluster, which it kills.
+reliability: $(VENV)/.schemathesis-$(SCHEMATHESIS_VERSION)
+	$(CARGO) build -q -p credvault-api --bin credvault
+	$(CARGO) build -q -p credvault-tests --example reliability
+	@export DATABASE_URL="$$(scripts/dev-db.sh start)"; \
+	export CREDVAULT_BIN="$$($(CARGO) metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')/debug/credvault"; \
+	export SCHEMATHESIS="$(CURDIR)/$(VENV)/bin/schemathesis" DEV_DB="$(CURDIR)/scripts/dev-db.sh"; \
+	$(CARGO) run -q -p credvault-tests --example reliability
+
+$(VENV)/.schemathesis-$(SCHEMATHESIS_VERSION):
+	@command -v python3 >/dev/null || { echo "reliability: python3 is needed for schemathesis (apt-get install python3 python3-venv)"; exit 1; }
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q --disable-pip-version-check "schemathesis==$(SCHEMATHESIS_VERSION)"
+	@touch $@
 
 # Needs a running Docker engine; the test says why it skipped when there is none.
 docker-test:

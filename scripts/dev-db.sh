@@ -3,6 +3,8 @@
 #
 #   scripts/dev-db.sh start   start (or reuse) the cluster; prints its DATABASE_URL on stdout
 #   scripts/dev-db.sh stop    stop it
+#   scripts/dev-db.sh kill    stop it the hard way (`pg_ctl stop -m immediate`: no shutdown
+#                             checkpoint, crash recovery at the next start), for fault tests
 #   scripts/dev-db.sh status  say whether it runs
 #
 # The cluster lives under .data/postgres, listens on 127.0.0.1 only, on a spare port kept in
@@ -92,7 +94,9 @@ start() {
   if running && [ -f "$portfile" ]; then
     say "reusing the running cluster on port $(cat "$portfile")"
   else
+    # The last port again when it is free, so clients of a restarted cluster reconnect.
     local port=54329
+    if [ -f "$portfile" ] && ! port_in_use "$(cat "$portfile")"; then port=$(cat "$portfile"); fi
     while port_in_use "$port"; do port=$((port + 1)); done
     echo "$port" >"$portfile"
     touch "$log"; [ ${#as_pg[@]} -gt 0 ] && chown postgres "$log"
@@ -117,10 +121,20 @@ stop() {
   fi
 }
 
+kill_hard() {
+  if running; then
+    pg "$bindir/pg_ctl" -D "$pgdata" -m immediate -w stop >/dev/null
+    say "killed (immediate shutdown)"
+  else
+    say "not running"
+  fi
+}
+
 case "${1:-}" in
   start) start ;;
   stop) stop ;;
+  kill) kill_hard ;;
   status) if running; then say "running: $(url)"; else say "not running"; exit 3; fi ;;
   url) url ;;
-  *) echo "usage: $0 start|stop|status|url" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|kill|status|url" >&2; exit 2 ;;
 esac

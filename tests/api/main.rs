@@ -3,16 +3,19 @@
 
 mod access_table;
 mod audit;
+mod canary;
 mod compliance;
 mod container;
 mod credentials;
 mod edge;
 mod helpers;
 mod identity;
+mod isolation;
 mod keys;
 mod migrations;
 mod oauth;
 mod openapi;
 mod ops;
 mod runtime;
+mod tamper;
 mod tls;

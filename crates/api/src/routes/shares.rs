@@ -196,6 +196,7 @@ pub async fn replace_shares(
     responses(
         (status = 204, description = "Removed"),
         (status = 410, description = "The credential is deleted (`credential_deleted`)", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The ETag does not match (`precondition_failed`)", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 #[delete("/credentials/{id}/shares/{share_id}")]

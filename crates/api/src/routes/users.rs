@@ -260,6 +260,7 @@ pub struct EraseQuery {
     responses(
         (status = 204, description = "Erased"),
         (status = 409, description = "The workspace's last owner (`conflict`)", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`transfer_to` is not another enabled user of the workspace (`validation_failed`)", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 #[delete("/users/{id}")]
