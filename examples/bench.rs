@@ -257,6 +257,25 @@ async fn list_pages(base: &str) -> anyhow::Result<()> {
         let paths: Vec<&str> = queries.iter().map(|(_, p)| *p).collect();
         let row = time_pages(&http, &addr, &token, &paths, REPS).await?;
         results.push(row);
+        // How the `q` page was answered: the plan of its id step, and its heap visits (an
+        // index-only walk needs pages VACUUM could mark all-visible).
+        let plan: serde_json::Value = client
+            .query_one(
+                "EXPLAIN (ANALYZE, FORMAT JSON) SELECT c.id FROM credentials c WHERE c.workspace_id = $1 AND c.deleted_at IS NULL
+                   AND c.search_short LIKE '%meadow%' ORDER BY lower(c.name), c.id LIMIT 51",
+                &[&ws],
+            )
+            .await?
+            .get(0);
+        let scan = &plan[0]["Plan"]["Plans"][0];
+        println!(
+            "  q plan at {size}: {} (estimated {} rows, heap fetches {})",
+            scan["Node Type"].as_str().unwrap_or("?"),
+            scan["Plan Rows"],
+            scan.get("Heap Fetches")
+                .cloned()
+                .unwrap_or(serde_json::Value::Null)
+        );
     }
     let names: Vec<&str> = queries.iter().map(|(n, _)| *n).collect();
     print_scale("10k", "100k", &names, &results);

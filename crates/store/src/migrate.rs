@@ -34,6 +34,7 @@ pub const MIGRATIONS: &[Migration] = migrations![
     7 => "0007_oauth.sql",
     8 => "0008_list_by_name_covering.sql",
     9 => "0009_cache_notifications.sql",
+    10 => "0010_search_statistics.sql",
 ];
 
 /// The advisory-lock key taken while migrating ("credvaul" in ASCII).
