@@ -56,9 +56,12 @@ pub async fn request_context(
     let metrics = req.app_data::<web::Data<Metrics>>().cloned();
     let method = req.method().to_string();
     // A change made through this instance clears its runtime cache before the answer goes out,
-    // so the caller reads its own writes at once (other instances hear of it by NOTIFY).
+    // so the caller reads its own writes at once (other instances hear of it by NOTIFY). Sign-in
+    // and session calls touch nothing cached, and a refused request changed nothing, so neither
+    // clears it (an unauthenticated client cannot empty the cache of the runtime path).
     let clears_cache = !matches!(req.method().as_str(), "GET" | "HEAD" | "OPTIONS")
         && req.path().starts_with("/v1/")
+        && !req.path().starts_with("/v1/auth/")
         && !req.path().ends_with("/resolve");
     let state = req
         .app_data::<web::Data<std::sync::Arc<crate::state::AppState>>>()
@@ -123,7 +126,14 @@ pub async fn request_context(
         .instrument(span.clone())
         .await;
     if clears_cache {
-        if let Some(cache) = &cache {
+        let status = match &outcome {
+            Ok(res) => res.status(),
+            Err(e) => e.as_response_error().status_code(),
+        };
+        // 409 is the one refusal that can follow a committed change (a refresh the provider
+        // refused marks the credential expired).
+        let changed = !status.is_client_error() || status == actix_web::http::StatusCode::CONFLICT;
+        if let (true, Some(cache)) = (changed, &cache) {
             cache.clear();
         }
     }

@@ -644,7 +644,8 @@ pub async fn finish_authorization(
 }
 
 /// The background refresher: tokens of credentials used in the last 30 days are refreshed
-/// ahead of expiry, so a workflow rarely waits for one. Returns how many it refreshed.
+/// ahead of expiry, so a workflow rarely waits for one. Returns how many it found fresh afterwards
+/// (refreshed here, or meanwhile by another instance).
 pub async fn refresh_due(state: &AppState) -> Result<usize, ApiError> {
     let due = {
         let client = state.pool.get().await?;

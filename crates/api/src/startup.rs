@@ -141,7 +141,7 @@ impl Application {
                 match crate::oauth::refresh_due(&refresher_state).await {
                     Ok(0) => {}
                     Ok(n) => {
-                        tracing::info!(credentials = n, "refreshed OAuth2 tokens ahead of expiry")
+                        tracing::info!(credentials = n, "OAuth2 tokens nearing expiry are fresh (refreshed here or by another instance)")
                     }
                     Err(e) => {
                         tracing::warn!(error = %e, "background OAuth2 refresh failed; will retry")
