@@ -410,7 +410,7 @@ async fn resolve_load(base: &str) -> anyhow::Result<()> {
     const WARM_UP_SECS: u64 = 5;
     let wrk = find_wrk();
     match &wrk {
-        Some(w) => drop(run_wrk(w, &addr, &engine, &ids, WARM_UP_SECS)?),
+        Some(w) => drop(run_wrk(w, &addr, &engine, &ids, WARM_UP_SECS, true)?),
         None => drop(run_in_process(&http, &addr, &engine, ids.clone(), WARM_UP_SECS).await?),
     }
     let count_used = || async {
@@ -428,7 +428,7 @@ async fn resolve_load(base: &str) -> anyhow::Result<()> {
     let before = count_used().await?;
     println!("after a {WARM_UP_SECS} s warm-up ({before} resolves, not counted)");
     let (ok, failures, p50, p99, generator) = match &wrk {
-        Some(w) => run_wrk(w, &addr, &engine, &ids, secs)?,
+        Some(w) => run_wrk(w, &addr, &engine, &ids, secs, false)?,
         None => run_in_process(&http, &addr, &engine, ids, secs).await?,
     };
     println!("load generator: {generator}");
@@ -479,9 +479,13 @@ async fn resolve_load(base: &str) -> anyhow::Result<()> {
         rss_kib as f64 / 1024.0
     );
     drop(client);
-    admin
-        .execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"), &[])
-        .await?;
+    if std::env::var_os("BENCH_KEEP_DB").is_some() {
+        println!("kept the database {db} for inspection (BENCH_KEEP_DB)");
+    } else {
+        admin
+            .execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"), &[])
+            .await?;
+    }
     Ok(())
 }
 
@@ -778,6 +782,7 @@ fn run_wrk(
     engine: &str,
     ids: &[uuid::Uuid],
     secs: u64,
+    walk: bool,
 ) -> anyhow::Result<(usize, u64, f64, f64, String)> {
     let list: Vec<String> = ids.iter().map(|i| format!("\"{i}\"")).collect();
     let script = format!(
@@ -785,9 +790,25 @@ fn run_wrk(
 local headers = {{ ["Authorization"] = "Bearer {engine}", ["Content-Type"] = "application/json" }}
 local body = '{{"workflow_id": "bench-flow"}}'
 local n = 0
+local threads = 0
+-- Each thread its own random stream (unseeded, both would ask for the same ids in step) and,
+-- for the warm-up walk, its own half of the ids.
+setup = function(thread)
+  thread:set("seed", 7919 * (threads + 1))
+  thread:set("start", threads * math.floor(#ids / 2))
+  threads = threads + 1
+end
+init = function(args)
+  math.randomseed(seed)
+end
 request = function()
   n = n + 1
-  local id = ids[(n * 7919 + math.random(#ids)) % #ids + 1]
+  local id
+  if {walk} then
+    id = ids[(start + n) % #ids + 1]
+  else
+    id = ids[math.random(#ids)]
+  end
   return wrk.format("POST", "/v1/credentials/" .. id .. "/resolve", headers, body)
 end
 done = function(summary, latency, requests)
@@ -796,7 +817,8 @@ done = function(summary, latency, requests)
     latency:percentile(50) / 1000, latency:percentile(99) / 1000))
 end
 "#,
-        list.join(", ")
+        list.join(", "),
+        walk = if walk { "true" } else { "false" },
     );
     let path = std::env::temp_dir().join(format!("credvault-wrk-{}.lua", std::process::id()));
     std::fs::write(&path, script)?;

@@ -12,7 +12,7 @@
 //! integers, booleans, arrays and objects: a float may not parse back to the same bits.
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use uuid::Uuid;
 
 /// The fields of an audit event that the hash chain covers, borrowed from the stored row or the
@@ -38,62 +38,96 @@ pub struct ChainedFields<'a> {
 /// (truncated, as PostgreSQL stores microseconds), uuids lowercase hyphenated, absent as `null`.
 /// Changing this function invalidates every stored chain: pin it with the golden test.
 pub fn canonical_bytes(f: &ChainedFields) -> Vec<u8> {
-    let uuid = |u: Uuid| Value::String(u.hyphenated().to_string());
-    let opt_str = |s: Option<&str>| s.map_or(Value::Null, |s| Value::String(s.to_owned()));
+    // Written field by field in sorted key order, with no intermediate JSON tree: this runs for
+    // every event on the resolve path. `tests::reference_encoding` is the plain definition (build
+    // the object, print it sorted) and a property test holds the two equal.
+    let mut out = Vec::with_capacity(512);
+    let uuid = |out: &mut Vec<u8>, u: Uuid| {
+        out.push(b'"');
+        out.extend_from_slice(
+            u.hyphenated()
+                .encode_lower(&mut Uuid::encode_buffer())
+                .as_bytes(),
+        );
+        out.push(b'"');
+    };
+    out.extend_from_slice(b"{\"action\":");
+    write_str(&mut out, f.action);
+    out.extend_from_slice(b",\"actor_id\":");
+    match f.actor_id {
+        Some(u) => uuid(&mut out, u),
+        None => out.extend_from_slice(b"null"),
+    }
+    out.extend_from_slice(b",\"actor_type\":");
+    write_str(&mut out, f.actor_type);
+    out.extend_from_slice(b",\"at\":");
+    write_str(&mut out, &f.at.to_rfc3339_opts(SecondsFormat::Micros, true));
+    out.extend_from_slice(b",\"details\":");
+    write_sorted(f.details, &mut out);
+    out.extend_from_slice(b",\"id\":");
+    uuid(&mut out, f.id);
+    out.extend_from_slice(b",\"outcome\":");
+    write_str(&mut out, f.outcome);
+    out.extend_from_slice(b",\"request_id\":");
+    write_opt_str(&mut out, f.request_id);
+    out.extend_from_slice(b",\"seq\":");
+    out.extend_from_slice(f.seq.to_string().as_bytes());
+    out.extend_from_slice(b",\"target_id\":");
+    write_opt_str(&mut out, f.target_id);
+    out.extend_from_slice(b",\"target_type\":");
+    write_opt_str(&mut out, f.target_type);
+    out.extend_from_slice(b",\"workspace_id\":");
+    uuid(&mut out, f.workspace_id);
+    out.push(b'}');
+    out
+}
 
-    let mut event = Map::new();
-    event.insert("workspace_id".into(), uuid(f.workspace_id));
-    event.insert("seq".into(), Value::from(f.seq));
-    event.insert("id".into(), uuid(f.id));
-    event.insert(
-        "at".into(),
-        Value::String(f.at.to_rfc3339_opts(SecondsFormat::Micros, true)),
-    );
-    event.insert("actor_type".into(), Value::String(f.actor_type.to_owned()));
-    event.insert("actor_id".into(), f.actor_id.map_or(Value::Null, uuid));
-    event.insert("action".into(), Value::String(f.action.to_owned()));
-    event.insert("target_type".into(), opt_str(f.target_type));
-    event.insert("target_id".into(), opt_str(f.target_id));
-    event.insert("outcome".into(), Value::String(f.outcome.to_owned()));
-    event.insert("request_id".into(), opt_str(f.request_id));
-    event.insert("details".into(), f.details.clone());
+/// A JSON string literal, escaped exactly as serde_json escapes it.
+fn write_str(out: &mut Vec<u8>, s: &str) {
+    // Writing into a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut *out, s);
+}
 
-    let mut out = String::new();
-    write_sorted(&Value::Object(event), &mut out);
-    out.into_bytes()
+fn write_opt_str(out: &mut Vec<u8>, s: Option<&str>) {
+    match s {
+        Some(s) => write_str(out, s),
+        None => out.extend_from_slice(b"null"),
+    }
 }
 
 /// Writes compact JSON with object keys sorted at every depth. Sorting is explicit rather than
 /// left to serde_json's map type, so enabling its `preserve_order` feature anywhere in the
 /// build cannot silently change the chain.
-fn write_sorted(value: &Value, out: &mut String) {
+fn write_sorted(value: &Value, out: &mut Vec<u8>) {
     match value {
         Value::Object(map) => {
             let mut entries: Vec<(&String, &Value)> = map.iter().collect();
             entries.sort_by(|a, b| a.0.cmp(b.0));
-            out.push('{');
+            out.push(b'{');
             for (i, (key, item)) in entries.into_iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.push(b',');
                 }
-                out.push_str(&Value::String(key.clone()).to_string());
-                out.push(':');
+                write_str(out, key);
+                out.push(b':');
                 write_sorted(item, out);
             }
-            out.push('}');
+            out.push(b'}');
         }
         Value::Array(items) => {
-            out.push('[');
+            out.push(b'[');
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.push(b',');
                 }
                 write_sorted(item, out);
             }
-            out.push(']');
+            out.push(b']');
         }
-        // Scalars: serde_json's own (infallible) Display is the compact JSON form.
-        scalar => out.push_str(&scalar.to_string()),
+        // Scalars: serde_json's own compact form.
+        scalar => {
+            let _ = serde_json::to_writer(&mut *out, scalar);
+        }
     }
 }
 

@@ -252,23 +252,39 @@ pub async fn principal_exists(
 
 // ---- usage, written by the resolve path's group commit ----
 
-const RECORD_USES_SQL: &str = "UPDATE credentials c SET last_used_at = u.at
-             FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[]) AS u(ws, id, at)
-             WHERE c.workspace_id = u.ws AND c.id = u.id
-               AND (c.last_used_at IS NULL OR c.last_used_at < u.at - interval '1 minute')";
+// Several group-commit writers run at once, so every statement below locks its rows in key order
+// whatever plan the server picks (a locking SELECT ... ORDER BY, or an ordered INSERT ... SELECT),
+// and the statements run in one order: credentials, counters, workflows, then the chain heads.
+// Two batches can then wait for each other but never deadlock.
+
+const RECORD_USES_SQL: &str = "WITH due AS (
+               SELECT c.workspace_id, c.id, u.at
+               FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[]) AS u(ws, id, at)
+               JOIN credentials c ON c.workspace_id = u.ws AND c.id = u.id
+               WHERE c.last_used_at IS NULL OR c.last_used_at < u.at - interval '1 minute'
+               ORDER BY c.workspace_id, c.id
+               FOR NO KEY UPDATE OF c)
+             UPDATE credentials c SET last_used_at = due.at FROM due
+             WHERE c.workspace_id = due.workspace_id AND c.id = due.id";
 
 const COUNT_USES_SQL: &str = "INSERT INTO usage_daily (workspace_id, credential_id, workflow_id, day, count, last_used_at)
          SELECT u.* FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::date[], $5::int8[], $6::timestamptz[])
                 AS u(ws, cred, wf, day, n, at)
          -- A credential purged since it was resolved has no counters to keep.
-         JOIN credentials c ON c.workspace_id = u.ws AND c.id = u.cred
+         WHERE EXISTS (SELECT 1 FROM credentials c WHERE c.workspace_id = u.ws AND c.id = u.cred)
+         ORDER BY u.ws, u.cred, u.wf, u.day
          ON CONFLICT (workspace_id, credential_id, workflow_id, day) DO UPDATE
            SET count = usage_daily.count + EXCLUDED.count, last_used_at = greatest(usage_daily.last_used_at, EXCLUDED.last_used_at)";
 
-const TOUCH_WORKFLOWS_SQL: &str = "UPDATE workflows w SET last_used_at = u.at
-             FROM unnest($1::uuid[], $2::text[], $3::timestamptz[]) AS u(ws, id, at)
-             WHERE w.workspace_id = u.ws AND w.id = u.id
-               AND (w.last_used_at IS NULL OR w.last_used_at < u.at - interval '1 minute')";
+const TOUCH_WORKFLOWS_SQL: &str = "WITH due AS (
+               SELECT w.workspace_id, w.id, u.at
+               FROM unnest($1::uuid[], $2::text[], $3::timestamptz[]) AS u(ws, id, at)
+               JOIN workflows w ON w.workspace_id = u.ws AND w.id = u.id
+               WHERE w.last_used_at IS NULL OR w.last_used_at < u.at - interval '1 minute'
+               ORDER BY w.workspace_id, w.id
+               FOR NO KEY UPDATE OF w)
+             UPDATE workflows w SET last_used_at = due.at FROM due
+             WHERE w.workspace_id = due.workspace_id AND w.id = due.id";
 
 /// Moves `last_used_at` forward on credentials (never back).
 pub async fn record_uses(

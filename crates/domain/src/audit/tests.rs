@@ -1,6 +1,6 @@
 use super::*;
 use chrono::TimeZone;
-use serde_json::json;
+use serde_json::{json, Map};
 
 fn at() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2025, 3, 4, 5, 6, 7).unwrap() + chrono::Duration::nanoseconds(123_456_789)
@@ -202,4 +202,107 @@ fn sub_microsecond_differences_do_not_matter() {
     // Truncated, not rounded: .123456999 is .123456.
     let text = String::from_utf8(truncated).unwrap();
     assert!(text.contains("07.123456Z"), "{text}");
+}
+
+/// The plain definition of the encoding: build the object, print it with keys sorted at every
+/// depth. `canonical_bytes` writes the same bytes without the intermediate tree.
+fn reference_encoding(f: &ChainedFields) -> Vec<u8> {
+    fn sorted(value: &Value, out: &mut String) {
+        match value {
+            Value::Object(map) => {
+                let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+                entries.sort_by(|a, b| a.0.cmp(b.0));
+                out.push('{');
+                for (i, (key, item)) in entries.into_iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    out.push_str(&Value::String(key.clone()).to_string());
+                    out.push(':');
+                    sorted(item, out);
+                }
+                out.push('}');
+            }
+            Value::Array(items) => {
+                out.push('[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    sorted(item, out);
+                }
+                out.push(']');
+            }
+            scalar => out.push_str(&scalar.to_string()),
+        }
+    }
+    let uuid = |u: Uuid| Value::String(u.hyphenated().to_string());
+    let opt_str = |s: Option<&str>| s.map_or(Value::Null, |s| Value::String(s.to_owned()));
+    let mut event = serde_json::Map::new();
+    event.insert("workspace_id".into(), uuid(f.workspace_id));
+    event.insert("seq".into(), Value::from(f.seq));
+    event.insert("id".into(), uuid(f.id));
+    event.insert(
+        "at".into(),
+        Value::String(f.at.to_rfc3339_opts(SecondsFormat::Micros, true)),
+    );
+    event.insert("actor_type".into(), Value::String(f.actor_type.to_owned()));
+    event.insert("actor_id".into(), f.actor_id.map_or(Value::Null, uuid));
+    event.insert("action".into(), Value::String(f.action.to_owned()));
+    event.insert("target_type".into(), opt_str(f.target_type));
+    event.insert("target_id".into(), opt_str(f.target_id));
+    event.insert("outcome".into(), Value::String(f.outcome.to_owned()));
+    event.insert("request_id".into(), opt_str(f.request_id));
+    event.insert("details".into(), f.details.clone());
+    let mut out = String::new();
+    sorted(&Value::Object(event), &mut out);
+    out.into_bytes()
+}
+
+fn json_value() -> impl proptest::strategy::Strategy<Value = Value> {
+    use proptest::prelude::*;
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::from),
+        any::<i64>().prop_map(Value::from),
+        any::<u64>().prop_map(Value::from),
+        any::<String>().prop_map(Value::from),
+        "[\\\\\"\\x00-\\x1f\\u{7f}-\\u{a0}\\u{2028}\\u{2029}a-z]{0,8}".prop_map(Value::from),
+    ];
+    leaf.prop_recursive(3, 24, 5, |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
+            proptest::collection::btree_map(any::<String>(), inner, 0..5)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+proptest::proptest! {
+    #[test]
+    fn the_fast_encoding_is_the_reference_encoding(
+        details in json_value(),
+        seq in proptest::prelude::any::<i64>(),
+        ns in 0i64..4_000_000_000_000_000_000,
+        actor_id in proptest::option::of(proptest::prelude::any::<u128>()),
+        texts in proptest::collection::vec(proptest::prelude::any::<String>(), 5),
+        nones in proptest::prelude::any::<[bool; 3]>(),
+    ) {
+        let pick = |i: usize| (!nones[i]).then_some(texts[i].as_str());
+        let f = ChainedFields {
+            workspace_id: Uuid::from_u128(seq as u128 ^ 0x5555),
+            seq,
+            id: Uuid::from_u128(!(seq as u128)),
+            at: DateTime::from_timestamp_nanos(ns),
+            actor_type: &texts[3],
+            actor_id: actor_id.map(Uuid::from_u128),
+            action: &texts[4],
+            target_type: pick(0),
+            target_id: pick(1),
+            outcome: "success",
+            request_id: pick(2),
+            details: &details,
+        };
+        proptest::prop_assert_eq!(canonical_bytes(&f), reference_encoding(&f));
+    }
 }
