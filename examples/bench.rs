@@ -844,7 +844,7 @@ end
     let f: Vec<&str> = line.split_whitespace().collect();
     let (requests, errors): (u64, u64) = (f[1].parse()?, f[2].parse()?);
     Ok((
-        (requests - errors) as usize,
+        requests.saturating_sub(errors) as usize,
         errors,
         f[3].parse()?,
         f[4].parse()?,
