@@ -65,6 +65,21 @@ impl World {
         );
     }
 
+    /// The workspace's audit chain, recomputed from the stored events, is whole.
+    async fn assert_chain_verifies(&self) {
+        let db = self.app.db.client().await;
+        let ws: uuid::Uuid = db
+            .query_one("SELECT workspace_id FROM credentials LIMIT 1", &[])
+            .await
+            .expect("ws")
+            .get(0);
+        let pool = credvault_store::connect(&self.app.db.url, 1).expect("pool");
+        let v = credvault_api::audit::verify(&pool.get().await.expect("conn"), ws)
+            .await
+            .expect("verify");
+        assert!(v.ok, "{v:?}");
+    }
+
     async fn resolve(&self, workflow: &str) -> reqwest::Response {
         self.app
             .post_as(
@@ -356,16 +371,7 @@ async fn every_concurrent_resolve_is_counted_and_audited_and_the_chain_holds() {
         .expect("count")
         .get(0);
     assert_eq!(used, n);
-    let ws: uuid::Uuid = db
-        .query_one("SELECT workspace_id FROM credentials LIMIT 1", &[])
-        .await
-        .expect("ws")
-        .get(0);
-    let pool = credvault_store::connect(&w.app.db.url, 1).expect("pool");
-    let v = credvault_api::audit::verify(&pool.get().await.expect("conn"), ws)
-        .await
-        .expect("verify");
-    assert!(v.ok, "{v:?}");
+    w.assert_chain_verifies().await;
     let usage: Value = w
         .app
         .get_as(
@@ -822,14 +828,5 @@ async fn overlapping_batches_and_changes_never_deadlock_and_keep_exact_counts() 
         per_pair, 0,
         "every (credential, workflow) pair was used equally often"
     );
-    let ws: uuid::Uuid = db
-        .query_one("SELECT workspace_id FROM credentials LIMIT 1", &[])
-        .await
-        .expect("ws")
-        .get(0);
-    let pool = credvault_store::connect(&w.app.db.url, 1).expect("pool");
-    let v = credvault_api::audit::verify(&pool.get().await.expect("conn"), ws)
-        .await
-        .expect("verify");
-    assert!(v.ok, "{v:?}");
+    w.assert_chain_verifies().await;
 }
