@@ -22,7 +22,10 @@ pub struct Health {
     operation_id = "healthz",
     summary = "Liveness probe",
     security(()),
-    responses((status = 200, description = "The process is up", body = Health))
+    responses(
+        (status = 200, description = "The process is up", body = Health),
+        (status = 431, description = "Request headers over 16 KiB in all (`request_header_fields_too_large`)", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
 )]
 #[get("/healthz")]
 pub async fn healthz() -> HttpResponse {
@@ -39,6 +42,7 @@ pub async fn healthz() -> HttpResponse {
     security(()),
     responses(
         (status = 200, description = "Ready to serve", body = Health),
+        (status = 431, description = "Request headers over 16 KiB in all (`request_header_fields_too_large`)", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 503, description = "Database unreachable, migrations pending or shutting down", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
@@ -67,7 +71,10 @@ pub async fn readyz(state: web::Data<Arc<AppState>>) -> Result<HttpResponse, Api
     operation_id = "metrics",
     summary = "Prometheus metrics",
     security(()),
-    responses((status = 200, description = "Prometheus text exposition", body = String, content_type = "text/plain"))
+    responses(
+        (status = 200, description = "Prometheus text exposition", body = String, content_type = "text/plain"),
+        (status = 431, description = "Request headers over 16 KiB in all (`request_header_fields_too_large`)", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
 )]
 #[get("/metrics")]
 pub async fn metrics(state: web::Data<Arc<AppState>>, metrics: web::Data<Metrics>) -> HttpResponse {
