@@ -558,6 +558,31 @@ async fn purge_on_request_is_for_admins_and_needs_a_delete_first() {
         204
     );
     assert_eq!(app.get_as(&owner, &path).await.status(), 404);
+
+    // A member manages their own credential but may not purge it; the refusal is audited.
+    let (_, member) = app.user_with_role(&owner, "m@example.com", "member").await;
+    let c = create(&app, &member, api_key("m", "sk_live_purge_me_000002")).await;
+    let path = format!("/v1/credentials/{}", c["id"].as_str().expect("id"));
+    assert_eq!(app.delete_as(&member, &path).await.status(), 200);
+    let (status, body) = problem(app.delete_as(&member, &format!("{path}?purge=true")).await).await;
+    assert_eq!((status, body["code"].as_str()), (403, Some("forbidden")));
+    let db = app.db.client().await;
+    let refused: i64 = db
+        .query_one(
+            "SELECT count(*) FROM audit_events WHERE action = 'credential.access_denied' AND outcome = 'denied' AND target_id = $1 AND details->>'attempted' = 'purge'",
+            &[&c["id"].as_str().expect("id")],
+        )
+        .await
+        .expect("count")
+        .get(0);
+    assert_eq!(refused, 1);
+    assert_eq!(
+        app.get_as(&owner, &format!("{path}?include_deleted=true"))
+            .await
+            .status(),
+        200,
+        "still restorable"
+    );
 }
 
 #[tokio::test]

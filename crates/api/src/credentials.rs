@@ -70,6 +70,28 @@ fn action_name(a: CredentialAction) -> &'static str {
     }
 }
 
+/// Records a refused attempt on a credential as `credential.access_denied` (its own transaction:
+/// the refused change does not happen).
+pub async fn record_denied(
+    client: &deadpool_postgres::Client,
+    caller: &Caller,
+    cred: &CredentialRow,
+    attempted: &str,
+) -> Result<(), ApiError> {
+    let ev = Event::new("credential.access_denied")
+        .target("credential", cred.id, Some(cred.name.clone()))
+        .outcome("denied")
+        .detail("attempted", attempted.to_string());
+    audit::record(
+        client,
+        caller.workspace_id,
+        &caller.actor,
+        &caller.origin,
+        ev,
+    )
+    .await
+}
+
 /// Loads a credential the caller may do `action` on, with the caller's access. No access: 404;
 /// too little: 403; both recorded as `credential.access_denied` (in their own transaction, as
 /// the request's own change, if any, does not happen).
@@ -93,18 +115,7 @@ pub async fn authorize(
     match decision {
         (CredentialDecision::Allow, Some(access)) => Ok((cred, access)),
         (d, _) => {
-            let ev = Event::new("credential.access_denied")
-                .target("credential", cred.id, Some(cred.name.clone()))
-                .outcome("denied")
-                .detail("attempted", action_name(action));
-            audit::record(
-                &client,
-                caller.workspace_id,
-                &caller.actor,
-                &caller.origin,
-                ev,
-            )
-            .await?;
+            record_denied(&client, caller, &cred, action_name(action)).await?;
             Err(match d {
                 CredentialDecision::Forbidden => ApiError::new(
                     ErrorCode::Forbidden,
@@ -129,18 +140,7 @@ pub async fn require_write(state: &AppState, caller: &Caller, id: Uuid) -> Resul
         return Err(ApiError::not_found("credential"));
     };
     let visible = caller.user.is_none() || access_of(&client, caller, &cred).await?.is_some();
-    let ev = Event::new("credential.access_denied")
-        .target("credential", cred.id, Some(cred.name.clone()))
-        .outcome("denied")
-        .detail("attempted", "manage");
-    audit::record(
-        &client,
-        caller.workspace_id,
-        &caller.actor,
-        &caller.origin,
-        ev,
-    )
-    .await?;
+    record_denied(&client, caller, &cred, "manage").await?;
     Err(if visible {
         ApiError::new(ErrorCode::Forbidden, reason.to_string())
     } else {

@@ -836,6 +836,10 @@ async fn purge_now(
     svc::require_write(state, caller, id).await?;
     let (_, _) = svc::authorize(state, caller, id, CredentialAction::Manage).await?;
     if !matches!(caller.role(), Some(Role::Owner | Role::Admin)) {
+        let client = state.pool.get().await?;
+        if let Some(cred) = store::get(&client, caller.workspace_id, id).await? {
+            svc::record_denied(&client, caller, &cred, "purge").await?;
+        }
         return Err(ApiError::new(
             ErrorCode::Forbidden,
             "only workspace owners and admins purge credentials",
