@@ -250,6 +250,23 @@ async fn resolve(app_url: &str, engine: &str, id: &str) -> reqwest::Response {
         .expect("resolve")
 }
 
+/// A resolve's answer body.
+async fn resolved(app_url: &str, engine: &str, id: &str) -> Value {
+    resolve(app_url, engine, id)
+        .await
+        .json()
+        .await
+        .expect("json")
+}
+
+/// The workspace owner's access token, and an engine token whose workflow `wf-1` they own.
+async fn owner_and_engine(app: &TestApp) -> (String, String) {
+    let (signup, owner) = app.signup("ada@example.com").await;
+    let owner_id = signup["user"]["id"].as_str().expect("id");
+    let engine = engine(app, &owner, owner_id).await;
+    (owner, engine)
+}
+
 fn oauth_cc(p: &Provider, extra: Value) -> Value {
     let mut data = json!({"grant_type": "client_credentials", "client_id": "cid-1", "client_secret": "cs-very-secret-client-0001",
                           "token_url": format!("{}/token", p.address), "scopes": ["read", "write"]});
@@ -462,9 +479,7 @@ async fn by_default_loopback_and_names_resolving_to_it_are_refused() {
 async fn client_credentials_tokens_are_fetched_when_first_needed_and_refreshed_near_expiry() {
     let app = app().await;
     let p = Provider::start("cc").await;
-    let (signup, owner) = app.signup("ada@example.com").await;
-    let owner_id = signup["user"]["id"].as_str().expect("id");
-    let engine = engine(&app, &owner, owner_id).await;
+    let (owner, engine) = owner_and_engine(&app).await;
     let id = created(&app, &owner, oauth_cc(&p, json!({}))).await;
     p.then(Answer::Token {
         expires_in: 30,
@@ -490,19 +505,11 @@ async fn client_credentials_tokens_are_fetched_when_first_needed_and_refreshed_n
         assert_eq!(seen.token_auth[0], basic);
     }
     // That token expires within a minute: the next resolve refreshes it first.
-    let body: Value = resolve(&app.address, &engine, &id)
-        .await
-        .json()
-        .await
-        .expect("json");
+    let body: Value = resolved(&app.address, &engine, &id).await;
     assert_eq!(body["data"]["access_token"], "at-cc-2-xxxxxxxx");
     assert_eq!(p.calls(), 2);
     // An hour-long token is served as it is.
-    let body: Value = resolve(&app.address, &engine, &id)
-        .await
-        .json()
-        .await
-        .expect("json");
+    let body: Value = resolved(&app.address, &engine, &id).await;
     assert_eq!(body["data"]["access_token"], "at-cc-2-xxxxxxxx");
     assert_eq!(p.calls(), 2);
     let versions = get(&app, &owner, &format!("/v1/credentials/{id}/versions")).await;
@@ -526,9 +533,7 @@ async fn client_credentials_tokens_are_fetched_when_first_needed_and_refreshed_n
 async fn the_background_refresher_refreshes_used_tokens_ahead_of_expiry() {
     let app = app().await;
     let p = Provider::start("bg").await;
-    let (signup, owner) = app.signup("ada@example.com").await;
-    let owner_id = signup["user"]["id"].as_str().expect("id");
-    let engine = engine(&app, &owner, owner_id).await;
+    let (owner, engine) = owner_and_engine(&app).await;
     // 100 s left: inside the 2-minute refresh-ahead window, outside resolve's 60 s.
     let id = created(
         &app,
@@ -539,11 +544,7 @@ async fn the_background_refresher_refreshes_used_tokens_ahead_of_expiry() {
         ),
     )
     .await;
-    let body: Value = resolve(&app.address, &engine, &id)
-        .await
-        .json()
-        .await
-        .expect("json");
+    let body: Value = resolved(&app.address, &engine, &id).await;
     assert_eq!(
         body["data"]["access_token"], "old-access-token-0001",
         "served at once"
@@ -556,11 +557,7 @@ async fn the_background_refresher_refreshes_used_tokens_ahead_of_expiry() {
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(p.calls(), 1, "refreshed once, in the background");
-    let body: Value = resolve(&app.address, &engine, &id)
-        .await
-        .json()
-        .await
-        .expect("json");
+    let body: Value = resolved(&app.address, &engine, &id).await;
     assert_eq!(body["data"]["access_token"], "at-bg-1-xxxxxxxx");
     let events = get(&app, &owner, &format!("/v1/credentials/{id}/audit")).await;
     assert!(events["items"]
@@ -575,9 +572,7 @@ async fn refresh_keeps_an_omitted_refresh_token_stores_a_rotated_one_and_treats_
 ) {
     let app = app().await;
     let p = Provider::start("rt").await;
-    let (signup, owner) = app.signup("ada@example.com").await;
-    let owner_id = signup["user"]["id"].as_str().expect("id");
-    let engine = engine(&app, &owner, owner_id).await;
+    let (owner, engine) = owner_and_engine(&app).await;
     let id = created(&app, &owner, json!({"name": "Google", "service": "google", "type": "oauth2", "data": {
         "grant_type": "authorization_code", "client_id": "cid", "client_secret": "rt-client-secret-00001",
         "authorization_url": "https://accounts.example.com/auth", "token_url": format!("{}/token", p.address),
@@ -597,11 +592,7 @@ async fn refresh_keeps_an_omitted_refresh_token_stores_a_rotated_one_and_treats_
         p.seen.lock().expect("lock").token_forms[0],
         "grant_type=refresh_token&refresh_token=first-refresh-token-001"
     );
-    let body: Value = resolve(&app.address, &engine, &id)
-        .await
-        .json()
-        .await
-        .expect("json");
+    let body: Value = resolved(&app.address, &engine, &id).await;
     assert_eq!(body["data"]["access_token"], "at-rt-1-xxxxxxxx");
     assert_eq!(body["data"]["refresh_token"], "first-refresh-token-001");
     // The provider rotates it: the new one is stored with the access token.
@@ -610,11 +601,7 @@ async fn refresh_keeps_an_omitted_refresh_token_stores_a_rotated_one_and_treats_
         rotate: true,
     });
     assert_eq!(app.post_as(&owner, &path, &json!({})).await.status(), 200);
-    let body: Value = resolve(&app.address, &engine, &id)
-        .await
-        .json()
-        .await
-        .expect("json");
+    let body: Value = resolved(&app.address, &engine, &id).await;
     assert_eq!(body["data"]["access_token"], "at-rt-2-xxxxxxxx");
     assert_eq!(body["data"]["refresh_token"], "rt-rt-2-rotated");
     p.then(Answer::Token {
@@ -706,9 +693,7 @@ async fn refresh_keeps_an_omitted_refresh_token_stores_a_rotated_one_and_treats_
 async fn on_resolve_an_unreachable_provider_serves_a_valid_token_or_answers_503_and_backs_off() {
     let app = app().await;
     let p = Provider::start("down").await;
-    let (signup, owner) = app.signup("ada@example.com").await;
-    let owner_id = signup["user"]["id"].as_str().expect("id");
-    let engine = engine(&app, &owner, owner_id).await;
+    let (owner, engine) = owner_and_engine(&app).await;
     *p.default.lock().expect("lock") = Answer::Status(503);
     let valid = created(
         &app,
@@ -719,11 +704,7 @@ async fn on_resolve_an_unreachable_provider_serves_a_valid_token_or_answers_503_
         ),
     )
     .await;
-    let body: Value = resolve(&app.address, &engine, &valid)
-        .await
-        .json()
-        .await
-        .expect("json");
+    let body: Value = resolved(&app.address, &engine, &valid).await;
     assert_eq!(body["data"]["access_token"], "still-valid-token-0001");
     assert_eq!(p.calls(), 1);
     // The failure set a backoff: the next resolves do not call the provider again.
@@ -930,9 +911,7 @@ async fn two_serve_processes_refresh_an_expiring_token_exactly_once() {
             url: db.url.clone(),
         },
     };
-    let (signup, owner) = app.signup("ada@example.com").await;
-    let owner_id = signup["user"]["id"].as_str().expect("id");
-    let engine = engine(&app, &owner, owner_id).await;
+    let (owner, engine) = owner_and_engine(&app).await;
     let id = created(
         &app,
         &owner,
@@ -976,9 +955,7 @@ async fn two_serve_processes_refresh_an_expiring_token_exactly_once() {
 async fn no_client_secret_or_token_reaches_a_log_line_a_response_or_an_audit_event() {
     let app = app().await;
     let p = Provider::start("leak").await;
-    let (signup, owner) = app.signup("ada@example.com").await;
-    let owner_id = signup["user"]["id"].as_str().expect("id");
-    let engine = engine(&app, &owner, owner_id).await;
+    let (owner, engine) = owner_and_engine(&app).await;
     let client_secret = "leak-check-client-secret-77";
     let id = created(&app, &owner, json!({"name": "Leak", "service": "s", "type": "oauth2", "data": {
         "grant_type": "authorization_code", "client_id": "cid", "client_secret": client_secret,
