@@ -15,12 +15,7 @@ async fn main() -> anyhow::Result<()> {
         .map_err(|_| anyhow::anyhow!("DATABASE_URL is not set: run `make bench`"))?;
     let db = "credvault_bench";
     let url = with_db(&base, db);
-    let (admin, conn) = tokio_postgres::connect(&with_db(&base, "postgres"), NoTls).await?;
-    tokio::spawn(conn);
-    admin
-        .execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"), &[])
-        .await?;
-    admin.execute(&format!("CREATE DATABASE {db}"), &[]).await?;
+    let admin = fresh_database(&base, db).await?;
     let pool = credvault_store::connect(&url, 4)?;
     credvault_store::migrate::run(&pool).await?;
     let (client, conn) = tokio_postgres::connect(&url, NoTls).await?;
@@ -85,6 +80,18 @@ async fn main() -> anyhow::Result<()> {
         .execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"), &[])
         .await?;
     Ok(())
+}
+
+/// (Re)creates the database `db` on the server of `base`; returns a connection to the server's
+/// `postgres` database, to drop it again afterwards.
+async fn fresh_database(base: &str, db: &str) -> anyhow::Result<tokio_postgres::Client> {
+    let (admin, conn) = tokio_postgres::connect(&with_db(base, "postgres"), NoTls).await?;
+    tokio::spawn(conn);
+    admin
+        .execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"), &[])
+        .await?;
+    admin.execute(&format!("CREATE DATABASE {db}"), &[]).await?;
+    Ok(admin)
 }
 
 fn with_db(base: &str, db: &str) -> String {
@@ -189,12 +196,7 @@ async fn list_pages(base: &str) -> anyhow::Result<()> {
     use credvault_api::config::{DbFlags, KeyFlags, ServeFlags, Settings};
     const REPS: usize = 200;
     let db = "credvault_bench_list";
-    let (admin, conn) = tokio_postgres::connect(&with_db(base, "postgres"), NoTls).await?;
-    tokio::spawn(conn);
-    admin
-        .execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"), &[])
-        .await?;
-    admin.execute(&format!("CREATE DATABASE {db}"), &[]).await?;
+    let admin = fresh_database(base, db).await?;
     let url = with_db(base, db);
     let key = secrecy::ExposeSecret::expose_secret(&MasterKey::generate()?.to_base64()).to_string();
     let settings = Settings::load(
@@ -350,12 +352,7 @@ async fn resolve_load(base: &str) -> anyhow::Result<()> {
         return Ok(());
     };
     let db = "credvault_bench_resolve";
-    let (admin, conn) = tokio_postgres::connect(&with_db(base, "postgres"), NoTls).await?;
-    tokio::spawn(conn);
-    admin
-        .execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"), &[])
-        .await?;
-    admin.execute(&format!("CREATE DATABASE {db}"), &[]).await?;
+    let admin = fresh_database(base, db).await?;
     let url = with_db(base, db);
     let key = MasterKey::generate()?;
     let key_b64 = secrecy::ExposeSecret::expose_secret(&key.to_base64()).to_string();
@@ -638,12 +635,7 @@ async fn audit_scale(base: &str) -> anyhow::Result<()> {
         return Ok(());
     };
     let db = "credvault_bench_audit";
-    let (admin, conn) = tokio_postgres::connect(&with_db(base, "postgres"), NoTls).await?;
-    tokio::spawn(conn);
-    admin
-        .execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"), &[])
-        .await?;
-    admin.execute(&format!("CREATE DATABASE {db}"), &[]).await?;
+    let admin = fresh_database(base, db).await?;
     let url = with_db(base, db);
     let key_b64 =
         secrecy::ExposeSecret::expose_secret(&MasterKey::generate()?.to_base64()).to_string();
@@ -988,12 +980,7 @@ async fn oauth_refresh_once(base: &str) -> anyhow::Result<()> {
         return Ok(());
     };
     let db = "credvault_bench_oauth";
-    let (admin, conn) = tokio_postgres::connect(&with_db(base, "postgres"), NoTls).await?;
-    tokio::spawn(conn);
-    admin
-        .execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"), &[])
-        .await?;
-    admin.execute(&format!("CREATE DATABASE {db}"), &[]).await?;
+    let admin = fresh_database(base, db).await?;
     let url = with_db(base, db);
     let pool = credvault_store::connect(&url, 2)?;
     credvault_store::migrate::run(&pool).await?;
