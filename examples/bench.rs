@@ -2,6 +2,7 @@
 //! measured in the same run (the machine is shared and noisy, so ratios matter more than
 //! absolute numbers).
 
+use credvault_tests::with_db;
 use std::time::Instant;
 
 use credvault_crypto::{Envelope, Keyring, MasterKey};
@@ -92,14 +93,6 @@ async fn fresh_database(base: &str, db: &str) -> anyhow::Result<tokio_postgres::
         .await?;
     admin.execute(&format!("CREATE DATABASE {db}"), &[]).await?;
     Ok(admin)
-}
-
-fn with_db(base: &str, db: &str) -> String {
-    let (main, query) = base
-        .split_once('?')
-        .map_or((base, String::new()), |(m, q)| (m, format!("?{q}")));
-    let prefix = main.rsplit_once('/').map_or(main, |(p, _)| p);
-    format!("{prefix}/{db}{query}")
 }
 
 /// What checking the session on every request costs: the alternative (caching sessions and

@@ -16,6 +16,7 @@
 //! SCHEMATHESIS (the CLI in .venv), DEV_DB (scripts/dev-db.sh, to kill and start PostgreSQL);
 //! optional RELIABILITY_FUZZ_CASES (default 10000) and RELIABILITY_ONLY (fuzz, postgres, server).
 
+use credvault_tests::with_db;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -137,14 +138,6 @@ async fn timed(
         failures,
         secs: t.elapsed().as_secs_f64(),
     }
-}
-
-fn with_db(base: &str, db: &str) -> String {
-    let (main, query) = base
-        .split_once('?')
-        .map_or((base, String::new()), |(m, q)| (m, format!("?{q}")));
-    let prefix = main.rsplit_once('/').map_or(main, |(p, _)| p);
-    format!("{prefix}/{db}{query}")
 }
 
 /// A fresh, empty database (`credvault serve` migrates it).

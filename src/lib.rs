@@ -99,3 +99,12 @@ pub async fn open_all<P: KekProvider>(
     }
     Ok((ok, bad))
 }
+
+/// The PostgreSQL URL `base` with its database name replaced by `db` (query parameters kept).
+pub fn with_db(base: &str, db: &str) -> String {
+    let (main, query) = base
+        .split_once('?')
+        .map_or((base, String::new()), |(m, q)| (m, format!("?{q}")));
+    let prefix = main.rsplit_once('/').map_or(main, |(p, _)| p);
+    format!("{prefix}/{db}{query}")
+}

@@ -37,13 +37,7 @@ fn base_url() -> &'static str {
 
 /// The same server, another database.
 pub fn url_for(db: &str) -> String {
-    let base = base_url();
-    let (main, query) = match base.split_once('?') {
-        Some((m, q)) => (m, format!("?{q}")),
-        None => (base, String::new()),
-    };
-    let prefix = main.rsplit_once('/').map_or(main, |(p, _)| p);
-    format!("{prefix}/{db}{query}")
+    credvault_tests::with_db(base_url(), db)
 }
 
 async fn admin() -> tokio_postgres::Client {
