@@ -834,12 +834,9 @@ async fn purge_now(
     id: Uuid,
 ) -> Result<HttpResponse, ApiError> {
     svc::require_write(state, caller, id).await?;
-    let (_, _) = svc::authorize(state, caller, id, CredentialAction::Manage).await?;
+    let (seen, _) = svc::authorize(state, caller, id, CredentialAction::Manage).await?;
     if !matches!(caller.role(), Some(Role::Owner | Role::Admin)) {
-        let client = state.pool.get().await?;
-        if let Some(cred) = store::get(&client, caller.workspace_id, id).await? {
-            svc::record_denied(&client, caller, &cred, "purge").await?;
-        }
+        svc::record_denied(&state.pool.get().await?, caller, &seen, "purge").await?;
         return Err(ApiError::new(
             ErrorCode::Forbidden,
             "only workspace owners and admins purge credentials",
