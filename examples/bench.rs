@@ -83,6 +83,21 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Opens a workspace through the API; returns the sign-up answer (workspace, user and tokens).
+async fn sign_up(
+    http: &reqwest::Client,
+    addr: &str,
+    email: &str,
+) -> anyhow::Result<serde_json::Value> {
+    Ok(http
+        .post(format!("{addr}/v1/workspaces"))
+        .json(&serde_json::json!({"workspace_name": "bench", "email": email, "password": "bench password 123", "display_name": "Bench"}))
+        .send()
+        .await?
+        .json()
+        .await?)
+}
+
 /// (Re)creates the database `db` on the server of `base`; returns a connection to the server's
 /// `postgres` database, to drop it again afterwards.
 async fn fresh_database(base: &str, db: &str) -> anyhow::Result<tokio_postgres::Client> {
@@ -211,13 +226,7 @@ async fn list_pages(base: &str) -> anyhow::Result<()> {
     let addr = format!("http://127.0.0.1:{}", app.port());
     let server = tokio::spawn(app.run_until_stopped());
     let http = reqwest::Client::new();
-    let signup: serde_json::Value = http
-        .post(format!("{addr}/v1/workspaces"))
-        .json(&serde_json::json!({"workspace_name": "bench", "email": "bench@example.com", "password": "bench password 123", "display_name": "Bench"}))
-        .send()
-        .await?
-        .json()
-        .await?;
+    let signup = sign_up(&http, &addr, "bench@example.com").await?;
     let token = signup["tokens"]["access_token"]
         .as_str()
         .unwrap_or_default()
@@ -354,13 +363,7 @@ async fn resolve_load(base: &str) -> anyhow::Result<()> {
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(CONCURRENCY)
         .build()?;
-    let signup: serde_json::Value = http
-        .post(format!("{addr}/v1/workspaces"))
-        .json(&serde_json::json!({"workspace_name": "bench", "email": "resolve@example.com", "password": "bench password 123", "display_name": "Bench"}))
-        .send()
-        .await?
-        .json()
-        .await?;
+    let signup = sign_up(&http, &addr, "resolve@example.com").await?;
     let owner_token = signup["tokens"]["access_token"]
         .as_str()
         .unwrap_or_default()
@@ -635,13 +638,7 @@ async fn audit_scale(base: &str) -> anyhow::Result<()> {
     let port = 19000 + (std::process::id() % 1000) as u16;
     let (mut server, addr) = start_server(&bin, &url, &key_b64, port, &[]).await?;
     let http = reqwest::Client::new();
-    let signup: serde_json::Value = http
-        .post(format!("{addr}/v1/workspaces"))
-        .json(&serde_json::json!({"workspace_name": "bench", "email": "audit@example.com", "password": "bench password 123", "display_name": "Bench"}))
-        .send()
-        .await?
-        .json()
-        .await?;
+    let signup = sign_up(&http, &addr, "audit@example.com").await?;
     let token = signup["tokens"]["access_token"]
         .as_str()
         .unwrap_or_default()
@@ -1021,13 +1018,7 @@ async fn oauth_refresh_once(base: &str) -> anyhow::Result<()> {
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(200)
         .build()?;
-    let signup: serde_json::Value = http
-        .post(format!("{}/v1/workspaces", addrs[0]))
-        .json(&serde_json::json!({"workspace_name": "bench", "email": "oauth@example.com", "password": "bench password 123", "display_name": "Bench"}))
-        .send()
-        .await?
-        .json()
-        .await?;
+    let signup = sign_up(&http, &addrs[0], "oauth@example.com").await?;
     let owner_token = signup["tokens"]["access_token"]
         .as_str()
         .unwrap_or_default()
