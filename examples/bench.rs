@@ -441,15 +441,17 @@ async fn resolve_load(base: &str) -> anyhow::Result<()> {
     let _ = server.kill();
     let _ = server.wait();
 
-    // The floors, on the same database and at the same concurrency.
-    client.batch_execute("CREATE TABLE IF NOT EXISTS bench_ids (n int PRIMARY KEY, id uuid NOT NULL);
+    // The floors, on the same database and at the same concurrency. Every lookup goes by the full
+    // primary key, (workspace_id, id): joining on `id` alone made each floor query walk a whole
+    // index (0.7 ms instead of 0.03 ms) and flattered both ratios.
+    client.batch_execute("CREATE TABLE IF NOT EXISTS bench_ids (n int PRIMARY KEY, ws uuid NOT NULL, id uuid NOT NULL);
                           TRUNCATE bench_ids;
-                          INSERT INTO bench_ids SELECT row_number() OVER (), id FROM credentials;
+                          INSERT INTO bench_ids SELECT row_number() OVER (), workspace_id, id FROM credentials;
                           CREATE TABLE IF NOT EXISTS bench_audit (id bigserial PRIMARY KEY, at timestamptz NOT NULL, credential_id uuid, details jsonb);
                           ANALYZE").await?;
     let n = RESOLVE_CREDENTIALS;
-    let select = format!("\\set n random(1, {n})\nSELECT c.*, v.* FROM bench_ids b JOIN credentials c ON c.id = b.id JOIN credential_versions v ON v.workspace_id = c.workspace_id AND v.credential_id = c.id AND v.version = c.current_version WHERE b.n = :n;\n");
-    let with_audit = format!("\\set n random(1, {n})\nBEGIN;\nSELECT c.*, v.* FROM bench_ids b JOIN credentials c ON c.id = b.id JOIN credential_versions v ON v.workspace_id = c.workspace_id AND v.credential_id = c.id AND v.version = c.current_version WHERE b.n = :n;\nINSERT INTO bench_audit (at, credential_id, details) SELECT now(), id, '{{\"workflow_id\": \"bench-flow\"}}' FROM bench_ids WHERE n = :n;\nCOMMIT;\n");
+    let select = format!("\\set n random(1, {n})\nSELECT c.*, v.* FROM bench_ids b JOIN credentials c ON c.workspace_id = b.ws AND c.id = b.id JOIN credential_versions v ON v.workspace_id = c.workspace_id AND v.credential_id = c.id AND v.version = c.current_version WHERE b.n = :n;\n");
+    let with_audit = format!("\\set n random(1, {n})\nBEGIN;\nSELECT c.*, v.* FROM bench_ids b JOIN credentials c ON c.workspace_id = b.ws AND c.id = b.id JOIN credential_versions v ON v.workspace_id = c.workspace_id AND v.credential_id = c.id AND v.version = c.current_version WHERE b.n = :n;\nINSERT INTO bench_audit (at, credential_id, details) SELECT now(), id, '{{\"workflow_id\": \"bench-flow\"}}' FROM bench_ids WHERE n = :n;\nCOMMIT;\n");
     let floor_a = pgbench(&url, &with_audit, secs)?;
     let floor_b = pgbench(&url, &select, secs)?;
     println!(
