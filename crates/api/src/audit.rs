@@ -2,9 +2,9 @@
 //! Events are chained per workspace: `hash = SHA-256(prev_hash ‖ canonical event)`, where the
 //! canonical form leaves out the personal-data fields so that erasure can pseudonymise them.
 
-use chrono::{DateTime, SubsecRound, Utc};
-use credvault_domain::audit::{canonical_bytes, ChainedFields};
-use credvault_store::audit::{self as store, EventRow};
+use chrono::{DateTime, Utc};
+use credvault_domain::audit::{canonical_bytes, canonical_parts, ChainedFields};
+use credvault_store::audit as store;
 use deadpool_postgres::GenericClient;
 use serde_json::Value;
 use uuid::Uuid;
@@ -95,26 +95,13 @@ pub async fn record(
     record_many(c, ws, &[(actor.clone(), origin.clone(), event)]).await
 }
 
-/// Appends several events to one workspace's chain, taking its head once.
+/// Appends several events to one workspace's chain in one statement. The head stays locked
+/// until the caller's transaction ends, so appends never fork the chain.
 pub async fn record_many(
     c: &impl GenericClient,
     ws: Uuid,
     items: &[(Actor, Origin, Event)],
 ) -> Result<(), ApiError> {
-    let (seq, head) = store::lock_head(c, ws).await?;
-    append_after(c, ws, seq, head, items).await
-}
-
-/// Appends events to a chain whose head (`seq`, `head`) the caller has locked in this
-/// transaction.
-pub async fn append_after(
-    c: &impl GenericClient,
-    ws: Uuid,
-    mut seq: i64,
-    head: Vec<u8>,
-    items: &[(Actor, Origin, Event)],
-) -> Result<(), ApiError> {
-    let at: DateTime<Utc> = Utc::now().trunc_subsecs(6);
     let events: Vec<(Uuid, Event)> = items
         .iter()
         .map(|(actor, _, event)| {
@@ -125,53 +112,44 @@ pub async fn append_after(
             (Uuid::now_v7(), event)
         })
         .collect();
-    let mut hashes: Vec<Vec<u8>> = vec![head];
-    for ((actor, origin, _), (id, event)) in items.iter().zip(&events) {
-        seq += 1;
-        let fields = ChainedFields {
-            workspace_id: ws,
-            seq,
-            id: *id,
-            at,
-            actor_type: actor.kind,
-            actor_id: actor.id,
-            action: event.action,
-            target_type: event.target_type,
-            target_id: event.target_id.as_deref(),
-            outcome: event.outcome,
-            request_id: origin.request_id.as_deref(),
-            details: &event.details,
-        };
-        let prev = hashes.last().cloned().unwrap_or_default();
-        hashes.push(chain_hash(&prev, &canonical_bytes(&fields)).to_vec());
-    }
-    let first_seq = seq - items.len() as i64;
-    let rows: Vec<EventRow> = items
+    let rows: Vec<store::NewEvent> = items
         .iter()
         .zip(&events)
-        .enumerate()
-        .map(|(i, ((actor, origin, _), (id, event)))| EventRow {
-            workspace_id: ws,
-            seq: first_seq + 1 + i as i64,
-            id: *id,
-            at,
-            actor_type: actor.kind,
-            actor_id: actor.id,
-            actor_display: actor.display.as_deref(),
-            action: event.action,
-            target_type: event.target_type,
-            target_id: event.target_id.as_deref(),
-            target_name: event.target_name.as_deref(),
-            outcome: event.outcome,
-            ip: origin.ip.as_deref(),
-            user_agent: origin.user_agent.as_deref(),
-            request_id: origin.request_id.as_deref(),
-            details: &event.details,
-            prev_hash: &hashes[i],
-            hash: &hashes[i + 1],
+        .map(|((actor, origin, _), (id, event))| {
+            let canonical = canonical_parts(&ChainedFields {
+                workspace_id: ws,
+                // `seq` and `at` are the chain's to assign: the parts leave them open.
+                seq: 0,
+                id: *id,
+                at: DateTime::<Utc>::UNIX_EPOCH,
+                actor_type: actor.kind,
+                actor_id: actor.id,
+                action: event.action,
+                target_type: event.target_type,
+                target_id: event.target_id.as_deref(),
+                outcome: event.outcome,
+                request_id: origin.request_id.as_deref(),
+                details: &event.details,
+            });
+            store::NewEvent {
+                id: *id,
+                actor_type: actor.kind,
+                actor_id: actor.id,
+                actor_display: actor.display.as_deref(),
+                action: event.action,
+                target_type: event.target_type,
+                target_id: event.target_id.as_deref(),
+                target_name: event.target_name.as_deref(),
+                outcome: event.outcome,
+                ip: origin.ip.as_deref(),
+                user_agent: origin.user_agent.as_deref(),
+                request_id: origin.request_id.as_deref(),
+                details: &event.details,
+                canonical,
+            }
         })
         .collect();
-    store::append_many(c, &rows).await?;
+    store::append_events(c, ws, None, &rows).await?;
     Ok(())
 }
 

@@ -117,8 +117,7 @@ async fn write(pool: &Pool, batch: &[Pending]) -> Result<(), ApiError> {
     result
 }
 
-/// One transaction in two round trips: BEGIN with the usage counters and the chain heads
-/// (pipelined), then the events, the new heads and COMMIT (pipelined).
+/// One transaction in one round trip: BEGIN, the usage counters, the events and COMMIT, pipelined.
 async fn write_in(client: &deadpool_postgres::Client, batch: &[Pending]) -> Result<(), ApiError> {
     use credvault_store::workflows as wstore;
     wstore::prepare_group_commit(client).await?;
@@ -170,67 +169,55 @@ async fn write_in(client: &deadpool_postgres::Client, batch: &[Pending]) -> Resu
         )
         .collect();
     let wf: Vec<_> = wf_used.into_iter().map(|((w, id), a)| (w, id, a)).collect();
-    let mut by_ws: BTreeMap<Uuid, Vec<&Pending>> = BTreeMap::new();
-    for p in batch {
-        by_ws.entry(p.0.workspace_id).or_default().push(p);
-    }
-    let workspaces: Vec<Uuid> = by_ws.keys().copied().collect();
-    // Each request below is sent on its first poll, in order: BEGIN is the first thing the
-    // server sees.
-    let (uses, heads) = tokio::join!(
-        async {
-            tokio::try_join!(
-                async { client.batch_execute("BEGIN").await.map_err(ApiError::from) },
-                async {
-                    wstore::record_uses(client, &ws, &ids, &at)
-                        .await
-                        .map_err(ApiError::from)
-                },
-                async {
-                    wstore::count_uses(client, &rows)
-                        .await
-                        .map_err(ApiError::from)
-                },
-                async {
-                    wstore::touch_workflows(client, &wf)
-                        .await
-                        .map_err(ApiError::from)
-                },
+    let mut by_ws: BTreeMap<Uuid, Vec<(Actor, Origin, Event)>> = BTreeMap::new();
+    for (u, _, _) in batch {
+        let mut ev = Event::new("credential.used")
+            .target(
+                "credential",
+                u.credential_id,
+                Some(u.credential_name.clone()),
             )
-        },
-        futures_util::future::try_join_all(
-            workspaces
-                .iter()
-                .map(|w| credvault_store::audit::lock_head(client, *w)),
-        ),
-    );
-    uses?;
-    let heads = heads.map_err(ApiError::from)?;
-    let mut appends = Vec::new();
-    for ((ws, events), (seq, head)) in by_ws.into_iter().zip(heads) {
-        let items: Vec<(Actor, Origin, Event)> = events
-            .iter()
-            .map(|(u, _, _)| {
-                let mut ev = Event::new("credential.used")
-                    .target(
-                        "credential",
-                        u.credential_id,
-                        Some(u.credential_name.clone()),
-                    )
-                    .detail("workflow_id", u.workflow_id.clone())
-                    .detail("version", u.version);
-                if let Some(x) = &u.execution_id {
-                    ev = ev.detail("execution_id", x.clone());
-                }
-                (u.actor.clone(), u.origin.clone(), ev)
-            })
-            .collect();
-        appends
-            .push(async move { crate::audit::append_after(client, ws, seq, head, &items).await });
+            .detail("workflow_id", u.workflow_id.clone())
+            .detail("version", u.version);
+        if let Some(x) = &u.execution_id {
+            ev = ev.detail("execution_id", x.clone());
+        }
+        by_ws
+            .entry(u.workspace_id)
+            .or_default()
+            .push((u.actor.clone(), u.origin.clone(), ev));
     }
-    // Every statement is prepared, so each append sends its requests on its first poll, before
-    // COMMIT (polled last) sends its own: the server runs them in that order.
+    // Every statement is prepared, so each request below is sent on its first poll, in order,
+    // and the whole transaction goes out in one round trip: BEGIN, the counters, the appends
+    // (each locks its chain head inside PostgreSQL) and COMMIT. Nothing waits on this client
+    // while a head is locked. If any statement fails, its error fails the batch (the server then
+    // answers the pipelined COMMIT with a rollback).
+    let counters = async {
+        tokio::try_join!(
+            async { client.batch_execute("BEGIN").await.map_err(ApiError::from) },
+            async {
+                wstore::record_uses(client, &ws, &ids, &at)
+                    .await
+                    .map_err(ApiError::from)
+            },
+            async {
+                wstore::count_uses(client, &rows)
+                    .await
+                    .map_err(ApiError::from)
+            },
+            async {
+                wstore::touch_workflows(client, &wf)
+                    .await
+                    .map_err(ApiError::from)
+            },
+        )
+    };
+    let appends = futures_util::future::try_join_all(
+        by_ws
+            .iter()
+            .map(|(ws, items)| crate::audit::record_many(client, *ws, items)),
+    );
     let commit = async { client.batch_execute("COMMIT").await.map_err(ApiError::from) };
-    tokio::try_join!(futures_util::future::try_join_all(appends), commit)?;
+    tokio::try_join!(counters, appends, commit)?;
     Ok(())
 }

@@ -38,10 +38,32 @@ pub struct ChainedFields<'a> {
 /// (truncated, as PostgreSQL stores microseconds), uuids lowercase hyphenated, absent as `null`.
 /// Changing this function invalidates every stored chain: pin it with the golden test.
 pub fn canonical_bytes(f: &ChainedFields) -> Vec<u8> {
+    let [head, middle, tail] = canonical_parts(f);
+    let at = at_text(f.at);
+    let seq = f.seq.to_string();
+    let mut out =
+        Vec::with_capacity(head.len() + at.len() + middle.len() + seq.len() + tail.len() + 2);
+    out.extend_from_slice(&head);
+    write_str(&mut out, &at);
+    out.extend_from_slice(&middle);
+    out.extend_from_slice(seq.as_bytes());
+    out.extend_from_slice(&tail);
+    out
+}
+
+/// `at` as the encoding writes it (inside quotes): `2025-03-04T05:06:07.123456Z`.
+pub fn at_text(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+/// The encoding with its two chain-assigned fields left open, for appends that take `at` and
+/// `seq` from the chain head (PostgreSQL's `audit_append`, under the head's lock):
+/// `canonical_bytes(f) = head ‖ "at_text(at)" ‖ middle ‖ seq ‖ tail`. The parts do not depend on
+/// `f.at` or `f.seq`.
+pub fn canonical_parts(f: &ChainedFields) -> [Vec<u8>; 3] {
     // Written field by field in sorted key order, with no intermediate JSON tree: this runs for
     // every event on the resolve path. `tests::reference_encoding` is the plain definition (build
     // the object, print it sorted) and a property test holds the two equal.
-    let mut out = Vec::with_capacity(512);
     let uuid = |out: &mut Vec<u8>, u: Uuid| {
         out.push(b'"');
         out.extend_from_slice(
@@ -51,35 +73,36 @@ pub fn canonical_bytes(f: &ChainedFields) -> Vec<u8> {
         );
         out.push(b'"');
     };
-    out.extend_from_slice(b"{\"action\":");
-    write_str(&mut out, f.action);
-    out.extend_from_slice(b",\"actor_id\":");
+    let mut head = Vec::with_capacity(128);
+    head.extend_from_slice(b"{\"action\":");
+    write_str(&mut head, f.action);
+    head.extend_from_slice(b",\"actor_id\":");
     match f.actor_id {
-        Some(u) => uuid(&mut out, u),
-        None => out.extend_from_slice(b"null"),
+        Some(u) => uuid(&mut head, u),
+        None => head.extend_from_slice(b"null"),
     }
-    out.extend_from_slice(b",\"actor_type\":");
-    write_str(&mut out, f.actor_type);
-    out.extend_from_slice(b",\"at\":");
-    write_str(&mut out, &f.at.to_rfc3339_opts(SecondsFormat::Micros, true));
-    out.extend_from_slice(b",\"details\":");
-    write_sorted(f.details, &mut out);
-    out.extend_from_slice(b",\"id\":");
-    uuid(&mut out, f.id);
-    out.extend_from_slice(b",\"outcome\":");
-    write_str(&mut out, f.outcome);
-    out.extend_from_slice(b",\"request_id\":");
-    write_opt_str(&mut out, f.request_id);
-    out.extend_from_slice(b",\"seq\":");
-    out.extend_from_slice(f.seq.to_string().as_bytes());
-    out.extend_from_slice(b",\"target_id\":");
-    write_opt_str(&mut out, f.target_id);
-    out.extend_from_slice(b",\"target_type\":");
-    write_opt_str(&mut out, f.target_type);
-    out.extend_from_slice(b",\"workspace_id\":");
-    uuid(&mut out, f.workspace_id);
-    out.push(b'}');
-    out
+    head.extend_from_slice(b",\"actor_type\":");
+    write_str(&mut head, f.actor_type);
+    head.extend_from_slice(b",\"at\":");
+    let mut middle = Vec::with_capacity(256);
+    middle.extend_from_slice(b",\"details\":");
+    write_sorted(f.details, &mut middle);
+    middle.extend_from_slice(b",\"id\":");
+    uuid(&mut middle, f.id);
+    middle.extend_from_slice(b",\"outcome\":");
+    write_str(&mut middle, f.outcome);
+    middle.extend_from_slice(b",\"request_id\":");
+    write_opt_str(&mut middle, f.request_id);
+    middle.extend_from_slice(b",\"seq\":");
+    let mut tail = Vec::with_capacity(128);
+    tail.extend_from_slice(b",\"target_id\":");
+    write_opt_str(&mut tail, f.target_id);
+    tail.extend_from_slice(b",\"target_type\":");
+    write_opt_str(&mut tail, f.target_type);
+    tail.extend_from_slice(b",\"workspace_id\":");
+    uuid(&mut tail, f.workspace_id);
+    tail.push(b'}');
+    [head, middle, tail]
 }
 
 /// A JSON string literal, escaped exactly as serde_json escapes it.

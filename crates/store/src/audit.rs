@@ -6,34 +6,13 @@ use uuid::Uuid;
 
 use crate::StoreError;
 
-const LOCK_HEAD_SQL: &str = "INSERT INTO audit_heads AS h (workspace_id, seq, hash)
-             VALUES ($1, 0, '\\x0000000000000000000000000000000000000000000000000000000000000000'::bytea)
-             ON CONFLICT (workspace_id) DO UPDATE SET seq = h.seq
-             RETURNING seq, hash";
+const APPEND_SQL: &str = "SELECT audit_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)";
 
-const APPEND_SQL: &str = "INSERT INTO audit_events (workspace_id, seq, id, at, actor_type, actor_id, actor_display, action, target_type,
-                                       target_id, target_name, outcome, ip, user_agent, request_id, details, prev_hash, hash)
-             SELECT * FROM unnest($1::uuid[], $2::int8[], $3::uuid[], $4::timestamptz[], $5::text[], $6::uuid[], $7::text[],
-                                  $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[],
-                                  $15::text[], $16::jsonb[], $17::bytea[], $18::bytea[])";
-
-const MOVE_HEAD_SQL: &str = "UPDATE audit_heads SET seq = $2, hash = $3 WHERE workspace_id = $1";
-
-/// Locks the workspace's chain head (creating it at seq 0 with the zero hash) and returns
-/// (last seq, last hash). Held until the transaction ends, so appends never fork the chain.
-pub async fn lock_head(c: &impl GenericClient, ws: Uuid) -> Result<(i64, Vec<u8>), StoreError> {
-    // One statement: create the head on first use, or lock the existing one.
-    let stmt = c.prepare_cached(LOCK_HEAD_SQL).await?;
-    let row = c.query_one(&stmt, &[&ws]).await?;
-    Ok((row.get(0), row.get(1)))
-}
-
-/// One event as stored.
-pub struct EventRow<'a> {
-    pub workspace_id: Uuid,
-    pub seq: i64,
+/// One event to append: everything but what the chain assigns (`seq`, `at` unless given, and the
+/// hashes), with its canonical encoding split around `at` and `seq`
+/// (`credvault_domain::audit::canonical_parts`).
+pub struct NewEvent<'a> {
     pub id: Uuid,
-    pub at: DateTime<Utc>,
     pub actor_type: &'a str,
     pub actor_id: Option<Uuid>,
     pub actor_display: Option<&'a str>,
@@ -46,28 +25,75 @@ pub struct EventRow<'a> {
     pub user_agent: Option<&'a str>,
     pub request_id: Option<&'a str>,
     pub details: &'a serde_json::Value,
-    pub prev_hash: &'a [u8],
-    pub hash: &'a [u8],
+    pub canonical: [Vec<u8>; 3],
 }
 
-/// Appends an event and moves the head to it.
-pub async fn append(c: &impl GenericClient, e: &EventRow<'_>) -> Result<(), StoreError> {
-    c.execute(
-        "INSERT INTO audit_events (workspace_id, seq, id, at, actor_type, actor_id, actor_display, action, target_type,
-                                   target_id, target_name, outcome, ip, user_agent, request_id, details, prev_hash, hash)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
-        &[
-            &e.workspace_id, &e.seq, &e.id, &e.at, &e.actor_type, &e.actor_id, &e.actor_display, &e.action, &e.target_type,
-            &e.target_id, &e.target_name, &e.outcome, &e.ip, &e.user_agent, &e.request_id, &e.details, &e.prev_hash, &e.hash,
-        ],
-    )
-    .await?;
-    c.execute(
-        "UPDATE audit_heads SET seq = $2, hash = $3 WHERE workspace_id = $1",
-        &[&e.workspace_id, &e.seq, &e.hash],
-    )
-    .await?;
-    Ok(())
+/// Appends events to a workspace's chain in one statement (`audit_append`): locks the head until
+/// the transaction ends, numbers and links the events, moves the head, and returns the last seq.
+/// `at` gives every event's time (imports); None stamps them with the clock once the head is
+/// locked.
+pub async fn append_events(
+    c: &impl GenericClient,
+    ws: Uuid,
+    at: Option<&[DateTime<Utc>]>,
+    events: &[NewEvent<'_>],
+) -> Result<Option<i64>, StoreError> {
+    if events.is_empty() {
+        return Ok(None);
+    }
+    macro_rules! col {
+        ($f:ident) => {
+            events.iter().map(|e| e.$f).collect::<Vec<_>>()
+        };
+    }
+    let (id, actor_type, actor_id, actor_display) = (
+        col!(id),
+        col!(actor_type),
+        col!(actor_id),
+        col!(actor_display),
+    );
+    let (action, target_type, target_id, target_name) = (
+        col!(action),
+        col!(target_type),
+        col!(target_id),
+        col!(target_name),
+    );
+    let (outcome, ip, user_agent, request_id, details) = (
+        col!(outcome),
+        col!(ip),
+        col!(user_agent),
+        col!(request_id),
+        col!(details),
+    );
+    let part = |k: usize| {
+        events
+            .iter()
+            .map(|e| e.canonical[k].as_slice())
+            .collect::<Vec<_>>()
+    };
+    let (head, middle, tail) = (part(0), part(1), part(2));
+    let stmt = c.prepare_cached(APPEND_SQL).await?;
+    let params: [&(dyn tokio_postgres::types::ToSql + Sync); 18] = [
+        &ws,
+        &at,
+        &id,
+        &actor_type,
+        &actor_id,
+        &actor_display,
+        &action,
+        &target_type,
+        &target_id,
+        &target_name,
+        &outcome,
+        &ip,
+        &user_agent,
+        &request_id,
+        &details,
+        &head,
+        &middle,
+        &tail,
+    ];
+    Ok(c.query_one(&stmt, &params).await?.get(0))
 }
 
 /// A stored event, every column.
@@ -150,72 +176,8 @@ pub async fn events_by_actors(
     Ok(rows.iter().map(event).collect())
 }
 
-/// Appends several events of one workspace in one statement and moves the head to the last.
-/// `events` must be consecutive and follow the current head.
-pub async fn append_many(
-    c: &impl GenericClient,
-    events: &[EventRow<'_>],
-) -> Result<(), StoreError> {
-    let Some(last) = events.last() else {
-        return Ok(());
-    };
-    macro_rules! col {
-        ($f:ident) => {
-            events.iter().map(|e| e.$f).collect::<Vec<_>>()
-        };
-    }
-    let (ws, seq, id, at, actor_type, actor_id) = (
-        col!(workspace_id),
-        col!(seq),
-        col!(id),
-        col!(at),
-        col!(actor_type),
-        col!(actor_id),
-    );
-    let (actor_display, action, target_type, target_id) = (
-        col!(actor_display),
-        col!(action),
-        col!(target_type),
-        col!(target_id),
-    );
-    let (target_name, outcome, ip, user_agent, request_id) = (
-        col!(target_name),
-        col!(outcome),
-        col!(ip),
-        col!(user_agent),
-        col!(request_id),
-    );
-    let (details, prev_hash, hash) = (col!(details), col!(prev_hash), col!(hash));
-    let stmt = c.prepare_cached(APPEND_SQL).await?;
-    let head = c.prepare_cached(MOVE_HEAD_SQL).await?;
-    // Both sent at once (pipelined on the connection).
-    let insert_params: [&(dyn tokio_postgres::types::ToSql + Sync); 18] = [
-        &ws,
-        &seq,
-        &id,
-        &at,
-        &actor_type,
-        &actor_id,
-        &actor_display,
-        &action,
-        &target_type,
-        &target_id,
-        &target_name,
-        &outcome,
-        &ip,
-        &user_agent,
-        &request_id,
-        &details,
-        &prev_hash,
-        &hash,
-    ];
-    let head_params: [&(dyn tokio_postgres::types::ToSql + Sync); 3] =
-        [&last.workspace_id, &last.seq, &last.hash];
-    let insert = c.execute(&stmt, &insert_params);
-    let moved = c.execute(&head, &head_params);
-    tokio::try_join!(insert, moved)?;
-    Ok(())
-}
+/// The action of every resolve, left out of the partial indexes (migration 0011).
+const USED: &str = "credential.used";
 
 /// Filters of the audit list; every one optional.
 #[derive(Debug, Clone, Default)]
@@ -244,9 +206,18 @@ pub async fn list(
     } else {
         (">", "ASC")
     };
+    // The action, outcome and credential+action indexes leave out `credential.used` (outcome
+    // `success`): said out loud, the planner can use them for every other value.
+    let mut partial = String::new();
+    if f.action.as_deref().is_some_and(|a| a != USED) {
+        partial.push_str(" AND action <> 'credential.used'");
+    }
+    if f.outcome.as_deref().is_some_and(|o| o != "success") {
+        partial.push_str(" AND outcome <> 'success'");
+    }
     let sql = format!(
         "SELECT {EVENT_COLS} FROM audit_events
-         WHERE workspace_id = $1
+         WHERE workspace_id = $1{partial}
            AND ($2::uuid[] IS NULL OR actor_id = ANY($2))
            AND ($3::text IS NULL OR action = $3)
            AND ($4::text IS NULL OR (target_type = 'credential' AND target_id = $4))
@@ -297,10 +268,8 @@ pub async fn head(c: &impl GenericClient, ws: Uuid) -> Result<Option<(i64, Vec<u
     Ok(r.map(|r| (r.get(0), r.get(1))))
 }
 
-/// Prepares the statements of `lock_head` and `append_many` on this connection.
+/// Prepares `append_events`' statement on this connection.
 pub async fn prepare_append(c: &impl GenericClient) -> Result<(), StoreError> {
-    for sql in [LOCK_HEAD_SQL, APPEND_SQL, MOVE_HEAD_SQL] {
-        c.prepare_cached(sql).await?;
-    }
+    c.prepare_cached(APPEND_SQL).await?;
     Ok(())
 }

@@ -35,6 +35,7 @@ pub const MIGRATIONS: &[Migration] = migrations![
     8 => "0008_list_by_name_covering.sql",
     9 => "0009_cache_notifications.sql",
     10 => "0010_search_statistics.sql",
+    11 => "0011_audit_append.sql",
 ];
 
 /// The advisory-lock key taken while migrating ("credvaul" in ASCII).
