@@ -41,6 +41,64 @@ type DayKey = (Uuid, Uuid, String, chrono::NaiveDate);
 
 type Pending = (Used, DateTime<Utc>, oneshot::Sender<bool>);
 
+/// `last_used_at` is stamped at most once a minute per credential and per workflow (the SQL
+/// skips rows stamped within the minute before the use). This instance remembers the stamps it
+/// committed, so a batch only sends the ones the SQL could apply, and none at all most of the
+/// time. Skipping a key stamped at `s` when the use is at `at <= s + 1 min` is exactly what the
+/// SQL would do: the stored value never goes back, so it is at least `s`.
+struct Stamps<K> {
+    committed: std::sync::Mutex<std::collections::HashMap<K, DateTime<Utc>>>,
+}
+
+/// Keys remembered at most; past that, stamps older than a minute are forgotten.
+const MAX_STAMPS: usize = 200_000;
+
+impl<K: std::hash::Hash + Eq + Clone + Ord> Stamps<K> {
+    fn new() -> Stamps<K> {
+        Stamps {
+            committed: std::sync::Mutex::new(std::collections::HashMap::new()),
+        }
+    }
+
+    /// The uses whose stamp the SQL could apply.
+    fn due(&self, uses: BTreeMap<K, DateTime<Utc>>) -> BTreeMap<K, DateTime<Utc>> {
+        let Ok(committed) = self.committed.lock() else {
+            return uses;
+        };
+        uses.into_iter()
+            .filter(|(k, at)| {
+                committed
+                    .get(k)
+                    .is_none_or(|s| *s < *at - chrono::Duration::minutes(1))
+            })
+            .collect()
+    }
+
+    /// Remembers stamps once their transaction has committed.
+    fn committed(&self, stamped: &BTreeMap<K, DateTime<Utc>>) {
+        let Ok(mut committed) = self.committed.lock() else {
+            return;
+        };
+        for (k, at) in stamped {
+            committed.insert(k.clone(), *at);
+        }
+        if committed.len() > MAX_STAMPS {
+            let cutoff = Utc::now() - chrono::Duration::minutes(1);
+            committed.retain(|_, s| *s >= cutoff);
+            if committed.len() > MAX_STAMPS {
+                committed.clear();
+            }
+        }
+    }
+}
+
+/// What the writers share besides the pool.
+struct Shared {
+    pool: Pool,
+    credentials: Stamps<(Uuid, Uuid)>,
+    workflows: Stamps<(Uuid, String)>,
+}
+
 #[derive(Clone)]
 pub struct UsageWriter {
     tx: mpsc::Sender<Pending>,
@@ -74,6 +132,11 @@ impl UsageWriter {
 }
 
 async fn run(pool: Pool, mut rx: mpsc::Receiver<Pending>) {
+    let shared = std::sync::Arc::new(Shared {
+        pool,
+        credentials: Stamps::new(),
+        workflows: Stamps::new(),
+    });
     let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(WRITERS));
     loop {
         // A batch is formed when a writer is free: whatever waits then goes in one transaction.
@@ -90,9 +153,9 @@ async fn run(pool: Pool, mut rx: mpsc::Receiver<Pending>) {
                 Err(_) => break,
             }
         }
-        let pool = pool.clone();
+        let shared = shared.clone();
         tokio::spawn(async move {
-            let ok = match write(&pool, &batch).await {
+            let ok = match write(&shared, &batch).await {
                 Ok(()) => true,
                 Err(e) => {
                     tracing::error!(error = ?e, events = batch.len(), "could not commit a batch of credential uses; those resolves fail with 503");
@@ -107,9 +170,9 @@ async fn run(pool: Pool, mut rx: mpsc::Receiver<Pending>) {
     }
 }
 
-async fn write(pool: &Pool, batch: &[Pending]) -> Result<(), ApiError> {
-    let client = pool.get().await?;
-    let result = write_in(&client, batch).await;
+async fn write(shared: &Shared, batch: &[Pending]) -> Result<(), ApiError> {
+    let client = shared.pool.get().await?;
+    let result = write_in(shared, &client, batch).await;
     if result.is_err() {
         // Leave nothing open on a connection that goes back to the pool.
         let _ = client.batch_execute("ROLLBACK").await;
@@ -118,7 +181,11 @@ async fn write(pool: &Pool, batch: &[Pending]) -> Result<(), ApiError> {
 }
 
 /// One transaction in one round trip: BEGIN, the usage counters, the events and COMMIT, pipelined.
-async fn write_in(client: &deadpool_postgres::Client, batch: &[Pending]) -> Result<(), ApiError> {
+async fn write_in(
+    shared: &Shared,
+    client: &deadpool_postgres::Client,
+    batch: &[Pending],
+) -> Result<(), ApiError> {
     use credvault_store::workflows as wstore;
     wstore::prepare_group_commit(client).await?;
     let mut per_day: BTreeMap<DayKey, (i64, DateTime<Utc>)> = BTreeMap::new();
@@ -144,6 +211,8 @@ async fn write_in(client: &deadpool_postgres::Client, batch: &[Pending]) -> Resu
             .or_insert(*at);
         *w = (*w).max(*at);
     }
+    let last_used = shared.credentials.due(last_used);
+    let wf_used = shared.workflows.due(wf_used);
     let (ws, ids, at): (Vec<Uuid>, Vec<Uuid>, Vec<DateTime<Utc>>) = last_used
         .iter()
         .map(|((w, i), a)| (*w, *i, *a))
@@ -168,7 +237,10 @@ async fn write_in(client: &deadpool_postgres::Client, batch: &[Pending]) -> Resu
             },
         )
         .collect();
-    let wf: Vec<_> = wf_used.into_iter().map(|((w, id), a)| (w, id, a)).collect();
+    let wf: Vec<_> = wf_used
+        .iter()
+        .map(|((w, id), a)| (*w, id.clone(), *a))
+        .collect();
     let mut by_ws: BTreeMap<Uuid, Vec<(Actor, Origin, Event)>> = BTreeMap::new();
     for (u, _, _) in batch {
         let mut ev = Event::new("credential.used")
@@ -196,6 +268,9 @@ async fn write_in(client: &deadpool_postgres::Client, batch: &[Pending]) -> Resu
         tokio::try_join!(
             async { client.batch_execute("BEGIN").await.map_err(ApiError::from) },
             async {
+                if ids.is_empty() {
+                    return Ok(());
+                }
                 wstore::record_uses(client, &ws, &ids, &at)
                     .await
                     .map_err(ApiError::from)
@@ -206,6 +281,9 @@ async fn write_in(client: &deadpool_postgres::Client, batch: &[Pending]) -> Resu
                     .map_err(ApiError::from)
             },
             async {
+                if wf.is_empty() {
+                    return Ok(());
+                }
                 wstore::touch_workflows(client, &wf)
                     .await
                     .map_err(ApiError::from)
@@ -219,5 +297,32 @@ async fn write_in(client: &deadpool_postgres::Client, batch: &[Pending]) -> Resu
     );
     let commit = async { client.batch_execute("COMMIT").await.map_err(ApiError::from) };
     tokio::try_join!(counters, appends, commit)?;
+    shared.credentials.committed(&last_used);
+    shared.workflows.committed(&wf_used);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn a_stamp_is_sent_again_only_after_a_minute_and_only_once_committed() {
+        let stamps: Stamps<u32> = Stamps::new();
+        let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+        let uses = |at| BTreeMap::from([(1, at), (2, at)]);
+        // Nothing committed yet: everything is due, and stays due until a commit.
+        assert_eq!(stamps.due(uses(t0)).len(), 2);
+        assert_eq!(stamps.due(uses(t0)).len(), 2);
+        stamps.committed(&BTreeMap::from([(1, t0)]));
+        // Within the minute the SQL would skip key 1 too; key 2 was never stamped here.
+        let within = t0 + chrono::Duration::seconds(60);
+        assert_eq!(
+            stamps.due(uses(within)).into_keys().collect::<Vec<_>>(),
+            [2]
+        );
+        let after = t0 + chrono::Duration::seconds(61);
+        assert_eq!(stamps.due(uses(after)).len(), 2);
+    }
 }
