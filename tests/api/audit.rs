@@ -438,3 +438,115 @@ async fn outcome_filters_and_reordered_events_are_caught() {
         (Some(false), Some(4))
     );
 }
+
+#[tokio::test]
+async fn events_appended_with_their_own_times_chain_like_live_ones_and_bad_input_writes_nothing() {
+    use credvault_domain::audit::{canonical_parts, ChainedFields};
+    use credvault_store::audit::{append_events, NewEvent};
+    let app = TestApp::spawn().await;
+    let (body, owner) = app.signup("ada@example.com").await;
+    let ws: uuid::Uuid = body["workspace"]["id"]
+        .as_str()
+        .expect("ws")
+        .parse()
+        .expect("uuid");
+    let pool = credvault_store::connect(&app.db.url, 1).expect("pool");
+    let conn = pool.get().await.expect("conn");
+    let details = json!({"imported": true, "note": "line\u{2028}two"});
+    let times: Vec<chrono::DateTime<chrono::Utc>> =
+        ["2024-02-29T23:59:59.999999Z", "2024-03-01T00:00:00Z"]
+            .iter()
+            .map(|t| t.parse().expect("time"))
+            .collect();
+    let ids = [uuid::Uuid::now_v7(), uuid::Uuid::now_v7()];
+    let rows: Vec<NewEvent> = ids
+        .iter()
+        .map(|id| NewEvent {
+            id: *id,
+            actor_type: "system",
+            actor_id: None,
+            actor_display: None,
+            action: "credential.updated",
+            target_type: Some("credential"),
+            target_id: Some("imported"),
+            target_name: Some("imported"),
+            outcome: "success",
+            ip: None,
+            user_agent: None,
+            request_id: Some("req-import"),
+            details: &details,
+            canonical: canonical_parts(&ChainedFields {
+                workspace_id: ws,
+                seq: 0,
+                id: *id,
+                at: chrono::DateTime::UNIX_EPOCH,
+                actor_type: "system",
+                actor_id: None,
+                action: "credential.updated",
+                target_type: Some("credential"),
+                target_id: Some("imported"),
+                outcome: "success",
+                request_id: Some("req-import"),
+                details: &details,
+            }),
+        })
+        .collect();
+    let before: i64 = conn
+        .query_one(
+            "SELECT seq FROM audit_heads WHERE workspace_id = $1",
+            &[&ws],
+        )
+        .await
+        .expect("head")
+        .get(0);
+    let last = append_events(&conn, ws, Some(&times), &rows)
+        .await
+        .expect("append");
+    assert_eq!(last, Some(before + 2));
+    let stored: Vec<(i64, chrono::DateTime<chrono::Utc>)> = conn
+        .query(
+            "SELECT seq, at FROM audit_events WHERE workspace_id = $1 AND seq > $2 ORDER BY seq",
+            &[&ws, &before],
+        )
+        .await
+        .expect("events")
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    assert_eq!(stored, vec![(before + 1, times[0]), (before + 2, times[1])]);
+    // A live change appends after the imported events, and the whole chain verifies.
+    let res = app
+        .post_as(&owner, "/v1/teams", &json!({"name": "after import"}))
+        .await;
+    assert_eq!(res.status(), 201);
+    let v = credvault_api::audit::verify(&conn, ws)
+        .await
+        .expect("verify");
+    assert!(v.ok && v.events_checked == before + 3, "{v:?}");
+
+    // Arrays of different lengths: an error, and neither an event nor a moved head.
+    let err = conn
+        .query_one(
+            "SELECT audit_append($1, NULL, ARRAY[gen_random_uuid()], ARRAY['system'], ARRAY[NULL::uuid], ARRAY[NULL::text],
+                    ARRAY['x.y'], ARRAY[NULL::text], ARRAY[NULL::text], ARRAY[NULL::text], ARRAY['success'], ARRAY[NULL::text],
+                    ARRAY[NULL::text], ARRAY[NULL::text], ARRAY['{}'::jsonb], ARRAY['\\x7b'::bytea], ARRAY[]::bytea[], ARRAY['\\x7d'::bytea])",
+            &[&ws],
+        )
+        .await
+        .expect_err("mismatched arrays are refused");
+    assert_eq!(
+        err.as_db_error().map(|e| e.message()),
+        Some("audit_append: every array must have one element per event")
+    );
+    let (count, head): (i64, i64) = {
+        let r = conn
+            .query_one(
+                "SELECT (SELECT count(*) FROM audit_events WHERE workspace_id = $1), (SELECT seq FROM audit_heads WHERE workspace_id = $1)",
+                &[&ws],
+            )
+            .await
+            .expect("count");
+        (r.get(0), r.get(1))
+    };
+    assert_eq!((count, head), (before + 3, before + 3));
+}
