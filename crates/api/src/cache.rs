@@ -170,9 +170,9 @@ fn decode_hex(s: &str) -> Option<[u8; 32]> {
 }
 
 /// Keeps a LISTEN connection open and applies what arrives; while it is down, caching is off.
-/// Runs until the process ends.
-pub async fn listen(cache: Arc<Cache>, database_url: String) {
-    loop {
+/// Runs until the application closes its pool (it stops then instead of reconnecting).
+pub async fn listen(cache: Arc<Cache>, database_url: String, pool: deadpool_postgres::Pool) {
+    while !pool.is_closed() {
         match listen_once(&cache, &database_url).await {
             Ok(()) => tracing::warn!(
                 "the cache listener's connection closed; caching is off until it reconnects"
@@ -182,6 +182,9 @@ pub async fn listen(cache: Arc<Cache>, database_url: String) {
             }
         }
         cache.set_enabled(false);
+        if pool.is_closed() {
+            break;
+        }
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
 }

@@ -50,6 +50,7 @@ impl Application {
         tokio::spawn(crate::cache::listen(
             state.cache.clone(),
             state.settings.database_url.clone(),
+            state.pool.clone(),
         ));
         let metrics = web::Data::new(Metrics::new()?);
         let spec = web::Data::new(crate::openapi::spec_json());
@@ -101,6 +102,12 @@ impl Application {
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// A handle that stops the server from outside (`stop(true)` drains first); the
+    /// `run_until_stopped` future then closes the pool, which ends the cache listener too.
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
     }
 
     /// Serves until SIGINT or SIGTERM (or until the server stops), then stops accepting,
