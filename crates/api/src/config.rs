@@ -203,8 +203,13 @@ impl DbFlags {
         }
         url.parse::<tokio_postgres::Config>()
             .map_err(|e| bad("DATABASE_URL", format!("not a valid PostgreSQL URL ({e})")))?;
-        if self.db_pool_size == 0 || self.db_pool_size > 1000 {
-            return Err(bad("CREDVAULT_DB_POOL_SIZE", "must be between 1 and 1000"));
+        // The resolve path's group-commit writer keeps one connection: at least one more must be
+        // left for everything else.
+        if self.db_pool_size < 2 || self.db_pool_size > 1000 {
+            return Err(bad(
+                "CREDVAULT_DB_POOL_SIZE",
+                "must be between 2 and 1000 (the resolve writer keeps one connection)",
+            ));
         }
         Ok(url.to_string())
     }
@@ -469,6 +474,22 @@ mod tests {
             Ok(_) => panic!("expected a configuration error"),
             Err(e) => e.to_string(),
         }
+    }
+
+    #[test]
+    fn a_pool_must_leave_a_connection_beside_the_resolve_writer() {
+        for bad_size in [0, 1, 1001] {
+            let (mut d, k, s) = flags();
+            d.db_pool_size = bad_size;
+            let e = err_of(d, k, s);
+            assert!(
+                e.contains("CREDVAULT_DB_POOL_SIZE") && e.contains("between 2 and 1000"),
+                "{e}"
+            );
+        }
+        let (mut d, k, s) = flags();
+        d.db_pool_size = 2;
+        assert!(Settings::load(&d, &k, &s).is_ok());
     }
 
     #[test]
