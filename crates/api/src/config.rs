@@ -33,7 +33,7 @@ pub struct DbFlags {
     /// File holding the PostgreSQL URL (instead of DATABASE_URL)
     #[arg(long, env = "DATABASE_URL_FILE")]
     pub database_url_file: Option<PathBuf>,
-    /// Maximum database connections per process
+    /// Maximum database connections per process, 2 to 1000 (one is kept by the resolve audit writer)
     #[arg(long, env = "CREDVAULT_DB_POOL_SIZE", default_value_t = 32)]
     pub db_pool_size: usize,
 }
