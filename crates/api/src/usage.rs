@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 use std::future::Future;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, SubsecRound, Utc};
@@ -211,7 +211,7 @@ impl Former {
 /// closed rather than returned to the pool: a transaction left open on it must not reach anyone.
 struct Conn {
     client: Option<deadpool_postgres::Client>,
-    poisoned: std::sync::atomic::AtomicBool,
+    poisoned: AtomicBool,
 }
 
 impl Conn {
@@ -220,19 +220,18 @@ impl Conn {
     }
 
     fn poison(&self) {
-        self.poisoned
-            .store(true, std::sync::atomic::Ordering::Relaxed);
+        self.poisoned.store(true, Ordering::Relaxed);
     }
 
     fn usable(&self) -> bool {
-        !self.poisoned.load(std::sync::atomic::Ordering::Relaxed) && !self.client().is_closed()
+        !self.poisoned.load(Ordering::Relaxed) && !self.client().is_closed()
     }
 }
 
 impl Drop for Conn {
     fn drop(&mut self) {
         if let Some(c) = self.client.take() {
-            if self.poisoned.load(std::sync::atomic::Ordering::Relaxed) {
+            if self.poisoned.load(Ordering::Relaxed) {
                 drop(deadpool_postgres::Object::take(c));
             }
         }
@@ -295,7 +294,7 @@ async fn connect(pool: &Pool) -> Result<std::sync::Arc<Conn>, ApiError> {
     let client = pool.get().await?;
     let conn = std::sync::Arc::new(Conn {
         client: Some(client),
-        poisoned: std::sync::atomic::AtomicBool::new(false),
+        poisoned: AtomicBool::new(false),
     });
     if let Err(e) = credvault_store::workflows::prepare_group_commit(conn.client()).await {
         conn.poison();
@@ -311,7 +310,6 @@ async fn write_in(
     batch: &[Pending],
 ) -> Result<(), ApiError> {
     use credvault_store::workflows as wstore;
-    wstore::prepare_group_commit(client).await?;
     let mut per_day: BTreeMap<DayKey, (i64, DateTime<Utc>)> = BTreeMap::new();
     let mut last_used: BTreeMap<(Uuid, Uuid), DateTime<Utc>> = BTreeMap::new();
     let mut wf_used: BTreeMap<(Uuid, String), DateTime<Utc>> = BTreeMap::new();
