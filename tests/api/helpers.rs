@@ -537,3 +537,99 @@ impl Drop for ServeProcess {
         let _ = self.child.wait();
     }
 }
+
+/// A TCP proxy in front of a test database whose connections can be frozen: after `freeze`, the
+/// connections open at that moment stop forwarding in both directions yet stay open, as in a
+/// network partition that resets nothing. Connections opened later pass.
+pub struct FreezingProxy {
+    /// The database's URL through the proxy.
+    pub url: String,
+    next: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    frozen_below: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+trait Io: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send {}
+impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send> Io for T {}
+
+impl FreezingProxy {
+    pub async fn to(db: &TestDb) -> FreezingProxy {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        use std::sync::Arc;
+        use tokio_postgres::config::Host;
+        let config: tokio_postgres::Config = db.url.parse().expect("the test database URL parses");
+        let port = config.get_ports().first().copied().unwrap_or(5432);
+        let host = config.get_hosts().first().cloned();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("proxy port");
+        let address = listener.local_addr().expect("proxy address");
+        let (next, frozen_below) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
+        let (n, f) = (next.clone(), frozen_below.clone());
+        tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                let id = n.fetch_add(1, Ordering::SeqCst);
+                let upstream: Box<dyn Io> = match &host {
+                    Some(Host::Unix(dir)) => Box::new(
+                        tokio::net::UnixStream::connect(dir.join(format!(".s.PGSQL.{port}")))
+                            .await
+                            .expect("proxy reaches the database"),
+                    ),
+                    Some(Host::Tcp(h)) => Box::new(
+                        tokio::net::TcpStream::connect((h.as_str(), port))
+                            .await
+                            .expect("proxy reaches the database"),
+                    ),
+                    None => Box::new(
+                        tokio::net::TcpStream::connect(("localhost", port))
+                            .await
+                            .expect("proxy reaches the database"),
+                    ),
+                };
+                let (cr, cw) = tokio::io::split(Box::new(client) as Box<dyn Io>);
+                let (ur, uw) = tokio::io::split(upstream);
+                tokio::spawn(Self::pipe(cr, uw, id, f.clone()));
+                tokio::spawn(Self::pipe(ur, cw, id, f.clone()));
+            }
+        });
+        let user = config.get_user().unwrap_or("postgres");
+        let password = config
+            .get_password()
+            .map(|p| format!(":{}", String::from_utf8_lossy(p)))
+            .unwrap_or_default();
+        FreezingProxy {
+            url: format!("postgres://{user}{password}@{address}/{}", db.name),
+            next,
+            frozen_below,
+        }
+    }
+
+    async fn pipe(
+        mut from: impl tokio::io::AsyncRead + Unpin,
+        mut to: impl tokio::io::AsyncWrite + Unpin,
+        id: u64,
+        frozen_below: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    ) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            let n = match from.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => n,
+            };
+            if id < frozen_below.load(std::sync::atomic::Ordering::SeqCst) {
+                // Frozen: hold both ends open and forward nothing, ever.
+                std::future::pending::<()>().await;
+            }
+            if to.write_all(&buf[..n]).await.is_err() {
+                return;
+            }
+        }
+    }
+
+    /// Freezes every connection open now.
+    pub fn freeze(&self) {
+        use std::sync::atomic::Ordering;
+        self.frozen_below
+            .store(self.next.load(Ordering::SeqCst), Ordering::SeqCst);
+    }
+}

@@ -39,6 +39,18 @@ async fn world() -> World {
     }
 }
 
+/// A world where workflow "wf" belongs to the member, who may use the credential.
+async fn world_with_member_workflow() -> World {
+    let w = world().await;
+    w.workflow("wf", &w.member_id).await;
+    assert_eq!(
+        w.share(json!([{"principal_type": "user", "principal_id": w.member_id, "access": "use"}]))
+            .await,
+        200
+    );
+    w
+}
+
 impl World {
     async fn share(&self, shares: Value) -> u16 {
         self.app
@@ -63,6 +75,21 @@ impl World {
             "{}",
             res.status()
         );
+    }
+
+    /// How many `credential.used` events the database holds.
+    async fn used_events(&self) -> i64 {
+        self.app
+            .db
+            .client()
+            .await
+            .query_one(
+                "SELECT count(*) FROM audit_events WHERE action = 'credential.used'",
+                &[],
+            )
+            .await
+            .expect("count")
+            .get(0)
     }
 
     /// The workspace's audit chain, recomputed from the stored events, is whole.
@@ -361,15 +388,7 @@ async fn every_concurrent_resolve_is_counted_and_audited_and_the_chain_holds() {
     for t in tasks {
         assert_eq!(t.await.expect("task"), 200);
     }
-    let db = w.app.db.client().await;
-    let used: i64 = db
-        .query_one(
-            "SELECT count(*) FROM audit_events WHERE action = 'credential.used'",
-            &[],
-        )
-        .await
-        .expect("count")
-        .get(0);
+    let used = w.used_events().await;
     assert_eq!(used, n);
     w.assert_chain_verifies().await;
     let usage: Value = w
@@ -398,7 +417,11 @@ async fn every_concurrent_resolve_is_counted_and_audited_and_the_chain_holds() {
         cred["connected_workflows"].as_array().map(Vec::len),
         Some(2)
     );
-    let event: Value = db
+    let event: Value = w
+        .app
+        .db
+        .client()
+        .await
         .query_one(
             "SELECT details FROM audit_events WHERE action = 'credential.used' LIMIT 1",
             &[],
@@ -416,13 +439,7 @@ async fn every_concurrent_resolve_is_counted_and_audited_and_the_chain_holds() {
 #[tokio::test]
 async fn losing_the_database_connection_fails_resolves_with_503_and_never_hands_out_an_unrecorded_secret(
 ) {
-    let w = world().await;
-    w.workflow("wf", &w.member_id).await;
-    assert_eq!(
-        w.share(json!([{"principal_type": "user", "principal_id": w.member_id, "access": "use"}]))
-            .await,
-        200
-    );
+    let w = world_with_member_workflow().await;
     let killer = w.app.db.client().await;
     let db_name = w.app.db.name.clone();
     let mut ok = 0i64;
@@ -473,19 +490,91 @@ async fn losing_the_database_connection_fails_resolves_with_503_and_never_hands_
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     assert!(recovered, "resolves work again without a restart");
-    let db = w.app.db.client().await;
-    let used: i64 = db
-        .query_one(
-            "SELECT count(*) FROM audit_events WHERE action = 'credential.used'",
-            &[],
-        )
-        .await
-        .expect("count")
-        .get(0);
+    let used = w.used_events().await;
     assert_eq!(
         used, ok,
         "every 200 has its event, and no event lacks its 200 ({unavailable} were 503)"
     );
+}
+
+#[tokio::test]
+async fn a_database_connection_that_hangs_costs_resolves_seconds_not_minutes() {
+    let w = world_with_member_workflow().await;
+    // A second instance reaches the database through a proxy that can freeze its connections.
+    let proxy = crate::helpers::FreezingProxy::to(&w.app.db).await;
+    let b = crate::helpers::spawn_on(&crate::helpers::TestDb {
+        name: String::new(),
+        url: proxy.url.clone(),
+    })
+    .await;
+    let resolve = || async {
+        b.client
+            .post(b.url(&format!("/v1/credentials/{}/resolve", w.cred)))
+            .bearer_auth(&w.engine)
+            .json(&json!({"workflow_id": "wf"}))
+            .timeout(std::time::Duration::from_secs(30))
+            .send()
+            .await
+            .expect("an answer, not a client timeout")
+            .status()
+            .as_u16()
+    };
+    let mut ok = 0i64;
+    for _ in 0..3 {
+        assert_eq!(resolve().await, 200, "resolves through the proxy work");
+        ok += 1;
+    }
+    // Every connection the instance holds now hangs: no error, no reset, no answer.
+    proxy.freeze();
+    let frozen = std::time::Instant::now();
+    let mut seen = Vec::new();
+    loop {
+        let status = resolve().await;
+        seen.push(status);
+        if status == 200 {
+            ok += 1;
+            break;
+        }
+        assert_eq!(status, 503, "a hung connection answers 503 (seen {seen:?})");
+        assert!(
+            frozen.elapsed() < std::time::Duration::from_secs(30),
+            "resolves still fail 30 s after the connection hung: {seen:?}"
+        );
+    }
+    // One batch's timeout (5 s) and a fresh connection, not the minutes TCP takes to give up:
+    // the resolve that waited on the hung connection fails, the next one succeeds. (Trying the
+    // pool's other idle connections, cut off too, would cost 5 s and a 503 each.)
+    assert_eq!(seen, [503, 200], "recovered after {:?}", frozen.elapsed());
+    for _ in 0..3 {
+        assert_eq!(resolve().await, 200, "and stays recovered");
+        ok += 1;
+    }
+    // Its cache listener hung too, yet a share removed through the other instance is refused
+    // here within a second: the listener noticed, and its successor hears the change.
+    assert_eq!(w.share(json!([])).await, 200);
+    let answered_before_it_heard = std::sync::atomic::AtomicI64::new(0);
+    assert!(
+        within_a_second(|| async {
+            match resolve().await {
+                403 => true,
+                200 => {
+                    answered_before_it_heard.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    false
+                }
+                _ => false,
+            }
+        })
+        .await,
+        "a revoked share still resolves through the instance whose listener hung"
+    );
+    ok += answered_before_it_heard.into_inner();
+    let used = w.used_events().await;
+    let failed = seen.len() as i64 - 1;
+    assert!(
+        used >= ok && used <= ok + failed,
+        "every 200 has its event ({used} events, {ok} answers of 200, {failed} of 503)"
+    );
+    w.assert_chain_verifies().await;
 }
 
 /// Polls `check` for up to a second; the caches of other instances must catch up by then.

@@ -5,7 +5,7 @@
 //! `NOTIFY credvault_cache` from the changing transaction, delivered to every instance when it
 //! commits, and a listener here drops what they name. A change made through this instance also
 //! clears the cache before its response is sent, so a caller always reads its own writes. While the
-//! listener is not connected nothing is cached. Unwrapped data keys and opened secrets are never
+//! listener is not connected, or its connection stops answering, nothing is cached. Unwrapped data keys and opened secrets are never
 //! cached: only the sealed rows, as stored.
 
 use std::collections::HashMap;
@@ -173,9 +173,13 @@ fn decode_hex(s: &str) -> Option<[u8; 32]> {
 /// Runs until the application closes its pool (it stops then instead of reconnecting).
 pub async fn listen(cache: Arc<Cache>, database_url: String, pool: deadpool_postgres::Pool) {
     while !pool.is_closed() {
-        match listen_once(&cache, &database_url).await {
-            Ok(()) => tracing::warn!(
+        match listen_once(&cache, &database_url, &pool).await {
+            Ok(Ended::Closed) => tracing::warn!(
                 "the cache listener's connection closed; caching is off until it reconnects"
+            ),
+            Ok(Ended::Unanswered) => tracing::warn!(
+                timeout_ms = HEARTBEAT_TIMEOUT.as_millis() as u64,
+                "the cache listener's connection stopped answering; caching is off until it reconnects, and the pool's idle connections are reopened"
             ),
             Err(e) => {
                 tracing::warn!(error = %e, "the cache listener cannot connect; caching is off until it does")
@@ -189,7 +193,15 @@ pub async fn listen(cache: Arc<Cache>, database_url: String, pool: deadpool_post
     }
 }
 
-async fn listen_once(cache: &Cache, database_url: &str) -> Result<(), tokio_postgres::Error> {
+/// How often the listener checks that its connection still answers, and how long it waits.
+const HEARTBEAT: Duration = Duration::from_millis(250);
+const HEARTBEAT_TIMEOUT: Duration = Duration::from_millis(600);
+
+async fn listen_once(
+    cache: &Cache,
+    database_url: &str,
+    pool: &deadpool_postgres::Pool,
+) -> Result<Ended, tokio_postgres::Error> {
     let (client, mut connection) =
         tokio_postgres::connect(database_url, tokio_postgres::NoTls).await?;
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
@@ -214,11 +226,44 @@ async fn listen_once(cache: &Cache, database_url: &str) -> Result<(), tokio_post
     client.batch_execute(&format!("LISTEN {CHANNEL}")).await?;
     cache.set_enabled(true);
     tracing::debug!("cache listener connected");
-    while let Some(Some(payload)) = rx.recv().await {
-        cache.invalidate(&payload);
-    }
+    let apply = async {
+        while let Some(Some(payload)) = rx.recv().await {
+            cache.invalidate(&payload);
+        }
+    };
+    // A connection can hang without closing (a partition that resets nothing): notifications
+    // stop while the entries stay. A round trip every HEARTBEAT, answered within
+    // HEARTBEAT_TIMEOUT, proves it alive; one left unanswered turns caching off, at most 850 ms
+    // after the last change this connection may have missed.
+    let heartbeat = async {
+        let mut tick = tokio::time::interval(HEARTBEAT);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            match tokio::time::timeout(HEARTBEAT_TIMEOUT, client.batch_execute("")).await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => return Err(e),
+                Err(_) => {
+                    // The pool's idle connections were likely cut off by the same fault, and the
+                    // pool hands them out unchecked.
+                    pool.retain(|_, _| false);
+                    return Ok(Ended::Unanswered);
+                }
+            }
+        }
+    };
+    let ended = tokio::select! {
+        () = apply => Ok(Ended::Closed),
+        e = heartbeat => e,
+    };
     driver.abort();
-    Ok(())
+    ended
+}
+
+/// Why a listener's connection was given up.
+enum Ended {
+    Closed,
+    Unanswered,
 }
 
 #[cfg(test)]

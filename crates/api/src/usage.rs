@@ -27,7 +27,10 @@ const MAX_BATCH: usize = 512;
 /// trip (resolve bench 10,000/s against 12,500-15,000/s); with three, no better than two. Before
 /// this, two batches on two connections waited for each other on the chain head's lock.
 const IN_FLIGHT: usize = 2;
-/// How long a resolve waits for its batch before answering 503.
+/// How long a resolve waits for its batch before answering 503. It is also how long the writer
+/// gives a batch to commit, or a connection to get ready, before it gives up on the connection:
+/// one that hangs without erroring (a network partition, a frozen proxy) would otherwise hold
+/// every resolve until TCP gives up, minutes later.
 const COMMIT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// One use of a credential by a workflow.
@@ -126,12 +129,16 @@ impl UsageWriter {
                 "the audit log cannot be written right now; nothing was handed out: retry shortly",
             )
         };
-        self.tx
-            .send((used, Utc::now().trunc_subsecs(6), done))
-            .await
-            .map_err(|_| unavailable())?;
-        match tokio::time::timeout(COMMIT_TIMEOUT, wait).await {
-            Ok(Ok(true)) => Ok(()),
+        // The wait for room in the queue counts too: when the writer is stuck, the queue fills.
+        let committed = async {
+            self.tx
+                .send((used, Utc::now().trunc_subsecs(6), done))
+                .await
+                .ok()?;
+            wait.await.ok()
+        };
+        match tokio::time::timeout(COMMIT_TIMEOUT, committed).await {
+            Ok(Some(true)) => Ok(()),
             _ => Err(unavailable()),
         }
     }
@@ -251,10 +258,15 @@ async fn run(pool: Pool, mut rx: mpsc::Receiver<Pending>) {
             break;
         };
         if !conn.as_ref().is_some_and(|c| c.usable()) {
-            conn = match connect(&shared.pool).await {
-                Ok(c) => Some(c),
-                Err(e) => {
+            conn = match tokio::time::timeout(COMMIT_TIMEOUT, connect(&shared.pool)).await {
+                Ok(Ok(c)) => Some(c),
+                Ok(Err(e)) => {
                     tracing::error!(error = ?e, events = batch.len(), "no database connection for a batch of credential uses; those resolves fail with 503");
+                    None
+                }
+                Err(_) => {
+                    forget_idle(&shared.pool);
+                    tracing::error!(events = batch.len(), timeout_secs = COMMIT_TIMEOUT.as_secs(), "a database connection for credential uses did not answer in time: the pool's idle connections are reopened; those resolves fail with 503");
                     None
                 }
             };
@@ -268,14 +280,30 @@ async fn run(pool: Pool, mut rx: mpsc::Receiver<Pending>) {
         let shared = shared.clone();
         let former = former.clone();
         let mut write = Box::pin(async move {
-            let result = write_in(&shared, c.client(), &batch).await;
-            if let Err(e) = &result {
-                c.poison();
-                tracing::error!(error = ?e, events = batch.len(), "could not commit a batch of credential uses; those resolves fail with 503");
-            }
+            let committed = match tokio::time::timeout(
+                COMMIT_TIMEOUT,
+                write_in(&shared, c.client(), &batch),
+            )
+            .await
+            {
+                Ok(Ok(())) => true,
+                Ok(Err(e)) => {
+                    c.poison();
+                    tracing::error!(error = ?e, events = batch.len(), "could not commit a batch of credential uses; those resolves fail with 503");
+                    false
+                }
+                Err(_) => {
+                    // Whether it commits later or not, its requests have answered 503: an event
+                    // without its answer is possible, an answer without its event is not.
+                    c.poison();
+                    forget_idle(&shared.pool);
+                    tracing::error!(events = batch.len(), timeout_secs = COMMIT_TIMEOUT.as_secs(), "a batch of credential uses did not commit in time: its connection is dropped and the pool's idle connections are reopened; those resolves fail with 503");
+                    false
+                }
+            };
             former.finished(slot, batch.len());
             for (_, _, done) in batch {
-                let _ = done.send(result.is_ok());
+                let _ = done.send(committed);
             }
         });
         // The first poll sends the whole transaction (every statement is prepared on this
@@ -289,17 +317,29 @@ async fn run(pool: Pool, mut rx: mpsc::Receiver<Pending>) {
     }
 }
 
-/// A pooled connection with the group commit's statements prepared.
+/// Drops the pool's idle connections, so the next ones are opened afresh. Called when a
+/// connection hung: the idle ones were likely cut off by the same fault, and the pool hands them
+/// out without a check.
+fn forget_idle(pool: &Pool) {
+    pool.retain(|_, _| false);
+}
+
+/// A pooled connection with the group commit's statements prepared. Until it is ready it counts
+/// as poisoned, so one abandoned half-way (a timeout) is closed rather than pooled again.
 async fn connect(pool: &Pool) -> Result<std::sync::Arc<Conn>, ApiError> {
     let client = pool.get().await?;
     let conn = std::sync::Arc::new(Conn {
         client: Some(client),
-        poisoned: AtomicBool::new(false),
+        poisoned: AtomicBool::new(true),
     });
-    if let Err(e) = credvault_store::workflows::prepare_group_commit(conn.client()).await {
-        conn.poison();
-        return Err(e.into());
-    }
+    credvault_store::workflows::prepare_group_commit(conn.client()).await?;
+    // A transaction cut off half-way (its COMMIT lost with the network) would hold its chain
+    // head, and with it every audited change in the workspace, until TCP noticed, hours later.
+    // The writer's transactions arrive whole, so none idles that long unless it was cut off.
+    conn.client()
+        .batch_execute("SET idle_in_transaction_session_timeout = '5s'")
+        .await?;
+    conn.poisoned.store(false, Ordering::Relaxed);
     Ok(conn)
 }
 
