@@ -172,8 +172,16 @@ fn decode_hex(s: &str) -> Option<[u8; 32]> {
 /// Keeps a LISTEN connection open and applies what arrives; while it is down, caching is off.
 /// Runs until the application closes its pool (it stops then instead of reconnecting).
 pub async fn listen(cache: Arc<Cache>, database_url: String, pool: deadpool_postgres::Pool) {
+    // The pool was built from the same URL, so it parses; if it did not, nothing is cached.
+    let config = match credvault_store::pool::config(&database_url) {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!(error = %e, "the cache listener cannot start; nothing is cached");
+            return;
+        }
+    };
     while !pool.is_closed() {
-        match listen_once(&cache, &database_url, &pool).await {
+        match listen_once(&cache, &config, &pool).await {
             Ok(Ended::Closed) => tracing::warn!(
                 "the cache listener's connection closed; caching is off until it reconnects"
             ),
@@ -199,11 +207,10 @@ const HEARTBEAT_TIMEOUT: Duration = Duration::from_millis(600);
 
 async fn listen_once(
     cache: &Cache,
-    database_url: &str,
+    config: &tokio_postgres::Config,
     pool: &deadpool_postgres::Pool,
 ) -> Result<Ended, tokio_postgres::Error> {
-    let (client, mut connection) =
-        tokio_postgres::connect(database_url, tokio_postgres::NoTls).await?;
+    let (client, mut connection) = config.connect(tokio_postgres::NoTls).await?;
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let driver = tokio::spawn(async move {
         let mut messages = futures_util::stream::poll_fn(move |cx| connection.poll_message(cx));
