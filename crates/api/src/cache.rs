@@ -241,7 +241,7 @@ async fn listen_once(
     // A connection can hang without closing (a partition that resets nothing): notifications
     // stop while the entries stay. A round trip every HEARTBEAT, answered within
     // HEARTBEAT_TIMEOUT, proves it alive; one left unanswered turns caching off, at most 850 ms
-    // after the last change this connection may have missed.
+    // after the connection stopped answering.
     let heartbeat = async {
         let mut tick = tokio::time::interval(HEARTBEAT);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -249,22 +249,26 @@ async fn listen_once(
             tick.tick().await;
             match tokio::time::timeout(HEARTBEAT_TIMEOUT, client.batch_execute("")).await {
                 Ok(Ok(())) => {}
-                Ok(Err(e)) => return Err(e),
+                Ok(Err(e)) => {
+                    tracing::warn!(error = %e, "the cache listener's heartbeat failed");
+                    return Ended::Closed;
+                }
                 Err(_) => {
                     // The pool's idle connections were likely cut off by the same fault, and the
-                    // pool hands them out unchecked.
+                    // pool hands them out unchecked: a read on one would hang for the request's
+                    // whole timeout. Dropping them costs a reconnect each on a false alarm.
                     pool.retain(|_, _| false);
-                    return Ok(Ended::Unanswered);
+                    return Ended::Unanswered;
                 }
             }
         }
     };
     let ended = tokio::select! {
-        () = apply => Ok(Ended::Closed),
+        () = apply => Ended::Closed,
         e = heartbeat => e,
     };
     driver.abort();
-    ended
+    Ok(ended)
 }
 
 /// Why a listener's connection was given up.

@@ -27,8 +27,8 @@ const MAX_BATCH: usize = 512;
 /// trip (resolve bench 10,000/s against 12,500-15,000/s); with three, no better than two. Before
 /// this, two batches on two connections waited for each other on the chain head's lock.
 const IN_FLIGHT: usize = 2;
-/// How long a resolve waits for its batch before answering 503. It is also how long the writer
-/// gives a batch to commit, or a connection to get ready, before it gives up on the connection:
+/// How long the writer gives a batch to commit, or a connection to get ready, before it gives up
+/// on the connection (its requests answer 503; a request waits at most a second more in all):
 /// one that hangs without erroring (a network partition, a frozen proxy) would otherwise hold
 /// every resolve until TCP gives up, minutes later.
 const COMMIT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -137,7 +137,9 @@ impl UsageWriter {
                 .ok()?;
             wait.await.ok()
         };
-        match tokio::time::timeout(COMMIT_TIMEOUT, committed).await {
+        // A second longer than its batch is given: when the batch times out, the writer has
+        // dropped the hung connections before this request answers and its caller retries.
+        match tokio::time::timeout(COMMIT_TIMEOUT + Duration::from_secs(1), committed).await {
             Ok(Some(true)) => Ok(()),
             _ => Err(unavailable()),
         }
@@ -254,9 +256,15 @@ async fn run(pool: Pool, mut rx: mpsc::Receiver<Pending>) {
     let former = std::sync::Arc::new(Former::default());
     let mut conn: Option<std::sync::Arc<Conn>> = None;
     loop {
-        let Some((slot, batch)) = former.next(&mut rx).await else {
+        let Some((slot, mut batch)) = former.next(&mut rx).await else {
             break;
         };
+        // Requests that gave up waiting (and answered 503) need no event: nothing was handed out.
+        batch.retain(|(_, _, done)| !done.is_closed());
+        if batch.is_empty() {
+            former.finished(slot, 0);
+            continue;
+        }
         if !conn.as_ref().is_some_and(|c| c.usable()) {
             conn = match tokio::time::timeout(COMMIT_TIMEOUT, connect(&shared.pool)).await {
                 Ok(Ok(c)) => Some(c),
@@ -294,8 +302,18 @@ async fn run(pool: Pool, mut rx: mpsc::Receiver<Pending>) {
                 }
                 Err(_) => {
                     // Whether it commits later or not, its requests have answered 503: an event
-                    // without its answer is possible, an answer without its event is not.
+                    // without its answer is possible, an answer without its event is not. The
+                    // backend is asked to cancel it, so that, if it is alive but stuck (on a
+                    // lock, say), it does not keep its place ahead of the next batches.
                     c.poison();
+                    let cancel = c.client().cancel_token();
+                    tokio::spawn(async move {
+                        let _ = tokio::time::timeout(
+                            COMMIT_TIMEOUT,
+                            cancel.cancel_query(tokio_postgres::NoTls),
+                        )
+                        .await;
+                    });
                     forget_idle(&shared.pool);
                     tracing::error!(events = batch.len(), timeout_secs = COMMIT_TIMEOUT.as_secs(), "a batch of credential uses did not commit in time: its connection is dropped and the pool's idle connections are reopened; those resolves fail with 503");
                     false
