@@ -880,6 +880,31 @@ async fn authorization_code_with_pkce_state_binding_and_return_to() {
         (body["credential_id"].as_str(), body["status"].as_str()),
         (Some(id.as_str()), Some("active"))
     );
+    // Deleted between authorize and callback: 410, and the code is not exchanged.
+    let fourth: Value = app
+        .post_as(&owner, &path, &json!({}))
+        .await
+        .json()
+        .await
+        .expect("json");
+    let exchanges = p.seen.lock().expect("lock").token_forms.len();
+    let res = app
+        .delete_as(&owner, &format!("/v1/credentials/{id}"))
+        .await;
+    assert_eq!(res.status(), 200);
+    let (status, body) = problem(
+        app.client
+            .get(cb(fourth["state"].as_str().expect("s")))
+            .send()
+            .await
+            .expect("cb"),
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (410, Some("credential_deleted"))
+    );
+    assert_eq!(p.seen.lock().expect("lock").token_forms.len(), exchanges);
     // A client-credentials credential has nothing to authorize.
     let cc = created(&app, &owner, oauth_cc(&p, json!({}))).await;
     let (status, _) = problem(

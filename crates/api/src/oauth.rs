@@ -558,14 +558,15 @@ pub async fn finish_authorization(
     origin: &Origin,
 ) -> Result<CredentialRow, ApiError> {
     let (ws, id) = (used.workspace_id, used.credential_id);
+    let purged = || {
+        ApiError::new(
+            ErrorCode::InvalidState,
+            "the credential of this authorization no longer exists",
+        )
+    };
     let (data, actor) = {
         let client = state.pool.get().await?;
-        let cred = store::get(&client, ws, id).await?.ok_or_else(|| {
-            ApiError::new(
-                ErrorCode::InvalidState,
-                "the credential of this authorization no longer exists",
-            )
-        })?;
+        let cred = store::get(&client, ws, id).await?.ok_or_else(purged)?;
         svc::refuse_if_deleted(&cred)?;
         let user = credvault_store::identity::user_by_id(&client, ws, used.user_id)
             .await?
@@ -601,9 +602,7 @@ pub async fn finish_authorization(
     drop(data);
     let mut client = state.pool.get().await?;
     let tx = client.transaction().await?;
-    let mut cred = store::lock(&tx, ws, id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("credential"))?;
+    let mut cred = store::lock(&tx, ws, id).await?.ok_or_else(purged)?;
     svc::refuse_if_deleted(&cred)?;
     let grant = match result {
         Ok(g) => g,

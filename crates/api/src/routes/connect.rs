@@ -518,7 +518,8 @@ pub struct CallbackResult {
     responses(
         (status = 200, description = "Authorized (when no `return_to` was given)", body = CallbackResult),
         (status = 302, description = "Authorized: the browser goes to `return_to`, with `credential_id` and `status` added to its query"),
-        (status = 400, description = "Unknown, used or expired state (`invalid_state`), or the person declined (`invalid_request`)", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Unknown, used or expired state, or the credential was purged since (`invalid_state`), or the person declined (`invalid_request`)", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 410, description = "The credential was deleted since the authorization started (`credential_deleted`): restore it and authorize again", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 503, description = "The token endpoint cannot be reached (`upstream_unavailable`)", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
