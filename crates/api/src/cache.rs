@@ -5,8 +5,8 @@
 //! `NOTIFY credvault_cache` from the changing transaction, delivered to every instance when it
 //! commits, and a listener here drops what they name. A change made through this instance also
 //! clears the cache before its response is sent, so a caller always reads its own writes. While the
-//! listener is not connected, or its connection stops answering, nothing is cached. Unwrapped data keys and opened secrets are never
-//! cached: only the sealed rows, as stored.
+//! listener is not connected, or its connection stops answering, nothing is cached. Unwrapped
+//! data keys and opened secrets are never cached: only the sealed rows, as stored.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -254,10 +254,7 @@ async fn listen_once(
                     return Ended::Closed;
                 }
                 Err(_) => {
-                    // The pool's idle connections were likely cut off by the same fault, and the
-                    // pool hands them out unchecked: a read on one would hang for the request's
-                    // whole timeout. Dropping them costs a reconnect each on a false alarm.
-                    pool.retain(|_, _| false);
+                    credvault_store::pool::forget_idle(pool);
                     return Ended::Unanswered;
                 }
             }

@@ -273,7 +273,7 @@ async fn run(pool: Pool, mut rx: mpsc::Receiver<Pending>) {
                     None
                 }
                 Err(_) => {
-                    forget_idle(&shared.pool);
+                    credvault_store::pool::forget_idle(&shared.pool);
                     tracing::error!(events = batch.len(), timeout_secs = COMMIT_TIMEOUT.as_secs(), "a database connection for credential uses did not answer in time: the pool's idle connections are reopened; those resolves fail with 503");
                     None
                 }
@@ -314,7 +314,7 @@ async fn run(pool: Pool, mut rx: mpsc::Receiver<Pending>) {
                         )
                         .await;
                     });
-                    forget_idle(&shared.pool);
+                    credvault_store::pool::forget_idle(&shared.pool);
                     tracing::error!(events = batch.len(), timeout_secs = COMMIT_TIMEOUT.as_secs(), "a batch of credential uses did not commit in time: its connection is dropped and the pool's idle connections are reopened; those resolves fail with 503");
                     false
                 }
@@ -333,13 +333,6 @@ async fn run(pool: Pool, mut rx: mpsc::Receiver<Pending>) {
             tokio::spawn(write);
         }
     }
-}
-
-/// Drops the pool's idle connections, so the next ones are opened afresh. Called when a
-/// connection hung: the idle ones were likely cut off by the same fault, and the pool hands them
-/// out without a check.
-fn forget_idle(pool: &Pool) {
-    pool.retain(|_, _| false);
 }
 
 /// A pooled connection with the group commit's statements prepared. Until it is ready it counts

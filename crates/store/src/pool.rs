@@ -115,6 +115,14 @@ pub fn connect(database_url: &str, max_size: usize) -> Result<Pool, StoreError> 
         .map_err(|e| StoreError::Pool(e.to_string()))
 }
 
+/// Drops the pool's idle connections, so the next ones are opened afresh. For when a connection
+/// hung: the idle ones were likely cut off by the same fault, and the pool hands them out without
+/// a check (a read on one would hang for its request's whole timeout). On a false alarm it costs
+/// a reconnect each.
+pub fn forget_idle(pool: &Pool) {
+    pool.retain(|_, _| false);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
