@@ -544,11 +544,11 @@ async fn seed_audit(
     start: chrono::DateTime<chrono::Utc>,
     first: i64,
     n: i64,
+    engine: uuid::Uuid,
 ) -> anyhow::Result<()> {
     use chrono::Duration;
     use credvault_domain::audit::{canonical_parts, ChainedFields};
     use credvault_store::audit::{append_events, NewEvent};
-    let engine = uuid::Uuid::now_v7();
     let details: Vec<serde_json::Value> = (0..20)
         .map(|w| serde_json::json!({"workflow_id": format!("wf-{w}"), "version": 1}))
         .collect();
@@ -634,6 +634,19 @@ async fn audit_scale(base: &str) -> anyhow::Result<()> {
         .as_str()
         .unwrap_or_default()
         .parse()?;
+    // The events of the first workspace are its owner's personal token's: the owner's personal
+    // export (`/v1/me/export`) holds them all.
+    let engine: serde_json::Value = http
+        .post(format!("{addr}/v1/tokens"))
+        .bearer_auth(&token)
+        .json(
+            &serde_json::json!({"name": "ci", "kind": "personal", "scopes": ["credentials:read"]}),
+        )
+        .send()
+        .await?
+        .json()
+        .await?;
+    let engine: uuid::Uuid = engine["id"].as_str().unwrap_or_default().parse()?;
     let pool = credvault_store::connect(&url, 2)?;
     let mut workspaces = vec![ws0];
     {
@@ -689,7 +702,21 @@ async fn audit_scale(base: &str) -> anyhow::Result<()> {
     for per_ws in [1_000i64, 100_000] {
         let t = Instant::now();
         for ws in &workspaces {
-            seed_audit(&pool, *ws, &credentials, start, seeded, per_ws - seeded).await?;
+            let actor = if *ws == ws0 {
+                engine
+            } else {
+                uuid::Uuid::now_v7()
+            };
+            seed_audit(
+                &pool,
+                *ws,
+                &credentials,
+                start,
+                seeded,
+                per_ws - seeded,
+                actor,
+            )
+            .await?;
         }
         pool.get()
             .await?
@@ -723,6 +750,17 @@ async fn audit_scale(base: &str) -> anyhow::Result<()> {
     let export_rate = lines as f64 / t.elapsed().as_secs_f64();
     let rss_after = peak_rss_kib(server.id());
     let t = Instant::now();
+    let res = http
+        .get(format!("{addr}/v1/me/export"))
+        .bearer_auth(&token)
+        .send()
+        .await?;
+    anyhow::ensure!(res.status().is_success(), "/v1/me/export: {}", res.status());
+    let personal: serde_json::Value = serde_json::from_slice(&res.bytes().await?)?;
+    let personal_events = personal["audit_events"].as_array().map_or(0, Vec::len);
+    let personal_rate = personal_events as f64 / t.elapsed().as_secs_f64();
+    let rss_personal = peak_rss_kib(server.id());
+    let t = Instant::now();
     let v: serde_json::Value = http
         .get(format!("{addr}/v1/audit/verify"))
         .bearer_auth(&token)
@@ -733,6 +771,7 @@ async fn audit_scale(base: &str) -> anyhow::Result<()> {
     let checked = v["events_checked"].as_i64().unwrap_or(0);
     let verify_rate = checked as f64 / t.elapsed().as_secs_f64();
     println!("export: {lines} events of one workspace at {export_rate:.0} events/s; server peak RSS {:.1} MiB before, {:.1} MiB after", rss_before as f64 / 1024.0, rss_after as f64 / 1024.0);
+    println!("personal export (/v1/me/export): {personal_events} events at {personal_rate:.0} events/s; server peak RSS {:.1} MiB after", rss_personal as f64 / 1024.0);
     println!(
         "verify: {checked} events at {verify_rate:.0} events/s, ok = {}",
         v["ok"]

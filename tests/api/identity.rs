@@ -602,6 +602,94 @@ async fn export_holds_everything_about_the_caller() {
 }
 
 #[tokio::test]
+async fn export_streams_every_event_of_the_caller_and_their_tokens_in_chain_order() {
+    use credvault_api::audit::{record_many, Actor, Event, Origin};
+    let app = TestApp::spawn().await;
+    let (body, owner) = app.signup("ada@example.com").await;
+    let token: Value = app
+        .post_as(
+            &owner,
+            "/v1/tokens",
+            &json!({"name": "ci", "kind": "personal", "scopes": ["credentials:read"]}),
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    let id = |v: &Value| v.as_str().and_then(|s| s.parse().ok()).expect("uuid");
+    let (ws, user, token) = (
+        id(&body["workspace"]["id"]),
+        id(&body["user"]["id"]),
+        id(&token["id"]),
+    );
+    let actor = |kind, id| Actor {
+        kind,
+        id: Some(id),
+        display: None,
+        user_id: None,
+    };
+    // More than a page of theirs (1,000 events): the user, their token and someone else in turn,
+    // then many by someone else alone, after the last of theirs.
+    let others = [
+        actor("user", user),
+        actor("token", token),
+        actor("user", uuid::Uuid::now_v7()),
+    ];
+    let items: Vec<_> = (0..3_300)
+        .map(|i| {
+            let who = if i < 2_400 {
+                &others[i % 3]
+            } else {
+                &others[2]
+            };
+            (
+                who.clone(),
+                Origin::default(),
+                Event::new("test.event").detail("i", i),
+            )
+        })
+        .collect();
+    let pool = credvault_store::connect(&app.db.url, 1).expect("pool");
+    let db = pool.get().await.expect("connection");
+    record_many(&db, ws, &items).await.expect("events");
+
+    let res = app.get_as(&owner, "/v1/me/export").await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        res.headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok()),
+        Some("application/json")
+    );
+    let export: Value = res.json().await.expect("one JSON document");
+    assert_eq!(export["profile"]["id"], body["user"]["id"]);
+    assert_eq!(export["tokens"][0]["name"], "ci");
+    assert!(export["exported_at"].is_string());
+    let events = export["audit_events"].as_array().expect("events");
+    let seqs: Vec<i64> = events.iter().filter_map(|e| e["seq"].as_i64()).collect();
+    assert_eq!(seqs.len(), events.len());
+    assert!(seqs.windows(2).all(|w| w[0] < w[1]), "chain order");
+    let ours: Vec<i64> = events
+        .iter()
+        .filter(|e| e["action"] == "test.event")
+        .filter_map(|e| e["details"]["i"].as_i64())
+        .collect();
+    let expected: Vec<i64> = (0..2_400).filter(|i| i % 3 != 2).collect();
+    assert_eq!(
+        ours, expected,
+        "every event of theirs, none of anyone else's"
+    );
+    assert_eq!(
+        events
+            .iter()
+            .filter(|e| e["action"] != "test.event")
+            .filter_map(|e| e["action"].as_str())
+            .collect::<Vec<_>>(),
+        ["user.created", "auth.login", "token.created"]
+    );
+}
+
+#[tokio::test]
 async fn failed_sign_ins_are_audited_as_anonymous_and_limited_per_ip_behind_a_trusted_proxy() {
     let app = TestApp::spawn_with(|s| s.trusted_proxies = "127.0.0.1".into()).await;
     let (body, owner) = app.signup("ada@example.com").await;

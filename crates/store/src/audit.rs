@@ -161,16 +161,28 @@ pub async fn events_after(
     Ok(rows.iter().map(event).collect())
 }
 
-/// Events whose actor is one of `actor_ids`, in chain order.
+/// A page of the events whose actor is one of `actor_ids`, in chain order: `after < seq <= upto`,
+/// at most `limit`. Each actor's events are read from the actor index, at most `limit` of them,
+/// so a page costs the same however many events the actors have (an engine token may have
+/// millions).
 pub async fn events_by_actors(
     c: &impl GenericClient,
     ws: Uuid,
     actor_ids: &[Uuid],
+    after: i64,
+    upto: i64,
+    limit: i64,
 ) -> Result<Vec<StoredEvent>, StoreError> {
     let rows = c
         .query(
-            &format!("SELECT {EVENT_COLS} FROM audit_events WHERE workspace_id = $1 AND actor_id = ANY($2) ORDER BY seq"),
-            &[&ws, &actor_ids],
+            &format!(
+                "SELECT {EVENT_COLS} FROM unnest($2::uuid[]) AS a(actor),
+                   LATERAL (SELECT * FROM audit_events e
+                            WHERE e.workspace_id = $1 AND e.actor_id = a.actor AND e.seq > $3 AND e.seq <= $4
+                            ORDER BY e.seq LIMIT $5) AS e
+                 ORDER BY seq LIMIT $5"
+            ),
+            &[&ws, &actor_ids, &after, &upto, &limit],
         )
         .await?;
     Ok(rows.iter().map(event).collect())

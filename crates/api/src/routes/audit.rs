@@ -165,38 +165,11 @@ pub async fn export(
     f.actor_ids = actors(&state, caller.workspace_id, q.actor_id).await?;
     let ws = caller.workspace_id;
     let state = state.into_inner();
-    let stream = futures_util::stream::unfold(Some(0i64), move |cursor| {
+    let stream = event_pages("audit export", (b"", b"\n"), move |after| {
         let (state, f) = (state.clone(), f.clone());
         async move {
-            let after = cursor?;
-            let batch = async {
-                let client = state.pool.get().await?;
-                store::list(&client, ws, &f, false, Some(after), 1000)
-                    .await
-                    .map_err(ApiError::from)
-            }
-            .await;
-            match batch {
-                Ok(rows) if rows.is_empty() => None,
-                Ok(rows) => {
-                    let next = rows.last().map(|e| e.seq);
-                    let mut buf = Vec::new();
-                    for e in rows {
-                        let _ = serde_json::to_writer(&mut buf, &AuditEvent::from(e));
-                        buf.push(b'\n');
-                    }
-                    Some((Ok::<_, actix_web::Error>(web::Bytes::from(buf)), next))
-                }
-                Err(e) => {
-                    tracing::error!(error = %e, "audit export stopped");
-                    Some((
-                        Err(actix_web::error::ErrorServiceUnavailable(
-                            "export interrupted",
-                        )),
-                        None,
-                    ))
-                }
-            }
+            let client = state.pool.get().await?;
+            Ok(store::list(&client, ws, &f, false, Some(after), 1000).await?)
         }
     });
     let mut res = HttpResponse::Ok();
@@ -209,6 +182,48 @@ pub async fn export(
         res.content_type("application/x-ndjson");
     }
     Ok(res.streaming(stream))
+}
+
+/// Audit events as a streamed body, a page at a time: `page(after)` reads the events after a seq,
+/// in chain order (empty at the end). Each event is written as JSON between `between.0` (before
+/// every event but the first) and `between.1` (after each). A page that cannot be read ends the
+/// body with an error, so the client sees a cut-off body, never one that looks whole.
+pub(super) fn event_pages<F, Fut>(
+    what: &'static str,
+    between: (&'static [u8], &'static [u8]),
+    page: F,
+) -> impl futures_util::Stream<Item = Result<web::Bytes, actix_web::Error>>
+where
+    F: Fn(i64) -> Fut,
+    Fut: std::future::Future<Output = Result<Vec<store::StoredEvent>, ApiError>>,
+{
+    futures_util::stream::unfold((Some(0i64), page), move |(cursor, page)| async move {
+        let after = cursor?;
+        match page(after).await {
+            Ok(rows) if rows.is_empty() => None,
+            Ok(rows) => {
+                let next = rows.last().map(|e| e.seq);
+                let mut buf = Vec::new();
+                for (i, e) in rows.into_iter().enumerate() {
+                    if after > 0 || i > 0 {
+                        buf.extend_from_slice(between.0);
+                    }
+                    let _ = serde_json::to_writer(&mut buf, &AuditEvent::from(e));
+                    buf.extend_from_slice(between.1);
+                }
+                Some((Ok(web::Bytes::from(buf)), (next, page)))
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "{what} stopped");
+                Some((
+                    Err(actix_web::error::ErrorServiceUnavailable(
+                        "export interrupted",
+                    )),
+                    (None, page),
+                ))
+            }
+        }
+    })
 }
 
 #[derive(Serialize, ToSchema)]

@@ -2,9 +2,11 @@
 
 use std::sync::Arc;
 
-use actix_web::{get, web};
+use actix_web::{get, web, HttpResponse};
 use chrono::{DateTime, Utc};
+use credvault_store::audit as audit_store;
 use credvault_store::identity as store;
+use futures_util::StreamExt;
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -69,13 +71,18 @@ pub struct Export {
     pub exported_at: DateTime<Utc>,
 }
 
-/// Everything stored about you (GDPR access).
+/// Events per page of the export's `audit_events`.
+const EXPORT_PAGE: i64 = 1000;
+
+/// Everything stored about you (GDPR access). The audit events are streamed a page at a time
+/// (an engine token of yours may have millions of uses), up to the chain head as it was when the
+/// export began; the rest is read at once.
 #[utoipa::path(tag = "me", operation_id = "export_me", summary = "Export your data", responses((status = 200, description = "Your data", body = Export)))]
 #[get("/me/export")]
 pub async fn export(
     state: State,
     caller: Authorized<need::ReadSelf>,
-) -> Result<web::Json<Export>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let user = caller.person()?.clone();
     let ws = caller.workspace_id;
     let client = state.pool.get().await?;
@@ -118,17 +125,45 @@ pub async fn export(
         .collect();
     let mut actors = store::token_ids_of(&client, ws, user.id).await?;
     actors.push(user.id);
-    let audit_events = credvault_store::audit::events_by_actors(&client, ws, &actors)
+    let upto = audit_store::head(&client, ws)
         .await?
-        .into_iter()
-        .map(AuditEvent::from)
-        .collect();
-    Ok(web::Json(Export {
+        .map_or(0, |(seq, _)| seq);
+    drop(client);
+    // The whole document with no events, split where they go: `…"audit_events":[` and
+    // `],"exported_at":…}`. Only `exported_at` follows the key, so its last occurrence is the key
+    // itself (a string value holding the same text would have its quotes escaped anyway).
+    let whole = serde_json::to_vec(&Export {
         profile: User::from_row(user, teams),
         sessions,
         tokens,
         credentials,
-        audit_events,
+        audit_events: vec![],
         exported_at: Utc::now(),
-    }))
+    })
+    .map_err(ApiError::internal)?;
+    const KEY: &[u8] = b"\"audit_events\":[";
+    let split = whole
+        .windows(KEY.len())
+        .rposition(|w| w == KEY)
+        .map(|i| i + KEY.len())
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("export: no audit_events key")))?;
+    let suffix = web::Bytes::copy_from_slice(&whole[split..]);
+    let prefix = web::Bytes::from(whole).slice(..split);
+    let state = state.into_inner();
+    let pages = super::audit::event_pages("personal data export", (b",", b""), move |after| {
+        let (state, actors) = (state.clone(), actors.clone());
+        async move {
+            let client = state.pool.get().await?;
+            Ok(
+                audit_store::events_by_actors(&client, ws, &actors, after, upto, EXPORT_PAGE)
+                    .await?,
+            )
+        }
+    });
+    let body = futures_util::stream::once(async { Ok(prefix) })
+        .chain(pages)
+        .chain(futures_util::stream::once(async { Ok(suffix) }));
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .streaming(body))
 }
