@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use crate::helpers::{problem, TestApp};
+use crate::helpers::{problem, uuid_at, TestApp};
 
 async fn all_pages(app: &TestApp, token: &str, path: &str) -> Vec<Value> {
     let mut out = Vec::new();
@@ -445,11 +445,7 @@ async fn events_appended_with_their_own_times_chain_like_live_ones_and_bad_input
     use credvault_store::audit::{append_events, NewEvent};
     let app = TestApp::spawn().await;
     let (body, owner) = app.signup("ada@example.com").await;
-    let ws: uuid::Uuid = body["workspace"]["id"]
-        .as_str()
-        .expect("ws")
-        .parse()
-        .expect("uuid");
+    let ws = uuid_at(&body["workspace"]["id"]);
     let pool = credvault_store::connect(&app.db.url, 1).expect("pool");
     let conn = pool.get().await.expect("conn");
     let details = json!({"imported": true, "note": "line\u{2028}two"});

@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use crate::helpers::{problem, TestApp};
+use crate::helpers::{problem, uuid_at, TestApp};
 
 fn names(v: &Value) -> Vec<String> {
     v.as_array()
@@ -161,11 +161,7 @@ fn chrono_like_now_plus_days(days: u64) -> String {
 async fn erasure_transfers_or_destroys_and_pseudonymises_without_breaking_the_chain() {
     let app = TestApp::spawn().await;
     let (body, owner) = app.signup("ada@example.com").await;
-    let ws: uuid::Uuid = body["workspace"]["id"]
-        .as_str()
-        .expect("ws")
-        .parse()
-        .expect("uuid");
+    let ws = uuid_at(&body["workspace"]["id"]);
     let (keep_id, _) = app
         .user_with_role(&owner, "keeper@example.com", "member")
         .await;

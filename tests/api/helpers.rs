@@ -275,6 +275,13 @@ impl TestApp {
     }
 }
 
+/// A uuid in a JSON answer (`body["workspace"]["id"]`, say).
+pub fn uuid_at(v: &Value) -> uuid::Uuid {
+    v.as_str()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("a uuid, not {v}"))
+}
+
 /// Reads a problem+json answer, checking its shape, and returns (status, body).
 pub async fn problem(res: reqwest::Response) -> (u16, Value) {
     let status = res.status().as_u16();

@@ -1,6 +1,6 @@
 use serde_json::{json, Value};
 
-use crate::helpers::{problem, TestApp, PASSWORD};
+use crate::helpers::{problem, uuid_at, TestApp, PASSWORD};
 
 #[tokio::test]
 async fn sign_up_creates_an_owner_who_can_read_me() {
@@ -519,11 +519,7 @@ async fn another_workspaces_ids_are_not_found() {
 async fn concurrent_audited_actions_keep_the_chain_whole() {
     let app = TestApp::spawn().await;
     let (body, owner) = app.signup("ada@example.com").await;
-    let ws: uuid::Uuid = body["workspace"]["id"]
-        .as_str()
-        .expect("id")
-        .parse()
-        .expect("uuid");
+    let ws = uuid_at(&body["workspace"]["id"]);
     let mut tasks = Vec::new();
     for i in 0..50 {
         let (client, url, owner) = (app.client.clone(), app.url("/v1/teams"), owner.clone());
@@ -616,11 +612,10 @@ async fn export_streams_every_event_of_the_caller_and_their_tokens_in_chain_orde
         .json()
         .await
         .expect("json");
-    let id = |v: &Value| v.as_str().and_then(|s| s.parse().ok()).expect("uuid");
     let (ws, user, token) = (
-        id(&body["workspace"]["id"]),
-        id(&body["user"]["id"]),
-        id(&token["id"]),
+        uuid_at(&body["workspace"]["id"]),
+        uuid_at(&body["user"]["id"]),
+        uuid_at(&token["id"]),
     );
     let actor = |kind, id| Actor {
         kind,
