@@ -165,10 +165,31 @@ async fn erasure_transfers_or_destroys_and_pseudonymises_without_breaking_the_ch
     let (keep_id, _) = app
         .user_with_role(&owner, "keeper@example.com", "member")
         .await;
+    let engine: Value = app
+        .post_as(
+            &owner,
+            "/v1/tokens",
+            &json!({"name": "engine", "kind": "engine", "scopes": ["workflows:write"]}),
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    let engine = engine["token"].as_str().expect("token").to_string();
     for (email, transfer) in [("leaver@example.com", true), ("gone@example.com", false)] {
         let (uid, token) = app.user_with_role(&owner, email, "member").await;
         let c: Value = app.post_as(&token, "/v1/credentials", &json!({"name": format!("of {email}"), "service": "s", "type": "api_key", "data": {"key": "sk_live_erasure_00000001"}})).await.json().await.expect("json");
         let cid = c["id"].as_str().expect("id").to_string();
+        let wf = format!("/v1/workflows/flow-of-{uid}");
+        let res = app
+            .client
+            .put(app.url(&wf))
+            .bearer_auth(&engine)
+            .json(&json!({"name": "their flow", "owner_id": uid, "credential_ids": [cid]}))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(res.status(), 201);
         app.login(email, "wrong password!!").await;
         let path = if transfer {
             format!("/v1/users/{uid}?transfer_to={keep_id}")
@@ -194,7 +215,27 @@ async fn erasure_transfers_or_destroys_and_pseudonymises_without_breaking_the_ch
         } else {
             assert_eq!(cred.status(), 404, "destroyed");
         }
+        // Their workflow went with their credentials, and the audit log says so.
+        let res = app.get_as(&owner, &wf).await;
         let db = app.db.client().await;
+        let event = db
+            .query_one(
+                "SELECT action, details FROM audit_events WHERE target_type = 'workflow' AND target_id = $1 ORDER BY seq DESC LIMIT 1",
+                &[&format!("flow-of-{uid}")],
+            )
+            .await
+            .expect("an event about the workflow");
+        let (action, details): (String, Value) = (event.get(0), event.get(1));
+        assert_eq!(details["reason"], "owner erased");
+        if transfer {
+            let v: Value = res.json().await.expect("json");
+            assert_eq!(v["owner"]["id"].as_str(), Some(keep_id.as_str()));
+            assert_eq!(action, "workflow.upserted");
+            assert_eq!(details["owner_id"].as_str(), Some(keep_id.as_str()));
+        } else {
+            assert_eq!(res.status(), 404, "deleted");
+            assert_eq!(action, "workflow.deleted");
+        }
         let leaks: i64 = db
             .query_one("SELECT count(*) FROM audit_events WHERE actor_display ILIKE '%' || $1 || '%' OR target_name = 'member' AND target_id = $2 OR (target_id = $2 AND ip IS NOT NULL AND action <> 'user.erased')", &[&email, &uid])
             .await

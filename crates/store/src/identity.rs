@@ -883,19 +883,26 @@ pub async fn owned_credentials(
     Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
 }
 
+/// Gives everything `from` owns (credentials, workflows) to `to`; returns (id, name) of each
+/// workflow given.
 pub async fn transfer_owned(
     c: &impl GenericClient,
     ws: Uuid,
     from: Uuid,
     to: Uuid,
-) -> Result<(), StoreError> {
+) -> Result<Vec<(String, String)>, StoreError> {
     c.execute(
         "UPDATE credentials SET owner_id = $3, updated_at = now(), row_version = row_version + 1 WHERE workspace_id = $1 AND owner_id = $2",
         &[&ws, &from, &to],
     )
     .await?;
-    c.execute("UPDATE workflows SET owner_id = $3, updated_at = now() WHERE workspace_id = $1 AND owner_id = $2", &[&ws, &from, &to]).await?;
-    Ok(())
+    let rows = c
+        .query(
+            "UPDATE workflows SET owner_id = $3, updated_at = now() WHERE workspace_id = $1 AND owner_id = $2 RETURNING id, name",
+            &[&ws, &from, &to],
+        )
+        .await?;
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
 }
 
 /// Deletes the user's workflows; returns (id, name) of each.

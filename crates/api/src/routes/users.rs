@@ -253,8 +253,9 @@ pub struct EraseQuery {
     pub transfer_to: Option<String>,
 }
 
-/// Erase a user (GDPR): credentials transferred or destroyed (keys shredded), sessions and tokens
-/// gone, personal data in audit events replaced by a pseudonym (the chain still verifies).
+/// Erase a user (GDPR): credentials and workflows transferred, or destroyed (keys shredded) and
+/// deleted; sessions and tokens gone; personal data in audit events replaced by a pseudonym (the
+/// chain still verifies).
 #[utoipa::path(
     tag = "users", operation_id = "erase_user", summary = "Erase a user", params(("id" = Uuid, Path, description = "User id"), EraseQuery),
     responses(
@@ -307,41 +308,51 @@ pub async fn erase_user(
             })?;
     }
     let owned = store::owned_credentials(&tx, ws, user.id).await?;
-    let system = caller.actor.clone();
-    match transfer_to {
+    // Rows first (credentials, then workflows), chain head last: the order every writer uses, so
+    // an erasure never deadlocks with resolves being recorded. A workflow's owner is whose access
+    // its resolves use, so a workflow given to someone else is recorded as `workflow.upserted`
+    // with its new owner, as a PUT that changes the owner is.
+    let events: Vec<Event> = match transfer_to {
         Some(to) => {
-            store::transfer_owned(&tx, ws, user.id, to).await?;
-            for (cid, name) in &owned {
-                let ev = Event::new("credential.transferred")
+            let workflows = store::transfer_owned(&tx, ws, user.id, to).await?;
+            let credentials = owned.iter().map(|(cid, name)| {
+                Event::new("credential.transferred")
                     .target("credential", cid, Some(name.clone()))
                     .detail("to_owner_id", to.to_string())
-                    .detail("reason", "owner erased");
-                audit::record(&tx, ws, &system, &caller.origin, ev).await?;
-            }
+            });
+            let workflows = workflows.into_iter().map(|(wid, name)| {
+                Event::new("workflow.upserted")
+                    .target("workflow", wid, Some(name))
+                    .detail("owner_id", to.to_string())
+                    .detail("created", false)
+            });
+            credentials.chain(workflows).collect()
         }
         None => {
-            // Rows first (credentials, then workflows), chain head last: the order every writer
-            // uses, so an erasure never deadlocks with resolves being recorded.
             for (cid, _) in &owned {
                 credvault_store::credentials::purge(&tx, ws, *cid).await?;
             }
             let workflows = store::delete_workflows_of(&tx, ws, user.id).await?;
-            let mut events: Vec<(audit::Actor, audit::Origin, Event)> = Vec::new();
-            for (cid, name) in &owned {
-                let ev = Event::new("credential.purged")
-                    .target("credential", cid, Some(name.clone()))
-                    .detail("reason", "owner erased");
-                events.push((system.clone(), caller.origin.clone(), ev));
-            }
-            for (wid, name) in workflows {
-                let ev = Event::new("workflow.deleted")
-                    .target("workflow", wid, Some(name))
-                    .detail("reason", "owner erased");
-                events.push((system.clone(), caller.origin.clone(), ev));
-            }
-            audit::record_many(&tx, ws, &events).await?;
+            let credentials = owned.iter().map(|(cid, name)| {
+                Event::new("credential.purged").target("credential", cid, Some(name.clone()))
+            });
+            let workflows = workflows.into_iter().map(|(wid, name)| {
+                Event::new("workflow.deleted").target("workflow", wid, Some(name))
+            });
+            credentials.chain(workflows).collect()
         }
-    }
+    };
+    let events: Vec<_> = events
+        .into_iter()
+        .map(|ev| {
+            (
+                caller.actor.clone(),
+                caller.origin.clone(),
+                ev.detail("reason", "owner erased"),
+            )
+        })
+        .collect();
+    audit::record_many(&tx, ws, &events).await?;
     let mut actor_ids = store::token_ids_of(&tx, ws, user.id).await?;
     actor_ids.push(user.id);
     let pseudonym = format!("erased user {}", &Uuid::now_v7().simple().to_string()[20..]);
