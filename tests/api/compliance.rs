@@ -227,11 +227,21 @@ async fn erasure_transfers_or_destroys_and_pseudonymises_without_breaking_the_ch
             .expect("an event about the workflow");
         let (action, details): (String, Value) = (event.get(0), event.get(1));
         assert_eq!(details["reason"], "owner erased");
+        let erasure_events: i64 = db
+            .query_one(
+                "SELECT count(*) FROM audit_events WHERE target_type = 'workflow' AND target_id = $1 AND details->>'reason' = 'owner erased'",
+                &[&format!("flow-of-{uid}")],
+            )
+            .await
+            .expect("count")
+            .get(0);
+        assert_eq!(erasure_events, 1, "one event for the workflow");
         if transfer {
             let v: Value = res.json().await.expect("json");
             assert_eq!(v["owner"]["id"].as_str(), Some(keep_id.as_str()));
             assert_eq!(action, "workflow.upserted");
             assert_eq!(details["owner_id"].as_str(), Some(keep_id.as_str()));
+            assert_eq!(details["created"], false);
         } else {
             assert_eq!(res.status(), 404, "deleted");
             assert_eq!(action, "workflow.deleted");

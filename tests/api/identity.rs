@@ -657,6 +657,24 @@ async fn export_streams_every_event_of_the_caller_and_their_tokens_in_chain_orde
         Some("application/json")
     );
     let export: Value = res.json().await.expect("one JSON document");
+    let mut keys: Vec<&str> = export
+        .as_object()
+        .expect("an object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        [
+            "audit_events",
+            "credentials",
+            "exported_at",
+            "profile",
+            "sessions",
+            "tokens"
+        ]
+    );
     assert_eq!(export["profile"]["id"], body["user"]["id"]);
     assert_eq!(export["tokens"][0]["name"], "ci");
     assert!(export["exported_at"].is_string());
@@ -681,6 +699,17 @@ async fn export_streams_every_event_of_the_caller_and_their_tokens_in_chain_orde
             .filter_map(|e| e["action"].as_str())
             .collect::<Vec<_>>(),
         ["user.created", "auth.login", "token.created"]
+    );
+    // The export reads up to the chain head as it was when it began: nothing past `upto`.
+    let upto = seqs[seqs.len() / 2];
+    let page = credvault_store::audit::events_by_actors(&db, ws, &[user, token], 0, upto, 5_000)
+        .await
+        .expect("events");
+    let read: Vec<i64> = page.iter().map(|e| e.seq).collect();
+    assert_eq!(
+        read,
+        seqs[..=seqs.len() / 2],
+        "up to upto, and all of those"
     );
 }
 

@@ -883,6 +883,21 @@ pub async fn owned_credentials(
     Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
 }
 
+/// Locks the owner's workflows in key order: the order the resolve writer locks them in (it
+/// stamps `last_used_at`), so the two never deadlock when several rows are locked at once.
+async fn lock_workflows_of(
+    c: &impl GenericClient,
+    ws: Uuid,
+    owner: Uuid,
+) -> Result<(), StoreError> {
+    c.execute(
+        "SELECT 1 FROM workflows WHERE workspace_id = $1 AND owner_id = $2 ORDER BY id FOR UPDATE",
+        &[&ws, &owner],
+    )
+    .await?;
+    Ok(())
+}
+
 /// Gives everything `from` owns (credentials, workflows) to `to`; returns (id, name) of each
 /// workflow given.
 pub async fn transfer_owned(
@@ -896,6 +911,7 @@ pub async fn transfer_owned(
         &[&ws, &from, &to],
     )
     .await?;
+    lock_workflows_of(c, ws, from).await?;
     let rows = c
         .query(
             "UPDATE workflows SET owner_id = $3, updated_at = now() WHERE workspace_id = $1 AND owner_id = $2 RETURNING id, name",
@@ -911,6 +927,7 @@ pub async fn delete_workflows_of(
     ws: Uuid,
     owner: Uuid,
 ) -> Result<Vec<(String, String)>, StoreError> {
+    lock_workflows_of(c, ws, owner).await?;
     let rows = c
         .query(
             "DELETE FROM workflows WHERE workspace_id = $1 AND owner_id = $2 RETURNING id, name",

@@ -197,33 +197,44 @@ where
     F: Fn(i64) -> Fut,
     Fut: std::future::Future<Output = Result<Vec<store::StoredEvent>, ApiError>>,
 {
-    futures_util::stream::unfold((Some(0i64), page), move |(cursor, page)| async move {
-        let after = cursor?;
-        match page(after).await {
-            Ok(rows) if rows.is_empty() => None,
-            Ok(rows) => {
-                let next = rows.last().map(|e| e.seq);
-                let mut buf = Vec::new();
-                for (i, e) in rows.into_iter().enumerate() {
-                    if after > 0 || i > 0 {
-                        buf.extend_from_slice(between.0);
-                    }
-                    let _ = serde_json::to_writer(&mut buf, &AuditEvent::from(e));
-                    buf.extend_from_slice(between.1);
-                }
-                Some((Ok(web::Bytes::from(buf)), (next, page)))
+    let written = |rows: Vec<store::StoredEvent>, first: bool| {
+        let mut buf = Vec::new();
+        for (i, e) in rows.into_iter().enumerate() {
+            if !(first && i == 0) {
+                buf.extend_from_slice(between.0);
             }
-            Err(e) => {
-                tracing::error!(error = %e, "{what} stopped");
-                Some((
-                    Err(actix_web::error::ErrorServiceUnavailable(
-                        "export interrupted",
-                    )),
-                    (None, page),
-                ))
-            }
+            serde_json::to_writer(&mut buf, &AuditEvent::from(e)).map_err(ApiError::internal)?;
+            buf.extend_from_slice(between.1);
         }
-    })
+        Ok::<_, ApiError>(web::Bytes::from(buf))
+    };
+    // (the seq to read after, whether nothing was written yet); None once ended.
+    futures_util::stream::unfold(
+        (Some((0i64, true)), page),
+        move |(cursor, page)| async move {
+            let (after, first) = cursor?;
+            let chunk = match page(after).await {
+                Ok(rows) if rows.is_empty() => return None,
+                Ok(rows) => {
+                    let next = rows.last().map_or(after, |e| e.seq);
+                    written(rows, first).map(|bytes| (bytes, next))
+                }
+                Err(e) => Err(e),
+            };
+            Some(match chunk {
+                Ok((bytes, next)) => (Ok(bytes), (Some((next, false)), page)),
+                Err(e) => {
+                    tracing::error!(error = %e, "{what} stopped");
+                    (
+                        Err(actix_web::error::ErrorServiceUnavailable(
+                            "export interrupted",
+                        )),
+                        (None, page),
+                    )
+                }
+            })
+        },
+    )
 }
 
 #[derive(Serialize, ToSchema)]

@@ -75,8 +75,8 @@ pub struct Export {
 const EXPORT_PAGE: i64 = 1000;
 
 /// Everything stored about you (GDPR access). The audit events are streamed a page at a time
-/// (an engine token of yours may have millions of uses), up to the chain head as it was when the
-/// export began; the rest is read at once.
+/// (a personal token a CI script has used for a year may be the actor of millions), up to the
+/// chain head as it was when the export began; the rest is read at once.
 #[utoipa::path(tag = "me", operation_id = "export_me", summary = "Export your data", responses((status = 200, description = "Your data", body = Export)))]
 #[get("/me/export")]
 pub async fn export(
