@@ -20,7 +20,15 @@ pub async fn seed_sealed_credentials<P: KekProvider>(
             &[&ws],
         )
         .await?;
-    seed_sealed_into(client, envelope, ws, Uuid::now_v7(), n).await?;
+    let owner = Uuid::now_v7();
+    client
+        .execute(
+            "INSERT INTO users (workspace_id, id, email, display_name, role, password_hash)
+             VALUES ($1, $2, $3, 'seeded owner', 'owner', 'not a hash')",
+            &[&ws, &owner, &format!("seed-{owner}@example.com")],
+        )
+        .await?;
+    seed_sealed_into(client, envelope, ws, owner, n).await?;
     Ok(ws)
 }
 

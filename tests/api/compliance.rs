@@ -157,14 +157,20 @@ fn chrono_like_now_plus_days(days: u64) -> String {
     )
 }
 
-#[tokio::test]
-async fn erasure_transfers_or_destroys_and_pseudonymises_without_breaking_the_chain() {
+/// A workspace, its owner's sign-up answer and token, and the id of a member to hand things to.
+async fn workspace_with_keeper() -> (TestApp, Value, String, String) {
     let app = TestApp::spawn().await;
     let (body, owner) = app.signup("ada@example.com").await;
-    let ws = uuid_at(&body["workspace"]["id"]);
     let (keep_id, _) = app
         .user_with_role(&owner, "keeper@example.com", "member")
         .await;
+    (app, body, owner, keep_id)
+}
+
+#[tokio::test]
+async fn erasure_transfers_or_destroys_and_pseudonymises_without_breaking_the_chain() {
+    let (app, body, owner, keep_id) = workspace_with_keeper().await;
+    let ws = uuid_at(&body["workspace"]["id"]);
     let engine: Value = app
         .post_as(
             &owner,
@@ -273,6 +279,111 @@ async fn erasure_transfers_or_destroys_and_pseudonymises_without_breaking_the_ch
     )
     .await;
     assert_eq!(status, 422);
+}
+
+/// Waits until `n` backends of the test database wait on a lock.
+async fn waiting_on_locks(db: &tokio_postgres::Client, n: i64) {
+    for _ in 0..200 {
+        let waiting: i64 = db
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+                &[],
+            )
+            .await
+            .expect("count")
+            .get(0);
+        if waiting >= n {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("{n} backends never waited on a lock");
+}
+
+/// A credential created by a user while they are being erased goes where the rest of theirs go,
+/// or is refused, instead of being left to a user who no longer exists.
+#[tokio::test]
+async fn a_credential_created_during_its_owners_erasure_is_handed_over_or_refused() {
+    let (app, body, owner, keep_id) = workspace_with_keeper().await;
+    let ws = uuid_at(&body["workspace"]["id"]);
+    let watch = app.db.client().await;
+    for create_first in [true, false] {
+        let email = format!("leaver-{create_first}@example.com");
+        let (uid, token) = app.user_with_role(&owner, &email, "member").await;
+        // The chain head, held here, stops both requests at their audit append, by which time
+        // each has done its other work: the creation inserted its row, the erasure locked the
+        // user and (before owners were checked) listed what they owned.
+        let mut hold = app.db.client().await;
+        let hold = hold.transaction().await.expect("begin");
+        hold.execute(
+            "SELECT 1 FROM audit_heads WHERE workspace_id = $1 FOR UPDATE",
+            &[&ws],
+        )
+        .await
+        .expect("lock");
+        let (client, url) = (app.client.clone(), app.url("/v1/credentials"));
+        let create = async move {
+            client
+                .post(url)
+                .bearer_auth(token)
+                .json(&json!({"name": "made meanwhile", "service": "s", "type": "api_key", "data": {"key": "sk_live_meanwhile_0001"}}))
+                .send()
+                .await
+                .expect("request")
+        };
+        let (client, url) = (
+            app.client.clone(),
+            app.url(&format!("/v1/users/{uid}?transfer_to={keep_id}")),
+        );
+        let owner = owner.clone();
+        let erase = async move {
+            client
+                .delete(url)
+                .bearer_auth(owner)
+                .send()
+                .await
+                .expect("request")
+        };
+        let (create, erase) = if create_first {
+            let create = tokio::spawn(create);
+            waiting_on_locks(&watch, 1).await;
+            (create, tokio::spawn(erase))
+        } else {
+            let erase = tokio::spawn(erase);
+            waiting_on_locks(&watch, 1).await;
+            (tokio::spawn(create), erase)
+        };
+        waiting_on_locks(&watch, 2).await;
+        hold.rollback().await.expect("release");
+        let created = create.await.expect("create");
+        assert_eq!(erase.await.expect("erase").status(), 204);
+        let orphans: i64 = watch
+            .query_one(
+                "SELECT count(*) FROM credentials c WHERE c.workspace_id = $1
+                   AND NOT EXISTS (SELECT 1 FROM users u WHERE u.workspace_id = c.workspace_id AND u.id = c.owner_id)",
+                &[&ws],
+            )
+            .await
+            .expect("count")
+            .get(0);
+        assert_eq!(orphans, 0, "every credential has an owner who exists");
+        if create_first {
+            assert_eq!(created.status(), 201, "created first, then handed over");
+            let id = uuid_at(&created.json::<Value>().await.expect("json")["id"]);
+            let owner_id: uuid::Uuid = watch
+                .query_one(
+                    "SELECT owner_id FROM credentials WHERE workspace_id = $1 AND id = $2",
+                    &[&ws, &id],
+                )
+                .await
+                .expect("row")
+                .get(0);
+            assert_eq!(owner_id.to_string(), keep_id);
+        } else {
+            let (status, body) = problem(created).await;
+            assert_eq!((status, body["code"].as_str()), (409, Some("conflict")));
+        }
+    }
 }
 
 #[tokio::test]

@@ -245,6 +245,14 @@ impl From<credvault_store::StoreError> for ApiError {
         if e.sqlstate().is_some_and(|c| c.starts_with("22")) {
             return ApiError::invalid("a value cannot be stored (for example it contains a NUL character or is out of range)");
         }
+        // A foreign key found its row gone: checked first, then removed by a concurrent change
+        // (a user erased while something was being given to them).
+        if e.sqlstate() == Some("23503") {
+            return ApiError::new(
+                ErrorCode::Conflict,
+                "something this change refers to was removed at the same moment: reload it and retry",
+            );
+        }
         ApiError::internal(e)
     }
 }

@@ -36,6 +36,7 @@ pub const MIGRATIONS: &[Migration] = migrations![
     9 => "0009_cache_notifications.sql",
     10 => "0010_search_statistics.sql",
     11 => "0011_audit_append.sql",
+    12 => "0012_owner_references.sql",
 ];
 
 /// The advisory-lock key taken while migrating ("credvaul" in ASCII).

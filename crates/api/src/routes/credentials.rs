@@ -53,6 +53,7 @@ fn test_spec(t: &TestRequest) -> Result<Value, String> {
     params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key and body within 24 h get the first answer")),
     responses(
         (status = 201, description = "Created; `Location` and `ETag` headers", body = Credential),
+        (status = 409, description = "The owner was erased at the same moment (`conflict`): reload and retry", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields (`validation_failed`) or a reused Idempotency-Key (`idempotency_key_reused`)", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
@@ -921,7 +922,9 @@ pub async fn restore_credential(
     request_body = TransferCredential,
     responses(
         (status = 200, description = "The credential with its new owner", body = Credential),
+        (status = 409, description = "The new owner was erased at the same moment (`conflict`): reload and retry", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 410, description = "The credential is deleted (`credential_deleted`)", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The ETag does not match (`precondition_failed`)", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/credentials/{id}/transfer")]

@@ -90,7 +90,11 @@ fn workflow_id(raw: &str) -> Result<&str, ApiError> {
 #[utoipa::path(
     tag = "workflows", operation_id = "put_workflow", summary = "Register or update a workflow", params(("workflow_id" = String, Path, description = "The engine's id: 1..128 of [A-Za-z0-9._:-]")),
     request_body = PutWorkflow,
-    responses((status = 201, description = "Registered", body = Workflow), (status = 200, description = "Updated", body = Workflow))
+    responses(
+        (status = 201, description = "Registered", body = Workflow),
+        (status = 200, description = "Updated", body = Workflow),
+        (status = 409, description = "The owner was erased at the same moment (`conflict`): reload and retry", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
 )]
 #[put("/workflows/{workflow_id}")]
 pub async fn put_workflow(
