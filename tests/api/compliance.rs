@@ -196,6 +196,18 @@ async fn erasure_transfers_or_destroys_and_pseudonymises_without_breaking_the_ch
             .await
             .expect("request");
         assert_eq!(res.status(), 201);
+        let declared: Value = app
+            .db
+            .client()
+            .await
+            .query_one(
+                "SELECT details->'credential_ids' FROM audit_events WHERE action = 'workflow.upserted' AND target_id = $1",
+                &[&format!("flow-of-{uid}")],
+            )
+            .await
+            .expect("the workflow's event")
+            .get(0);
+        assert_eq!(declared, json!([cid]), "the event names what it declares");
         app.login(email, "wrong password!!").await;
         let path = if transfer {
             format!("/v1/users/{uid}?transfer_to={keep_id}")

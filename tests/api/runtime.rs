@@ -52,6 +52,19 @@ async fn world_with_member_workflow() -> World {
 }
 
 impl World {
+    /// `GET /v1/credentials/{cred}{suffix}` as the owner, as JSON.
+    async fn owner_get(&self, suffix: &str) -> Value {
+        self.app
+            .get_as(
+                &self.owner,
+                &format!("/v1/credentials/{}{suffix}", self.cred),
+            )
+            .await
+            .json()
+            .await
+            .expect("json")
+    }
+
     async fn share(&self, shares: Value) -> u16 {
         self.app
             .client
@@ -224,13 +237,7 @@ async fn shares_grant_use_view_and_manage_to_users_teams_and_the_workspace() {
         200
     );
     assert_eq!(w.app.get_as(&w.member, &path).await.status(), 200);
-    let shares: Value = w
-        .app
-        .get_as(&w.owner, &format!("{path}/shares"))
-        .await
-        .json()
-        .await
-        .expect("json");
+    let shares = w.owner_get("/shares").await;
     let sid = shares["items"][0]["id"].as_str().expect("id");
     assert_eq!(shares["items"][0]["principal"]["type"], "workspace");
     assert_eq!(
@@ -258,6 +265,142 @@ async fn shares_grant_use_view_and_manage_to_users_teams_and_the_workspace() {
         .expect("count")
         .get(0);
     assert_eq!(changed, 5);
+}
+
+impl World {
+    /// The credential's shares as (principal type, principal id) pairs.
+    async fn principals(&self) -> Vec<(String, Option<String>)> {
+        let shares = self.owner_get("/shares").await;
+        shares["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|s| {
+                let p = &s["principal"];
+                (
+                    p["type"].as_str().unwrap_or_default().to_string(),
+                    p["id"].as_str().map(str::to_string),
+                )
+            })
+            .collect()
+    }
+
+    async fn etag(&self) -> String {
+        let res = self
+            .app
+            .get_as(&self.owner, &format!("/v1/credentials/{}", self.cred))
+            .await;
+        res.headers()["etag"].to_str().expect("etag").to_string()
+    }
+
+    /// The details of the credential's newest `credential.shares_changed` event.
+    async fn last_shares_change(&self) -> Value {
+        self.app
+            .db
+            .client()
+            .await
+            .query_one(
+                "SELECT details FROM audit_events WHERE action = 'credential.shares_changed' AND target_id = $1
+                 ORDER BY seq DESC LIMIT 1",
+                &[&self.cred],
+            )
+            .await
+            .expect("an event")
+            .get(0)
+    }
+}
+
+/// Ids in a `credential.shares_changed` list.
+fn ids_in(list: &Value) -> Vec<Option<&str>> {
+    list.as_array()
+        .expect("a list")
+        .iter()
+        .map(|s| s["id"].as_str())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_deleted_team_or_an_erased_user_takes_its_shares_along_on_the_record() {
+    let w = world().await;
+    let team: Value = w
+        .app
+        .post_as(&w.owner, "/v1/teams", &json!({"name": "Payments"}))
+        .await
+        .json()
+        .await
+        .expect("json");
+    let tid = team["id"].as_str().expect("id").to_string();
+    assert_eq!(
+        w.share(json!([
+            {"principal_type": "team", "principal_id": tid, "access": "manage"},
+            {"principal_type": "user", "principal_id": w.member_id, "access": "use"},
+        ]))
+        .await,
+        200
+    );
+    let etag = w.etag().await;
+    assert_eq!(
+        w.app
+            .delete_as(&w.owner, &format!("/v1/teams/{tid}"))
+            .await
+            .status(),
+        204
+    );
+    assert_eq!(
+        w.principals().await,
+        [("user".to_string(), Some(w.member_id.clone()))],
+        "the team's share went with it"
+    );
+    assert_ne!(w.etag().await, etag, "the credential changed");
+    let change = w.last_shares_change().await;
+    assert_eq!(change["reason"], "team deleted");
+    assert_eq!(
+        ids_in(&change["before"]),
+        [Some(tid.as_str()), Some(w.member_id.as_str())]
+    );
+    assert_eq!(ids_in(&change["after"]), [Some(w.member_id.as_str())]);
+
+    let etag = w.etag().await;
+    assert_eq!(
+        w.app
+            .delete_as(&w.owner, &format!("/v1/users/{}", w.member_id))
+            .await
+            .status(),
+        204
+    );
+    assert!(w.principals().await.is_empty(), "the user's share went too");
+    assert_ne!(w.etag().await, etag);
+    let change = w.last_shares_change().await;
+    assert_eq!(change["reason"], "user erased");
+    assert_eq!(ids_in(&change["before"]), [Some(w.member_id.as_str())]);
+    assert_eq!(ids_in(&change["after"]), Vec::<Option<&str>>::new());
+
+    // Removing one share says which it was, before and after.
+    assert_eq!(
+        w.share(json!([{"principal_type": "workspace", "access": "view"}]))
+            .await,
+        200
+    );
+    let shares = w.owner_get("/shares").await;
+    let sid = shares["items"][0]["id"].as_str().expect("id");
+    assert_eq!(
+        w.app
+            .delete_as(
+                &w.owner,
+                &format!("/v1/credentials/{}/shares/{sid}", w.cred)
+            )
+            .await
+            .status(),
+        204
+    );
+    let change = w.last_shares_change().await;
+    assert_eq!(change["removed_share_id"], sid);
+    assert_eq!(
+        change["before"],
+        json!([{"type": "workspace", "id": null, "access": "view"}])
+    );
+    assert_eq!(change["after"], json!([]));
+    w.assert_chain_verifies().await;
 }
 
 #[tokio::test]
@@ -391,26 +534,11 @@ async fn every_concurrent_resolve_is_counted_and_audited_and_the_chain_holds() {
     let used = w.used_events().await;
     assert_eq!(used, n);
     w.assert_chain_verifies().await;
-    let usage: Value = w
-        .app
-        .get_as(
-            &w.owner,
-            &format!("/v1/credentials/{}/usage?days=7", w.cred),
-        )
-        .await
-        .json()
-        .await
-        .expect("json");
+    let usage = w.owner_get("/usage?days=7").await;
     assert_eq!(usage["total"], n, "{usage}");
     assert_eq!(usage["by_workflow"][0]["workflow_id"], "wf-1");
     assert_eq!(usage["by_workflow"][0]["count"], 80);
-    let cred: Value = w
-        .app
-        .get_as(&w.owner, &format!("/v1/credentials/{}", w.cred))
-        .await
-        .json()
-        .await
-        .expect("json");
+    let cred = w.owner_get("").await;
     assert_eq!(cred["usage"]["total"], n);
     assert!(cred["last_used_at"].is_string());
     assert_eq!(

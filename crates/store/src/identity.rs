@@ -871,6 +871,24 @@ pub async fn delete_user(
     Ok(())
 }
 
+/// Locks, in key order, every credential the user owns or has a share of (an erasure changes
+/// them all): one ordered lock, so the erasure and the resolve writer never deadlock.
+pub async fn lock_credentials_of(
+    c: &impl GenericClient,
+    ws: Uuid,
+    user_id: Uuid,
+) -> Result<(), StoreError> {
+    c.execute(
+        "SELECT 1 FROM credentials c WHERE c.workspace_id = $1 AND (c.owner_id = $2 OR EXISTS (
+             SELECT 1 FROM shares s WHERE s.workspace_id = c.workspace_id AND s.credential_id = c.id
+                AND s.principal_type = 'user' AND s.principal_id = $2))
+         ORDER BY c.id FOR UPDATE OF c",
+        &[&ws, &user_id],
+    )
+    .await?;
+    Ok(())
+}
+
 /// Ids of credentials the user owns (deleted ones included).
 pub async fn owned_credentials(
     c: &impl GenericClient,

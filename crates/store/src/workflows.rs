@@ -236,6 +236,45 @@ pub async fn delete_share(
         == 1)
 }
 
+/// The credentials with a share to this principal (`user` or `team`), locked in key order (the
+/// order the resolve writer locks credentials in), with their names.
+pub async fn lock_shared_to(
+    c: &impl GenericClient,
+    ws: Uuid,
+    kind: &str,
+    principal: Uuid,
+) -> Result<Vec<(Uuid, String)>, StoreError> {
+    let rows = c
+        .query(
+            "SELECT c.id, c.name FROM credentials c
+             WHERE c.workspace_id = $1 AND EXISTS (
+                 SELECT 1 FROM shares s WHERE s.workspace_id = c.workspace_id AND s.credential_id = c.id
+                    AND s.principal_type = $2 AND s.principal_id = $3)
+             ORDER BY c.id FOR UPDATE OF c",
+            &[&ws, &kind, &principal],
+        )
+        .await?;
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+}
+
+/// Removes every share to this principal, and moves the ETag of each credential that had one.
+pub async fn delete_shares_to(
+    c: &impl GenericClient,
+    ws: Uuid,
+    kind: &str,
+    principal: Uuid,
+) -> Result<(), StoreError> {
+    c.execute(
+        "WITH gone AS (DELETE FROM shares WHERE workspace_id = $1 AND principal_type = $2 AND principal_id = $3
+                       RETURNING credential_id)
+         UPDATE credentials SET row_version = row_version + 1, updated_at = now()
+         WHERE workspace_id = $1 AND id IN (SELECT credential_id FROM gone)",
+        &[&ws, &kind, &principal],
+    )
+    .await?;
+    Ok(())
+}
+
 /// Whether a user or team of that id exists in the workspace.
 pub async fn principal_exists(
     c: &impl GenericClient,

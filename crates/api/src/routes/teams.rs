@@ -187,17 +187,18 @@ pub async fn delete_team(
 ) -> Result<HttpResponse, ApiError> {
     let mut client = state.pool.get().await?;
     let tx = client.transaction().await?;
+    let shares =
+        super::shares::take_away_shares_to(&tx, caller.workspace_id, "team", *id, "team deleted")
+            .await?;
     let name = store::delete_team(&tx, caller.workspace_id, *id)
         .await?
         .ok_or_else(|| ApiError::not_found("team"))?;
-    audit::record(
-        &tx,
-        caller.workspace_id,
-        &caller.actor,
-        &caller.origin,
-        Event::new("team.deleted").target("team", *id, Some(name)),
-    )
-    .await?;
+    let events: Vec<_> =
+        std::iter::once(Event::new("team.deleted").target("team", *id, Some(name)))
+            .chain(shares)
+            .map(|ev| (caller.actor.clone(), caller.origin.clone(), ev))
+            .collect();
+    audit::record_many(&tx, caller.workspace_id, &events).await?;
     tx.commit().await?;
     Ok(HttpResponse::NoContent().finish())
 }

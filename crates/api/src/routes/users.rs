@@ -307,12 +307,16 @@ pub async fn erase_user(
                 ApiError::field("transfer_to", "is not an enabled user of this workspace")
             })?;
     }
+    // Credentials first (all of them, in key order: those they own and those shared with them),
+    // then workflows, chain head last: the order every writer uses, so an erasure never
+    // deadlocks with resolves being recorded.
+    store::lock_credentials_of(&tx, ws, user.id).await?;
     let owned = store::owned_credentials(&tx, ws, user.id).await?;
-    // Rows first (credentials, then workflows), chain head last: the order every writer uses, so
-    // an erasure never deadlocks with resolves being recorded. A workflow's owner is whose access
-    // its resolves use, so a workflow given to someone else is recorded as `workflow.upserted`
-    // with its new owner, as a PUT that changes the owner is.
-    let events: Vec<Event> = match transfer_to {
+    let shares =
+        super::shares::take_away_shares_to(&tx, ws, "user", user.id, "user erased").await?;
+    // A workflow's owner is whose access its resolves use, so a workflow given to someone else
+    // is recorded as `workflow.upserted` with its new owner, as a PUT that changes the owner is.
+    let handed: Vec<Event> = match transfer_to {
         Some(to) => {
             let workflows = store::transfer_owned(&tx, ws, user.id, to).await?;
             let credentials = owned.iter().map(|(cid, name)| {
@@ -342,15 +346,11 @@ pub async fn erase_user(
             credentials.chain(workflows).collect()
         }
     };
-    let events: Vec<_> = events
+    let events: Vec<_> = handed
         .into_iter()
-        .map(|ev| {
-            (
-                caller.actor.clone(),
-                caller.origin.clone(),
-                ev.detail("reason", "owner erased"),
-            )
-        })
+        .map(|ev| ev.detail("reason", "owner erased"))
+        .chain(shares)
+        .map(|ev| (caller.actor.clone(), caller.origin.clone(), ev))
         .collect();
     audit::record_many(&tx, ws, &events).await?;
     let mut actor_ids = store::token_ids_of(&tx, ws, user.id).await?;

@@ -178,7 +178,11 @@ pub async fn put_workflow(
     let ev = Event::new("workflow.upserted")
         .target("workflow", &id, Some(name.as_str().to_string()))
         .detail("owner_id", owner.to_string())
-        .detail("created", created);
+        .detail("created", created)
+        .detail(
+            "credential_ids",
+            creds.iter().map(Uuid::to_string).collect::<Vec<_>>(),
+        );
     audit::record(&tx, caller.workspace_id, &caller.actor, &caller.origin, ev).await?;
     let wf = store::get(&tx, caller.workspace_id, &id)
         .await?
