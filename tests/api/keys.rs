@@ -80,6 +80,27 @@ async fn rotate_rewraps_everything_and_resumes_after_an_interruption() {
     );
     let new_only = Envelope::new(Keyring::new(key(2), vec![]));
     assert_eq!(open_all(&client, &new_only).await.expect("open"), (2500, 0));
+    // Every committed batch is on the record, in its own transaction: the events count exactly
+    // the keys re-wrapped, across the interruption, and the chain verifies.
+    let (ws, events, keys, from, to): (uuid::Uuid, i64, i64, String, String) = {
+        let r = client
+            .query_one(
+                "SELECT workspace_id, count(*), sum((details->>'data_keys')::int8)::int8,
+                        string_agg(DISTINCT details->>'from_kek_ids', ','), string_agg(DISTINCT details->>'to_kek_id', ',')
+                 FROM audit_events WHERE action = 'keys.rewrapped' GROUP BY workspace_id",
+                &[],
+            )
+            .await
+            .expect("events");
+        (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4))
+    };
+    assert!(events >= 5, "one per batch: {events}");
+    assert_eq!(keys, 2500);
+    assert_eq!((from, to), (format!("[\"{old_id}\"]"), new_id.clone()));
+    let v = credvault_api::audit::verify(&pool.get().await.expect("conn"), ws)
+        .await
+        .expect("verify");
+    assert!(v.ok, "{v:?}");
     assert_eq!(
         rotate(&pool, &both, 500, |_| {}).await.expect("again"),
         0,

@@ -63,6 +63,40 @@ pub async fn status<P: KekProvider>(
     Ok(out)
 }
 
+/// Each batch leaves, in every workspace it touched, a `keys.rewrapped` event in the same
+/// transaction: how many data keys, from which KEKs, to which. KEK ids are names, not key
+/// material.
+async fn record_rewrapped(
+    tx: &impl deadpool_postgres::GenericClient,
+    active: &str,
+    replaced: &[(uuid::Uuid, String)],
+) -> anyhow::Result<()> {
+    use std::collections::{BTreeMap, BTreeSet};
+    let mut by_ws: BTreeMap<uuid::Uuid, (u64, BTreeSet<&str>)> = BTreeMap::new();
+    for (ws, from) in replaced {
+        let e = by_ws.entry(*ws).or_default();
+        e.0 += 1;
+        e.1.insert(from);
+    }
+    let actor = crate::audit::Actor {
+        kind: "system",
+        id: None,
+        display: Some("credvault keys rotate".into()),
+        user_id: None,
+    };
+    for (ws, (n, from)) in by_ws {
+        let ev = crate::audit::Event::new("keys.rewrapped")
+            .target("workspace", ws, None)
+            .detail("data_keys", n)
+            .detail("from_kek_ids", from.into_iter().collect::<Vec<_>>())
+            .detail("to_kek_id", active);
+        crate::audit::record(tx, ws, &actor, &crate::audit::Origin::default(), ev)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot record the rotation in the audit log: {e}"))?;
+    }
+    Ok(())
+}
+
 /// Progress of a rotation, reported after every batch.
 #[derive(Debug, Clone, Copy)]
 pub struct Progress {
@@ -114,7 +148,9 @@ pub async fn rotate<P: KekProvider>(
             rewrapped.push((k, wrapped));
         }
         let tx = client.transaction().await?;
-        done += keys::replace_wrapped(&tx, &active, &rewrapped).await?;
+        let replaced = keys::replace_wrapped(&tx, &active, &rewrapped).await?;
+        done += replaced.len() as u64;
+        record_rewrapped(&tx, &active, &replaced).await?;
         tx.commit().await?;
         let secs = started.elapsed().as_secs_f64().max(1e-9);
         progress(Progress {

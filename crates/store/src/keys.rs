@@ -84,32 +84,42 @@ pub async fn next_not_under(
 
 /// Stores re-wrapped DEKs under `new_kek`, each only if its row still holds the DEK it was read
 /// with (a concurrent purge or rotation wins). Returns how many rows changed.
+/// Replaces the wrapped DEKs whose stored value is still the one read; returns (workspace, the
+/// KEK that wrapped it before) for each one replaced.
 pub async fn replace_wrapped(
     client: &impl GenericClient,
     new_kek: &str,
     rewrapped: &[(WrappedKey, Vec<u8>)],
-) -> Result<u64, StoreError> {
+) -> Result<Vec<(Uuid, String)>, StoreError> {
     let mut ws = Vec::with_capacity(rewrapped.len());
     let mut ids = Vec::with_capacity(rewrapped.len());
     let mut versions = Vec::with_capacity(rewrapped.len());
     let mut old = Vec::with_capacity(rewrapped.len());
+    let mut old_kek = Vec::with_capacity(rewrapped.len());
     let mut new = Vec::with_capacity(rewrapped.len());
     for (k, w) in rewrapped {
         ws.push(k.at.workspace_id);
         ids.push(k.at.credential_id);
         versions.push(k.at.version);
         old.push(k.wrapped_dek.as_slice());
+        old_kek.push(k.kek_id.as_str());
         new.push(w.as_slice());
     }
     let stmt = client
         .prepare_cached(
             "UPDATE credential_versions v SET kek_id = $1, wrapped_dek = u.new
-             FROM unnest($2::uuid[], $3::uuid[], $4::int4[], $5::bytea[], $6::bytea[]) AS u(ws, id, ver, old, new)
+             FROM unnest($2::uuid[], $3::uuid[], $4::int4[], $5::bytea[], $6::bytea[], $7::text[])
+                  AS u(ws, id, ver, old, new, old_kek)
              WHERE v.workspace_id = u.ws AND v.credential_id = u.id AND v.version = u.ver
-               AND v.wrapped_dek = u.old",
+               AND v.wrapped_dek = u.old
+             RETURNING u.ws, u.old_kek",
         )
         .await?;
-    Ok(client
-        .execute(&stmt, &[&new_kek, &ws, &ids, &versions, &old, &new])
-        .await?)
+    let rows = client
+        .query(
+            &stmt,
+            &[&new_kek, &ws, &ids, &versions, &old, &new, &old_kek],
+        )
+        .await?;
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
 }
