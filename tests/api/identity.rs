@@ -286,6 +286,13 @@ async fn password_change_needs_the_current_one_and_ends_other_sessions() {
     );
     assert_eq!(app.get_as(&first, "/v1/me").await.status(), 401);
     assert_eq!(
+        revocations(&app).await,
+        [(
+            "session.revoked".to_string(),
+            Some("password changed".to_string())
+        )]
+    );
+    assert_eq!(
         app.login("ada@example.com", "a brand new password")
             .await
             .status(),
@@ -334,13 +341,37 @@ async fn api_tokens_act_within_their_scopes_and_stop_when_revoked() {
     .await;
     assert_eq!(status, 422);
     let id = created["id"].as_str().expect("id");
-    assert_eq!(
-        app.delete_as(&owner, &format!("/v1/tokens/{id}"))
-            .await
-            .status(),
-        204
-    );
+    for expected in [204, 404] {
+        assert_eq!(
+            app.delete_as(&owner, &format!("/v1/tokens/{id}"))
+                .await
+                .status(),
+            expected
+        );
+    }
     assert_eq!(app.get_as(&token, "/v1/me").await.status(), 401);
+    assert_eq!(
+        revocations(&app).await,
+        [("token.revoked".to_string(), None)],
+        "revoked once, recorded once"
+    );
+}
+
+/// (action, details.reason) of every session and token revocation on record, in chain order.
+async fn revocations(app: &TestApp) -> Vec<(String, Option<String>)> {
+    app.db
+        .client()
+        .await
+        .query(
+            "SELECT action, details->>'reason' FROM audit_events
+             WHERE action IN ('session.revoked', 'token.revoked') ORDER BY seq",
+            &[],
+        )
+        .await
+        .expect("events")
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect()
 }
 
 #[tokio::test]
@@ -408,6 +439,20 @@ async fn the_last_owner_is_protected_and_disabling_revokes_access() {
     assert_eq!(res.status(), 200);
     assert_eq!(app.get_as(&member, "/v1/me").await.status(), 401);
     assert_eq!(app.get_as(&token, "/v1/me").await.status(), 401);
+    assert_eq!(
+        revocations(&app).await,
+        [
+            (
+                "session.revoked".to_string(),
+                Some("user disabled".to_string())
+            ),
+            (
+                "token.revoked".to_string(),
+                Some("user disabled".to_string())
+            ),
+        ],
+        "each session and token ended is on the record"
+    );
     let (status, body) = problem(app.login("m@example.com", PASSWORD).await).await;
     assert_eq!(
         (status, body["code"].as_str()),

@@ -543,16 +543,20 @@ pub async fn revoke_token(c: &impl GenericClient, ws: Uuid, id: Uuid) -> Result<
         == 1)
 }
 
+/// Revokes the user's live tokens; returns (id, name) of each.
 pub async fn revoke_user_tokens(
     c: &impl GenericClient,
     ws: Uuid,
     user_id: Uuid,
-) -> Result<u64, StoreError> {
-    Ok(c.execute(
-        "UPDATE api_tokens SET revoked_at = now() WHERE workspace_id = $1 AND user_id = $2 AND revoked_at IS NULL",
-        &[&ws, &user_id],
-    )
-    .await?)
+) -> Result<Vec<(Uuid, String)>, StoreError> {
+    let rows = c
+        .query(
+            "UPDATE api_tokens SET revoked_at = now() WHERE workspace_id = $1 AND user_id = $2 AND revoked_at IS NULL
+             RETURNING id, name",
+            &[&ws, &user_id],
+        )
+        .await?;
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
 }
 
 /// Writes batched `last_used_at` stamps (kept in memory between flushes).

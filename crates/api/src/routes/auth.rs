@@ -543,17 +543,21 @@ pub async fn change_password(
     let mut client = client;
     let tx = client.transaction().await?;
     store::set_password(&tx, caller.workspace_id, user.id, &hash).await?;
-    store::revoke_sessions_except(&tx, caller.workspace_id, user.id, caller.session_id).await?;
-    audit::record(
-        &tx,
-        caller.workspace_id,
-        &caller.actor,
-        &caller.origin,
+    let ended =
+        store::revoke_sessions_except(&tx, caller.workspace_id, user.id, caller.session_id).await?;
+    let events: Vec<_> = std::iter::once(
         Event::new("user.updated")
             .target("user", user.id, Some(user.display_name.clone()))
             .detail("password_changed", true),
     )
-    .await?;
+    .chain(ended.into_iter().map(|sid| {
+        Event::new("session.revoked")
+            .target("session", sid, None)
+            .detail("reason", "password changed")
+    }))
+    .map(|e| (caller.actor.clone(), caller.origin.clone(), e))
+    .collect();
+    audit::record_many(&tx, caller.workspace_id, &events).await?;
     tx.commit().await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -224,15 +224,17 @@ pub async fn revoke_token(
     if !(mine || (token.kind == "engine" && sees_engine_tokens(&caller))) {
         return Err(ApiError::not_found("token"));
     }
-    store::revoke_token(&tx, caller.workspace_id, *id).await?;
-    audit::record(
-        &tx,
-        caller.workspace_id,
-        &caller.actor,
-        &caller.origin,
-        Event::new("token.revoked").target("token", *id, Some(token.name)),
-    )
-    .await?;
+    // Revoking a revoked token changes nothing, and records nothing.
+    if store::revoke_token(&tx, caller.workspace_id, *id).await? {
+        audit::record(
+            &tx,
+            caller.workspace_id,
+            &caller.actor,
+            &caller.origin,
+            Event::new("token.revoked").target("token", *id, Some(token.name)),
+        )
+        .await?;
+    }
     tx.commit().await?;
     Ok(HttpResponse::NoContent().finish())
 }

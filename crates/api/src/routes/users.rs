@@ -226,9 +226,15 @@ pub async fn update_user(
     )
     .await?
     .ok_or_else(|| ApiError::not_found("user"))?;
+    // Disabling ends their sessions and tokens, each on the record like any revocation.
+    let mut revoked = Vec::new();
     if body.disabled == Some(true) && !before.disabled {
-        store::revoke_sessions_except(&tx, caller.workspace_id, user.id, None).await?;
-        store::revoke_user_tokens(&tx, caller.workspace_id, user.id).await?;
+        for sid in store::revoke_sessions_except(&tx, caller.workspace_id, user.id, None).await? {
+            revoked.push(Event::new("session.revoked").target("session", sid, None));
+        }
+        for (tid, name) in store::revoke_user_tokens(&tx, caller.workspace_id, user.id).await? {
+            revoked.push(Event::new("token.revoked").target("token", tid, Some(name)));
+        }
     }
     let mut ev =
         Event::new("user.updated").target("user", user.id, Some(user.display_name.clone()));
@@ -241,7 +247,15 @@ pub async fn update_user(
     if display.is_some() {
         ev = ev.detail("display_name_changed", true);
     }
-    audit::record(&tx, caller.workspace_id, &caller.actor, &caller.origin, ev).await?;
+    let events: Vec<_> = std::iter::once(ev)
+        .chain(
+            revoked
+                .into_iter()
+                .map(|e| e.detail("reason", "user disabled")),
+        )
+        .map(|e| (caller.actor.clone(), caller.origin.clone(), e))
+        .collect();
+    audit::record_many(&tx, caller.workspace_id, &events).await?;
     tx.commit().await?;
     let teams = store::teams_of(&client, caller.workspace_id, user.id).await?;
     Ok(web::Json(User::from_row(user, teams)))

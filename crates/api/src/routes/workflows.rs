@@ -282,9 +282,10 @@ pub async fn delete_workflow(
             ));
         }
     }
+    // Gone already (another request deleted it since it was read): nothing to record.
     let name = store::delete(&tx, caller.workspace_id, id)
         .await?
-        .unwrap_or_default();
+        .ok_or_else(|| ApiError::not_found("workflow"))?;
     audit::record(
         &tx,
         caller.workspace_id,
