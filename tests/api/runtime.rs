@@ -330,6 +330,8 @@ async fn a_deleted_team_or_an_erased_user_takes_its_shares_along_on_the_record()
         .await
         .expect("json");
     let tid = team["id"].as_str().expect("id").to_string();
+    let members = format!("/v1/teams/{tid}/members/{}", w.member_id);
+    assert_eq!(w.app.put_as(&w.owner, &members).await.status(), 204);
     assert_eq!(
         w.share(json!([
             {"principal_type": "team", "principal_id": tid, "access": "manage"},
@@ -352,6 +354,19 @@ async fn a_deleted_team_or_an_erased_user_takes_its_shares_along_on_the_record()
         "the team's share went with it"
     );
     assert_ne!(w.etag().await, etag, "the credential changed");
+    let deleted: Value = w
+        .app
+        .db
+        .client()
+        .await
+        .query_one(
+            "SELECT details FROM audit_events WHERE action = 'team.deleted'",
+            &[],
+        )
+        .await
+        .expect("the team's event")
+        .get(0);
+    assert_eq!(deleted["member_ids"], json!([w.member_id]), "who was in it");
     let change = w.last_shares_change().await;
     assert_eq!(change["reason"], "team deleted");
     assert_eq!(

@@ -730,18 +730,23 @@ pub async fn rename_team(
     Ok(row.as_ref().map(team))
 }
 
+/// Deletes a team (its memberships go with it); returns its name and who its members were.
 pub async fn delete_team(
     c: &impl GenericClient,
     ws: Uuid,
     id: Uuid,
-) -> Result<Option<String>, StoreError> {
+) -> Result<Option<(String, Vec<Uuid>)>, StoreError> {
     let row = c
         .query_opt(
-            "DELETE FROM teams WHERE workspace_id = $1 AND id = $2 RETURNING name",
+            "WITH members AS (
+                 SELECT coalesce(array_agg(user_id ORDER BY user_id), '{}') AS ids
+                 FROM team_members WHERE workspace_id = $1 AND team_id = $2)
+             DELETE FROM teams WHERE workspace_id = $1 AND id = $2
+             RETURNING name, (SELECT ids FROM members)",
             &[&ws, &id],
         )
         .await?;
-    Ok(row.map(|r| r.get(0)))
+    Ok(row.map(|r| (r.get(0), r.get(1))))
 }
 
 /// Adds a member; true when they were not in the team before.

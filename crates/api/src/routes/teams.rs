@@ -190,14 +190,19 @@ pub async fn delete_team(
     let shares =
         super::shares::take_away_shares_to(&tx, caller.workspace_id, "team", *id, "team deleted")
             .await?;
-    let name = store::delete_team(&tx, caller.workspace_id, *id)
+    let (name, members) = store::delete_team(&tx, caller.workspace_id, *id)
         .await?
         .ok_or_else(|| ApiError::not_found("team"))?;
-    let events: Vec<_> =
-        std::iter::once(Event::new("team.deleted").target("team", *id, Some(name)))
-            .chain(shares)
-            .map(|ev| (caller.actor.clone(), caller.origin.clone(), ev))
-            .collect();
+    let deleted = Event::new("team.deleted")
+        .target("team", *id, Some(name))
+        .detail(
+            "member_ids",
+            members.iter().map(Uuid::to_string).collect::<Vec<_>>(),
+        );
+    let events: Vec<_> = std::iter::once(deleted)
+        .chain(shares)
+        .map(|ev| (caller.actor.clone(), caller.origin.clone(), ev))
+        .collect();
     audit::record_many(&tx, caller.workspace_id, &events).await?;
     tx.commit().await?;
     Ok(HttpResponse::NoContent().finish())
