@@ -398,6 +398,64 @@ async fn a_credential_created_during_its_owners_erasure_is_handed_over_or_refuse
     }
 }
 
+/// A transfer to an owner while another user's erasure takes that user's credential: both finish
+/// (the transfer waits for the erasure), neither dies in a deadlock. Before, the transfer locked
+/// the credential and then the new owner, the erasure the owners and then the credential.
+#[tokio::test]
+async fn a_transfer_during_an_erasure_waits_instead_of_deadlocking() {
+    let (app, body, owner, keep_id) = workspace_with_keeper().await;
+    let owner_id = uuid_at(&body["user"]["id"]);
+    let (uid, token) = app
+        .user_with_role(&owner, "leaver@example.com", "member")
+        .await;
+    let c: Value = app.post_as(&token, "/v1/credentials", &json!({"name": "theirs", "service": "s", "type": "api_key", "data": {"key": "sk_live_transfer_00001"}})).await.json().await.expect("json");
+    let cid = c["id"].as_str().expect("id").to_string();
+    // The owner's row, held here, stops the erasure first (it locks the owners), then the transfer.
+    let mut hold = app.db.client().await;
+    let hold = hold.transaction().await.expect("begin");
+    hold.execute("SELECT 1 FROM users WHERE id = $1 FOR UPDATE", &[&owner_id])
+        .await
+        .expect("lock");
+    let watch = app.db.client().await;
+    let (client, url) = (
+        app.client.clone(),
+        app.url(&format!("/v1/users/{uid}?transfer_to={keep_id}")),
+    );
+    let bearer = owner.clone();
+    let erase = tokio::spawn(async move {
+        client
+            .delete(url)
+            .bearer_auth(bearer)
+            .send()
+            .await
+            .expect("request")
+            .status()
+    });
+    waiting_on_locks(&watch, 1).await;
+    let (client, url, bearer) = (
+        app.client.clone(),
+        app.url(&format!("/v1/credentials/{cid}/transfer")),
+        owner.clone(),
+    );
+    let transfer = tokio::spawn(async move {
+        client
+            .post(url)
+            .bearer_auth(bearer)
+            .json(&json!({"owner_id": owner_id}))
+            .send()
+            .await
+            .expect("request")
+            .status()
+    });
+    waiting_on_locks(&watch, 2).await;
+    hold.rollback().await.expect("release");
+    let (transfer, erase) = (
+        transfer.await.expect("transfer"),
+        erase.await.expect("erase"),
+    );
+    assert_eq!((transfer.as_u16(), erase.as_u16()), (200, 204));
+}
+
 #[tokio::test]
 async fn an_admin_erasing_themselves_leaves_no_name_in_the_event() {
     let app = TestApp::spawn().await;

@@ -245,13 +245,25 @@ impl From<credvault_store::StoreError> for ApiError {
         if e.sqlstate().is_some_and(|c| c.starts_with("22")) {
             return ApiError::invalid("a value cannot be stored (for example it contains a NUL character or is out of range)");
         }
-        // A foreign key found its row gone: checked first, then removed by a concurrent change
-        // (a user erased while something was being given to them).
+        // One of these foreign keys found its row gone: checked first, then removed by a
+        // concurrent change (a user erased, a credential purged, while something was being
+        // given to them or pointed at it). Any other violation is a bug: a 500, logged.
+        const RACES: [&str; 3] = [
+            "credentials_owner_fkey",
+            "workflows_owner_fkey",
+            "workflow_credentials_workspace_id_credential_id_fkey",
+        ];
         if e.sqlstate() == Some("23503") {
-            return ApiError::new(
-                ErrorCode::Conflict,
-                "something this change refers to was removed at the same moment: reload it and retry",
-            );
+            if let Some(c) = e.constraint().filter(|c| RACES.contains(c)) {
+                tracing::warn!(
+                    constraint = c,
+                    "a reference was removed by a concurrent change; answered 409"
+                );
+                return ApiError::new(
+                    ErrorCode::Conflict,
+                    "something this change refers to was removed at the same moment: reload it and retry",
+                );
+            }
         }
         ApiError::internal(e)
     }

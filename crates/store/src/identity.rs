@@ -110,13 +110,35 @@ pub async fn user_by_id(
     ws: Uuid,
     id: Uuid,
 ) -> Result<Option<UserRow>, StoreError> {
+    user_with_lock(c, ws, id, "").await
+}
+
+/// One user, read with `lock` (a locking clause, or nothing).
+async fn user_with_lock(
+    c: &impl GenericClient,
+    ws: Uuid,
+    id: Uuid,
+    lock: &str,
+) -> Result<Option<UserRow>, StoreError> {
     let row = c
         .query_opt(
-            &format!("SELECT {USER_COLS} FROM users WHERE workspace_id = $1 AND id = $2"),
+            &format!("SELECT {USER_COLS} FROM users WHERE workspace_id = $1 AND id = $2 {lock}"),
             &[&ws, &id],
         )
         .await?;
     Ok(row.as_ref().map(user))
+}
+
+/// A user about to be referenced (a credential's or workflow's new owner), locked FOR KEY SHARE
+/// before the thing that will refer to them: their erasure locks them first, then what they own,
+/// so it either finishes before this reads them or waits for this change (no deadlock, no
+/// reference to someone erased).
+pub async fn user_for_reference(
+    c: &impl GenericClient,
+    ws: Uuid,
+    id: Uuid,
+) -> Result<Option<UserRow>, StoreError> {
+    user_with_lock(c, ws, id, "FOR KEY SHARE").await
 }
 
 pub async fn password_hash(
@@ -172,22 +194,16 @@ pub async fn lock_user(
     ws: Uuid,
     id: Uuid,
 ) -> Result<Option<UserRow>, StoreError> {
-    let row = c
-        .query_opt(
-            &format!(
-                "SELECT {USER_COLS} FROM users WHERE workspace_id = $1 AND id = $2 FOR UPDATE"
-            ),
-            &[&ws, &id],
-        )
-        .await?;
-    Ok(row.as_ref().map(user))
+    user_with_lock(c, ws, id, "FOR UPDATE").await
 }
 
-/// Active owners of the workspace, locked, so two demotions cannot both pass the check.
+/// Active owners of the workspace, locked, so two demotions cannot both pass the check. FOR NO
+/// KEY UPDATE: it keeps other changes to those users out, but not the key-share lock a
+/// credential's owner check takes (a transfer to an owner waits for nothing here).
 pub async fn lock_active_owners(c: &impl GenericClient, ws: Uuid) -> Result<i64, StoreError> {
     let rows = c
         .query(
-            "SELECT id FROM users WHERE workspace_id = $1 AND role = 'owner' AND NOT disabled FOR UPDATE",
+            "SELECT id FROM users WHERE workspace_id = $1 AND role = 'owner' AND NOT disabled FOR NO KEY UPDATE",
             &[&ws],
         )
         .await?;
@@ -730,6 +746,16 @@ pub async fn rename_team(
     Ok(row.as_ref().map(team))
 }
 
+/// Locks a team for its deletion; false when there is no such team.
+pub async fn lock_team(c: &impl GenericClient, ws: Uuid, id: Uuid) -> Result<bool, StoreError> {
+    Ok(c.query_opt(
+        "SELECT 1 FROM teams WHERE workspace_id = $1 AND id = $2 FOR UPDATE",
+        &[&ws, &id],
+    )
+    .await?
+    .is_some())
+}
+
 /// Deletes a team (its memberships go with it); returns its name and who its members were.
 pub async fn delete_team(
     c: &impl GenericClient,
@@ -881,7 +907,9 @@ pub async fn delete_user(
 }
 
 /// Locks, in key order, every credential the user owns or has a share of (an erasure changes
-/// them all): one ordered lock, so the erasure and the resolve writer never deadlock.
+/// them all), in one ordered pass. FOR NO KEY UPDATE, like the resolve writer's own locks: the
+/// writer's second pass (the key-share locks of new usage rows' foreign keys) never waits for it,
+/// so the two never deadlock.
 pub async fn lock_credentials_of(
     c: &impl GenericClient,
     ws: Uuid,
@@ -891,7 +919,7 @@ pub async fn lock_credentials_of(
         "SELECT 1 FROM credentials c WHERE c.workspace_id = $1 AND (c.owner_id = $2 OR EXISTS (
              SELECT 1 FROM shares s WHERE s.workspace_id = c.workspace_id AND s.credential_id = c.id
                 AND s.principal_type = 'user' AND s.principal_id = $2))
-         ORDER BY c.id FOR UPDATE OF c",
+         ORDER BY c.id FOR NO KEY UPDATE OF c",
         &[&ws, &user_id],
     )
     .await?;
@@ -905,7 +933,7 @@ pub async fn owned_credentials(
     user_id: Uuid,
 ) -> Result<Vec<(Uuid, String)>, StoreError> {
     let rows = c
-        .query("SELECT id, name FROM credentials WHERE workspace_id = $1 AND owner_id = $2 ORDER BY id FOR UPDATE", &[&ws, &user_id])
+        .query("SELECT id, name FROM credentials WHERE workspace_id = $1 AND owner_id = $2 ORDER BY id FOR NO KEY UPDATE", &[&ws, &user_id])
         .await?;
     Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
 }

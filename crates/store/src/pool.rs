@@ -40,6 +40,14 @@ impl StoreError {
         }
     }
 
+    /// The constraint a database error names, when it names one.
+    pub fn constraint(&self) -> Option<&str> {
+        match self {
+            StoreError::Db(e) => e.as_db_error().and_then(|d| d.constraint()),
+            _ => None,
+        }
+    }
+
     /// True when the database could not be reached (as opposed to refusing a statement).
     pub fn is_unavailable(&self) -> bool {
         match self {

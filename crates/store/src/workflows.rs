@@ -236,8 +236,9 @@ pub async fn delete_share(
         == 1)
 }
 
-/// The credentials with a share to this principal (`user` or `team`), locked in key order (the
-/// order the resolve writer locks credentials in), with their names.
+/// The credentials with a share to this principal (`user` or `team`), locked in key order and
+/// FOR NO KEY UPDATE, as the resolve writer locks credentials (see `lock_credentials_of`), with
+/// their names.
 pub async fn lock_shared_to(
     c: &impl GenericClient,
     ws: Uuid,
@@ -250,7 +251,7 @@ pub async fn lock_shared_to(
              WHERE c.workspace_id = $1 AND EXISTS (
                  SELECT 1 FROM shares s WHERE s.workspace_id = c.workspace_id AND s.credential_id = c.id
                     AND s.principal_type = $2 AND s.principal_id = $3)
-             ORDER BY c.id FOR UPDATE OF c",
+             ORDER BY c.id FOR NO KEY UPDATE OF c",
             &[&ws, &kind, &principal],
         )
         .await?;
@@ -270,6 +271,29 @@ pub async fn delete_shares_to(
          UPDATE credentials SET row_version = row_version + 1, updated_at = now()
          WHERE workspace_id = $1 AND id IN (SELECT credential_id FROM gone)",
         &[&ws, &kind, &principal],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Locks the users and teams named (those that exist) with FOR KEY SHARE, in key order: the
+/// principals of new shares, locked before their credential, so a user being erased or a team
+/// being deleted (which lock the principal first, then its credentials) is either done before
+/// the share is checked or waits for it; never left with a share to nobody.
+pub async fn lock_principals(
+    c: &impl GenericClient,
+    ws: Uuid,
+    users: &[Uuid],
+    teams: &[Uuid],
+) -> Result<(), StoreError> {
+    c.execute(
+        "SELECT 1 FROM users WHERE workspace_id = $1 AND id = ANY($2) ORDER BY id FOR KEY SHARE",
+        &[&ws, &users],
+    )
+    .await?;
+    c.execute(
+        "SELECT 1 FROM teams WHERE workspace_id = $1 AND id = ANY($2) ORDER BY id FOR KEY SHARE",
+        &[&ws, &teams],
     )
     .await?;
     Ok(())

@@ -948,9 +948,11 @@ pub async fn transfer_credential(
     .await?;
     let mut client = state.pool.get().await?;
     let tx = client.transaction().await?;
+    // The new owner before the credential: the order their erasure locks in.
+    let new_owner =
+        credvault_store::identity::user_for_reference(&tx, caller.workspace_id, owner_id).await?;
     let (mut cred, _) = begin_change(&caller, &tx, &req, *id, access).await?;
-    let new_owner = credvault_store::identity::user_by_id(&tx, caller.workspace_id, owner_id)
-        .await?
+    let new_owner = new_owner
         .filter(|u| !u.disabled)
         .ok_or_else(|| ApiError::field("owner_id", "is not an enabled user of this workspace"))?;
     let from = cred.owner_id;

@@ -108,6 +108,19 @@ pub async fn replace_shares(
     .await?;
     let mut client = state.pool.get().await?;
     let tx = client.transaction().await?;
+    let named = |kind: &str| -> Vec<Uuid> {
+        inputs
+            .iter()
+            .filter(|s| s.principal_type.as_deref() == Some(kind))
+            .filter_map(|s| {
+                s.principal_id
+                    .as_deref()
+                    .and_then(|p| Uuid::parse_str(p).ok())
+            })
+            .collect()
+    };
+    // Principals before the credential: the order an erasure or a team deletion locks in.
+    store::lock_principals(&tx, caller.workspace_id, &named("user"), &named("team")).await?;
     let mut cred = cstore::lock(&tx, caller.workspace_id, *id)
         .await?
         .ok_or_else(|| ApiError::not_found("credential"))?;

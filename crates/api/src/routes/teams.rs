@@ -187,6 +187,10 @@ pub async fn delete_team(
 ) -> Result<HttpResponse, ApiError> {
     let mut client = state.pool.get().await?;
     let tx = client.transaction().await?;
+    // The team first, then its credentials: the order a share to it is added in.
+    if !store::lock_team(&tx, caller.workspace_id, *id).await? {
+        return Err(ApiError::not_found("team"));
+    }
     let shares =
         super::shares::take_away_shares_to(&tx, caller.workspace_id, "team", *id, "team deleted")
             .await?;

@@ -155,7 +155,8 @@ pub async fn put_workflow(
             ));
         }
     }
-    let owner_row = credvault_store::identity::user_by_id(&tx, caller.workspace_id, owner).await?;
+    let owner_row =
+        credvault_store::identity::user_for_reference(&tx, caller.workspace_id, owner).await?;
     if owner_row.is_none() {
         f.push("owner_id", "is not a user of this workspace");
     }
