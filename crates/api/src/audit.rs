@@ -95,6 +95,20 @@ pub async fn record(
     record_many(c, ws, &[(actor.clone(), origin.clone(), event)]).await
 }
 
+/// Appends several events by the caller, in the caller's workspace, in one statement (see
+/// `record_many`).
+pub async fn record_by(
+    c: &impl GenericClient,
+    caller: &crate::auth::Caller,
+    events: impl IntoIterator<Item = Event>,
+) -> Result<(), ApiError> {
+    let items: Vec<_> = events
+        .into_iter()
+        .map(|e| (caller.actor.clone(), caller.origin.clone(), e))
+        .collect();
+    record_many(c, caller.workspace_id, &items).await
+}
+
 /// Appends several events to one workspace's chain in one statement. The head stays locked
 /// until the caller's transaction ends, so appends never fork the chain.
 pub async fn record_many(

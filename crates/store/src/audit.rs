@@ -163,7 +163,7 @@ pub async fn events_after(
 
 /// A page of the events whose actor is one of `actor_ids`, in chain order: `after < seq <= upto`,
 /// at most `limit`. Each actor's events are read from the actor index, at most `limit` of them,
-/// so a page costs the same however many events the actors have (an engine token may have
+/// so a page costs the same however many events the actors have (a personal token may have
 /// millions).
 pub async fn events_by_actors(
     c: &impl GenericClient,

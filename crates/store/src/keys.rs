@@ -83,9 +83,8 @@ pub async fn next_not_under(
 }
 
 /// Stores re-wrapped DEKs under `new_kek`, each only if its row still holds the DEK it was read
-/// with (a concurrent purge or rotation wins). Returns how many rows changed.
-/// Replaces the wrapped DEKs whose stored value is still the one read; returns (workspace, the
-/// KEK that wrapped it before) for each one replaced.
+/// with (a concurrent purge or rotation wins). Returns (workspace, the KEK that wrapped it
+/// before) for each row changed.
 pub async fn replace_wrapped(
     client: &impl GenericClient,
     new_kek: &str,

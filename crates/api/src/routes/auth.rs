@@ -545,7 +545,7 @@ pub async fn change_password(
     store::set_password(&tx, caller.workspace_id, user.id, &hash).await?;
     let ended =
         store::revoke_sessions_except(&tx, caller.workspace_id, user.id, caller.session_id).await?;
-    let events: Vec<_> = std::iter::once(
+    let events = std::iter::once(
         Event::new("user.updated")
             .target("user", user.id, Some(user.display_name.clone()))
             .detail("password_changed", true),
@@ -554,10 +554,8 @@ pub async fn change_password(
         Event::new("session.revoked")
             .target("session", sid, None)
             .detail("reason", "password changed")
-    }))
-    .map(|e| (caller.actor.clone(), caller.origin.clone(), e))
-    .collect();
-    audit::record_many(&tx, caller.workspace_id, &events).await?;
+    }));
+    audit::record_by(&tx, &caller, events).await?;
     tx.commit().await?;
     Ok(HttpResponse::NoContent().finish())
 }

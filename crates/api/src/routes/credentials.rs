@@ -922,7 +922,6 @@ pub async fn restore_credential(
     request_body = TransferCredential,
     responses(
         (status = 200, description = "The credential with its new owner", body = Credential),
-        (status = 409, description = "The new owner was erased at the same moment (`conflict`): reload and retry", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 410, description = "The credential is deleted (`credential_deleted`)", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 412, description = "The ETag does not match (`precondition_failed`)", body = crate::error::Problem, content_type = "application/problem+json"),
     )

@@ -275,20 +275,24 @@ pub async fn take_away_shares_to(
     reason: &'static str,
 ) -> Result<Vec<Event>, ApiError> {
     let credentials = store::lock_shared_to(tx, ws, kind, principal).await?;
-    let mut before = Vec::with_capacity(credentials.len());
-    for (id, _) in &credentials {
-        before.push(listed(tx, ws, *id).await?);
-    }
-    store::delete_shares_to(tx, ws, kind, principal).await?;
+    let gone = serde_json::json!({"type": kind, "id": principal});
     let mut events = Vec::with_capacity(credentials.len());
-    for ((id, name), before) in credentials.into_iter().zip(before) {
+    for (id, name) in credentials {
+        let before = listed(tx, ws, id).await?;
+        // What stays: every share but those to the principal going away.
+        let after: Vec<_> = before
+            .iter()
+            .filter(|s| !(s["type"] == gone["type"] && s["id"] == gone["id"]))
+            .cloned()
+            .collect();
         events.push(
             Event::new("credential.shares_changed")
                 .target("credential", id, Some(name))
                 .detail("before", before)
-                .detail("after", listed(tx, ws, id).await?)
+                .detail("after", after)
                 .detail("reason", reason),
         );
     }
+    store::delete_shares_to(tx, ws, kind, principal).await?;
     Ok(events)
 }

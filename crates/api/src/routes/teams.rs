@@ -203,11 +203,8 @@ pub async fn delete_team(
             "member_ids",
             members.iter().map(Uuid::to_string).collect::<Vec<_>>(),
         );
-    let events: Vec<_> = std::iter::once(deleted)
-        .chain(shares)
-        .map(|ev| (caller.actor.clone(), caller.origin.clone(), ev))
-        .collect();
-    audit::record_many(&tx, caller.workspace_id, &events).await?;
+    let events = std::iter::once(deleted).chain(shares);
+    audit::record_by(&tx, &caller, events).await?;
     tx.commit().await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -247,15 +247,12 @@ pub async fn update_user(
     if display.is_some() {
         ev = ev.detail("display_name_changed", true);
     }
-    let events: Vec<_> = std::iter::once(ev)
-        .chain(
-            revoked
-                .into_iter()
-                .map(|e| e.detail("reason", "user disabled")),
-        )
-        .map(|e| (caller.actor.clone(), caller.origin.clone(), e))
-        .collect();
-    audit::record_many(&tx, caller.workspace_id, &events).await?;
+    let events = std::iter::once(ev).chain(
+        revoked
+            .into_iter()
+            .map(|e| e.detail("reason", "user disabled")),
+    );
+    audit::record_by(&tx, &caller, events).await?;
     tx.commit().await?;
     let teams = store::teams_of(&client, caller.workspace_id, user.id).await?;
     Ok(web::Json(User::from_row(user, teams)))
@@ -360,13 +357,11 @@ pub async fn erase_user(
             credentials.chain(workflows).collect()
         }
     };
-    let events: Vec<_> = handed
+    let events = handed
         .into_iter()
         .map(|ev| ev.detail("reason", "owner erased"))
-        .chain(shares)
-        .map(|ev| (caller.actor.clone(), caller.origin.clone(), ev))
-        .collect();
-    audit::record_many(&tx, ws, &events).await?;
+        .chain(shares);
+    audit::record_by(&tx, &caller, events).await?;
     let mut actor_ids = store::token_ids_of(&tx, ws, user.id).await?;
     actor_ids.push(user.id);
     let pseudonym = format!("erased user {}", &Uuid::now_v7().simple().to_string()[20..]);

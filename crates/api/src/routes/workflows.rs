@@ -93,7 +93,7 @@ fn workflow_id(raw: &str) -> Result<&str, ApiError> {
     responses(
         (status = 201, description = "Registered", body = Workflow),
         (status = 200, description = "Updated", body = Workflow),
-        (status = 409, description = "The owner was erased at the same moment (`conflict`): reload and retry", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A declared credential was purged at the same moment (`conflict`): reload and retry", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 #[put("/workflows/{workflow_id}")]
