@@ -48,34 +48,20 @@ async fn a_canary_secret_reaches_no_response_but_resolve_no_log_no_audit_event_a
     let team = id(&team);
     app.put_as(&owner, &format!("/v1/teams/{team}/members/{member}"))
         .await;
-    let shares = app
-        .client
-        .put(app.url(&format!("/v1/credentials/{cred}/shares")))
-        .bearer_auth(&owner)
-        .json(&json!({"shares": [{"principal_type": "team", "principal_id": team, "access": "view"}]}))
-        .send()
-        .await
-        .expect("request")
+    let shares = app.put_json_as(&owner, &format!("/v1/credentials/{cred}/shares"), &json!({"shares": [{"principal_type": "team", "principal_id": team, "access": "view"}]})).await
         .text()
         .await
         .expect("text");
     record("shares".into(), shares.clone());
     let share = id(&serde_json::from_str::<Value>(&shares).expect("json")["items"][0]);
-    let engine: Value = app
-        .post_as(&owner, "/v1/tokens", &json!({"name": "engine", "kind": "engine", "scopes": ["credentials:resolve", "workflows:write"]}))
-        .await
-        .json()
-        .await
-        .expect("json");
-    let engine_token = engine["token"].as_str().expect("token").to_string();
+    let engine_token = app.engine_token(&owner).await;
     let wf = app
-        .client
-        .put(app.url("/v1/workflows/wf-canary"))
-        .bearer_auth(&engine_token)
-        .json(&json!({"name": "canary flow", "owner_id": owner_id, "credential_ids": [cred]}))
-        .send()
-        .await
-        .expect("request");
+        .put_json_as(
+            &engine_token,
+            "/v1/workflows/wf-canary",
+            &json!({"name": "canary flow", "owner_id": owner_id, "credential_ids": [cred]}),
+        )
+        .await;
     assert_eq!(wf.status(), 201);
     let resolved = app
         .post_as(

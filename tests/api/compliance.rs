@@ -171,30 +171,19 @@ async fn workspace_with_keeper() -> (TestApp, Value, String, String) {
 async fn erasure_transfers_or_destroys_and_pseudonymises_without_breaking_the_chain() {
     let (app, body, owner, keep_id) = workspace_with_keeper().await;
     let ws = uuid_at(&body["workspace"]["id"]);
-    let engine: Value = app
-        .post_as(
-            &owner,
-            "/v1/tokens",
-            &json!({"name": "engine", "kind": "engine", "scopes": ["workflows:write"]}),
-        )
-        .await
-        .json()
-        .await
-        .expect("json");
-    let engine = engine["token"].as_str().expect("token").to_string();
+    let engine = app.engine_token(&owner).await;
     for (email, transfer) in [("leaver@example.com", true), ("gone@example.com", false)] {
         let (uid, token) = app.user_with_role(&owner, email, "member").await;
         let c: Value = app.post_as(&token, "/v1/credentials", &json!({"name": format!("of {email}"), "service": "s", "type": "api_key", "data": {"key": "sk_live_erasure_00000001"}})).await.json().await.expect("json");
         let cid = c["id"].as_str().expect("id").to_string();
         let wf = format!("/v1/workflows/flow-of-{uid}");
         let res = app
-            .client
-            .put(app.url(&wf))
-            .bearer_auth(&engine)
-            .json(&json!({"name": "their flow", "owner_id": uid, "credential_ids": [cid]}))
-            .send()
-            .await
-            .expect("request");
+            .put_json_as(
+                &engine,
+                &wf,
+                &json!({"name": "their flow", "owner_id": uid, "credential_ids": [cid]}),
+            )
+            .await;
         assert_eq!(res.status(), 201);
         let declared: Value = app
             .db
@@ -263,6 +252,27 @@ async fn erasure_transfers_or_destroys_and_pseudonymises_without_breaking_the_ch
         } else {
             assert_eq!(res.status(), 404, "deleted");
             assert_eq!(action, "workflow.deleted");
+            let purged: Value = db
+                .query_one(
+                    "SELECT details FROM audit_events WHERE action = 'credential.purged' AND target_id = $1",
+                    &[&cid],
+                )
+                .await
+                .expect("the credential's purge is on the record")
+                .get(0);
+            assert_eq!(
+                (
+                    &purged["reason"],
+                    &purged["versions_shredded"],
+                    &purged["workflow_ids"]
+                ),
+                (
+                    &json!("owner erased"),
+                    &json!(1),
+                    &json!([format!("flow-of-{uid}")])
+                ),
+                "the purge says what went with the credential"
+            );
         }
         let leaks: i64 = db
             .query_one("SELECT count(*) FROM audit_events WHERE actor_display ILIKE '%' || $1 || '%' OR target_name = 'member' AND target_id = $2 OR (target_id = $2 AND ip IS NOT NULL AND action <> 'user.erased')", &[&email, &uid])

@@ -550,6 +550,25 @@ async fn purge_on_request_is_for_admins_and_needs_a_delete_first() {
     let path = format!("/v1/credentials/{}", c["id"].as_str().expect("id"));
     let (status, _) = problem(app.delete_as(&owner, &format!("{path}?purge=true")).await).await;
     assert_eq!(status, 409);
+    // What goes with it: a second version, a share and a workflow's declaration.
+    let (member_id, member) = app.user_with_role(&owner, "m@example.com", "member").await;
+    let rotate = json!({"data": {"key": "sk_live_purge_me_000003"}});
+    let res = app
+        .post_as(&owner, &format!("{path}/rotate"), &rotate)
+        .await;
+    assert_eq!(res.status(), 200);
+    let share =
+        json!({"shares": [{"principal_type": "user", "principal_id": member_id, "access": "use"}]});
+    let res = app
+        .put_json_as(&owner, &format!("{path}/shares"), &share)
+        .await;
+    assert_eq!(res.status(), 200);
+    let engine = app.engine_token(&owner).await;
+    let flow = json!({"name": "flow", "owner_id": member_id, "credential_ids": [c["id"]]});
+    let res = app
+        .put_json_as(&engine, "/v1/workflows/wf-purged", &flow)
+        .await;
+    assert_eq!(res.status(), 201);
     assert_eq!(app.delete_as(&owner, &path).await.status(), 200);
     assert_eq!(
         app.delete_as(&owner, &format!("{path}?purge=true"))
@@ -558,9 +577,36 @@ async fn purge_on_request_is_for_admins_and_needs_a_delete_first() {
         204
     );
     assert_eq!(app.get_as(&owner, &path).await.status(), 404);
+    let purged: Value = app
+        .db
+        .client()
+        .await
+        .query_one(
+            "SELECT details FROM audit_events WHERE action = 'credential.purged' AND target_id = $1",
+            &[&c["id"].as_str().expect("id")],
+        )
+        .await
+        .expect("the purge's event")
+        .get(0);
+    assert_eq!(
+        purged,
+        json!({
+            "reason": "purged on request",
+            "versions_shredded": 2,
+            "shares": [{"type": "user", "id": member_id, "access": "use"}],
+            "workflow_ids": ["wf-purged"],
+        }),
+        "the event says what went with the credential"
+    );
+    let wf: Value = app
+        .get_as(&owner, "/v1/workflows/wf-purged")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(wf["credential_ids"], json!([]), "the declaration went too");
 
     // A member manages their own credential but may not purge it; the refusal is audited.
-    let (_, member) = app.user_with_role(&owner, "m@example.com", "member").await;
     let c = create(&app, &member, api_key("m", "sk_live_purge_me_000002")).await;
     let path = format!("/v1/credentials/{}", c["id"].as_str().expect("id"));
     assert_eq!(app.delete_as(&member, &path).await.status(), 200);

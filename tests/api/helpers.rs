@@ -383,6 +383,26 @@ impl TestApp {
             .expect("request")
     }
 
+    pub async fn put_json_as(&self, token: &str, path: &str, body: &Value) -> reqwest::Response {
+        self.client
+            .put(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Creates an engine token (resolve credentials, register workflows) as the owner `owner`;
+    /// returns the token.
+    pub async fn engine_token(&self, owner: &str) -> String {
+        let body = serde_json::json!({"name": "engine", "kind": "engine", "scopes": ["credentials:resolve", "workflows:write"]});
+        let res = self.post_as(owner, "/v1/tokens", &body).await;
+        assert_eq!(res.status(), 201, "an engine token");
+        let token: Value = res.json().await.expect("json");
+        token["token"].as_str().expect("token").to_string()
+    }
+
     pub async fn delete_as(&self, token: &str, path: &str) -> reqwest::Response {
         self.client
             .delete(self.url(path))

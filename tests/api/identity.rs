@@ -242,6 +242,14 @@ async fn sessions_can_be_listed_and_revoked() {
         200,
         "this one goes on"
     );
+    assert_eq!(
+        revocations(&app).await,
+        [(
+            "session.revoked".to_string(),
+            Some("other sessions revoked".to_string())
+        )],
+        "one event, for the one session ended"
+    );
     let (status, _) = problem(
         app.delete_as(
             &second,

@@ -157,15 +157,12 @@ async fn another_workspace_gets_404_and_learns_nothing_on_every_endpoint_with_a_
         .await;
     assert_eq!(rotated.status(), 200);
     let shares: Value = app
-        .client
-        .put(app.url(&format!("/v1/credentials/{cred}/shares")))
-        .bearer_auth(&a_owner)
-        .json(
+        .put_json_as(
+            &a_owner,
+            &format!("/v1/credentials/{cred}/shares"),
             &json!({"shares": [{"principal_type": "team", "principal_id": team, "access": "use"}]}),
         )
-        .send()
         .await
-        .expect("request")
         .json()
         .await
         .expect("json");
@@ -180,13 +177,8 @@ async fn another_workspace_gets_404_and_learns_nothing_on_every_endpoint_with_a_
     let put_wf = |token: String, wf: &'static str, body: Value| {
         let app = &app;
         async move {
-            app.client
-                .put(app.url(&format!("/v1/workflows/{wf}")))
-                .bearer_auth(token)
-                .json(&body)
-                .send()
+            app.put_json_as(&token, &format!("/v1/workflows/{wf}"), &body)
                 .await
-                .expect("request")
         }
     };
     let res = put_wf(
@@ -208,13 +200,7 @@ async fn another_workspace_gets_404_and_learns_nothing_on_every_endpoint_with_a_
 
     let (b_body, b_owner) = app.signup("bob@example.com").await;
     let b_owner_id = id(&b_body["user"]);
-    let b_engine: Value = app
-        .post_as(&b_owner, "/v1/tokens", &json!({"name": "engine", "kind": "engine", "scopes": ["credentials:resolve", "workflows:write"]}))
-        .await
-        .json()
-        .await
-        .expect("json");
-    let b_engine = b_engine["token"].as_str().expect("token").to_string();
+    let b_engine = app.engine_token(&b_owner).await;
     let res = put_wf(
         b_engine.clone(),
         "wf-b",

@@ -223,11 +223,7 @@ async fn get(app: &TestApp, token: &str, path: &str) -> Value {
 
 /// An engine token and a workflow owned by the signed-up owner, for resolves.
 async fn engine(app: &TestApp, owner: &str, owner_id: &str) -> String {
-    let res = app.post_as(owner, "/v1/tokens", &json!({"name": "engine", "kind": "engine", "scopes": ["credentials:resolve", "workflows:write"]})).await;
-    let engine = res.json::<Value>().await.expect("json")["token"]
-        .as_str()
-        .expect("token")
-        .to_string();
+    let engine = app.engine_token(owner).await;
     let res = app
         .client
         .put(app.url("/v1/workflows/wf-1"))

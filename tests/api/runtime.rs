@@ -17,11 +17,7 @@ async fn world() -> World {
     let app = TestApp::spawn().await;
     let (_, owner) = app.signup("ada@example.com").await;
     let (member_id, member) = app.user_with_role(&owner, "m@example.com", "member").await;
-    let res = app.post_as(&owner, "/v1/tokens", &json!({"name": "engine", "kind": "engine", "scopes": ["credentials:resolve", "workflows:write"]})).await;
-    let engine = res.json::<Value>().await.expect("json")["token"]
-        .as_str()
-        .expect("token")
-        .to_string();
+    let engine = app.engine_token(&owner).await;
     let c: Value = app
         .post_as(&owner, "/v1/credentials", &json!({"name": "Stripe", "service": "stripe", "type": "api_key", "data": {"key": "sk_live_resolve_me_123456", "prefix": "Bearer "}}))
         .await

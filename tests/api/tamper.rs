@@ -47,13 +47,7 @@ async fn a_tampered_secret_is_refused_clearly_reported_and_harms_no_other_creden
     let app = TestApp::spawn().await;
     let (signup, owner) = app.signup("ada@example.com").await;
     let owner_id = signup["user"]["id"].as_str().expect("id").to_string();
-    let engine: Value = app
-        .post_as(&owner, "/v1/tokens", &json!({"name": "e", "kind": "engine", "scopes": ["credentials:resolve", "workflows:write"]}))
-        .await
-        .json()
-        .await
-        .expect("json");
-    let engine = engine["token"].as_str().expect("token").to_string();
+    let engine = app.engine_token(&owner).await;
     // (name, column or "moved", the secret it held)
     let cases = [
         ("ciphertext", "sk_live_tamper_ct_0000001"),
@@ -71,13 +65,12 @@ async fn a_tampered_secret_is_refused_clearly_reported_and_harms_no_other_creden
     let mut all: Vec<String> = tampered.iter().map(|(_, id, _)| id.clone()).collect();
     all.extend([bystander.clone(), donor.clone()]);
     let res = app
-        .client
-        .put(app.url("/v1/workflows/wf"))
-        .bearer_auth(&engine)
-        .json(&json!({"name": "wf", "owner_id": owner_id, "credential_ids": all}))
-        .send()
-        .await
-        .expect("request");
+        .put_json_as(
+            &engine,
+            "/v1/workflows/wf",
+            &json!({"name": "wf", "owner_id": owner_id, "credential_ids": all}),
+        )
+        .await;
     assert_eq!(res.status(), 201);
 
     let db = app.db.client().await;

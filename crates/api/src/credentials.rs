@@ -514,6 +514,30 @@ pub async fn remember(
     Ok(())
 }
 
+/// Purges a credential the caller has locked: its versions' wrapped keys are destroyed
+/// (crypto-shredding), its shares, usage and workflow declarations go with it. Returns its
+/// `credential.purged` event (for the caller to give a reason and append), which says what went:
+/// how many versions, the shares (principals and levels, as in `credential.shares_changed`) and
+/// the workflows that declared it.
+pub async fn purge(
+    tx: &impl GenericClient,
+    ws: Uuid,
+    id: Uuid,
+    name: &str,
+) -> Result<Event, ApiError> {
+    let shares: Vec<Value> = store::shares_of(tx, ws, id)
+        .await?
+        .iter()
+        .map(crate::routes::shares::audited)
+        .collect();
+    let gone = store::purge(tx, ws, id).await?;
+    Ok(Event::new("credential.purged")
+        .target("credential", id, Some(name.to_string()))
+        .detail("versions_shredded", gone.versions)
+        .detail("shares", shares)
+        .detail("workflow_ids", gone.workflow_ids))
+}
+
 /// Purges soft-deleted credentials whose recovery window has passed: their versions' wrapped
 /// keys are destroyed with them (crypto-shredding), each with its `credential.purged` event.
 pub async fn purge_due(state: &AppState) -> Result<usize, ApiError> {
@@ -530,9 +554,8 @@ pub async fn purge_due(state: &AppState) -> Result<usize, ApiError> {
         user_id: None,
     };
     for (ws, id, name) in &due {
-        store::purge(&tx, *ws, *id).await?;
-        let ev = Event::new("credential.purged")
-            .target("credential", id, Some(name.clone()))
+        let ev = purge(&tx, *ws, *id, name)
+            .await?
             .detail("reason", "recovery window passed");
         audit::record(&tx, *ws, &system, &audit::Origin::default(), ev).await?;
     }

@@ -248,15 +248,39 @@ pub async fn versions(
 }
 
 /// Destroys a credential: its versions (and so their wrapped keys), shares and usage go with it.
-pub async fn purge(c: &impl GenericClient, ws: Uuid, id: Uuid) -> Result<(), StoreError> {
+pub async fn purge(c: &impl GenericClient, ws: Uuid, id: Uuid) -> Result<Purged, StoreError> {
     // Shred first, explicitly: even a row that some later change kept could no longer be opened.
-    c.execute("UPDATE credential_versions SET wrapped_dek = NULL WHERE workspace_id = $1 AND credential_id = $2", &[&ws, &id]).await?;
+    let versions = c.execute("UPDATE credential_versions SET wrapped_dek = NULL WHERE workspace_id = $1 AND credential_id = $2", &[&ws, &id]).await?;
+    // The workflows' declarations would go with the credential anyway (ON DELETE CASCADE); taken
+    // explicitly, they can be named in the purge's event.
+    let mut workflow_ids: Vec<String> = c
+        .query(
+            "DELETE FROM workflow_credentials WHERE workspace_id = $1 AND credential_id = $2 RETURNING workflow_id",
+            &[&ws, &id],
+        )
+        .await?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    workflow_ids.sort();
     c.execute(
         "DELETE FROM credentials WHERE workspace_id = $1 AND id = $2",
         &[&ws, &id],
     )
     .await?;
-    Ok(())
+    Ok(Purged {
+        versions,
+        workflow_ids,
+    })
+}
+
+/// What a purge destroyed besides the credential row.
+#[derive(Debug)]
+pub struct Purged {
+    /// Versions whose wrapped data keys were destroyed.
+    pub versions: u64,
+    /// Workflows that declared the credential (their declarations are gone).
+    pub workflow_ids: Vec<String>,
 }
 
 /// Forgets idempotency keys older than 24 hours (run by the background purge, not per request).

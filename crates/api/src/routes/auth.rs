@@ -485,18 +485,14 @@ pub async fn revoke_other_sessions(
     let user = caller.person()?;
     let mut client = state.pool.get().await?;
     let tx = client.transaction().await?;
-    for sid in
-        store::revoke_sessions_except(&tx, caller.workspace_id, user.id, caller.session_id).await?
-    {
-        audit::record(
-            &tx,
-            caller.workspace_id,
-            &caller.actor,
-            &caller.origin,
-            Event::new("session.revoked").target("session", sid, None),
-        )
-        .await?;
-    }
+    let ended =
+        store::revoke_sessions_except(&tx, caller.workspace_id, user.id, caller.session_id).await?;
+    let events = ended.into_iter().map(|sid| {
+        Event::new("session.revoked")
+            .target("session", sid, None)
+            .detail("reason", "other sessions revoked")
+    });
+    audit::record_by(&tx, &caller, events).await?;
     tx.commit().await?;
     Ok(HttpResponse::NoContent().finish())
 }

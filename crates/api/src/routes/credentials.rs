@@ -855,9 +855,8 @@ async fn purge_now(
             "delete the credential first; purge=true destroys a deleted credential",
         ));
     }
-    store::purge(&tx, caller.workspace_id, id).await?;
-    let ev = Event::new("credential.purged")
-        .target("credential", id, Some(cred.name.clone()))
+    let ev = svc::purge(&tx, caller.workspace_id, id, &cred.name)
+        .await?
         .detail("reason", "purged on request");
     audit::record(&tx, caller.workspace_id, &caller.actor, &caller.origin, ev).await?;
     tx.commit().await?;

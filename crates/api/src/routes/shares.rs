@@ -259,8 +259,14 @@ async fn listed(
     Ok(cstore::shares_of(c, ws, credential)
         .await?
         .iter()
-        .map(|s| serde_json::json!({"type": s.principal_type, "id": s.principal_id, "access": s.access}))
+        .map(audited)
         .collect())
+}
+
+/// A share as audit events name it: principal type, id and level (never a display name, which
+/// erasure may take away).
+pub(crate) fn audited(s: &cstore::ShareRow) -> serde_json::Value {
+    serde_json::json!({"type": s.principal_type, "id": s.principal_id, "access": s.access})
 }
 
 /// Takes away every share to a principal that is going away (a deleted team, an erased user).

@@ -344,17 +344,15 @@ pub async fn erase_user(
             credentials.chain(workflows).collect()
         }
         None => {
-            for (cid, _) in &owned {
-                credvault_store::credentials::purge(&tx, ws, *cid).await?;
+            let mut credentials = Vec::with_capacity(owned.len());
+            for (cid, name) in &owned {
+                credentials.push(crate::credentials::purge(&tx, ws, *cid, name).await?);
             }
             let workflows = store::delete_workflows_of(&tx, ws, user.id).await?;
-            let credentials = owned.iter().map(|(cid, name)| {
-                Event::new("credential.purged").target("credential", cid, Some(name.clone()))
-            });
             let workflows = workflows.into_iter().map(|(wid, name)| {
                 Event::new("workflow.deleted").target("workflow", wid, Some(name))
             });
-            credentials.chain(workflows).collect()
+            credentials.into_iter().chain(workflows).collect()
         }
     };
     let events = handed
