@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use crate::helpers::{problem, uuid_at, TestApp};
+use crate::helpers::{problem, uuid_at, waiting_on_locks, TestApp};
 
 fn names(v: &Value) -> Vec<String> {
     v.as_array()
@@ -74,13 +74,12 @@ async fn the_review_finds_each_rule_with_its_boundaries() {
     .expect("age");
     db.execute("UPDATE credentials SET status = 'error', status_detail = '401 from api.example.com' WHERE id = $1::text::uuid", &[&broken]).await.expect("error");
     let res = app
-        .client
-        .put(app.url(&format!("/v1/credentials/{broad}/shares")))
-        .bearer_auth(&owner)
-        .json(&json!({"shares": [{"principal_type": "workspace", "access": "manage"}]}))
-        .send()
-        .await
-        .expect("req");
+        .put_json_as(
+            &owner,
+            &format!("/v1/credentials/{broad}/shares"),
+            &json!({"shares": [{"principal_type": "workspace", "access": "manage"}]}),
+        )
+        .await;
     assert_eq!(res.status(), 200);
     assert_eq!(
         app.patch_as(
@@ -301,25 +300,6 @@ async fn erasure_transfers_or_destroys_and_pseudonymises_without_breaking_the_ch
     )
     .await;
     assert_eq!(status, 422);
-}
-
-/// Waits until `n` backends of the test database wait on a lock.
-async fn waiting_on_locks(db: &tokio_postgres::Client, n: i64) {
-    for _ in 0..200 {
-        let waiting: i64 = db
-            .query_one(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
-                &[],
-            )
-            .await
-            .expect("count")
-            .get(0);
-        if waiting >= n {
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-    }
-    panic!("{n} backends never waited on a lock");
 }
 
 /// A credential created by a user while they are being erased goes where the rest of theirs go,

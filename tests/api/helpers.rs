@@ -660,3 +660,60 @@ impl FreezingProxy {
             .store(self.next.load(Ordering::SeqCst), Ordering::SeqCst);
     }
 }
+
+/// Waits until `n` backends of the test database wait on a lock.
+pub async fn waiting_on_locks(db: &tokio_postgres::Client, n: i64) {
+    for _ in 0..200 {
+        let waiting: i64 = db
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+                &[],
+            )
+            .await
+            .expect("count")
+            .get(0);
+        if waiting >= n {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("{n} backends never waited on a lock");
+}
+
+impl TestApp {
+    /// Sends the same request twice at once while `lock` (a `SELECT ... FOR UPDATE` of the row
+    /// both change, with `key` as $1) holds that row, so that both have read it before either
+    /// writes; returns both statuses, in order.
+    pub async fn twice_at_once(
+        &self,
+        lock: &str,
+        key: &(dyn tokio_postgres::types::ToSql + Sync),
+        request: impl Fn() -> reqwest::RequestBuilder,
+    ) -> [u16; 2] {
+        let mut hold = self.db.client().await;
+        let hold = hold.transaction().await.expect("begin");
+        assert_eq!(
+            hold.execute(lock, &[key]).await.expect("lock"),
+            1,
+            "the row to hold"
+        );
+        let watch = self.db.client().await;
+        let sent = [
+            tokio::spawn(request().send()),
+            tokio::spawn(request().send()),
+        ];
+        waiting_on_locks(&watch, 2).await;
+        hold.rollback().await.expect("release");
+        let mut statuses = [0; 2];
+        for (status, sent) in statuses.iter_mut().zip(sent) {
+            *status = sent
+                .await
+                .expect("task")
+                .expect("request")
+                .status()
+                .as_u16();
+        }
+        statuses.sort_unstable();
+        statuses
+    }
+}

@@ -382,6 +382,42 @@ async fn revocations(app: &TestApp) -> Vec<(String, Option<String>)> {
         .collect()
 }
 
+/// Two revocations of one token at once: both have read it live, one revokes it, and only that
+/// one is recorded.
+#[tokio::test]
+async fn a_token_revoked_twice_at_once_is_recorded_once() {
+    let app = TestApp::spawn().await;
+    let (_, owner) = app.signup("ada@example.com").await;
+    let body = json!({"name": "ci", "kind": "personal", "scopes": ["credentials:read"]});
+    let created: Value = app
+        .post_as(&owner, "/v1/tokens", &body)
+        .await
+        .json()
+        .await
+        .expect("json");
+    let (id, token) = (uuid_at(&created["id"]), created["token"].clone());
+    let statuses = app
+        .twice_at_once(
+            "SELECT 1 FROM api_tokens WHERE id = $1 FOR UPDATE",
+            &id,
+            || {
+                app.client
+                    .delete(app.url(&format!("/v1/tokens/{id}")))
+                    .bearer_auth(&owner)
+            },
+        )
+        .await;
+    // The second found nothing left to revoke: done either way, and nothing to record.
+    assert_eq!(statuses, [204, 204]);
+    assert_eq!(
+        revocations(&app).await,
+        [("token.revoked".to_string(), None)],
+        "one event"
+    );
+    let token = token.as_str().expect("token");
+    assert_eq!(app.get_as(token, "/v1/me").await.status(), 401);
+}
+
 #[tokio::test]
 async fn engine_tokens_are_for_admins_and_are_not_people() {
     let app = TestApp::spawn().await;

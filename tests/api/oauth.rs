@@ -225,13 +225,12 @@ async fn get(app: &TestApp, token: &str, path: &str) -> Value {
 async fn engine(app: &TestApp, owner: &str, owner_id: &str) -> String {
     let engine = app.engine_token(owner).await;
     let res = app
-        .client
-        .put(app.url("/v1/workflows/wf-1"))
-        .bearer_auth(&engine)
-        .json(&json!({"name": "flow", "owner_id": owner_id, "credential_ids": []}))
-        .send()
-        .await
-        .expect("req");
+        .put_json_as(
+            &engine,
+            "/v1/workflows/wf-1",
+            &json!({"name": "flow", "owner_id": owner_id, "credential_ids": []}),
+        )
+        .await;
     assert_eq!(res.status(), 201);
     engine
 }

@@ -78,7 +78,7 @@ impl World {
     }
 
     async fn workflow(&self, id: &str, owner_id: &str) {
-        let res = self.app.client.put(self.app.url(&format!("/v1/workflows/{id}"))).bearer_auth(&self.engine).json(&json!({"name": format!("flow {id}"), "owner_id": owner_id, "credential_ids": [self.cred]})).send().await.expect("req");
+        let res = self.app.put_json_as(&self.engine, &format!("/v1/workflows/{id}"), &json!({"name": format!("flow {id}"), "owner_id": owner_id, "credential_ids": [self.cred]})).await;
         assert!(
             res.status() == 201 || res.status() == 200,
             "{}",
@@ -764,25 +764,23 @@ async fn changes_through_one_serve_process_reach_the_others_cache_within_a_secon
         .expect("json");
     let cred = c["id"].as_str().expect("id").to_string();
     let res = app
-        .client
-        .put(app.url("/v1/workflows/wf"))
-        .bearer_auth(&engine)
-        .json(&json!({"name": "flow", "owner_id": member_id, "credential_ids": [cred]}))
-        .send()
-        .await
-        .expect("req");
+        .put_json_as(
+            &engine,
+            "/v1/workflows/wf",
+            &json!({"name": "flow", "owner_id": member_id, "credential_ids": [cred]}),
+        )
+        .await;
     assert_eq!(res.status(), 201);
     let share = |shares: Value| {
         let (app, owner, cred) = (&app, owner.clone(), cred.clone());
         async move {
-            app.client
-                .put(app.url(&format!("/v1/credentials/{cred}/shares")))
-                .bearer_auth(&owner)
-                .json(&json!({"shares": shares}))
-                .send()
-                .await
-                .expect("req")
-                .status()
+            app.put_json_as(
+                &owner,
+                &format!("/v1/credentials/{cred}/shares"),
+                &json!({"shares": shares}),
+            )
+            .await
+            .status()
         }
     };
     let resolve_on_b = || {
@@ -851,23 +849,21 @@ async fn workflows_are_registered_listed_and_deleted() {
     let w = world().await;
     let res = w
         .app
-        .client
-        .put(w.app.url("/v1/workflows/wf:a.1"))
-        .bearer_auth(&w.engine)
-        .json(&json!({"name": "Billing", "owner_id": w.member_id, "credential_ids": [w.cred]}))
-        .send()
-        .await
-        .expect("req");
+        .put_json_as(
+            &w.engine,
+            "/v1/workflows/wf:a.1",
+            &json!({"name": "Billing", "owner_id": w.member_id, "credential_ids": [w.cred]}),
+        )
+        .await;
     assert_eq!(res.status(), 201);
     let res = w
         .app
-        .client
-        .put(w.app.url("/v1/workflows/wf:a.1"))
-        .bearer_auth(&w.engine)
-        .json(&json!({"name": "Billing v2", "owner_id": w.member_id, "credential_ids": []}))
-        .send()
-        .await
-        .expect("req");
+        .put_json_as(
+            &w.engine,
+            "/v1/workflows/wf:a.1",
+            &json!({"name": "Billing v2", "owner_id": w.member_id, "credential_ids": []}),
+        )
+        .await;
     assert_eq!(res.status(), 200);
     let got: Value = w
         .app
@@ -885,15 +881,14 @@ async fn workflows_are_registered_listed_and_deleted() {
     );
     let res = w
         .app
-        .client
-        .put(w.app.url("/v1/workflows/bad%20id"))
-        .bearer_auth(&w.engine)
-        .json(&json!({"name": "x", "owner_id": w.member_id}))
-        .send()
-        .await
-        .expect("req");
+        .put_json_as(
+            &w.engine,
+            "/v1/workflows/bad%20id",
+            &json!({"name": "x", "owner_id": w.member_id}),
+        )
+        .await;
     assert_eq!(res.status(), 422);
-    let res = w.app.client.put(w.app.url("/v1/workflows/wf-b")).bearer_auth(&w.engine).json(&json!({"name": "x", "owner_id": w.member_id, "credential_ids": [uuid::Uuid::now_v7()]})).send().await.expect("req");
+    let res = w.app.put_json_as(&w.engine, "/v1/workflows/wf-b", &json!({"name": "x", "owner_id": w.member_id, "credential_ids": [uuid::Uuid::now_v7()]})).await;
     assert_eq!(res.status(), 422, "unknown credential ids are a 422");
     let list: Value = w
         .app
@@ -919,6 +914,47 @@ async fn workflows_are_registered_listed_and_deleted() {
     );
 }
 
+/// Two deletes of one workflow at once: both have read it, one deletes it and is recorded, the
+/// other finds it gone and answers 404, as it would have a moment later.
+#[tokio::test]
+async fn a_workflow_deleted_twice_at_once_is_deleted_and_recorded_once() {
+    let w = world().await;
+    w.workflow("wf-twice", &w.member_id).await;
+    let statuses = w
+        .app
+        .twice_at_once(
+            "SELECT 1 FROM workflows WHERE id = $1 FOR UPDATE",
+            &"wf-twice",
+            || {
+                w.app
+                    .client
+                    .delete(w.app.url("/v1/workflows/wf-twice"))
+                    .bearer_auth(&w.engine)
+            },
+        )
+        .await;
+    assert_eq!(statuses, [204, 404]);
+    let deleted: Vec<Option<String>> = w
+        .app
+        .db
+        .client()
+        .await
+        .query(
+            "SELECT target_name FROM audit_events WHERE action = 'workflow.deleted' AND target_id = 'wf-twice'",
+            &[],
+        )
+        .await
+        .expect("events")
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(
+        deleted,
+        [Some("flow wf-twice".to_string())],
+        "one event, with the name"
+    );
+}
+
 #[tokio::test]
 async fn a_member_cannot_take_over_someone_elses_workflow() {
     let w = world().await;
@@ -929,13 +965,12 @@ async fn a_member_cannot_take_over_someone_elses_workflow() {
         .await;
     let res = w
         .app
-        .client
-        .put(w.app.url("/v1/workflows/wf-owned"))
-        .bearer_auth(&other)
-        .json(&json!({"name": "mine now", "owner_id": other_id}))
-        .send()
-        .await
-        .expect("req");
+        .put_json_as(
+            &other,
+            "/v1/workflows/wf-owned",
+            &json!({"name": "mine now", "owner_id": other_id}),
+        )
+        .await;
     assert_eq!(res.status(), 403);
     let wf: Value = w
         .app
