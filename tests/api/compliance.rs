@@ -446,6 +446,53 @@ async fn a_transfer_during_an_erasure_waits_instead_of_deadlocking() {
     assert_eq!((transfer.as_u16(), erase.as_u16()), (200, 204));
 }
 
+/// A workflow registered for a user while they are being erased waits for the erasure (it locks
+/// its owner first) and is refused with a 422 that names `owner_id`: no workflow is left to an
+/// owner who no longer exists. (Without the lock, the foreign key would refuse it with a 409.)
+#[tokio::test]
+async fn a_workflow_registered_during_its_owners_erasure_is_refused() {
+    let (app, _, owner, _) = workspace_with_keeper().await;
+    let (uid, _) = app
+        .user_with_role(&owner, "leaver@example.com", "member")
+        .await;
+    let engine = app.engine_token(&owner).await;
+    // The user's row, held here, stops the erasure first, then the registration.
+    let mut hold = app.db.client().await;
+    let hold = hold.transaction().await.expect("begin");
+    hold.execute(
+        "SELECT 1 FROM users WHERE id = $1::text::uuid FOR UPDATE",
+        &[&uid],
+    )
+    .await
+    .expect("lock");
+    let watch = app.db.client().await;
+    let erase = tokio::spawn(
+        app.client
+            .delete(app.url(&format!("/v1/users/{uid}")))
+            .bearer_auth(&owner)
+            .send(),
+    );
+    waiting_on_locks(&watch, 1).await;
+    let flow = json!({"name": "their flow", "owner_id": uid, "credential_ids": []});
+    let register = tokio::spawn(
+        app.client
+            .put(app.url("/v1/workflows/wf-theirs"))
+            .bearer_auth(&engine)
+            .json(&flow)
+            .send(),
+    );
+    waiting_on_locks(&watch, 2).await;
+    hold.rollback().await.expect("release");
+    let erase = erase.await.expect("task").expect("request").status();
+    let (status, body) = problem(register.await.expect("task").expect("request")).await;
+    assert_eq!((erase.as_u16(), status), (204, 422));
+    assert!(body.to_string().contains("owner_id"), "{body}");
+    assert_eq!(
+        app.get_as(&owner, "/v1/workflows/wf-theirs").await.status(),
+        404
+    );
+}
+
 #[tokio::test]
 async fn an_admin_erasing_themselves_leaves_no_name_in_the_event() {
     let app = TestApp::spawn().await;
