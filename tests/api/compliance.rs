@@ -401,48 +401,20 @@ async fn a_transfer_during_an_erasure_waits_instead_of_deadlocking() {
     let c: Value = app.post_as(&token, "/v1/credentials", &json!({"name": "theirs", "service": "s", "type": "api_key", "data": {"key": "sk_live_transfer_00001"}})).await.json().await.expect("json");
     let cid = c["id"].as_str().expect("id").to_string();
     // The owner's row, held here, stops the erasure first (it locks the owners), then the transfer.
-    let mut hold = app.db.client().await;
-    let hold = hold.transaction().await.expect("begin");
-    hold.execute("SELECT 1 FROM users WHERE id = $1 FOR UPDATE", &[&owner_id])
-        .await
-        .expect("lock");
-    let watch = app.db.client().await;
-    let (client, url) = (
-        app.client.clone(),
-        app.url(&format!("/v1/users/{uid}?transfer_to={keep_id}")),
-    );
-    let bearer = owner.clone();
-    let erase = tokio::spawn(async move {
-        client
-            .delete(url)
-            .bearer_auth(bearer)
-            .send()
-            .await
-            .expect("request")
-            .status()
-    });
-    waiting_on_locks(&watch, 1).await;
-    let (client, url, bearer) = (
-        app.client.clone(),
-        app.url(&format!("/v1/credentials/{cid}/transfer")),
-        owner.clone(),
-    );
-    let transfer = tokio::spawn(async move {
-        client
-            .post(url)
-            .bearer_auth(bearer)
-            .json(&json!({"owner_id": owner_id}))
-            .send()
-            .await
-            .expect("request")
-            .status()
-    });
-    waiting_on_locks(&watch, 2).await;
-    hold.rollback().await.expect("release");
-    let (transfer, erase) = (
-        transfer.await.expect("transfer"),
-        erase.await.expect("erase"),
-    );
+    let [erase, transfer] = app
+        .queued_behind(
+            "SELECT 1 FROM users WHERE id = $1 FOR UPDATE",
+            &owner_id,
+            app.client
+                .delete(app.url(&format!("/v1/users/{uid}?transfer_to={keep_id}")))
+                .bearer_auth(&owner),
+            app.client
+                .post(app.url(&format!("/v1/credentials/{cid}/transfer")))
+                .bearer_auth(&owner)
+                .json(&json!({"owner_id": owner_id})),
+        )
+        .await;
+    let (transfer, erase) = (transfer.status(), erase.status());
     assert_eq!((transfer.as_u16(), erase.as_u16()), (200, 204));
 }
 
@@ -457,34 +429,22 @@ async fn a_workflow_registered_during_its_owners_erasure_is_refused() {
         .await;
     let engine = app.engine_token(&owner).await;
     // The user's row, held here, stops the erasure first, then the registration.
-    let mut hold = app.db.client().await;
-    let hold = hold.transaction().await.expect("begin");
-    hold.execute(
-        "SELECT 1 FROM users WHERE id = $1::text::uuid FOR UPDATE",
-        &[&uid],
-    )
-    .await
-    .expect("lock");
-    let watch = app.db.client().await;
-    let erase = tokio::spawn(
-        app.client
-            .delete(app.url(&format!("/v1/users/{uid}")))
-            .bearer_auth(&owner)
-            .send(),
-    );
-    waiting_on_locks(&watch, 1).await;
     let flow = json!({"name": "their flow", "owner_id": uid, "credential_ids": []});
-    let register = tokio::spawn(
-        app.client
-            .put(app.url("/v1/workflows/wf-theirs"))
-            .bearer_auth(&engine)
-            .json(&flow)
-            .send(),
-    );
-    waiting_on_locks(&watch, 2).await;
-    hold.rollback().await.expect("release");
-    let erase = erase.await.expect("task").expect("request").status();
-    let (status, body) = problem(register.await.expect("task").expect("request")).await;
+    let [erase, register] = app
+        .queued_behind(
+            "SELECT 1 FROM users WHERE id = $1::text::uuid FOR UPDATE",
+            &uid,
+            app.client
+                .delete(app.url(&format!("/v1/users/{uid}")))
+                .bearer_auth(&owner),
+            app.client
+                .put(app.url("/v1/workflows/wf-theirs"))
+                .bearer_auth(&engine)
+                .json(&flow),
+        )
+        .await;
+    let erase = erase.status();
+    let (status, body) = problem(register).await;
     assert_eq!((erase.as_u16(), status), (204, 422));
     assert!(body.to_string().contains("owner_id"), "{body}");
     assert_eq!(

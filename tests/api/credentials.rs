@@ -631,6 +631,55 @@ async fn purge_on_request_is_for_admins_and_needs_a_delete_first() {
     );
 }
 
+/// A purge and a workflow registration that declares the same credential, at once. The
+/// registration key-share locks the credential before it touches its declarations, so it never
+/// holds a declaration the purge must delete while waiting for the credential the purge holds
+/// (a deadlock, and a 500, before). The purge then names the declaration it destroyed.
+#[tokio::test]
+async fn a_purge_and_a_registration_declaring_its_credential_at_once_do_not_deadlock() {
+    let app = TestApp::spawn().await;
+    let (body, owner) = app.signup("ada@example.com").await;
+    let c = create(&app, &owner, api_key("p", "sk_live_purge_race_000001")).await;
+    let path = format!("/v1/credentials/{}", c["id"].as_str().expect("id"));
+    let engine = app.engine_token(&owner).await;
+    let flow = json!({"name": "flow", "owner_id": body["user"]["id"], "credential_ids": [c["id"]]});
+    let res = app
+        .put_json_as(&engine, "/v1/workflows/wf-race", &flow)
+        .await;
+    assert_eq!(res.status(), 201);
+    assert_eq!(app.delete_as(&owner, &path).await.status(), 200);
+    // The declaration, held here, stops the registration (re-declaring it) first, then the purge.
+    let [register, purge] = app
+        .queued_behind(
+            "SELECT 1 FROM workflow_credentials WHERE workflow_id = $1 FOR UPDATE",
+            &"wf-race",
+            app.client
+                .put(app.url("/v1/workflows/wf-race"))
+                .bearer_auth(&engine)
+                .json(&flow),
+            app.client
+                .delete(app.url(&format!("{path}?purge=true")))
+                .bearer_auth(&owner),
+        )
+        .await;
+    assert_eq!(
+        (register.status().as_u16(), purge.status().as_u16()),
+        (200, 204)
+    );
+    let purged: Value = app
+        .db
+        .client()
+        .await
+        .query_one(
+            "SELECT details->'workflow_ids' FROM audit_events WHERE action = 'credential.purged'",
+            &[],
+        )
+        .await
+        .expect("the purge's event")
+        .get(0);
+    assert_eq!(purged, json!(["wf-race"]));
+}
+
 #[tokio::test]
 async fn access_follows_role_and_ownership_and_denials_are_audited() {
     let app = TestApp::spawn().await;

@@ -681,15 +681,16 @@ pub async fn waiting_on_locks(db: &tokio_postgres::Client, n: i64) {
 }
 
 impl TestApp {
-    /// Sends the same request twice at once while `lock` (a `SELECT ... FOR UPDATE` of the row
-    /// both change, with `key` as $1) holds that row, so that both have read it before either
-    /// writes; returns both statuses, in order.
-    pub async fn twice_at_once(
+    /// Sends `first`, then `second`, while `lock` (a `SELECT ... FOR UPDATE` with `key` as $1)
+    /// holds a row both need: each is sent once the one before waits on a lock, so they queue in
+    /// that order. Releases the row and returns both answers, in the order sent.
+    pub async fn queued_behind(
         &self,
         lock: &str,
         key: &(dyn tokio_postgres::types::ToSql + Sync),
-        request: impl Fn() -> reqwest::RequestBuilder,
-    ) -> [u16; 2] {
+        first: reqwest::RequestBuilder,
+        second: reqwest::RequestBuilder,
+    ) -> [reqwest::Response; 2] {
         let mut hold = self.db.client().await;
         let hold = hold.transaction().await.expect("begin");
         assert_eq!(
@@ -698,21 +699,29 @@ impl TestApp {
             "the row to hold"
         );
         let watch = self.db.client().await;
-        let sent = [
-            tokio::spawn(request().send()),
-            tokio::spawn(request().send()),
-        ];
+        let first = tokio::spawn(first.send());
+        waiting_on_locks(&watch, 1).await;
+        let second = tokio::spawn(second.send());
         waiting_on_locks(&watch, 2).await;
         hold.rollback().await.expect("release");
-        let mut statuses = [0; 2];
-        for (status, sent) in statuses.iter_mut().zip(sent) {
-            *status = sent
-                .await
-                .expect("task")
-                .expect("request")
-                .status()
-                .as_u16();
-        }
+        let answer = |sent: Result<reqwest::Result<reqwest::Response>, _>| {
+            sent.expect("task").expect("request")
+        };
+        [answer(first.await), answer(second.await)]
+    }
+
+    /// The same request twice, both queued behind `lock` (see `queued_behind`), so that both
+    /// have read what they change before either writes; returns both statuses, sorted.
+    pub async fn twice_at_once(
+        &self,
+        lock: &str,
+        key: &(dyn tokio_postgres::types::ToSql + Sync),
+        request: impl Fn() -> reqwest::RequestBuilder,
+    ) -> [u16; 2] {
+        let mut statuses = self
+            .queued_behind(lock, key, request(), request())
+            .await
+            .map(|r| r.status().as_u16());
         statuses.sort_unstable();
         statuses
     }

@@ -247,8 +247,17 @@ pub async fn versions(
     Ok(rows.iter().map(version_row).collect())
 }
 
-/// Destroys a credential: its versions (and so their wrapped keys), shares and usage go with it.
+/// Destroys a credential: its versions (and so their wrapped keys), shares, usage and workflow
+/// declarations go with it. Returns what went besides the row.
 pub async fn purge(c: &impl GenericClient, ws: Uuid, id: Uuid) -> Result<Purged, StoreError> {
+    // The row lock the DELETE below would take, taken first: a workflow registration that has
+    // just declared this credential (under a key-share lock) commits before the declarations are
+    // read, so none goes unnamed. A no-op where the caller already holds it.
+    c.execute(
+        "SELECT 1 FROM credentials WHERE workspace_id = $1 AND id = $2 FOR UPDATE",
+        &[&ws, &id],
+    )
+    .await?;
     // Shred first, explicitly: even a row that some later change kept could no longer be opened.
     let versions = c.execute("UPDATE credential_versions SET wrapped_dek = NULL WHERE workspace_id = $1 AND credential_id = $2", &[&ws, &id]).await?;
     // The workflows' declarations would go with the credential anyway (ON DELETE CASCADE); taken

@@ -118,9 +118,12 @@ pub async fn existing_credentials(
     ws: Uuid,
     ids: &[Uuid],
 ) -> Result<Vec<Uuid>, StoreError> {
+    // Key-share locks, in key order, before the workflow's declarations are touched: a purge
+    // (which holds its credential for update, then deletes the declarations) is waited for here,
+    // never while this transaction holds a declaration the purge must delete.
     let rows = c
         .query(
-            "SELECT id FROM credentials WHERE workspace_id = $1 AND id = ANY($2)",
+            "SELECT id FROM credentials WHERE workspace_id = $1 AND id = ANY($2) ORDER BY id FOR KEY SHARE",
             &[&ws, &ids],
         )
         .await?;
