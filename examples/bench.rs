@@ -489,6 +489,7 @@ async fn resolve_load(base: &str) -> anyhow::Result<()> {
     let mut rows = Vec::new();
     let measured: anyhow::Result<()> = async {
     for round in 1..=rounds {
+        let commits_before = slow_commits(&http, &addr).await?;
         let (ok, failures, p50, p99, generator) = match &wrk {
             Some(w) => run_wrk(w, &addr, &engine, &ids, secs, false)?,
             None => run_in_process(&http, &addr, &engine, ids.clone(), secs).await?,
@@ -498,10 +499,12 @@ async fn resolve_load(base: &str) -> anyhow::Result<()> {
         }
         answered += ok;
         let rate = ok as f64 / secs as f64;
+        let commits = slow_commits(&http, &addr).await?;
+        let (batches, slow) = (commits.0 - commits_before.0, commits.1 - commits_before.1);
         let floor_a = pgbench(&url, &with_audit, secs)?;
         let floor_b = pgbench(&url, &select, secs)?;
         println!(
-            "round {round}: resolve {rate:.0}/s, p50 {p50:.2} ms, p99 {p99:.2} ms, {failures} failed | (a) {:.0}/s, p99 {:.2} ms | (b) {:.0}/s, p99 {:.2} ms | resolve/(a) = {:.2}, resolve/(b) = {:.2}",
+            "round {round}: resolve {rate:.0}/s, p50 {p50:.2} ms, p99 {p99:.2} ms, {failures} failed, {slow:.0} of {batches:.0} audit commits over 100 ms | (a) {:.0}/s, p99 {:.2} ms | (b) {:.0}/s, p99 {:.2} ms | resolve/(a) = {:.2}, resolve/(b) = {:.2}",
             floor_a.tps, floor_a.p99, floor_b.tps, floor_b.p99, rate / floor_a.tps, rate / floor_b.tps
         );
         rows.push((rate, p50, p99, failures, floor_a, floor_b));
@@ -591,6 +594,29 @@ async fn start_server(
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     anyhow::bail!("the server did not start")
+}
+
+/// From the server's `/metrics`: how many audit batches have committed (or failed) so far, and
+/// how many of them took over 100 ms from send to commit. A resolve waits for its batch, so these
+/// stalls (a slow disk flush) are what a high resolve p99 is made of.
+async fn slow_commits(http: &reqwest::Client, addr: &str) -> anyhow::Result<(f64, f64)> {
+    const NAME: &str = "credvault_audit_commit_duration_seconds";
+    let text = http
+        .get(format!("{addr}/metrics"))
+        .send()
+        .await?
+        .text()
+        .await?;
+    // Summed over the outcome label.
+    let sum = |prefix: &str, with: &str| -> f64 {
+        text.lines()
+            .filter(|l| l.starts_with(prefix) && l.contains(with))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum()
+    };
+    let all = sum(&format!("{NAME}_count"), "");
+    let within = sum(&format!("{NAME}_bucket"), "le=\"0.1\"");
+    Ok((all, all - within))
 }
 
 fn peak_rss_kib(pid: u32) -> u64 {

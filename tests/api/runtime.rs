@@ -545,6 +545,21 @@ async fn every_concurrent_resolve_is_counted_and_audited_and_the_chain_holds() {
     let used = w.used_events().await;
     assert_eq!(used, n);
     w.assert_chain_verifies().await;
+    // The batches that carried them are on /metrics, each committed.
+    let metrics = w.app.get("/metrics").await.text().await.expect("text");
+    let batches = |outcome: &str| {
+        let name =
+            format!("credvault_audit_commit_duration_seconds_count{{outcome=\"{outcome}\"}} ");
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(name.as_str())?.parse::<i64>().ok())
+    };
+    let committed = batches("committed").expect("committed batches on /metrics");
+    assert!(
+        (1..=n).contains(&committed),
+        "{committed} batches for {n} resolves"
+    );
+    assert_eq!(batches("failed"), None, "no batch failed");
     let usage = w.owner_get("/usage?days=7").await;
     assert_eq!(usage["total"], n, "{usage}");
     assert_eq!(usage["by_workflow"][0]["workflow_id"], "wf-1");

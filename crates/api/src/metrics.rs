@@ -1,4 +1,5 @@
-//! Prometheus metrics: request counts and latency per route and status, and pool usage.
+//! Prometheus metrics: request counts and latency per route and status, pool usage, and how long
+//! the resolve path's audit batches take to commit.
 
 use std::time::Duration;
 
@@ -6,11 +7,17 @@ use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
 };
 
+/// Histogram buckets for durations, from half a millisecond to the 5 s a batch is given.
+const SECONDS: [f64; 13] = [
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+];
+
 pub struct Metrics {
     registry: Registry,
     requests: IntCounterVec,
     latency: HistogramVec,
     pool: IntGaugeVec,
+    commits: HistogramVec,
 }
 
 impl Metrics {
@@ -28,24 +35,39 @@ impl Metrics {
                 "http_request_duration_seconds",
                 "HTTP request latency, by route and status",
             )
-            .buckets(vec![
-                0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
-            ]),
+            .buckets(SECONDS.to_vec()),
             &["method", "route", "status"],
         )?;
         let pool = IntGaugeVec::new(
             Opts::new("db_pool_connections", "Database pool connections by state"),
             &["state"],
         )?;
+        // A resolve answers only once its `credential.used` event has committed, so a commit that
+        // stalls (a slow disk flush) shows here and in the resolve latency alike.
+        let commits = HistogramVec::new(
+            HistogramOpts::new(
+                "audit_commit_duration_seconds",
+                "Time from sending a batch of credential uses (audit events and usage counters) to its commit, by outcome",
+            )
+            .buckets(SECONDS.to_vec()),
+            &["outcome"],
+        )?;
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(latency.clone()))?;
         registry.register(Box::new(pool.clone()))?;
+        registry.register(Box::new(commits.clone()))?;
         Ok(Metrics {
             registry,
             requests,
             latency,
             pool,
+            commits,
         })
+    }
+
+    /// The audit-commit histogram, for the group-commit writer to observe into.
+    pub fn commits(&self) -> HistogramVec {
+        self.commits.clone()
     }
 
     pub fn observe(&self, method: &str, route: &str, status: u16, elapsed: Duration) {

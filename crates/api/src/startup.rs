@@ -42,7 +42,8 @@ impl Application {
             .with_context(|| format!("cannot listen on {} (CREDVAULT_BIND)", settings.bind))?;
         let port = listener.local_addr()?.port();
         let envelope = Envelope::new(settings.keyring.clone());
-        let (usage, _writer) = crate::usage::UsageWriter::start(pool.clone());
+        let metrics = web::Data::new(Metrics::new()?);
+        let (usage, _writer) = crate::usage::UsageWriter::start(pool.clone(), metrics.commits());
         let outbound =
             crate::outbound::Outbound::new(&settings.outbound_allow, settings.outbound_timeout)
                 .context("cannot set up the outbound HTTP client")?;
@@ -52,7 +53,6 @@ impl Application {
             state.settings.database_url.clone(),
             state.pool.clone(),
         ));
-        let metrics = web::Data::new(Metrics::new()?);
         let spec = web::Data::new(crate::openapi::spec_json());
 
         let tls = state.settings.tls.clone();

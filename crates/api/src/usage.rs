@@ -104,6 +104,8 @@ impl<K: std::hash::Hash + Eq + Clone + Ord> Stamps<K> {
 /// What the writers share besides the pool.
 struct Shared {
     pool: Pool,
+    /// Send-to-commit time of each batch, by outcome (`/metrics`).
+    commits: prometheus::HistogramVec,
     credentials: Stamps<(Uuid, Uuid)>,
     workflows: Stamps<(Uuid, String)>,
 }
@@ -115,9 +117,12 @@ pub struct UsageWriter {
 
 impl UsageWriter {
     /// Starts the writer task on the current runtime.
-    pub fn start(pool: Pool) -> (UsageWriter, tokio::task::JoinHandle<()>) {
+    pub fn start(
+        pool: Pool,
+        commits: prometheus::HistogramVec,
+    ) -> (UsageWriter, tokio::task::JoinHandle<()>) {
         let (tx, rx) = mpsc::channel(16 * MAX_BATCH);
-        (UsageWriter { tx }, tokio::spawn(run(pool, rx)))
+        (UsageWriter { tx }, tokio::spawn(run(pool, commits, rx)))
     }
 
     /// Records one use durably; returns once its transaction has committed.
@@ -247,9 +252,10 @@ impl Drop for Conn {
     }
 }
 
-async fn run(pool: Pool, mut rx: mpsc::Receiver<Pending>) {
+async fn run(pool: Pool, commits: prometheus::HistogramVec, mut rx: mpsc::Receiver<Pending>) {
     let shared = std::sync::Arc::new(Shared {
         pool,
+        commits,
         credentials: Stamps::new(),
         workflows: Stamps::new(),
     });
@@ -288,6 +294,7 @@ async fn run(pool: Pool, mut rx: mpsc::Receiver<Pending>) {
         let shared = shared.clone();
         let former = former.clone();
         let mut write = Box::pin(async move {
+            let sent = std::time::Instant::now();
             let committed = match tokio::time::timeout(
                 COMMIT_TIMEOUT,
                 write_in(&shared, c.client(), &batch),
@@ -319,6 +326,10 @@ async fn run(pool: Pool, mut rx: mpsc::Receiver<Pending>) {
                     false
                 }
             };
+            shared
+                .commits
+                .with_label_values(&[if committed { "committed" } else { "failed" }])
+                .observe(sent.elapsed().as_secs_f64());
             former.finished(slot, batch.len());
             for (_, _, done) in batch {
                 let _ = done.send(committed);
