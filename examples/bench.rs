@@ -504,7 +504,7 @@ async fn resolve_load(base: &str) -> anyhow::Result<()> {
         let floor_a = pgbench(&url, &with_audit, secs)?;
         let floor_b = pgbench(&url, &select, secs)?;
         println!(
-            "round {round}: resolve {rate:.0}/s, p50 {p50:.2} ms, p99 {p99:.2} ms, {failures} failed, {slow:.0} of {batches:.0} audit commits over 100 ms | (a) {:.0}/s, p99 {:.2} ms | (b) {:.0}/s, p99 {:.2} ms | resolve/(a) = {:.2}, resolve/(b) = {:.2}",
+            "round {round}: resolve {rate:.0}/s, p50 {p50:.2} ms, p99 {p99:.2} ms, {failures} failed, {slow:.0} of {batches:.0} audit batches over 100 ms | (a) {:.0}/s, p99 {:.2} ms | (b) {:.0}/s, p99 {:.2} ms | resolve/(a) = {:.2}, resolve/(b) = {:.2}",
             floor_a.tps, floor_a.p99, floor_b.tps, floor_b.p99, rate / floor_a.tps, rate / floor_b.tps
         );
         rows.push((rate, p50, p99, failures, floor_a, floor_b));
@@ -596,8 +596,8 @@ async fn start_server(
     anyhow::bail!("the server did not start")
 }
 
-/// From the server's `/metrics`: how many audit batches have committed (or failed) so far, and
-/// how many of them took over 100 ms from send to commit. A resolve waits for its batch, so these
+/// From the server's `/metrics`: how many audit batches have been sent so far (committed or
+/// failed), and how many of them took over 100 ms from send to their end. A resolve waits for its batch, so these
 /// stalls (a slow disk flush) are what a high resolve p99 is made of.
 async fn slow_commits(http: &reqwest::Client, addr: &str) -> anyhow::Result<(f64, f64)> {
     const NAME: &str = "credvault_audit_commit_duration_seconds";

@@ -453,6 +453,59 @@ async fn a_workflow_registered_during_its_owners_erasure_is_refused() {
     );
 }
 
+/// An erasure purging two credentials while a workflow registration drops the first and declares
+/// the second. The registration key-share locks both (what it declares now and what it will)
+/// before it touches a declaration, so it never waits on a declaration the erasure has deleted
+/// while holding a credential the erasure has yet to lock (a deadlock, and a 500, when it locked
+/// only the second).
+#[tokio::test]
+async fn an_erasure_and_a_registration_redeclaring_its_credentials_do_not_deadlock() {
+    let (app, _, owner, keep_id) = workspace_with_keeper().await;
+    let (uid, token) = app
+        .user_with_role(&owner, "leaver@example.com", "member")
+        .await;
+    let mut ids = Vec::new();
+    for n in 1..=2 {
+        let body = json!({"name": format!("theirs {n}"), "service": "s", "type": "api_key", "data": {"key": format!("sk_live_erase_race_0000{n}")}});
+        let c: Value = app
+            .post_as(&token, "/v1/credentials", &body)
+            .await
+            .json()
+            .await
+            .expect("json");
+        ids.push(uuid_at(&c["id"]));
+    }
+    ids.sort();
+    let (low, high) = (ids[0], ids[1]);
+    let engine = app.engine_token(&owner).await;
+    let declare = |id: uuid::Uuid| json!({"name": "shared flow", "owner_id": keep_id, "credential_ids": [id]});
+    let res = app
+        .put_json_as(&engine, "/v1/workflows/wf-shared", &declare(low))
+        .await;
+    assert_eq!(res.status(), 201);
+    // The workflow's row, held here, stops the registration (after its credential locks) first;
+    // the erasure then comes to purge the first credential.
+    let [register, erase] = app
+        .queued_behind(
+            "SELECT 1 FROM workflows WHERE id = $1 FOR UPDATE",
+            &"wf-shared",
+            app.client
+                .put(app.url("/v1/workflows/wf-shared"))
+                .bearer_auth(&engine)
+                .json(&declare(high)),
+            app.client
+                .delete(app.url(&format!("/v1/users/{uid}")))
+                .bearer_auth(&owner),
+        )
+        .await;
+    assert_eq!(
+        (register.status().as_u16(), erase.status().as_u16()),
+        (200, 204)
+    );
+    let purged = app.purged_workflow_ids(&high.to_string()).await;
+    assert_eq!(purged, json!(["wf-shared"]), "the new declaration is named");
+}
+
 #[tokio::test]
 async fn an_admin_erasing_themselves_leaves_no_name_in_the_event() {
     let app = TestApp::spawn().await;

@@ -666,17 +666,7 @@ async fn a_purge_and_a_registration_declaring_its_credential_at_once_do_not_dead
         (register.status().as_u16(), purge.status().as_u16()),
         (200, 204)
     );
-    let purged: Value = app
-        .db
-        .client()
-        .await
-        .query_one(
-            "SELECT details->'workflow_ids' FROM audit_events WHERE action = 'credential.purged'",
-            &[],
-        )
-        .await
-        .expect("the purge's event")
-        .get(0);
+    let purged = app.purged_workflow_ids(c["id"].as_str().expect("id")).await;
     assert_eq!(purged, json!(["wf-race"]));
 }
 

@@ -710,6 +710,20 @@ impl TestApp {
         [answer(first.await), answer(second.await)]
     }
 
+    /// The workflows a credential's `credential.purged` event names.
+    pub async fn purged_workflow_ids(&self, credential: &str) -> Value {
+        self.db
+            .client()
+            .await
+            .query_one(
+                "SELECT details->'workflow_ids' FROM audit_events WHERE action = 'credential.purged' AND target_id = $1",
+                &[&credential],
+            )
+            .await
+            .expect("the credential's purge event")
+            .get(0)
+    }
+
     /// The same request twice, both queued behind `lock` (see `queued_behind`), so that both
     /// have read what they change before either writes; returns both statuses, sorted.
     pub async fn twice_at_once(

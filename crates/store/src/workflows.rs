@@ -112,22 +112,32 @@ pub async fn delete(
     Ok(r.map(|r| r.get(0)))
 }
 
-/// Which of `ids` are credentials of the workspace (deleted ones included).
+/// Which of `ids` are credentials of the workspace (deleted ones included), for `workflow` to
+/// declare.
 pub async fn existing_credentials(
     c: &impl GenericClient,
     ws: Uuid,
+    workflow: &str,
     ids: &[Uuid],
 ) -> Result<Vec<Uuid>, StoreError> {
-    // Key-share locks, in key order, before the workflow's declarations are touched: a purge
-    // (which holds its credential for update, then deletes the declarations) is waited for here,
-    // never while this transaction holds a declaration the purge must delete.
+    // Key-share locks, in key order, on the credentials it will declare and on those it declares
+    // now, before any declaration is touched. A purge holds its credential for update and then
+    // deletes that credential's declarations (an erasure purges several, one after another), so
+    // it is waited for here, never while this transaction holds a declaration a purge must
+    // delete or a credential a purge still has to lock.
     let rows = c
         .query(
-            "SELECT id FROM credentials WHERE workspace_id = $1 AND id = ANY($2) ORDER BY id FOR KEY SHARE",
-            &[&ws, &ids],
+            "SELECT id FROM credentials WHERE workspace_id = $1
+               AND (id = ANY($2) OR id IN (SELECT credential_id FROM workflow_credentials WHERE workspace_id = $1 AND workflow_id = $3))
+             ORDER BY id FOR KEY SHARE",
+            &[&ws, &ids, &workflow],
         )
         .await?;
-    Ok(rows.iter().map(|r| r.get(0)).collect())
+    Ok(rows
+        .iter()
+        .map(|r| r.get(0))
+        .filter(|id| ids.contains(id))
+        .collect())
 }
 
 /// Workflows connected to a credential: declared links and observed use, with the last use.

@@ -160,7 +160,7 @@ pub async fn put_workflow(
     if owner_row.is_none() {
         f.push("owner_id", "is not a user of this workspace");
     }
-    let existing = store::existing_credentials(&tx, caller.workspace_id, &creds).await?;
+    let existing = store::existing_credentials(&tx, caller.workspace_id, &id, &creds).await?;
     for (i, c) in creds.iter().enumerate() {
         if !existing.contains(c) {
             f.push(
