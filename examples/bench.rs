@@ -2,6 +2,7 @@
 //! measured in the same run (the machine is shared and noisy, so ratios matter more than
 //! absolute numbers).
 
+use credvault_tests::latency::Latencies;
 use credvault_tests::with_db;
 use std::time::Instant;
 
@@ -311,11 +312,13 @@ fn pg_bin(name: &str) -> String {
         .map_or(name.to_string(), |p| p.display().to_string())
 }
 
-/// What pgbench measured: transactions/s, and the p50 and p99 latency of its transactions in ms.
+/// What pgbench measured: transactions/s, and the p50 and p99 latency of its transactions in ms
+/// (the p99 also with wrk's correction, as the resolve p99 is printed).
 struct Floor {
     tps: f64,
     p50: f64,
     p99: f64,
+    p99_corrected: f64,
 }
 
 /// Runs pgbench with a custom script for `secs` at `CONCURRENCY` clients. Its per-transaction
@@ -374,16 +377,20 @@ fn pgbench_in(dir: &std::path::Path, url: &str, script: &str, secs: u64) -> anyh
             let log = std::fs::read_to_string(entry.path())?;
             micros.extend(
                 log.lines()
-                    .filter_map(|l| l.split_whitespace().nth(2)?.parse::<f64>().ok()),
+                    .filter_map(|l| l.split_whitespace().nth(2)?.parse::<u64>().ok()),
             );
         }
     }
     anyhow::ensure!(!micros.is_empty(), "pgbench wrote no transaction log");
-    micros.sort_by(f64::total_cmp);
+    let latencies = Latencies::from_micros(micros);
+    // The mean interval between one client's transactions. The log is a sample, but a uniform
+    // one: the correction adds to it in the same proportions as to the whole.
+    let interval = (CONCURRENCY as f64 * 1e6 / tps) as u64;
     Ok(Floor {
         tps,
-        p50: percentile(&micros, 0.50) / 1000.0,
-        p99: percentile(&micros, 0.99) / 1000.0,
+        p50: latencies.percentile(0.50),
+        p99: latencies.percentile(0.99),
+        p99_corrected: latencies.corrected(interval).percentile(0.99),
     })
 }
 
@@ -409,7 +416,7 @@ async fn resolve_load(base: &str) -> anyhow::Result<()> {
     let key = MasterKey::generate()?;
     let key_b64 = secrecy::ExposeSecret::expose_secret(&key.to_base64()).to_string();
     let port = 18000 + (std::process::id() % 1000) as u16;
-    let (mut server, addr) = start_server(&bin, &url, &key_b64, port, &[]).await?;
+    let (server, addr) = start_server(&bin, &url, &key_b64, port, &[]).await?;
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(CONCURRENCY)
         .build()?;
@@ -490,42 +497,43 @@ async fn resolve_load(base: &str) -> anyhow::Result<()> {
     let measured: anyhow::Result<()> = async {
     for round in 1..=rounds {
         let commits_before = slow_commits(&http, &addr).await?;
-        let (ok, failures, p50, p99, generator) = match &wrk {
+        let load = match &wrk {
             Some(w) => run_wrk(w, &addr, &engine, &ids, secs, false)?,
             None => run_in_process(&http, &addr, &engine, ids.clone(), secs).await?,
         };
         if round == 1 {
-            println!("load generator: {generator}");
+            println!("load generator: {}", load.generator);
         }
-        answered += ok;
-        let rate = ok as f64 / secs as f64;
+        answered += load.ok;
+        let rate = load.ok as f64 / secs as f64;
         let commits = slow_commits(&http, &addr).await?;
         let (batches, slow) = (commits.0 - commits_before.0, commits.1 - commits_before.1);
         let floor_a = pgbench(&url, &with_audit, secs)?;
         let floor_b = pgbench(&url, &select, secs)?;
         println!(
-            "round {round}: resolve {rate:.0}/s, p50 {p50:.2} ms, p99 {p99:.2} ms, {failures} failed, {slow:.0} of {batches:.0} audit batches over 100 ms | (a) {:.0}/s, p99 {:.2} ms | (b) {:.0}/s, p99 {:.2} ms | resolve/(a) = {:.2}, resolve/(b) = {:.2}",
-            floor_a.tps, floor_a.p99, floor_b.tps, floor_b.p99, rate / floor_a.tps, rate / floor_b.tps
+            "round {round}: resolve {rate:.0}/s, p50 {:.2} ms, p99 {:.2} ms (corrected {:.2} ms), {} failed, {slow:.0} of {batches:.0} audit batches over 100 ms | (a) {:.0}/s, p99 {:.2} ms (corrected {:.2} ms) | (b) {:.0}/s, p99 {:.2} ms | resolve/(a) = {:.2}, resolve/(b) = {:.2}",
+            load.p50(), load.p99(), load.p99_corrected(), load.failures,
+            floor_a.tps, floor_a.p99, floor_a.p99_corrected, floor_b.tps, floor_b.p99, rate / floor_a.tps, rate / floor_b.tps
         );
-        rows.push((rate, p50, p99, failures, floor_a, floor_b));
+        rows.push((rate, load, floor_a, floor_b));
     }
     Ok(())
     }
     .await;
     let rss_kib = peak_rss_kib(server.id());
-    // Stopped whatever happened in the rounds: a failed floor must not leave it running.
-    let _ = server.kill();
-    let _ = server.wait();
+    drop(server);
     measured?;
     let events = count_used().await? - before;
 
     // The median round by resolve/(b), the tighter of the two ratios (the lower of the two
     // middle rounds when there is an even number).
-    rows.sort_by(|x, y| (x.0 / x.5.tps).total_cmp(&(y.0 / y.5.tps)));
-    let (rate, p50, p99, _, floor_a, floor_b) = &rows[(rows.len() - 1) / 2];
-    let failures: u64 = rows.iter().map(|r| r.3).sum();
+    rows.sort_by(|x, y| (x.0 / x.3.tps).total_cmp(&(y.0 / y.3.tps)));
+    let (rate, load, floor_a, floor_b) = &rows[(rows.len() - 1) / 2];
+    let failures: u64 = rows.iter().map(|r| r.1.failures).sum();
     println!(
-        "resolve (median round): {rate:.0}/s, p50 {p50:.2} ms, p99 {p99:.2} ms; {failures} failed in all rounds; {events} credential.used events for {answered} successful resolves ({})",
+        "resolve (median round): {rate:.0}/s, p50 {:.2} ms, p99 {:.2} ms; {failures} failed in all rounds; {events} credential.used events for {answered} successful resolves ({})",
+        load.p50(),
+        load.p99(),
         match events as usize {
             e if e == answered => "none missing".to_string(),
             // wrk stops with requests in flight: the server answered (and recorded) them after
@@ -545,9 +553,18 @@ async fn resolve_load(base: &str) -> anyhow::Result<()> {
     // Both commit durably: a p99 well above 25 ms in floor (a) too says the disk's commits
     // stalled during that round, not the server.
     println!(
-        "p99: resolve {p99:.2} ms (target < 25 ms); the same disk's commits in floor (a): {:.2} ms; worst round {:.2} ms",
+        "p99: resolve {:.2} ms (target < 25 ms); the same disk's commits in floor (a): {:.2} ms; worst round {:.2} ms",
+        load.p99(),
         floor_a.p99,
-        rows.iter().map(|r| r.2).fold(0.0, f64::max)
+        rows.iter().map(|r| r.1.p99()).fold(0.0, f64::max)
+    );
+    // wrk prints a p99 with the requests a steady client would have sent during each slow
+    // response added: the 64 connections wait during a disk stall instead of piling requests up.
+    println!(
+        "p99 as wrk prints it (corrected for coordinated omission): resolve {:.2} ms; floor (a) {:.2} ms; worst round {:.2} ms",
+        load.p99_corrected(),
+        floor_a.p99_corrected,
+        rows.iter().map(|r| r.1.p99_corrected()).fold(0.0, f64::max)
     );
     println!("server peak RSS: {:.1} MiB", rss_kib as f64 / 1024.0);
     drop(client);
@@ -561,6 +578,23 @@ async fn resolve_load(base: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A `credvault serve` process, stopped when dropped: a section that fails half-way must not leave
+/// it running (it would hold the port and the database, and write into the bench's output).
+struct Server(std::process::Child);
+
+impl Server {
+    fn id(&self) -> u32 {
+        self.0.id()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// Starts `credvault serve` as its own process and waits until it is ready.
 async fn start_server(
     bin: &str,
@@ -568,18 +602,20 @@ async fn start_server(
     key_b64: &str,
     port: u16,
     extra_env: &[(&str, &str)],
-) -> anyhow::Result<(std::process::Child, String)> {
-    let server = std::process::Command::new(bin)
-        .arg("serve")
-        .env("DATABASE_URL", url)
-        .env("CREDVAULT_MASTER_KEY", key_b64)
-        .env("CREDVAULT_BIND", format!("127.0.0.1:{port}"))
-        .env("CREDVAULT_SIGNUP", "open")
-        .env("CREDVAULT_DB_POOL_SIZE", "32")
-        .env("RUST_LOG", "warn")
-        .envs(extra_env.iter().copied())
-        .stdout(std::process::Stdio::null())
-        .spawn()?;
+) -> anyhow::Result<(Server, String)> {
+    let server = Server(
+        std::process::Command::new(bin)
+            .arg("serve")
+            .env("DATABASE_URL", url)
+            .env("CREDVAULT_MASTER_KEY", key_b64)
+            .env("CREDVAULT_BIND", format!("127.0.0.1:{port}"))
+            .env("CREDVAULT_SIGNUP", "open")
+            .env("CREDVAULT_DB_POOL_SIZE", "32")
+            .env("RUST_LOG", "warn")
+            .envs(extra_env.iter().copied())
+            .stdout(std::process::Stdio::null())
+            .spawn()?,
+    );
     let addr = format!("http://127.0.0.1:{port}");
     let http = reqwest::Client::new();
     for _ in 0..100 {
@@ -719,7 +755,7 @@ async fn audit_scale(base: &str) -> anyhow::Result<()> {
     let key_b64 =
         secrecy::ExposeSecret::expose_secret(&MasterKey::generate()?.to_base64()).to_string();
     let port = 19000 + (std::process::id() % 1000) as u16;
-    let (mut server, addr) = start_server(&bin, &url, &key_b64, port, &[]).await?;
+    let (server, addr) = start_server(&bin, &url, &key_b64, port, &[]).await?;
     let http = reqwest::Client::new();
     let signup = sign_up(&http, &addr, "audit@example.com").await?;
     let token = signup["tokens"]["access_token"]
@@ -872,8 +908,7 @@ async fn audit_scale(base: &str) -> anyhow::Result<()> {
         "verify: {checked} events at {verify_rate:.0} events/s, ok = {}",
         v["ok"]
     );
-    let _ = server.kill();
-    let _ = server.wait();
+    drop(server);
     pool.close();
     admin
         .execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"), &[])
@@ -889,7 +924,43 @@ fn find_wrk() -> Option<String> {
         .find(|p| std::path::Path::new(p).exists())
 }
 
-/// Load from wrk in its own process: (successes, failures, p50 ms, p99 ms, description).
+/// What a load generator measured.
+struct Load {
+    ok: usize,
+    failures: u64,
+    /// Every response's own latency, as measured (None if wrk's histogram could not be read).
+    latencies: Option<Latencies>,
+    /// The p50 and p99 wrk printed, in µs (corrected for coordinated omission).
+    wrk_us: (f64, f64),
+    /// The mean interval between one connection's requests, in µs.
+    interval: u64,
+    generator: String,
+}
+
+impl Load {
+    /// p50 in ms: of the responses as measured, else as wrk prints it.
+    fn p50(&self) -> f64 {
+        self.latencies
+            .as_ref()
+            .map_or(self.wrk_us.0 / 1000.0, |l| l.percentile(0.50))
+    }
+
+    /// p99 in ms, the same way.
+    fn p99(&self) -> f64 {
+        self.latencies
+            .as_ref()
+            .map_or(self.wrk_us.1 / 1000.0, |l| l.percentile(0.99))
+    }
+
+    /// The p99 wrk prints (computed the same way when the load came from elsewhere).
+    fn p99_corrected(&self) -> f64 {
+        self.latencies.as_ref().map_or(self.wrk_us.1 / 1000.0, |l| {
+            l.corrected(self.interval).percentile(0.99)
+        })
+    }
+}
+
+/// Load from wrk in its own process.
 fn run_wrk(
     wrk: &str,
     addr: &str,
@@ -897,7 +968,7 @@ fn run_wrk(
     ids: &[uuid::Uuid],
     secs: u64,
     walk: bool,
-) -> anyhow::Result<(usize, u64, f64, f64, String)> {
+) -> anyhow::Result<Load> {
     let list: Vec<String> = ids.iter().map(|i| format!("\"{i}\"")).collect();
     let script = format!(
         r#"local ids = {{ {} }}
@@ -925,10 +996,27 @@ request = function()
   end
   return wrk.format("POST", "/v1/credentials/" .. id .. "/resolve", headers, body)
 end
+-- wrk's own p50 and p99, then its whole latency histogram (µs, count), corrected for
+-- coordinated omission (see Latencies::corrected). This wrk's script API gives no access to the
+-- histogram, so it is read through LuaJIT's FFI as wrk 4 lays it out (stats.h), and only used
+-- when that layout checks out against what the API says.
+local ffi = require("ffi")
+ffi.cdef[[ typedef struct {{ uint64_t count; uint64_t limit; uint64_t min; uint64_t max; uint64_t data[?]; }} credvault_wrk_stats; ]]
 done = function(summary, latency, requests)
   local e = summary.errors
-  io.write(string.format("WRK %d %d %f %f\n", summary.requests, e.connect + e.read + e.write + e.status + e.timeout,
-    latency:percentile(50) / 1000, latency:percentile(99) / 1000))
+  io.write(string.format("WRK %d %d %d %f %f\n", summary.requests, e.connect + e.read + e.write + e.status + e.timeout,
+    summary.duration, latency:percentile(50), latency:percentile(99)))
+  local s = ffi.cast("credvault_wrk_stats **", latency)[0]
+  if tonumber(s.min) ~= latency.min or tonumber(s.max) ~= latency.max or s.max >= s.limit then return end
+  local total = 0
+  for us = tonumber(s.min), tonumber(s.max) do
+    local n = tonumber(s.data[us])
+    if n > 0 then
+      total = total + n
+      io.write(string.format("H %d %d\n", us, n))
+    end
+  end
+  io.write(string.format("HTOTAL %d %d\n", total, tonumber(s.count)))
 end
 "#,
         list.join(", "),
@@ -958,14 +1046,52 @@ end
         .find(|l| l.starts_with("WRK "))
         .ok_or_else(|| anyhow::anyhow!("wrk said: {text}"))?;
     let f: Vec<&str> = line.split_whitespace().collect();
-    let (requests, errors): (u64, u64) = (f[1].parse()?, f[2].parse()?);
-    Ok((
-        requests.saturating_sub(errors) as usize,
-        errors,
-        f[3].parse()?,
-        f[4].parse()?,
-        format!("wrk, 2 threads, {CONCURRENCY} connections"),
-    ))
+    let (requests, errors, duration_us): (u64, u64, u64) =
+        (f[1].parse()?, f[2].parse()?, f[3].parse()?);
+    let wrk_us: (f64, f64) = (f[4].parse()?, f[5].parse()?);
+    // As wrk computes it, in whole numbers.
+    let interval = duration_us / (requests / CONCURRENCY as u64).max(1);
+    Ok(Load {
+        ok: requests.saturating_sub(errors) as usize,
+        failures: errors,
+        latencies: wrk_histogram(&text, requests, errors, interval),
+        wrk_us,
+        interval,
+        generator: format!("wrk, 2 threads, {CONCURRENCY} connections"),
+    })
+}
+
+/// Every response's own latency, from the corrected histogram the script printed; None when it
+/// printed none or one that does not add up.
+fn wrk_histogram(text: &str, requests: u64, errors: u64, interval: u64) -> Option<Latencies> {
+    let mut counts = Vec::new();
+    let mut printed = None;
+    for l in text.lines() {
+        let f: Vec<u64> = l
+            .split_whitespace()
+            .skip(1)
+            .filter_map(|v| v.parse().ok())
+            .collect();
+        match (l.split_whitespace().next(), f.as_slice()) {
+            (Some("H"), &[us, n]) => {
+                let us = us as usize;
+                if us >= counts.len() {
+                    counts.resize(us + 1, 0);
+                }
+                counts[us] = n;
+            }
+            (Some("HTOTAL"), &[total, count]) => printed = Some(total == count),
+            _ => {}
+        }
+    }
+    if printed != Some(true) {
+        return None;
+    }
+    let raw = Latencies { counts }.uncorrected(interval)?;
+    // One latency per response: a request that timed out (wrk's error) may have none.
+    (requests - errors.min(requests)..=requests)
+        .contains(&raw.total())
+        .then_some(raw)
 }
 
 /// Load from this process (when wrk is not installed).
@@ -975,7 +1101,7 @@ async fn run_in_process(
     engine: &str,
     ids: Vec<uuid::Uuid>,
     secs: u64,
-) -> anyhow::Result<(usize, u64, f64, f64, String)> {
+) -> anyhow::Result<Load> {
     let ids = std::sync::Arc::new(ids);
     let deadline = Instant::now() + std::time::Duration::from_secs(secs);
     let mut tasks = Vec::new();
@@ -1002,7 +1128,7 @@ async fn run_in_process(
                 match res {
                     Ok(r) if r.status() == 200 => {
                         let _ = r.bytes().await;
-                        lat.push(started.elapsed().as_secs_f64() * 1000.0);
+                        lat.push(started.elapsed().as_micros() as u64);
                     }
                     _ => failures += 1,
                 }
@@ -1017,21 +1143,17 @@ async fn run_in_process(
         lat.extend(l);
         failures += f;
     }
-    lat.sort_by(f64::total_cmp);
-    let (p50, p99) = if lat.is_empty() {
-        (0.0, 0.0)
-    } else {
-        (percentile(&lat, 0.5), percentile(&lat, 0.99))
-    };
-    Ok((
-        lat.len(),
+    let ok = lat.len();
+    Ok(Load {
+        ok,
         failures,
-        p50,
-        p99,
-        format!(
+        latencies: Some(Latencies::from_micros(lat)),
+        wrk_us: (0.0, 0.0),
+        interval: secs * 1_000_000 / (ok as u64 / CONCURRENCY as u64).max(1),
+        generator: format!(
             "in-process reqwest, {CONCURRENCY} tasks (install wrk for a separate load generator)"
         ),
-    ))
+    })
 }
 
 /// p50 and p95 in ms of `reps` sequential GETs of each path; every answer must be a 200 with a
@@ -1256,10 +1378,7 @@ async fn oauth_refresh_once(base: &str) -> anyhow::Result<()> {
             times.last().copied().unwrap_or(0.0)
         );
     }
-    for (mut s, _) in servers {
-        let _ = s.kill();
-        let _ = s.wait();
-    }
+    drop(servers);
     provider_handle.stop(false).await;
     admin
         .execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"), &[])

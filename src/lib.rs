@@ -1,6 +1,8 @@
 //! Support shared by the integration tests (`tests/api`) and the benchmarks (`examples/bench.rs`):
 //! seeding data through the real crypto and schema.
 
+pub mod latency;
+
 use credvault_crypto::{Envelope, KekProvider};
 use credvault_domain::sealing::secret_aad;
 use tokio_postgres::Client;
