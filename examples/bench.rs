@@ -4,6 +4,7 @@
 
 use credvault_tests::latency::Latencies;
 use credvault_tests::with_db;
+use std::collections::BTreeMap;
 use std::time::Instant;
 
 use credvault_crypto::{Envelope, Keyring, MasterKey};
@@ -497,6 +498,8 @@ async fn resolve_load(base: &str) -> anyhow::Result<()> {
     let measured: anyhow::Result<()> = async {
     for round in 1..=rounds {
         let commits_before = slow_commits(&http, &addr).await?;
+        let backends = database_pids(&client).await;
+        let cpu_before: Ticks = (cpu_ticks(&[server.id()]), cpu_ticks(&backends));
         let load = match &wrk {
             Some(w) => run_wrk(w, &addr, &engine, &ids, secs, false)?,
             None => run_in_process(&http, &addr, &engine, ids.clone(), secs).await?,
@@ -506,16 +509,18 @@ async fn resolve_load(base: &str) -> anyhow::Result<()> {
         }
         answered += load.ok;
         let rate = load.ok as f64 / secs as f64;
+        let cpu_after: Ticks = (cpu_ticks(&[server.id()]), cpu_ticks(&backends));
+        let cpu = CpuPerResolve::between(&cpu_before, &cpu_after, load.ok);
         let commits = slow_commits(&http, &addr).await?;
         let (batches, slow) = (commits.0 - commits_before.0, commits.1 - commits_before.1);
         let floor_a = pgbench(&url, &with_audit, secs)?;
         let floor_b = pgbench(&url, &select, secs)?;
         println!(
-            "round {round}: resolve {rate:.0}/s, p50 {:.2} ms, p99 {:.2} ms (corrected {:.2} ms), {} failed, {slow:.0} of {batches:.0} audit batches over 100 ms | (a) {:.0}/s, p99 {:.2} ms (corrected {:.2} ms) | (b) {:.0}/s, p99 {:.2} ms | resolve/(a) = {:.2}, resolve/(b) = {:.2}",
+            "round {round}: resolve {rate:.0}/s, p50 {:.2} ms, p99 {:.2} ms (corrected {:.2} ms), {} failed, {slow:.0} of {batches:.0} audit batches over 100 ms, {cpu} | (a) {:.0}/s, p99 {:.2} ms (corrected {:.2} ms) | (b) {:.0}/s, p99 {:.2} ms | resolve/(a) = {:.2}, resolve/(b) = {:.2}",
             load.p50(), load.p99(), load.p99_corrected(), load.failures,
             floor_a.tps, floor_a.p99, floor_a.p99_corrected, floor_b.tps, floor_b.p99, rate / floor_a.tps, rate / floor_b.tps
         );
-        rows.push((rate, load, floor_a, floor_b));
+        rows.push((rate, load, floor_a, floor_b, cpu));
     }
     Ok(())
     }
@@ -528,10 +533,10 @@ async fn resolve_load(base: &str) -> anyhow::Result<()> {
     // The median round by resolve/(b), the tighter of the two ratios (the lower of the two
     // middle rounds when there is an even number).
     rows.sort_by(|x, y| (x.0 / x.3.tps).total_cmp(&(y.0 / y.3.tps)));
-    let (rate, load, floor_a, floor_b) = &rows[(rows.len() - 1) / 2];
+    let (rate, load, floor_a, floor_b, cpu) = &rows[(rows.len() - 1) / 2];
     let failures: u64 = rows.iter().map(|r| r.1.failures).sum();
     println!(
-        "resolve (median round): {rate:.0}/s, p50 {:.2} ms, p99 {:.2} ms; {failures} failed in all rounds; {events} credential.used events for {answered} successful resolves ({})",
+        "resolve (median round): {rate:.0}/s, p50 {:.2} ms, p99 {:.2} ms, {cpu}; {failures} failed in all rounds; {events} credential.used events for {answered} successful resolves ({})",
         load.p50(),
         load.p99(),
         match events as usize {
@@ -658,6 +663,84 @@ async fn slow_commits(http: &reqwest::Client, addr: &str) -> anyhow::Result<(f64
     let all = sum(&format!("{NAME}_count"), "");
     let within = sum(&format!("{NAME}_bucket"), "le=\"0.1\"");
     Ok((all, all - within))
+}
+
+/// The pids of the database's processes (backends and its own workers), when it runs on this
+/// machine; none when it does not (their CPU time is then not reported).
+async fn database_pids(client: &tokio_postgres::Client) -> Vec<u32> {
+    let Ok(rows) = client.query("SELECT pid FROM pg_stat_activity", &[]).await else {
+        return vec![];
+    };
+    let pids: Vec<u32> = rows
+        .iter()
+        .filter_map(|r| u32::try_from(r.get::<_, i32>(0)).ok())
+        .collect();
+    // A remote server's pids mean nothing here: every one must be a local `postgres` process.
+    let local = |pid: &u32| {
+        std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c.trim() == "postgres")
+    };
+    if pids.iter().all(local) {
+        pids
+    } else {
+        vec![]
+    }
+}
+
+/// User plus system CPU time of each of these processes that is still running, in clock ticks.
+fn cpu_ticks(pids: &[u32]) -> BTreeMap<u32, u64> {
+    pids.iter()
+        .filter_map(|&pid| {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+            // The fields after the command name, which is in parentheses and may hold spaces:
+            // utime and stime are the 14th and 15th fields of the whole line.
+            let rest = &stat[stat.rfind(')')? + 2..];
+            let f: Vec<&str> = rest.split_whitespace().collect();
+            Some((
+                pid,
+                f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?,
+            ))
+        })
+        .collect()
+}
+
+/// CPU time spent per answered resolve by the server and by the database (its processes that
+/// ran through the whole round): less noisy on a shared machine than the rate, which also moves
+/// with everything else the machine does.
+struct CpuPerResolve {
+    server_us: Option<f64>,
+    database_us: Option<f64>,
+}
+
+type Ticks = (BTreeMap<u32, u64>, BTreeMap<u32, u64>);
+
+impl CpuPerResolve {
+    fn between(before: &Ticks, after: &Ticks, answered: usize) -> CpuPerResolve {
+        // Linux reports these times in USER_HZ ticks, 100 a second on every architecture.
+        let per = |b: &BTreeMap<u32, u64>, a: &BTreeMap<u32, u64>| {
+            let ticks: u64 = b
+                .iter()
+                .filter_map(|(pid, t)| a.get(pid)?.checked_sub(*t))
+                .sum();
+            (answered > 0 && b.keys().any(|p| a.contains_key(p)))
+                .then(|| ticks as f64 * 10_000.0 / answered as f64)
+        };
+        CpuPerResolve {
+            server_us: per(&before.0, &after.0),
+            database_us: per(&before.1, &after.1),
+        }
+    }
+}
+
+impl std::fmt::Display for CpuPerResolve {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let show = |v: Option<f64>| v.map_or("n/a".to_string(), |v| format!("{v:.0} µs"));
+        write!(
+            f,
+            "CPU per resolve: server {}, PostgreSQL {}",
+            show(self.server_us),
+            show(self.database_us)
+        )
+    }
 }
 
 fn peak_rss_kib(pid: u32) -> u64 {
