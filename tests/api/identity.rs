@@ -419,7 +419,7 @@ async fn a_token_revoked_twice_at_once_is_recorded_once() {
 }
 
 #[tokio::test]
-async fn engine_tokens_are_for_admins_and_are_not_people() {
+async fn engine_tokens_are_for_owners_and_are_not_people() {
     let app = TestApp::spawn().await;
     let (_, owner) = app.signup("ada@example.com").await;
     let (_, member) = app.user_with_role(&owner, "m@example.com", "member").await;

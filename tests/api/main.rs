@@ -10,6 +10,7 @@ mod credentials;
 mod edge;
 mod helpers;
 mod identity;
+mod insiders;
 mod isolation;
 mod keys;
 mod migrations;

@@ -321,6 +321,7 @@ mod tests {
             created_at: chrono::Utc::now(),
             expires_at: None,
             last_used_at: None,
+            created_by: Uuid::nil(),
         }
     }
 }

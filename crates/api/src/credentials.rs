@@ -5,6 +5,7 @@ use actix_web::http::header::{self, HeaderMap};
 use actix_web::HttpResponse;
 use chrono::Utc;
 use credvault_crypto::Sealed;
+use credvault_domain::credential::destinations::Destinations;
 use credvault_domain::credential::{self as rules, CredentialData, CredentialType, Status};
 use credvault_domain::credential_access::{
     decide, effective_access, Access, AccessFacts, CredentialAction, CredentialDecision,
@@ -12,6 +13,7 @@ use credvault_domain::credential_access::{
 use credvault_domain::identity::Role;
 use credvault_domain::sealing::secret_aad;
 use credvault_store::credentials::{self as store, CredentialRow, ShareRow, VersionRow};
+use credvault_store::identity::UserRow;
 use deadpool_postgres::GenericClient;
 use serde_json::{Map, Value};
 use uuid::Uuid;
@@ -43,21 +45,42 @@ async fn facts_of(
     caller: &Caller,
     cred: &CredentialRow,
 ) -> Result<Option<AccessFacts>, ApiError> {
-    let Some(user) = &caller.user else {
-        return Ok(None);
-    };
+    match &caller.user {
+        None => Ok(None),
+        Some(user) => user_facts(c, user, cred).await.map(Some),
+    }
+}
+
+/// What decides a person's access to a credential: ownership, shares (direct, team, workspace)
+/// and their role.
+async fn user_facts(
+    c: &impl GenericClient,
+    user: &UserRow,
+    cred: &CredentialRow,
+) -> Result<AccessFacts, ApiError> {
     let role: Role = user.role.parse().map_err(ApiError::internal)?;
-    let teams = store::team_ids_of(c, caller.workspace_id, user.id).await?;
-    let share_levels = store::share_levels(c, caller.workspace_id, cred.id, Some(user.id), &teams)
+    let teams = store::team_ids_of(c, user.workspace_id, user.id).await?;
+    let share_levels = store::share_levels(c, user.workspace_id, cred.id, Some(user.id), &teams)
         .await?
         .iter()
         .filter_map(|s| s.parse().ok())
         .collect();
-    Ok(Some(AccessFacts {
+    Ok(AccessFacts {
         is_owner: cred.owner_id == user.id,
         share_levels,
         role,
-    }))
+    })
+}
+
+/// Whether `user` (of the credential's workspace) may do `action` on `cred` now.
+pub async fn user_may(
+    c: &impl GenericClient,
+    user: &UserRow,
+    cred: &CredentialRow,
+    action: CredentialAction,
+) -> Result<bool, ApiError> {
+    let facts = user_facts(c, user, cred).await?;
+    Ok(decide(&facts, action) == CredentialDecision::Allow)
 }
 
 fn action_name(a: CredentialAction) -> &'static str {
@@ -230,19 +253,47 @@ pub async fn current_data(
     c: &impl GenericClient,
     cred: &CredentialRow,
 ) -> Result<CredentialData, ApiError> {
+    Ok(current_data_bound(state, c, cred).await?.0)
+}
+
+/// The current data of a credential, secrets opened, with the destinations its secrets were set
+/// for (what a change that moves a destination is checked against).
+pub async fn current_data_bound(
+    state: &AppState,
+    c: &impl GenericClient,
+    cred: &CredentialRow,
+) -> Result<(CredentialData, Destinations), ApiError> {
     let v = store::version(c, cred.workspace_id, cred.id, cred.current_version)
         .await?
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("current version missing")))?;
     let secrets = open(state, cred.workspace_id, cred.id, &v)?;
     let config = cred.config.as_object().cloned().unwrap_or_default();
-    Ok(CredentialData {
+    let data = CredentialData {
         config,
         secrets,
         secret_fields: cred.secret_fields.clone(),
-    })
+    };
+    Ok((data, bound_destinations(&v)?))
 }
 
-/// Stores `data` as version `version` of `cred` (sealed), with its config snapshot.
+/// The destinations a stored version's secrets were set for.
+pub fn bound_destinations(v: &VersionRow) -> Result<Destinations, ApiError> {
+    serde_json::from_value(v.destinations.clone()).map_err(ApiError::internal)
+}
+
+/// Where `data`'s secrets go when `cred` (its type and test as they are now) holds them.
+pub fn destinations_of(cred: &CredentialRow, data: &CredentialData) -> Destinations {
+    let kind = cred.kind.parse().unwrap_or(CredentialType::Custom);
+    let test_url = cred
+        .test
+        .as_ref()
+        .and_then(|t| t.get("url"))
+        .and_then(Value::as_str);
+    Destinations::of(kind, test_url, data)
+}
+
+/// Stores `data` as version `version` of `cred` (sealed), with its config snapshot and the
+/// destinations (of `cred` as it is now) its secrets are set for.
 pub async fn store_version(
     state: &AppState,
     c: &impl GenericClient,
@@ -254,6 +305,8 @@ pub async fn store_version(
 ) -> Result<(), ApiError> {
     let sealed = seal(state, cred.workspace_id, cred.id, version, &data.secrets)?;
     let config = Value::Object(data.config.clone());
+    let destinations =
+        serde_json::to_value(destinations_of(cred, data)).map_err(ApiError::internal)?;
     store::insert_version(
         c,
         &store::NewVersion {
@@ -267,6 +320,7 @@ pub async fn store_version(
             config: &config,
             reason,
             created_by: by,
+            destinations: &destinations,
         },
     )
     .await?;

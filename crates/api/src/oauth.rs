@@ -12,6 +12,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use chrono::{DateTime, Duration, SecondsFormat, SubsecRound, Utc};
 use credvault_domain::credential::CredentialData;
+use credvault_domain::credential_access::CredentialAction;
 use credvault_domain::outbound::retry_backoff;
 use credvault_store::credentials::{self as store, CredentialRow};
 use credvault_store::oauth::{self as ostore, TokenState};
@@ -342,12 +343,12 @@ async fn refresh_with_lease(
     actor: &Actor,
     origin: &Origin,
 ) -> Result<Outcome, ApiError> {
-    let data = {
+    let (data, name) = {
         let client = state.pool.get().await?;
         let cred = store::get(&client, ws, id)
             .await?
             .ok_or_else(|| ApiError::not_found("credential"))?;
-        svc::current_data(state, &client, &cred).await?
+        (svc::current_data(state, &client, &cred).await?, cred.name)
     };
     let scopes = scopes_of(&data);
     let result = if is_authorization_code(&data) {
@@ -379,9 +380,20 @@ async fn refresh_with_lease(
     let mut client = state.pool.get().await?;
     let tx = client.transaction().await?;
     if !ostore::lock_if_leased(&tx, ws, id, lease).await? {
-        // Someone took over (the credential was re-authorized or changed meanwhile): our result
-        // is stale, theirs stands.
-        tx.rollback().await?;
+        // Someone took over (the credential was re-authorized, changed or purged meanwhile): our
+        // result is stale, theirs stands. The secrets were sent all the same, so that is on the
+        // record.
+        let why = "the credential changed during the refresh (re-authorized, refreshed elsewhere or purged); the provider's answer was discarded";
+        let ev = discarded(
+            "credential.refresh_failed",
+            id,
+            name,
+            trigger.as_str(),
+            &result,
+            why,
+        );
+        audit::record(&tx, ws, actor, origin, ev).await?;
+        tx.commit().await?;
         return Ok(Outcome::Failed(Failure::Transient(
             "the credential changed during the refresh; try again".into(),
         )));
@@ -432,6 +444,29 @@ async fn refresh_with_lease(
     };
     tx.commit().await?;
     Ok(outcome)
+}
+
+/// The event of a token-endpoint call whose answer could not be kept: the call carried the
+/// credential's secrets, so it is recorded with what the provider said and why it went unused.
+fn discarded(
+    action: &'static str,
+    id: Uuid,
+    name: String,
+    trigger: &str,
+    result: &Result<Grant, Failure>,
+    why: &str,
+) -> Event {
+    let provider = match result {
+        Ok(_) => "granted".to_string(),
+        Err(f) => f.message().to_string(),
+    };
+    Event::new(action)
+        .target("credential", id, Some(name))
+        .outcome("failure")
+        .detail("trigger", trigger)
+        .detail("terminal", false)
+        .detail("error", why.to_string())
+        .detail("provider_answer", provider)
 }
 
 /// Stores a grant as a new version of the locked `cred` (re-reading its data under the lock, so
@@ -564,19 +599,24 @@ pub async fn finish_authorization(
             "the credential of this authorization no longer exists",
         )
     };
-    let (data, actor) = {
+    let (data, actor, name) = {
         let client = state.pool.get().await?;
         let cred = store::get(&client, ws, id).await?.ok_or_else(purged)?;
         svc::refuse_if_deleted(&cred)?;
+        let cannot = || {
+            ApiError::new(
+                ErrorCode::InvalidState,
+                "the person who started this authorization can no longer finish it (disabled, or no longer allowed to manage the credential)",
+            )
+        };
         let user = credvault_store::identity::user_by_id(&client, ws, used.user_id)
             .await?
             .filter(|u| !u.disabled)
-            .ok_or_else(|| {
-                ApiError::new(
-                    ErrorCode::InvalidState,
-                    "the person who started this authorization can no longer finish it",
-                )
-            })?;
+            .ok_or_else(cannot)?;
+        // Their access is checked again now: a share taken away since the start ends it.
+        if !svc::user_may(&client, &user, &cred, CredentialAction::Manage).await? {
+            return Err(cannot());
+        }
         let data = svc::current_data(state, &client, &cred).await?;
         let actor = Actor {
             kind: "user",
@@ -584,7 +624,7 @@ pub async fn finish_authorization(
             display: Some(user.display_name.clone()),
             user_id: None,
         };
-        (data, actor)
+        (data, actor, cred.name)
     };
     let v = verifier(state, st);
     let redirect = redirect_uri(state);
@@ -602,8 +642,30 @@ pub async fn finish_authorization(
     drop(data);
     let mut client = state.pool.get().await?;
     let tx = client.transaction().await?;
-    let mut cred = store::lock(&tx, ws, id).await?.ok_or_else(purged)?;
-    svc::refuse_if_deleted(&cred)?;
+    let locked = store::lock(&tx, ws, id).await?;
+    // Deleted or purged while the code was exchanged: the exchange is on the record, its tokens
+    // are not kept.
+    let gone = match &locked {
+        None => Some(purged()),
+        Some(c) => svc::refuse_if_deleted(c).err(),
+    };
+    if let Some(err) = gone {
+        let why = "the credential was deleted during the authorization; the provider's answer was discarded";
+        let ev = discarded(
+            "credential.refresh_failed",
+            id,
+            name,
+            "authorization",
+            &result,
+            why,
+        );
+        audit::record(&tx, ws, &actor, origin, ev).await?;
+        tx.commit().await?;
+        return Err(err);
+    }
+    let Some(mut cred) = locked else {
+        return Err(purged());
+    };
     let grant = match result {
         Ok(g) => g,
         Err(f) => {

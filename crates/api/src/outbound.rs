@@ -3,7 +3,9 @@
 //! The outbound rules are enforced on the addresses every connection actually uses: host names
 //! go through our own resolver, which drops refused addresses before the connector sees them (so
 //! a name cannot resolve to one address for the check and another for the call), and literal
-//! addresses are checked before the request and on every redirect. Proxies from the environment
+//! addresses are checked before the request and on every redirect. Every call here carries a
+//! credential, so a redirect is followed only within the origin it was sent to (or from http to
+//! https on the same host); any other ends the call. Proxies from the environment
 //! are ignored; timeouts are 5 s to connect and 15 s in all (`CREDVAULT_OUTBOUND_TIMEOUT_SECS`); bodies are read up to 1 MiB.
 
 use std::net::{IpAddr, SocketAddr};
@@ -83,6 +85,8 @@ pub enum OutboundError {
     TooLarge { host: String },
     #[error("{host} redirected more than {MAX_REDIRECTS} times")]
     TooManyRedirects { host: String },
+    #[error("{host} redirected to another origin, {origin}; credvault does not follow a redirect that would take the credential elsewhere")]
+    Redirected { host: String, origin: String },
 }
 
 /// An answer: status and body (at most 1 MiB).
@@ -138,6 +142,16 @@ impl Outbound {
         let policy = reqwest::redirect::Policy::custom(move |attempt| {
             if attempt.previous().len() >= MAX_REDIRECTS {
                 return attempt.error(TooManyRedirects);
+            }
+            // Every call here carries a credential: it follows a redirect only where the
+            // credential was meant to go (a 307/308 would re-send a token request's body too).
+            if let Some(first) = attempt.previous().first() {
+                if !same_destination(first, attempt.url()) {
+                    let origin =
+                        credvault_domain::credential::destinations::origin(attempt.url().as_str())
+                            .unwrap_or_else(|| attempt.url().scheme().to_string());
+                    return attempt.error(OtherOrigin { origin });
+                }
             }
             match literal_refusal(&redirect_allow, attempt.url()) {
                 Some(r) => attempt.error(r),
@@ -205,6 +219,29 @@ impl Outbound {
 #[error("too many redirects")]
 struct TooManyRedirects;
 
+#[derive(Debug, thiserror::Error)]
+#[error("redirect to another origin ({origin})")]
+struct OtherOrigin {
+    origin: String,
+}
+
+/// Whether a redirect from `first` (the URL the call was made to) to `next` stays where the
+/// credential was sent: the same origin, or the same host upgraded from http to https (on the
+/// default port or the same one).
+fn same_destination(first: &Url, next: &Url) -> bool {
+    let same_host = first.host_str().map(str::to_ascii_lowercase)
+        == next.host_str().map(str::to_ascii_lowercase);
+    if !same_host {
+        return false;
+    }
+    let (fp, np) = (first.port_or_known_default(), next.port_or_known_default());
+    match (first.scheme(), next.scheme()) {
+        (a, b) if a == b => fp == np,
+        ("http", "https") => np == Some(443) || np == fp,
+        _ => false,
+    }
+}
+
 /// A URL whose host is a literal address the rules refuse.
 fn literal_refusal(allow: &Allow, url: &Url) -> Option<Refused> {
     let ip = match url.host()? {
@@ -221,6 +258,12 @@ fn classify(host: &str, e: reqwest::Error, timeout: Duration) -> OutboundError {
     while let Some(c) = cause {
         if let Some(r) = c.downcast_ref::<Refused>() {
             return OutboundError::Refused(r.clone());
+        }
+        if let Some(o) = c.downcast_ref::<OtherOrigin>() {
+            return OutboundError::Redirected {
+                host: host.to_string(),
+                origin: o.origin.clone(),
+            };
         }
         if c.downcast_ref::<TooManyRedirects>().is_some() {
             return OutboundError::TooManyRedirects {
@@ -274,6 +317,30 @@ mod tests {
         assert!(a.refusal("internal.example", lo2).is_none());
         let public: IpAddr = "8.8.8.8".parse().expect("ip");
         assert!(Allow::default().refusal("dns.google", public).is_none());
+    }
+
+    #[test]
+    fn redirects_stay_at_the_origin_or_upgrade_to_https_on_the_same_host() {
+        let u = |s: &str| Url::parse(s).expect("url");
+        let cases = [
+            ("https://a.example/x", "https://a.example/y", true),
+            ("https://a.example/x", "https://A.EXAMPLE:443/y", true),
+            ("http://a.example/x", "https://a.example/y", true),
+            ("http://a.example:8080/x", "https://a.example:8080/y", true),
+            ("http://a.example:8080/x", "https://a.example:8443/y", false),
+            ("https://a.example/x", "http://a.example/y", false),
+            ("https://a.example/x", "https://b.example/y", false),
+            ("https://a.example/x", "https://a.example:8443/y", false),
+            (
+                "https://a.example/x",
+                "https://a.example.evil.test/y",
+                false,
+            ),
+            ("http://127.0.0.1:1000/x", "http://127.0.0.1:1001/y", false),
+        ];
+        for (from, to, want) in cases {
+            assert_eq!(same_destination(&u(from), &u(to)), want, "{from} -> {to}");
+        }
     }
 
     #[test]

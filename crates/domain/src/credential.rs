@@ -13,6 +13,7 @@ use crate::identity::UnknownValue;
 use crate::validate::FieldProblem;
 
 pub mod data;
+pub mod destinations;
 pub mod fields;
 
 pub use data::{merge_update, validate_new};

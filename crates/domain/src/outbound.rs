@@ -16,16 +16,40 @@ pub fn refused_reason(ip: IpAddr) -> Option<&'static str> {
     }
 }
 
+/// IANA's IPv4 special-purpose blocks that are not globally reachable, beyond what the standard
+/// library's classifications cover: (first octets, prefix length, reason).
+const V4_SPECIAL: [([u8; 3], u8, &str); 7] = [
+    (
+        [192, 0, 0],
+        24,
+        "an IETF protocol assignment (192.0.0.0/24)",
+    ),
+    ([192, 0, 2], 24, "a documentation address (TEST-NET-1)"),
+    (
+        [192, 88, 99],
+        24,
+        "a reserved address (the deprecated 6to4 relay anycast)",
+    ),
+    ([198, 18, 0], 15, "a benchmarking address (198.18.0.0/15)"),
+    ([198, 51, 100], 24, "a documentation address (TEST-NET-2)"),
+    ([203, 0, 113], 24, "a documentation address (TEST-NET-3)"),
+    ([100, 64, 0], 10, "a shared (carrier-grade NAT) address"),
+];
+
+fn in_v4_block(ip: Ipv4Addr, first: [u8; 3], len: u8) -> bool {
+    let net = u32::from_be_bytes([first[0], first[1], first[2], 0]);
+    let mask = u32::MAX << (32 - u32::from(len));
+    u32::from(ip) & mask == net & mask
+}
+
 fn v4_reason(ip: Ipv4Addr) -> Option<&'static str> {
-    let [a, b, ..] = ip.octets();
+    let [a, ..] = ip.octets();
     if ip.is_unspecified() || a == 0 {
         Some("an unspecified address")
     } else if ip.is_loopback() {
         Some("a loopback address")
     } else if ip.is_private() {
         Some("a private address")
-    } else if a == 100 && (64..128).contains(&b) {
-        Some("a shared (carrier-grade NAT) address")
     } else if ip.is_link_local() {
         Some("a link-local address")
     } else if ip.is_multicast() {
@@ -33,8 +57,45 @@ fn v4_reason(ip: Ipv4Addr) -> Option<&'static str> {
     } else if ip.is_broadcast() || a >= 240 {
         Some("a reserved address")
     } else {
-        None
+        V4_SPECIAL
+            .iter()
+            .find(|(first, len, _)| in_v4_block(ip, *first, *len))
+            .map(|(_, _, reason)| *reason)
     }
+}
+
+/// IANA's IPv6 special-purpose blocks that are not globally reachable and that no other rule
+/// below covers: (leading segments, prefix length, reason).
+const V6_SPECIAL: [([u16; 4], u8, &str); 6] = [
+    (
+        [0x64, 0xff9b, 1, 0],
+        48,
+        "a local-use NAT64 address (64:ff9b:1::/48)",
+    ),
+    ([0x100, 0, 0, 0], 64, "a discard-only address (100::/64)"),
+    ([0x100, 0, 0, 1], 64, "a dummy address (100:0:0:1::/64)"),
+    (
+        [0x2001, 0, 0, 0],
+        23,
+        "an IETF protocol assignment (2001::/23, Teredo included)",
+    ),
+    (
+        [0x2001, 0xdb8, 0, 0],
+        32,
+        "a documentation address (2001:db8::/32)",
+    ),
+    ([0x3fff, 0, 0, 0], 20, "a documentation address (3fff::/20)"),
+];
+
+/// Segment routing SIDs (5f00::/16): not globally reachable either.
+const V6_SRV6: u16 = 0x5f00;
+
+fn in_v6_block(ip: Ipv6Addr, first: [u16; 4], len: u8) -> bool {
+    let mut net = [0u16; 8];
+    net[..4].copy_from_slice(&first);
+    let net = u128::from(Ipv6Addr::from(net));
+    let mask = u128::MAX << (128 - u32::from(len));
+    u128::from(ip) & mask == net & mask
 }
 
 fn v6_reason(ip: Ipv6Addr) -> Option<&'static str> {
@@ -67,8 +128,13 @@ fn v6_reason(ip: Ipv6Addr) -> Option<&'static str> {
         Some("a link-local address")
     } else if seg[0] & 0xff00 == 0xff00 {
         Some("a multicast address")
+    } else if seg[0] == V6_SRV6 {
+        Some("a segment-routing address (5f00::/16)")
     } else {
-        None
+        V6_SPECIAL
+            .iter()
+            .find(|(first, len, _)| in_v6_block(ip, *first, *len))
+            .map(|(_, _, reason)| *reason)
     }
 }
 
@@ -130,6 +196,32 @@ mod tests {
             "2002:c0a8:101::1",
             "::127.0.0.1",
             "::10.0.0.1",
+            // IANA special-purpose blocks, each at its edges.
+            "192.0.0.0",
+            "192.0.0.255",
+            "192.0.2.1",
+            "192.88.99.1",
+            "198.18.0.0",
+            "198.19.255.255",
+            "198.51.100.7",
+            "203.0.113.9",
+            "100.127.255.255",
+            "64:ff9b:1::1",
+            "64:ff9b:1:ffff::1",
+            "100::1",
+            "100::ffff:ffff:ffff:ffff",
+            "100:0:0:1::1",
+            "2001::1",
+            "2001:0:4136:e378:8000:63bf:3fff:fdd2",
+            "2001:1ff:ffff::1",
+            "2001:2::1",
+            "2001:db8::1",
+            "2001:db8:ffff::1",
+            "3fff::1",
+            "3fff:fff::1",
+            "5f00::1",
+            "::ffff:198.18.0.1",
+            "64:ff9b::c000:201",
         ];
         for a in refused {
             let ip: IpAddr = a.parse().expect(a);
@@ -148,6 +240,20 @@ mod tests {
             "::ffff:8.8.8.8",
             "64:ff9b::808:808",
             "2002:808:808::1",
+            // Just outside the special-purpose blocks.
+            "191.255.255.255",
+            "192.0.1.1",
+            "192.0.3.0",
+            "198.17.255.255",
+            "198.20.0.0",
+            "198.51.101.0",
+            "203.0.114.0",
+            "64:ff9b:2::1",
+            "2001:200::1",
+            "2001:db9::1",
+            "3fff:1000::1",
+            "5f01::1",
+            "100:0:0:2::1",
         ];
         for a in public {
             let ip: IpAddr = a.parse().expect(a);

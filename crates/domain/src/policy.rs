@@ -166,7 +166,9 @@ fn role_allows(role: Role, action: Action) -> Decision {
     let allowed = match action {
         ReadSelf | ManageOwnSessions | ReadDirectory | ReadWorkflows | ListTokens | RevokeToken
         | CreatePersonalToken | ReadCredentials => true,
-        ManageUsers | ManageTeams | CreateEngineToken => role.is_workspace_admin(),
+        ManageUsers | ManageTeams => role.is_workspace_admin(),
+        // An engine token acts for every workflow owner of the workspace: an owner's act.
+        CreateEngineToken => role == Role::Owner,
         ReadAudit | ReadReports => matches!(role, Role::Owner | Role::Admin | Role::Auditor),
         WriteCredentials | WriteWorkflows => {
             matches!(role, Role::Owner | Role::Admin | Role::Member)

@@ -175,6 +175,8 @@ pub struct VersionRow {
     pub reason: String,
     pub created_at: DateTime<Utc>,
     pub created_by: Option<Uuid>,
+    /// The origins its secrets were set for (`domain::credential::destinations`).
+    pub destinations: Value,
 }
 
 pub struct NewVersion<'a> {
@@ -188,20 +190,21 @@ pub struct NewVersion<'a> {
     pub config: &'a Value,
     pub reason: &'a str,
     pub created_by: Option<Uuid>,
+    pub destinations: &'a Value,
 }
 
 pub async fn insert_version(c: &impl GenericClient, v: &NewVersion<'_>) -> Result<(), StoreError> {
     c.execute(
-        "INSERT INTO credential_versions (workspace_id, credential_id, version, kek_id, wrapped_dek, nonce, ciphertext, config, reason, created_by)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        &[&v.workspace_id, &v.credential_id, &v.version, &v.kek_id, &v.wrapped_dek, &v.nonce, &v.ciphertext, &v.config, &v.reason, &v.created_by],
+        "INSERT INTO credential_versions (workspace_id, credential_id, version, kek_id, wrapped_dek, nonce, ciphertext, config, reason, created_by, destinations)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        &[&v.workspace_id, &v.credential_id, &v.version, &v.kek_id, &v.wrapped_dek, &v.nonce, &v.ciphertext, &v.config, &v.reason, &v.created_by, &v.destinations],
     )
     .await?;
     Ok(())
 }
 
 const VERSION_COLS: &str =
-    "version, kek_id, wrapped_dek, nonce, ciphertext, config, reason, created_at, created_by";
+    "version, kek_id, wrapped_dek, nonce, ciphertext, config, reason, created_at, created_by, destinations";
 
 fn version_row(r: &Row) -> VersionRow {
     VersionRow {
@@ -214,6 +217,7 @@ fn version_row(r: &Row) -> VersionRow {
         reason: r.get(6),
         created_at: r.get(7),
         created_by: r.get(8),
+        destinations: r.get(9),
     }
 }
 

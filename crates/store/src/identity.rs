@@ -437,10 +437,12 @@ pub struct TokenRow {
     pub created_at: DateTime<Utc>,
     pub expires_at: Option<DateTime<Utc>>,
     pub last_used_at: Option<DateTime<Utc>>,
+    /// Who made it (for an engine token, the owner whose standing it depends on).
+    pub created_by: Uuid,
 }
 
 const TOKEN_COLS: &str =
-    "workspace_id, id, name, kind, user_id, scopes, prefix, created_at, expires_at, last_used_at";
+    "workspace_id, id, name, kind, user_id, scopes, prefix, created_at, expires_at, last_used_at, created_by";
 
 fn token(r: &Row) -> TokenRow {
     TokenRow {
@@ -454,6 +456,7 @@ fn token(r: &Row) -> TokenRow {
         created_at: r.get(7),
         expires_at: r.get(8),
         last_used_at: r.get(9),
+        created_by: r.get(10),
     }
 }
 
@@ -493,24 +496,27 @@ pub async fn token_auth(
 ) -> Result<Option<(TokenRow, Option<UserRow>)>, StoreError> {
     let stmt = c
         .prepare_cached(
-            "SELECT t.workspace_id, t.id, t.name, t.kind, t.user_id, t.scopes, t.prefix, t.created_at, t.expires_at, t.last_used_at,
+            "SELECT t.workspace_id, t.id, t.name, t.kind, t.user_id, t.scopes, t.prefix, t.created_at, t.expires_at, t.last_used_at, t.created_by,
                     u.workspace_id, u.id, u.email, u.display_name, u.role, u.disabled, u.created_at
              FROM api_tokens t LEFT JOIN users u ON u.workspace_id = t.workspace_id AND u.id = t.user_id
-             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now())",
+             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now())
+               AND (t.kind <> 'engine' OR EXISTS (
+                    SELECT 1 FROM users c WHERE c.workspace_id = t.workspace_id AND c.id = t.created_by
+                       AND c.role = 'owner' AND NOT c.disabled))",
         )
         .await?;
     let row = c.query_opt(&stmt, &[&hash]).await?;
     Ok(row.map(|r| {
         let t = token(&r);
-        let u: Option<Uuid> = r.get(11);
+        let u: Option<Uuid> = r.get(12);
         let user = u.map(|id| UserRow {
-            workspace_id: r.get(10),
+            workspace_id: r.get(11),
             id,
-            email: r.get(12),
-            display_name: r.get(13),
-            role: r.get(14),
-            disabled: r.get(15),
-            created_at: r.get(16),
+            email: r.get(13),
+            display_name: r.get(14),
+            role: r.get(15),
+            disabled: r.get(16),
+            created_at: r.get(17),
         });
         (t, user)
     }))
@@ -565,10 +571,32 @@ pub async fn revoke_user_tokens(
     ws: Uuid,
     user_id: Uuid,
 ) -> Result<Vec<(Uuid, String)>, StoreError> {
+    revoke_tokens_where(c, ws, user_id, "user_id = $2").await
+}
+
+/// Revokes the live engine tokens `user_id` created (their creator was disabled, erased or is no
+/// longer an owner); returns (id, name) of each.
+pub async fn revoke_engine_tokens_of_creator(
+    c: &impl GenericClient,
+    ws: Uuid,
+    user_id: Uuid,
+) -> Result<Vec<(Uuid, String)>, StoreError> {
+    revoke_tokens_where(c, ws, user_id, "kind = 'engine' AND created_by = $2").await
+}
+
+/// Revokes the live tokens of `ws` that `condition` (on `$2` = `user_id`) picks.
+async fn revoke_tokens_where(
+    c: &impl GenericClient,
+    ws: Uuid,
+    user_id: Uuid,
+    condition: &str,
+) -> Result<Vec<(Uuid, String)>, StoreError> {
     let rows = c
         .query(
-            "UPDATE api_tokens SET revoked_at = now() WHERE workspace_id = $1 AND user_id = $2 AND revoked_at IS NULL
-             RETURNING id, name",
+            &format!(
+                "UPDATE api_tokens SET revoked_at = now()
+                 WHERE workspace_id = $1 AND {condition} AND revoked_at IS NULL RETURNING id, name"
+            ),
             &[&ws, &user_id],
         )
         .await?;
@@ -833,7 +861,7 @@ pub async fn all_tokens(
             &[&ws, &user_id],
         )
         .await?;
-    Ok(rows.iter().map(|r| (token(r), r.get(10))).collect())
+    Ok(rows.iter().map(|r| (token(r), r.get(11))).collect())
 }
 
 /// Ids of every token the user ever held (to find the events they acted in).

@@ -37,6 +37,7 @@ pub const MIGRATIONS: &[Migration] = migrations![
     10 => "0010_search_statistics.sql",
     11 => "0011_audit_append.sql",
     12 => "0012_owner_references.sql",
+    13 => "0013_version_destinations.sql",
 ];
 
 /// The advisory-lock key taken while migrating ("credvaul" in ASCII).

@@ -265,20 +265,25 @@ pub async fn test_credential(
     let tested_at = Utc::now();
     let mut client = state.pool.get().await?;
     let tx = client.transaction().await?;
-    let mut now = store::lock(&tx, ws, cred.id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("credential"))?;
-    svc::refuse_if_deleted(&now)?;
-    let (status, detail) = match &result {
-        Ok(()) => ("active", None),
-        Err(e) => ("error", Some(e.clone())),
+    // The call carried the credential: it is on the record even if the credential was deleted
+    // or purged meanwhile (then its status is left as it is and the answer says so).
+    let gone = match store::lock(&tx, ws, cred.id).await? {
+        None => Some(ApiError::not_found("credential")),
+        Some(now) if now.deleted_at.is_some() => svc::refuse_if_deleted(&now).err(),
+        Some(mut now) => {
+            let (status, detail) = match &result {
+                Ok(()) => ("active", None),
+                Err(e) => ("error", Some(e.clone())),
+            };
+            // A test decides between active and error; it does not revive an expired credential.
+            if now.status != "expired" && (now.status != status || now.status_detail != detail) {
+                now.status = status.into();
+                now.status_detail = detail;
+                store::update(&tx, &now).await?;
+            }
+            None
+        }
     };
-    // A test decides between active and error; it does not revive an expired credential.
-    if now.status != "expired" && (now.status != status || now.status_detail != detail) {
-        now.status = status.into();
-        now.status_detail = detail;
-        store::update(&tx, &now).await?;
-    }
     let mut ev = Event::new("credential.tested")
         .target("credential", cred.id, Some(cred.name.clone()))
         .outcome(if result.is_ok() { "success" } else { "failure" })
@@ -288,8 +293,14 @@ pub async fn test_credential(
     if let Err(e) = &result {
         ev = ev.detail("error", e.clone());
     }
+    if gone.is_some() {
+        ev = ev.detail("credential_deleted_meanwhile", true);
+    }
     audit::record(&tx, ws, &caller.actor, &caller.origin, ev).await?;
     tx.commit().await?;
+    if let Some(err) = gone {
+        return Err(err);
+    }
     Ok(web::Json(TestResult {
         ok: result.is_ok(),
         status_code,
@@ -517,7 +528,7 @@ pub struct CallbackResult {
     tag = "credentials", operation_id = "oauth_callback", summary = "Finish an OAuth2 authorization", params(CallbackQuery), security(()),
     responses(
         (status = 200, description = "Authorized (when no `return_to` was given)", body = CallbackResult),
-        (status = 302, description = "Authorized: the browser goes to `return_to`, with `credential_id` and `status` added to its query"),
+        (status = 302, description = "When the authorization had a `return_to`, the browser goes there: with `credential_id` and `status` added to its query, or, when the callback could not finish, `credential_id`, `status=error`, `error` (the problem's code) and `error_description` (its detail)"),
         (status = 400, description = "Unknown, used or expired state, or the credential was purged since (`invalid_state`), or the person declined (`invalid_request`)", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 410, description = "The credential was deleted since the authorization started (`credential_deleted`): restore it and authorize again", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 503, description = "The token endpoint cannot be reached (`upstream_unavailable`)", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -546,14 +557,15 @@ pub async fn oauth_callback(
             .await?
             .ok_or_else(invalid)?
     };
-    let back = |status: &str, extra: Option<&str>| -> Option<HttpResponse> {
+    // The browser goes back to `return_to` whatever the outcome; a failure is told there as
+    // `error` and `error_description` (the problem's code and detail), not as a problem page.
+    let back = |pairs: &[(&str, &str)]| -> Option<HttpResponse> {
         let mut u = Url::parse(used.return_to.as_deref()?).ok()?;
         {
             let mut q = u.query_pairs_mut();
-            q.append_pair("credential_id", &used.credential_id.to_string())
-                .append_pair("status", status);
-            if let Some(e) = extra {
-                q.append_pair("error", e);
+            q.append_pair("credential_id", &used.credential_id.to_string());
+            for (k, v) in pairs {
+                q.append_pair(k, v);
             }
         }
         Some(
@@ -562,15 +574,43 @@ pub async fn oauth_callback(
                 .finish(),
         )
     };
+    let finished = finish_callback(&state, &req, &query, &used, st).await;
+    match finished {
+        Ok(cred) => {
+            let status = svc::status_of(&cred).as_str().to_string();
+            if let Some(res) = back(&[("status", &status)]) {
+                return Ok(res);
+            }
+            Ok(HttpResponse::Ok().json(CallbackResult {
+                credential_id: cred.id,
+                status,
+            }))
+        }
+        Err(e) => {
+            let pairs = [
+                ("status", "error"),
+                ("error", e.code.as_str()),
+                ("error_description", &e.detail),
+            ];
+            back(&pairs).ok_or(e)
+        }
+    }
+}
+
+/// The callback's work once its state is consumed: the provider's refusal, or the code exchange.
+async fn finish_callback(
+    state: &AppState,
+    req: &HttpRequest,
+    query: &CallbackQuery,
+    used: &ostore::UsedState,
+    st: &str,
+) -> Result<store::CredentialRow, ApiError> {
     if let Some(e) = query.error.as_deref() {
         let code: String = e
             .chars()
             .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
             .take(64)
             .collect();
-        if let Some(res) = back("error", Some(&code)) {
-            return Ok(res);
-        }
         return Err(ApiError::invalid(format!(
             "the provider did not grant access ({code}): start the authorization again"
         )));
@@ -580,14 +620,6 @@ pub async fn oauth_callback(
         .as_deref()
         .filter(|c| !c.is_empty() && c.len() <= 4096)
         .ok_or_else(|| ApiError::invalid("code is required"))?;
-    let origin = origin_of(&req, &state);
-    let cred = oauth::finish_authorization(&state, &used, st, code, &origin).await?;
-    let status = svc::status_of(&cred).as_str().to_string();
-    if let Some(res) = back(&status, None) {
-        return Ok(res);
-    }
-    Ok(HttpResponse::Ok().json(CallbackResult {
-        credential_id: cred.id,
-        status,
-    }))
+    let origin = origin_of(req, state);
+    oauth::finish_authorization(state, used, st, code, &origin).await
 }

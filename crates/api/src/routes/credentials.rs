@@ -6,7 +6,9 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use base64::Engine;
 use chrono::{DateTime, TimeDelta, Utc};
-use credvault_domain::credential::{self as rules, CredentialType, TestInput, TestSpec};
+use credvault_domain::credential::{
+    self as rules, destinations, CredentialType, TestInput, TestSpec,
+};
 use credvault_domain::credential_access::{Access, CredentialAction};
 use credvault_domain::identity::Role;
 use credvault_store::credentials::{self as store, After, CredentialRow, ListFilter, Sort, Viewer};
@@ -433,6 +435,7 @@ async fn begin_change<'a>(
         (status = 200, description = "The credential", body = Credential),
         (status = 410, description = "The credential is deleted (`credential_deleted`)", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 412, description = "The ETag does not match (`precondition_failed`)", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, or a destination (`test.url`, `data.token_url`, `data.authorization_url`) moved to another origin, or a secret `{{field}}` added to the test, without the secret sent again (`validation_failed`, the entry naming the secret to send)", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 #[patch("/credentials/{id}")]
@@ -530,9 +533,9 @@ pub async fn update_credential(
     set!(rotation_period_days, period, "rotation_period_days");
     set!(test, test, "test");
     let mut new_version = None;
-    if input.data.is_some() || input.secret_fields.is_some() {
+    if input.data.is_some() || input.secret_fields.is_some() || input.test.is_some() {
         let kind = svc::parse_type(&cred.kind)?;
-        let current = svc::current_data(&state, &tx, &cred).await?;
+        let (current, bound) = svc::current_data_bound(&state, &tx, &cred).await?;
         let patch = input.data.clone().unwrap_or(Value::Null);
         // A secret field may become non-secret only with a new value: otherwise the sealed value
         // would move into the clear configuration and be shown in full.
@@ -553,15 +556,22 @@ pub async fn update_credential(
                 ));
             }
         }
-        let (merged, secrets_changed) =
+        let (mut merged, mut secrets_changed) =
             rules::merge_update(kind, &current, &patch, input.secret_fields.as_deref())
                 .map_err(field_errors)?;
+        // A destination on another origin than the secrets were set for needs them again.
+        let sent = patch.as_object().cloned().unwrap_or_default();
+        let next = svc::destinations_of(&cred, &merged);
+        let moved = destinations::check_change(kind, &bound, &next, &sent).map_err(field_errors)?;
+        secrets_changed |= destinations::drop_unsent_tokens(kind, &moved, &sent, &mut merged);
         if merged.config != current.config {
             changed.push("data");
         }
         cred.config = Value::Object(merged.config.clone());
         cred.secret_fields = merged.secret_fields.clone();
-        if secrets_changed {
+        // A move makes a version even when the secrets sent again are the same: each version
+        // records where its secrets may go.
+        if secrets_changed || !moved.moved.is_empty() {
             let v = cred.current_version + 1;
             svc::store_version(&state, &tx, &cred, v, &merged, "updated", caller.user_id()).await?;
             cred.current_version = v;
@@ -622,6 +632,7 @@ fn nullable<T, U>(
         (status = 200, description = "The credential at its new version", body = Credential),
         (status = 410, description = "The credential is deleted (`credential_deleted`)", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 412, description = "The ETag does not match (`precondition_failed`)", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid data, a reused Idempotency-Key, or a destination moved to another origin without the secret that goes there (`validation_failed`)", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/credentials/{id}/rotate")]
@@ -652,8 +663,12 @@ pub async fn rotate_credential(
     }
     let (mut cred, access) = begin_change(&caller, &tx, &req, *id, access).await?;
     let kind = svc::parse_type(&cred.kind)?;
-    let current = svc::current_data(&state, &tx, &cred).await?;
-    let (merged, _) = rules::merge_update(kind, &current, &data, None).map_err(field_errors)?;
+    let (current, bound) = svc::current_data_bound(&state, &tx, &cred).await?;
+    let (mut merged, _) = rules::merge_update(kind, &current, &data, None).map_err(field_errors)?;
+    let sent = data.as_object().cloned().unwrap_or_default();
+    let next = svc::destinations_of(&cred, &merged);
+    let moved = destinations::check_change(kind, &bound, &next, &sent).map_err(field_errors)?;
+    destinations::drop_unsent_tokens(kind, &moved, &sent, &mut merged);
     let v = cred.current_version + 1;
     svc::store_version(&state, &tx, &cred, v, &merged, "rotated", caller.user_id()).await?;
     cred.current_version = v;
@@ -720,6 +735,7 @@ pub async fn list_versions(
         (status = 200, description = "The credential at its new version", body = Credential),
         (status = 410, description = "The credential is deleted (`credential_deleted`)", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 412, description = "The ETag does not match (`precondition_failed`)", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A destination is no longer where that version's secrets were set for (`validation_failed`): move it back first, or rotate", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/credentials/{id}/versions/{version}/restore")]
@@ -739,20 +755,25 @@ pub async fn restore_version(
         .ok_or_else(|| ApiError::not_found("version"))?;
     let secrets = svc::open(&state, caller.workspace_id, id, &old)?;
     let config = old.config.as_object().cloned().unwrap_or_default();
-    let data = rules::CredentialData {
+    let mut data = rules::CredentialData {
         config,
         secrets,
         secret_fields: cred.secret_fields.clone(),
     };
+    if cred.kind == "custom" {
+        let mut keys: Vec<String> = data.secrets.keys().cloned().collect();
+        keys.sort();
+        data.secret_fields = Some(keys);
+    }
+    // The old secrets go back only where they were set to go: nobody sends them again here.
+    let next = svc::destinations_of(&cred, &data);
+    destinations::check_restore(version, &svc::bound_destinations(&old)?, &next)
+        .map_err(field_errors)?;
     let v = cred.current_version + 1;
     svc::store_version(&state, &tx, &cred, v, &data, "restored", caller.user_id()).await?;
     cred.current_version = v;
     cred.config = old.config.clone();
-    if cred.kind == "custom" {
-        let mut keys: Vec<String> = data.secrets.keys().cloned().collect();
-        keys.sort();
-        cred.secret_fields = Some(keys);
-    }
+    cred.secret_fields = data.secret_fields.clone();
     store::update(&tx, &cred).await?;
     let ev = Event::new("credential.version_restored")
         .target("credential", cred.id, Some(cred.name.clone()))

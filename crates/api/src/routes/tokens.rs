@@ -43,11 +43,15 @@ pub struct ApiToken {
     pub created_at: DateTime<Utc>,
     pub expires_at: Option<DateTime<Utc>>,
     pub last_used_at: Option<DateTime<Utc>>,
+    /// For an engine token, the workspace owner who created it (it stops working when they are
+    /// disabled, erased or no longer an owner); null for a personal token.
+    pub created_by: Option<Uuid>,
 }
 
 impl From<TokenRow> for ApiToken {
     fn from(t: TokenRow) -> Self {
         ApiToken {
+            created_by: (t.kind == "engine").then_some(t.created_by),
             id: t.id,
             name: t.name,
             kind: t.kind,
@@ -82,7 +86,10 @@ pub struct TokenList {
 /// Create an API token.
 #[utoipa::path(
     tag = "tokens", operation_id = "create_token", summary = "Create an API token", request_body = CreateToken,
-    responses((status = 201, description = "The token, shown this once", body = CreatedToken))
+    responses(
+        (status = 201, description = "The token, shown this once", body = CreatedToken),
+        (status = 403, description = "An engine token asked for by anyone but a workspace owner, or a scope the calling token does not hold (`forbidden`)", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
 )]
 #[post("/tokens")]
 pub async fn create_token(
@@ -121,7 +128,7 @@ pub async fn create_token(
     {
         return Err(ApiError::new(
             ErrorCode::Forbidden,
-            "only workspace owners and admins create engine tokens",
+            "only workspace owners create engine tokens: an engine token can act for every workflow owner of the workspace",
         ));
     }
     // A token narrowed to some scopes cannot mint a token with more.

@@ -226,14 +226,42 @@ pub async fn update_user(
     )
     .await?
     .ok_or_else(|| ApiError::not_found("user"))?;
-    // Disabling ends their sessions and tokens, each on the record like any revocation.
+    // Disabling ends their sessions and tokens, each on the record like any revocation; the
+    // engine tokens an owner made end when they are disabled or stop being an owner.
     let mut revoked = Vec::new();
-    if body.disabled == Some(true) && !before.disabled {
+    let disabled_now = body.disabled == Some(true) && !before.disabled;
+    if disabled_now {
         for sid in store::revoke_sessions_except(&tx, caller.workspace_id, user.id, None).await? {
-            revoked.push(Event::new("session.revoked").target("session", sid, None));
+            revoked.push(
+                Event::new("session.revoked")
+                    .target("session", sid, None)
+                    .detail("reason", "user disabled"),
+            );
         }
         for (tid, name) in store::revoke_user_tokens(&tx, caller.workspace_id, user.id).await? {
-            revoked.push(Event::new("token.revoked").target("token", tid, Some(name)));
+            revoked.push(
+                Event::new("token.revoked")
+                    .target("token", tid, Some(name))
+                    .detail("reason", "user disabled"),
+            );
+        }
+    }
+    let demoted = before.role == "owner" && user.role != "owner";
+    if disabled_now || demoted {
+        let reason = if disabled_now {
+            "creator disabled"
+        } else {
+            "creator no longer an owner"
+        };
+        for (tid, name) in
+            store::revoke_engine_tokens_of_creator(&tx, caller.workspace_id, user.id).await?
+        {
+            revoked.push(
+                Event::new("token.revoked")
+                    .target("token", tid, Some(name))
+                    .detail("kind", "engine")
+                    .detail("reason", reason),
+            );
         }
     }
     let mut ev =
@@ -247,12 +275,7 @@ pub async fn update_user(
     if display.is_some() {
         ev = ev.detail("display_name_changed", true);
     }
-    let events = std::iter::once(ev).chain(
-        revoked
-            .into_iter()
-            .map(|e| e.detail("reason", "user disabled")),
-    );
-    audit::record_by(&tx, &caller, events).await?;
+    audit::record_by(&tx, &caller, std::iter::once(ev).chain(revoked)).await?;
     tx.commit().await?;
     let teams = store::teams_of(&client, caller.workspace_id, user.id).await?;
     Ok(web::Json(User::from_row(user, teams)))
@@ -355,10 +378,21 @@ pub async fn erase_user(
             credentials.into_iter().chain(workflows).collect()
         }
     };
+    // The engine tokens they made stop with them (their personal tokens go with the user row).
+    let engines = store::revoke_engine_tokens_of_creator(&tx, ws, user.id)
+        .await?
+        .into_iter()
+        .map(|(tid, name)| {
+            Event::new("token.revoked")
+                .target("token", tid, Some(name))
+                .detail("kind", "engine")
+                .detail("reason", "creator erased")
+        });
     let events = handed
         .into_iter()
         .map(|ev| ev.detail("reason", "owner erased"))
-        .chain(shares);
+        .chain(shares)
+        .chain(engines);
     audit::record_by(&tx, &caller, events).await?;
     let mut actor_ids = store::token_ids_of(&tx, ws, user.id).await?;
     actor_ids.push(user.id);

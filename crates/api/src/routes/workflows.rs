@@ -93,6 +93,7 @@ fn workflow_id(raw: &str) -> Result<&str, ApiError> {
     responses(
         (status = 201, description = "Registered", body = Workflow),
         (status = 200, description = "Updated", body = Workflow),
+        (status = 403, description = "A person registering a workflow for someone else, or changing someone else's (`forbidden`): only an engine token does that", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, description = "A declared credential was purged at the same moment (`conflict`): reload and retry", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
@@ -132,26 +133,28 @@ pub async fn put_workflow(
     if !f.is_empty() {
         return Err(f.into_error());
     }
-    // People register their own workflows; engines and workspace admins anyone's.
+    // A workflow resolves with its owner's access, so a person, whatever their role, registers
+    // workflows only for themselves; only an engine token registers them for others.
     if let Some(me) = caller.user_id() {
-        if owner != me && !matches!(caller.role(), Some(Role::Owner | Role::Admin)) {
+        if owner != me {
             return Err(ApiError::new(
                 ErrorCode::Forbidden,
-                "you can register only workflows you own",
+                "you can register workflows only for yourself (owner_id must be your id); an engine token registers them for others",
             ));
         }
     }
     let mut client = state.pool.get().await?;
     let tx = client.transaction().await?;
-    // A person may change only a workflow they own (engines and workspace admins any).
+    // Nor may a person change someone else's workflow (its credentials would be resolved with
+    // that person's access).
     if let (Some(me), Some(existing)) = (
         caller.user_id(),
         store::get(&tx, caller.workspace_id, &id).await?,
     ) {
-        if existing.owner_id != me && !matches!(caller.role(), Some(Role::Owner | Role::Admin)) {
+        if existing.owner_id != me {
             return Err(ApiError::new(
                 ErrorCode::Forbidden,
-                "this workflow belongs to someone else",
+                "this workflow belongs to someone else: only its owner or an engine token changes it",
             ));
         }
     }

@@ -42,7 +42,7 @@ const TABLE: [Row; 16] = [
     (ManageTeams,         Some(Admin),    None,             [Y, Y, ROLE, ROLE,    ROLE, ROLE,                ENG, ENG]),
     (ListTokens,          Some(Admin),    None,             [Y, Y, Y, Y,          Y,    miss(Admin),         ENG, ENG]),
     (CreatePersonalToken, Some(Admin),    None,             [Y, Y, Y, Y,          Y,    miss(Admin),         ENG, ENG]),
-    (CreateEngineToken,   Some(Admin),    None,             [Y, Y, ROLE, ROLE,    ROLE, ROLE,                ENG, ENG]),
+    (CreateEngineToken,   Some(Admin),    None,             [Y, ROLE, ROLE, ROLE, ROLE, ROLE,                ENG, ENG]),
     (RevokeToken,         Some(Admin),    None,             [Y, Y, Y, Y,          Y,    miss(Admin),         ENG, ENG]),
     (ReadCredentials,     Some(CRead),    Some(CRead),      [Y, Y, Y, Y,          Y,    miss(CRead),         Y,   miss(CRead)]),
     (WriteCredentials,    Some(CredentialsWrite), None,     [Y, Y, Y, ROLE,       Y,    miss(CredentialsWrite), ENG, ENG]),
@@ -154,7 +154,14 @@ fn tokens_of_admins_and_auditors_are_narrowed_by_scope() {
         scopes,
     };
     assert_eq!(authorize(&admin(vec![Admin]), ManageUsers), Y);
-    assert_eq!(authorize(&admin(vec![Admin]), CreateEngineToken), Y);
+    // An engine token acts for every workflow owner: an admin's token, whatever its scopes,
+    // cannot make one.
+    assert_eq!(authorize(&admin(vec![Admin]), CreateEngineToken), ROLE);
+    let owner = Caller::PersonalToken {
+        role: Role::Owner,
+        scopes: vec![Admin],
+    };
+    assert_eq!(authorize(&owner, CreateEngineToken), Y);
     assert_eq!(
         authorize(&admin(vec![CRead, CredentialsWrite]), ManageTeams),
         miss(Admin)
