@@ -25,11 +25,14 @@ async fn main() -> anyhow::Result<()> {
     tokio::spawn(conn);
 
     match std::env::var("BENCH_ONLY").as_deref() {
-        Ok("resolve") => return resolve_load(&base).await,
-        Ok("audit") => return audit_scale(&base).await,
-        Ok("list") => return list_pages(&base).await,
-        Ok("oauth") => return oauth_refresh_once(&base).await,
-        _ => {}
+        Ok("resolve") => return finish(resolve_load(&base).await),
+        Ok("audit") => return finish(audit_scale(&base).await),
+        Ok("list") => return finish(list_pages(&base).await),
+        Ok("oauth") => return finish(oauth_refresh_once(&base).await),
+        Ok("") | Err(_) => {}
+        Ok(other) => anyhow::bail!(
+            "BENCH_ONLY={other} names no section: use resolve, audit, list or oauth (or leave it unset)"
+        ),
     }
     println!("== key rotation ({ROTATE_ROWS} sealed credential versions, batches of 1000)");
     let old = MasterKey::generate()?;
@@ -58,6 +61,10 @@ async fn main() -> anyhow::Result<()> {
         "rotate: {done} DEKs re-wrapped in {:.2} s = {rate:.0} DEK/s (target >= 10000)",
         t.elapsed().as_secs_f64()
     );
+    target(
+        &format!("rotate re-wraps at least 10000 DEK/s (got {rate:.0})"),
+        rate >= 10_000.0,
+    );
     println!("baseline: one UPDATE of the same rows, no crypto = {floor:.0} rows/s; rotate/baseline = {:.2}", rate / floor);
     let (ok, bad) = credvault_tests::open_all(
         &client,
@@ -70,6 +77,10 @@ async fn main() -> anyhow::Result<()> {
     )
     .await?;
     println!("afterwards {ok} versions open with the new key alone, {bad} do not");
+    target(
+        &format!("every rotated version opens with the new key alone ({bad} do not)"),
+        bad == 0,
+    );
 
     session_check(&pool).await?;
     list_pages(&base).await?;
@@ -82,7 +93,42 @@ async fn main() -> anyhow::Result<()> {
     admin
         .execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"), &[])
         .await?;
-    Ok(())
+    finish(Ok(()))
+}
+
+/// The targets missed so far in this run, each as printed.
+static MISSED: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+/// Checks one printed target: a miss is printed at once and fails the run at its end.
+fn target(what: &str, met: bool) {
+    if !met {
+        println!("MISSED: {what}");
+        if let Ok(mut m) = MISSED.lock() {
+            m.push(what.to_string());
+        }
+    }
+}
+
+/// Ends a run: non-zero when a target was missed, unless BENCH_STRICT=0 (for exploring).
+fn finish(run: anyhow::Result<()>) -> anyhow::Result<()> {
+    run?;
+    let missed = MISSED.lock().map(|m| m.clone()).unwrap_or_default();
+    if missed.is_empty() {
+        println!("bench: every target met");
+        return Ok(());
+    }
+    println!("bench: {} target(s) missed:", missed.len());
+    for m in &missed {
+        println!("  - {m}");
+    }
+    if std::env::var("BENCH_STRICT").as_deref() == Ok("0") {
+        println!("bench: BENCH_STRICT=0, so this run does not fail");
+        return Ok(());
+    }
+    anyhow::bail!(
+        "{} bench target(s) missed (BENCH_STRICT=0 reports without failing)",
+        missed.len()
+    )
 }
 
 /// Opens a workspace through the API; returns the sign-up answer (workspace, user and tokens).
@@ -287,6 +333,17 @@ async fn list_pages(base: &str) -> anyhow::Result<()> {
     let names: Vec<&str> = queries.iter().map(|(n, _)| *n).collect();
     print_scale("10k", "100k", &names, &results);
     println!("targets: 100k p95 within 2x of 10k p95, and under 20 ms");
+    for (i, name) in names.iter().enumerate() {
+        let (small, large) = (results[0][i].1, results[1][i].1);
+        target(
+            &format!("list {name}: 100k p95 within 2x of 10k p95 ({large:.2} vs {small:.2} ms)"),
+            large <= 2.0 * small,
+        );
+        target(
+            &format!("list {name}: 100k p95 under 20 ms ({large:.2} ms)"),
+            large < 20.0,
+        );
+    }
     // Stop the in-process server the way `serve` stops, so its pool closes and its cache
     // listener ends instead of reconnecting to the dropped database every second.
     stop.stop(true).await;
@@ -547,6 +604,10 @@ async fn resolve_load(base: &str) -> anyhow::Result<()> {
             _ => "MISMATCH".to_string(),
         }
     );
+    target(
+        &format!("a credential.used event for every answered resolve ({events} events, {answered} answers)"),
+        events as usize >= answered && events as usize - answered <= CONCURRENCY * rounds,
+    );
     println!(
         "floor (a) SELECT + audit INSERT per transaction (pgbench): {:.0}/s, p50 {:.2} ms, p99 {:.2} ms -> resolve/(a) = {:.2} (target >= 2)",
         floor_a.tps, floor_a.p50, floor_a.p99, rate / floor_a.tps
@@ -554,6 +615,24 @@ async fn resolve_load(base: &str) -> anyhow::Result<()> {
     println!(
         "floor (b) SELECT alone (pgbench): {:.0}/s, p50 {:.2} ms, p99 {:.2} ms -> resolve/(b) = {:.2} (target >= 0.7)",
         floor_b.tps, floor_b.p50, floor_b.p99, rate / floor_b.tps
+    );
+    target(
+        &format!(
+            "resolve/(a) >= 2 in the median round (got {:.2})",
+            rate / floor_a.tps
+        ),
+        rate / floor_a.tps >= 2.0,
+    );
+    target(
+        &format!(
+            "resolve/(b) >= 0.7 in the median round (got {:.2})",
+            rate / floor_b.tps
+        ),
+        rate / floor_b.tps >= 0.7,
+    );
+    target(
+        &format!("no resolve failed ({failures} did)"),
+        failures == 0,
     );
     // Both commit durably: a p99 well above 25 ms in floor (a) too says the disk's commits
     // stalled during that round, not the server.
@@ -567,6 +646,13 @@ async fn resolve_load(base: &str) -> anyhow::Result<()> {
         },
         floor_a.p99,
         rows.iter().map(|r| r.1.p99()).fold(0.0, f64::max)
+    );
+    target(
+        &format!(
+            "resolve p99 under 25 ms in the median round (got {:.2} ms)",
+            load.p99()
+        ),
+        load.p99() < 25.0,
     );
     // wrk prints a p99 with the requests a steady client would have sent during each slow
     // response added: the 64 connections wait during a disk stall instead of piling requests up.
@@ -996,6 +1082,7 @@ async fn audit_scale(base: &str) -> anyhow::Result<()> {
         "verify: {checked} events at {verify_rate:.0} events/s, ok = {}",
         v["ok"]
     );
+    target("the audit chain verifies after the load", v["ok"] == true);
     drop(server);
     pool.close();
     admin
@@ -1458,6 +1545,10 @@ async fn oauth_refresh_once(base: &str) -> anyhow::Result<()> {
         tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
         times.sort_by(f64::total_cmp);
         let n = calls.load(Ordering::SeqCst) - before;
+        target(
+            &format!("{label}: exactly 1 token-endpoint call (got {n})"),
+            n == 1,
+        );
         println!(
             "{label}: token-endpoint calls = {n} (target exactly 1); {ok}/{} resolves succeeded, {fresh} served the new token; p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
             times.len(),

@@ -77,6 +77,9 @@ async fn main() -> anyhow::Result<()> {
     };
     std::fs::create_dir_all(&env.out)?;
     let only = std::env::var("RELIABILITY_ONLY").unwrap_or_default();
+    if !["", "fuzz", "postgres", "server"].contains(&only.as_str()) {
+        bail!("RELIABILITY_ONLY={only} names no check: use fuzz, postgres or server (or leave it unset for all three)");
+    }
     let started = Instant::now();
     let mut rows = Vec::new();
     if only.is_empty() || only == "fuzz" {
@@ -309,21 +312,28 @@ async fn fuzz(env: &Env) -> anyhow::Result<(u64, u64)> {
     let _ = std::fs::remove_file(&log);
     // Open sign-up: every round signs up a workspace of its own, and the fuzzer's sign-ups
     // really create workspaces instead of all being refused.
+    // The seeded OAuth credentials talk to a local provider, so that a code exchange or a
+    // refresh the fuzzer reaches succeeds or fails as the provider says, never because a made-up
+    // host does not resolve (a 503 `upstream_unavailable` that is right, but not the API's fault).
+    let provider = local_provider()?;
     let server = Server::start(
         env,
         &db,
         free_port()?,
         &log,
-        &[("CREDVAULT_SIGNUP", "open")],
+        &[
+            ("CREDVAULT_SIGNUP", "open"),
+            ("CREDVAULT_OUTBOUND_ALLOW", "127.0.0.1/32"),
+        ],
     )?;
     server.ready(Duration::from_secs(60)).await?;
     let http = reqwest::Client::new();
     let (mut cases, mut failures) = (0u64, 0u64);
-    for round in 1..=10u32 {
+    for round in 1..=MAX_ROUNDS {
         if cases >= target {
             break;
         }
-        let seeded = seed_workspace(&http, &server.addr, round).await?;
+        let seeded = seed_workspace(&http, &server.addr, round, &provider).await?;
         let dir = env.out.join(format!("fuzz-round-{round}"));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir)?;
@@ -402,7 +412,37 @@ async fn fuzz(env: &Env) -> anyhow::Result<(u64, u64)> {
             );
         }
     }
+    if cases < target {
+        println!("FAIL: {MAX_ROUNDS} rounds ran {cases} cases, fewer than the {target} asked for (RELIABILITY_FUZZ_CASES)");
+        failures += 1;
+    }
     Ok((cases, failures))
+}
+
+/// How many fuzzing rounds may run to reach the wanted number of cases.
+const MAX_ROUNDS: u32 = 10;
+
+/// A local OAuth provider for the seeded credentials: `/token` grants a token (and a refresh
+/// token), anything else answers 200. Returns its base URL.
+fn local_provider() -> anyhow::Result<String> {
+    use actix_web::{web, App, HttpResponse, HttpServer};
+    let server = HttpServer::new(|| {
+        App::new()
+            .route(
+                "/token",
+                web::post().to(|| async {
+                    HttpResponse::Ok().json(json!({"access_token": "fuzz-access-token-0001",
+                        "refresh_token": "fuzz-refresh-token-0001", "token_type": "Bearer", "expires_in": 3600}))
+                }),
+            )
+            .default_service(web::to(HttpResponse::Ok))
+    })
+    .workers(1)
+    .disable_signals()
+    .bind("127.0.0.1:0")?;
+    let port = server.addrs()[0].port();
+    tokio::spawn(server.run());
+    Ok(format!("http://127.0.0.1:{port}"))
 }
 
 struct Seeded {
@@ -435,7 +475,12 @@ impl Seeded {
 /// shared), an engine token, workflows that used a credential, and a personal token with every
 /// scope for the fuzzer. The fuzzer's own user and token are left out of the id dictionaries,
 /// so it rarely erases itself (it still may, through ids it finds in lists).
-async fn seed_workspace(http: &reqwest::Client, addr: &str, round: u32) -> anyhow::Result<Seeded> {
+async fn seed_workspace(
+    http: &reqwest::Client,
+    addr: &str,
+    round: u32,
+    provider: &str,
+) -> anyhow::Result<Seeded> {
     use reqwest::Method as M;
     let (owner, _owner_id) = signup(
         http,
@@ -469,7 +514,7 @@ async fn seed_workspace(http: &reqwest::Client, addr: &str, round: u32) -> anyho
     let bodies = [
         json!({"name": "stripe", "service": "stripe", "type": "api_key", "data": {"key": "sk_live_fuzz_000000001"}}),
         json!({"name": "basic", "service": "s", "type": "basic_auth", "data": {"username": "u", "password": "fuzz-password-0001"}}),
-        json!({"name": "oauth", "service": "s", "type": "oauth2", "data": {"grant_type": "authorization_code", "client_id": "c", "client_secret": "fuzz-client-secret", "authorization_url": "https://auth.example.com/authorize", "token_url": "https://auth.example.com/token"}}),
+        json!({"name": "oauth", "service": "s", "type": "oauth2", "data": {"grant_type": "authorization_code", "client_id": "c", "client_secret": "fuzz-client-secret", "authorization_url": format!("{provider}/authorize"), "token_url": format!("{provider}/token")}}),
         json!({"name": "custom", "service": "s", "type": "custom", "data": {"user": "u", "token": "fuzz-custom-secret"}, "secret_fields": ["token"]}),
     ];
     let mut creds = Vec::new();

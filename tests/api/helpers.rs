@@ -740,3 +740,55 @@ impl TestApp {
         statuses
     }
 }
+
+/// Whether `check` comes true within the contract's second. The second is counted to the start
+/// of the check that sees the change: a check's own round trip (long in a debug build on a busy
+/// machine) is not the propagation being measured, and is given its own allowance this way
+/// instead of a longer bound that would hide a slow notification.
+pub async fn within_a_second<F, Fut>(mut check: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let start = std::time::Instant::now();
+    let poll = std::time::Duration::from_millis(20);
+    loop {
+        if start.elapsed() > std::time::Duration::from_secs(1) + poll {
+            return false;
+        }
+        if check().await {
+            return true;
+        }
+        tokio::time::sleep(poll).await;
+    }
+}
+
+/// One instance's runtime-cache counters, as its `/metrics` shows them.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CacheCounts {
+    pub token_hits: u64,
+    pub resolve_hits: u64,
+    pub resolve_misses: u64,
+    pub invalidations: u64,
+}
+
+pub async fn cache_counts(address: &str) -> CacheCounts {
+    let text = reqwest::get(format!("{address}/metrics"))
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    let value = |series: &str| -> u64 {
+        text.lines()
+            .find_map(|l| l.strip_prefix(series))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(0)
+    };
+    CacheCounts {
+        token_hits: value("credvault_cache_lookups_total{cache=\"token\",result=\"hit\"}"),
+        resolve_hits: value("credvault_cache_lookups_total{cache=\"resolve\",result=\"hit\"}"),
+        resolve_misses: value("credvault_cache_lookups_total{cache=\"resolve\",result=\"miss\"}"),
+        invalidations: value("credvault_cache_invalidations_total"),
+    }
+}

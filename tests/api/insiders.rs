@@ -9,7 +9,7 @@ use std::time::Duration;
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use serde_json::{json, Value};
 
-use crate::helpers::{problem, TestApp};
+use crate::helpers::{problem, within_a_second, TestApp};
 
 /// A local HTTP server that records every request it gets (method, path, query, headers and
 /// body, as one text) and answers: `/echo/{status}`, `/token` (an OAuth token, after `delay`),
@@ -633,18 +633,9 @@ async fn engine_tokens_are_an_owners_act() {
     );
 }
 
-/// Waits up to a second for `token` to be refused on `app`.
+/// Whether `token` is refused on `app` within the contract's second.
 async fn refused_within_a_second(app: &TestApp, token: &str) -> bool {
-    let deadline = std::time::Instant::now() + Duration::from_secs(1);
-    loop {
-        if app.get_as(token, "/v1/workflows").await.status() == 401 {
-            return true;
-        }
-        if std::time::Instant::now() > deadline {
-            return false;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    within_a_second(|| async { app.get_as(token, "/v1/workflows").await.status() == 401 }).await
 }
 
 #[tokio::test]

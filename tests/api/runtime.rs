@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use crate::helpers::{problem, TestApp};
+use crate::helpers::{cache_counts, problem, within_a_second, TestApp};
 
 struct World {
     app: TestApp,
@@ -733,22 +733,6 @@ async fn a_database_connection_that_hangs_costs_resolves_seconds_not_minutes() {
     w.assert_chain_verifies().await;
 }
 
-/// Polls `check` for up to a second; the caches of other instances must catch up by then.
-async fn within_a_second<F, Fut>(mut check: F) -> bool
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let start = std::time::Instant::now();
-    while start.elapsed() < std::time::Duration::from_secs(1) {
-        if check().await {
-            return true;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-    false
-}
-
 #[tokio::test]
 async fn changes_through_one_serve_process_reach_the_others_cache_within_a_second() {
     let db = crate::helpers::TestDb::migrated().await;
@@ -815,15 +799,35 @@ async fn changes_through_one_serve_process_reach_the_others_cache_within_a_secon
             .await,
         200
     );
-    // B serves (and caches) the resolve, twice.
-    for _ in 0..2 {
-        assert_eq!(resolve_on_b().await.status(), 200);
-    }
-    // The share is removed through A: B refuses within a second.
+    // B serves the resolve twice: the second from its cache (token and resolve row), which is
+    // what the rest of this test is about (with caching off it would prove nothing).
+    assert_eq!(resolve_on_b().await.status(), 200);
+    let before = cache_counts(&b.address).await;
+    assert_eq!(resolve_on_b().await.status(), 200);
+    let cached = cache_counts(&b.address).await;
+    assert_eq!(
+        cached.resolve_hits,
+        before.resolve_hits + 1,
+        "B's cache served the resolve"
+    );
+    assert!(
+        cached.token_hits > before.token_hits,
+        "B's cache served the token"
+    );
+    // The share is removed through A: B hears of it and refuses within a second.
     assert_eq!(share(json!([])).await, 200);
     assert!(
         within_a_second(|| async { resolve_on_b().await.status() == 403 }).await,
         "B still resolves a second after the share was removed"
+    );
+    let heard = cache_counts(&b.address).await;
+    assert!(
+        heard.invalidations > cached.invalidations,
+        "B applied A's notification"
+    );
+    assert!(
+        heard.resolve_misses > cached.resolve_misses,
+        "and read the row again"
     );
     // Shared again and rotated through A: B serves the new version within a second.
     assert_eq!(

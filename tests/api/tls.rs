@@ -282,10 +282,34 @@ async fn sighup_reloads_the_certificate_and_a_bad_one_keeps_the_served_one() {
     }
     assert!(swapped, "after SIGHUP the new certificate is served");
 
-    // A broken certificate file: the process stays up and keeps serving the last good one.
+    // A broken certificate file: the process stays up and keeps serving the last good one. The
+    // failed reload is waited for (it is counted in /metrics), so the check below cannot pass
+    // by looking before the reload was tried.
+    let failed_reloads = || async {
+        let text = fresh()
+            .get(url.replace("/healthz", "/metrics"))
+            .send()
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .expect("text");
+        text.lines()
+            .find_map(|l| l.strip_prefix("credvault_tls_reloads_total{outcome=\"failed\"} "))
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    assert_eq!(failed_reloads().await, 0);
     std::fs::write(&tls.cert, "-----BEGIN CERTIFICATE-----\nbroken\n").expect("write");
     sighup(serve.child.id());
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while failed_reloads().await == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the reload after SIGHUP was not tried within 10 s"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     assert!(
         serve.child.try_wait().expect("status").is_none(),
         "still running"

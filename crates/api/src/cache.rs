@@ -37,6 +37,25 @@ pub struct Cache {
     /// credential id -> workflow id -> row.
     resolve: RwLock<HashMap<Uuid, HashMap<String, Arc<ResolveRow>>>>,
     resolve_len: AtomicU64,
+    /// What `/metrics` shows of it, so a test (or an operator) sees it serve and forget.
+    stats: CacheStats,
+}
+
+/// Lookups per cache (a lookup while caching is off is a miss) and notifications applied.
+#[derive(Default)]
+pub struct CacheStats {
+    pub token_hits: AtomicU64,
+    pub token_misses: AtomicU64,
+    pub resolve_hits: AtomicU64,
+    pub resolve_misses: AtomicU64,
+    pub invalidations: AtomicU64,
+}
+
+/// Counts a lookup's outcome and passes it on.
+fn counted<T>(found: Option<T>, hits: &AtomicU64, misses: &AtomicU64) -> Option<T> {
+    let counter = if found.is_some() { hits } else { misses };
+    counter.fetch_add(1, Ordering::Relaxed);
+    found
 }
 
 impl Cache {
@@ -49,11 +68,17 @@ impl Cache {
         self.generation.load(Ordering::SeqCst)
     }
 
+    pub fn stats(&self) -> &CacheStats {
+        &self.stats
+    }
+
     pub fn token(&self, hash: &[u8; 32]) -> Option<TokenEntry> {
-        if !self.enabled.load(Ordering::SeqCst) {
-            return None;
-        }
-        self.tokens.read().ok()?.get(hash).cloned()
+        let found = if self.enabled.load(Ordering::SeqCst) {
+            self.tokens.read().ok().and_then(|t| t.get(hash).cloned())
+        } else {
+            None
+        };
+        counted(found, &self.stats.token_hits, &self.stats.token_misses)
     }
 
     pub fn put_token(&self, hash: [u8; 32], entry: TokenEntry, generation: u64) {
@@ -70,15 +95,15 @@ impl Cache {
     }
 
     pub fn resolve_row(&self, credential: Uuid, workflow: &str) -> Option<Arc<ResolveRow>> {
-        if !self.enabled.load(Ordering::SeqCst) {
-            return None;
-        }
-        self.resolve
-            .read()
-            .ok()?
-            .get(&credential)?
-            .get(workflow)
-            .cloned()
+        let found = if self.enabled.load(Ordering::SeqCst) {
+            self.resolve
+                .read()
+                .ok()
+                .and_then(|r| r.get(&credential)?.get(workflow).cloned())
+        } else {
+            None
+        };
+        counted(found, &self.stats.resolve_hits, &self.stats.resolve_misses)
     }
 
     pub fn put_resolve_row(
@@ -121,6 +146,7 @@ impl Cache {
 
     /// Applies one notification: `c:<credential id>`, `t:<token hash hex>` or `all`.
     pub fn invalidate(&self, payload: &str) {
+        self.stats.invalidations.fetch_add(1, Ordering::Relaxed);
         match payload.split_once(':') {
             Some(("c", id)) => match id.parse::<Uuid>() {
                 Ok(id) => {

@@ -3,9 +3,14 @@
 
 use std::time::Duration;
 
+use std::sync::atomic::Ordering;
+
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
+    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGaugeVec, Opts, Registry,
+    TextEncoder,
 };
+
+use crate::state::AppState;
 
 /// Histogram buckets for durations, from half a millisecond to the 5 s a batch is given.
 const SECONDS: [f64; 13] = [
@@ -18,6 +23,9 @@ pub struct Metrics {
     latency: HistogramVec,
     pool: IntGaugeVec,
     commits: HistogramVec,
+    cache_lookups: IntCounterVec,
+    cache_invalidations: IntCounter,
+    tls_reloads: IntCounterVec,
 }
 
 impl Metrics {
@@ -52,6 +60,27 @@ impl Metrics {
             .buckets(SECONDS.to_vec()),
             &["outcome"],
         )?;
+        let cache_lookups = IntCounterVec::new(
+            Opts::new(
+                "cache_lookups_total",
+                "Runtime cache lookups, by cache (token, resolve) and result (hit, miss)",
+            ),
+            &["cache", "result"],
+        )?;
+        let cache_invalidations = IntCounter::new(
+            "cache_invalidations_total",
+            "Cache notifications applied (changes made here or heard from other instances)",
+        )?;
+        let tls_reloads = IntCounterVec::new(
+            Opts::new(
+                "tls_reloads_total",
+                "Certificate reloads on SIGHUP, by outcome (a failed one keeps the served certificate)",
+            ),
+            &["outcome"],
+        )?;
+        registry.register(Box::new(tls_reloads.clone()))?;
+        registry.register(Box::new(cache_lookups.clone()))?;
+        registry.register(Box::new(cache_invalidations.clone()))?;
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(latency.clone()))?;
         registry.register(Box::new(pool.clone()))?;
@@ -62,6 +91,9 @@ impl Metrics {
             latency,
             pool,
             commits,
+            cache_lookups,
+            cache_invalidations,
+            tls_reloads,
         })
     }
 
@@ -82,8 +114,35 @@ impl Metrics {
             .observe(elapsed.as_secs_f64());
     }
 
-    /// The text exposition, with the pool gauges read now.
-    pub fn render(&self, pool: &deadpool_postgres::Pool) -> String {
+    /// The text exposition, with the pool gauges, the cache's and the certificate's counters
+    /// read now.
+    pub fn render(&self, state: &AppState) -> String {
+        let pool = &state.pool;
+        if let Some(tls) = &state.settings.tls {
+            for (outcome, n) in [("ok", &tls.reloaded), ("failed", &tls.reload_failed)] {
+                catch_up(
+                    &self.tls_reloads.with_label_values(&[outcome]),
+                    n.load(Ordering::Relaxed),
+                );
+            }
+        }
+        let st = state.cache.stats();
+        let counts = [
+            ("token", "hit", &st.token_hits),
+            ("token", "miss", &st.token_misses),
+            ("resolve", "hit", &st.resolve_hits),
+            ("resolve", "miss", &st.resolve_misses),
+        ];
+        for (name, result, n) in counts {
+            catch_up(
+                &self.cache_lookups.with_label_values(&[name, result]),
+                n.load(Ordering::Relaxed),
+            );
+        }
+        catch_up(
+            &self.cache_invalidations,
+            st.invalidations.load(Ordering::Relaxed),
+        );
         let s = pool.status();
         self.pool.with_label_values(&["max"]).set(s.max_size as i64);
         self.pool.with_label_values(&["open"]).set(s.size as i64);
@@ -99,6 +158,15 @@ impl Metrics {
         let mut buf = Vec::new();
         let _ = TextEncoder::new().encode(&self.registry.gather(), &mut buf);
         String::from_utf8(buf).unwrap_or_default()
+    }
+}
+
+/// Brings a counter up to a total kept elsewhere (the cache counts with plain atomics on its hot
+/// path; the exposition catches up when it is read).
+fn catch_up(counter: &IntCounter, total: u64) {
+    let seen = counter.get();
+    if total > seen {
+        counter.inc_by(total - seen);
     }
 }
 

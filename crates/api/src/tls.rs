@@ -5,6 +5,7 @@
 //! the file and what is wrong with it, never what it holds.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use rustls::crypto::CryptoProvider;
@@ -24,6 +25,9 @@ pub struct CertStore {
     cert_path: PathBuf,
     key_path: PathBuf,
     current: RwLock<Arc<CertifiedKey>>,
+    /// Reloads tried since start-up, that worked and that did not (shown in `/metrics`).
+    pub reloaded: AtomicU64,
+    pub reload_failed: AtomicU64,
 }
 
 impl std::fmt::Debug for CertStore {
@@ -49,13 +53,18 @@ impl CertStore {
             cert_path,
             key_path,
             current: RwLock::new(Arc::new(key)),
+            reloaded: AtomicU64::new(0),
+            reload_failed: AtomicU64::new(0),
         })
     }
 
     /// Reads the files again; on any problem the current certificate stays in service.
     pub fn reload(&self) -> Result<(), ConfigError> {
-        let key = certified_key(&self.cert_path, &self.key_path)?;
+        let key = certified_key(&self.cert_path, &self.key_path).inspect_err(|_| {
+            self.reload_failed.fetch_add(1, Ordering::Relaxed);
+        })?;
         *self.current.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(key);
+        self.reloaded.fetch_add(1, Ordering::Relaxed);
         Ok(())
     }
 

@@ -80,5 +80,5 @@ pub async fn readyz(state: web::Data<Arc<AppState>>) -> Result<HttpResponse, Api
 pub async fn metrics(state: web::Data<Arc<AppState>>, metrics: web::Data<Metrics>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
-        .body(metrics.render(&state.pool))
+        .body(metrics.render(&state))
 }
