@@ -7,6 +7,7 @@ mod canary;
 mod compliance;
 mod container;
 mod credentials;
+mod dbtls;
 mod edge;
 mod helpers;
 mod identity;

@@ -233,10 +233,10 @@ const HEARTBEAT_TIMEOUT: Duration = Duration::from_millis(600);
 
 async fn listen_once(
     cache: &Cache,
-    config: &tokio_postgres::Config,
+    db: &credvault_store::dburl::Database,
     pool: &deadpool_postgres::Pool,
 ) -> Result<Ended, tokio_postgres::Error> {
-    let (client, mut connection) = config.connect(tokio_postgres::NoTls).await?;
+    let (client, mut connection) = db.config.connect(db.tls.clone()).await?;
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let driver = tokio::spawn(async move {
         let mut messages = futures_util::stream::poll_fn(move |cx| connection.poll_message(cx));

@@ -201,8 +201,12 @@ impl DbFlags {
                 "must start with postgres:// or postgresql://",
             ));
         }
-        url.parse::<tokio_postgres::Config>()
-            .map_err(|e| bad("DATABASE_URL", format!("not a valid PostgreSQL URL ({e})")))?;
+        // libpq's TLS parameters included: a missing or broken sslrootcert, sslcert or sslkey
+        // file stops start-up here, named.
+        credvault_store::pool::config(&url).map_err(|e| match e {
+            credvault_store::StoreError::BadUrl(why) => bad("DATABASE_URL", why),
+            other => bad("DATABASE_URL", other.to_string()),
+        })?;
         // The resolve path's group-commit writer keeps one connection: at least one more must be
         // left for everything else.
         if self.db_pool_size < 2 || self.db_pool_size > 1000 {

@@ -31,7 +31,16 @@ pub struct Application {
 
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
-        let pool = credvault_store::connect(&settings.database_url, settings.db_pool_size)?;
+        let pool = credvault_store::connect(&settings.database_url, settings.db_pool_size)
+            .context("DATABASE_URL")?;
+        // The first connection says whether the database is there and, over TLS, whether its
+        // certificate verifies: either way one line naming DATABASE_URL and the reason.
+        drop(pool.get().await.map_err(|e| {
+            anyhow::anyhow!(
+                "DATABASE_URL: cannot connect to the database: {}",
+                chain(&e)
+            )
+        })?);
         let applied = credvault_store::migrate::run(&pool).await.context(
             "cannot apply database migrations (is DATABASE_URL right and the database up?)",
         )?;
@@ -43,7 +52,9 @@ impl Application {
         let port = listener.local_addr()?.port();
         let envelope = Envelope::new(settings.keyring.clone());
         let metrics = web::Data::new(Metrics::new()?);
-        let (usage, _writer) = crate::usage::UsageWriter::start(pool.clone(), metrics.commits());
+        let tls = credvault_store::pool::config(&settings.database_url)?.tls;
+        let (usage, _writer) =
+            crate::usage::UsageWriter::start(pool.clone(), tls, metrics.commits());
         let outbound =
             crate::outbound::Outbound::new(&settings.outbound_allow, settings.outbound_timeout)
                 .context("cannot set up the outbound HTTP client")?;
@@ -205,6 +216,24 @@ pub fn extractor_config(cfg: &mut web::ServiceConfig) {
     .app_data(web::PayloadConfig::new(MAX_BODY))
     .app_data(web::QueryConfig::default().error_handler(query_error))
     .app_data(web::PathConfig::default().error_handler(path_error));
+}
+
+/// An error and its causes on one line (a TLS failure's reason is a few causes deep).
+fn chain(e: &dyn std::error::Error) -> String {
+    // The pool's own wrapper says nothing the causes do not.
+    let mut parts: Vec<String> = Some(e.to_string())
+        .filter(|t| !t.starts_with("Error occurred while creating a new object"))
+        .into_iter()
+        .collect();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let text = c.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        cause = c.source();
+    }
+    parts.join(": ")
 }
 
 /// Workers and connections per worker for a total cap: actix counts connections per worker, so

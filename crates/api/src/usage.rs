@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, SubsecRound, Utc};
+use credvault_store::dburl::MakeRustlsConnect;
 use deadpool_postgres::Pool;
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
@@ -104,6 +105,8 @@ impl<K: std::hash::Hash + Eq + Clone + Ord> Stamps<K> {
 /// What the writers share besides the pool.
 struct Shared {
     pool: Pool,
+    /// How the pool's connections are encrypted, for the cancel request's own connection.
+    tls: MakeRustlsConnect,
     /// Send-to-commit time of each batch, by outcome (`/metrics`).
     commits: prometheus::HistogramVec,
     credentials: Stamps<(Uuid, Uuid)>,
@@ -119,10 +122,14 @@ impl UsageWriter {
     /// Starts the writer task on the current runtime.
     pub fn start(
         pool: Pool,
+        tls: MakeRustlsConnect,
         commits: prometheus::HistogramVec,
     ) -> (UsageWriter, tokio::task::JoinHandle<()>) {
         let (tx, rx) = mpsc::channel(16 * MAX_BATCH);
-        (UsageWriter { tx }, tokio::spawn(run(pool, commits, rx)))
+        (
+            UsageWriter { tx },
+            tokio::spawn(run(pool, tls, commits, rx)),
+        )
     }
 
     /// Records one use durably; returns once its transaction has committed.
@@ -252,9 +259,15 @@ impl Drop for Conn {
     }
 }
 
-async fn run(pool: Pool, commits: prometheus::HistogramVec, mut rx: mpsc::Receiver<Pending>) {
+async fn run(
+    pool: Pool,
+    tls: MakeRustlsConnect,
+    commits: prometheus::HistogramVec,
+    mut rx: mpsc::Receiver<Pending>,
+) {
     let shared = std::sync::Arc::new(Shared {
         pool,
+        tls,
         commits,
         credentials: Stamps::new(),
         workflows: Stamps::new(),
@@ -314,12 +327,10 @@ async fn run(pool: Pool, commits: prometheus::HistogramVec, mut rx: mpsc::Receiv
                     // lock, say), it does not keep its place ahead of the next batches.
                     c.poison();
                     let cancel = c.client().cancel_token();
+                    let tls = shared.tls.clone();
                     tokio::spawn(async move {
-                        let _ = tokio::time::timeout(
-                            COMMIT_TIMEOUT,
-                            cancel.cancel_query(tokio_postgres::NoTls),
-                        )
-                        .await;
+                        let _ =
+                            tokio::time::timeout(COMMIT_TIMEOUT, cancel.cancel_query(tls)).await;
                     });
                     credvault_store::pool::forget_idle(&shared.pool);
                     tracing::error!(events = batch.len(), timeout_secs = COMMIT_TIMEOUT.as_secs(), "a batch of credential uses did not commit in time: its connection is dropped and the pool's idle connections are reopened; those resolves fail with 503");

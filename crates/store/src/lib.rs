@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod credentials;
+pub mod dburl;
 pub mod identity;
 pub mod keys;
 pub mod migrate;

@@ -1,10 +1,10 @@
 //! The connection pool.
 
-use std::str::FromStr;
 use std::time::Duration;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, QueueMode, RecyclingMethod, Runtime};
-use tokio_postgres::NoTls;
+
+pub use crate::dburl::Database;
 
 /// Errors of the store, with the database's own error kept as the source for the log.
 #[derive(Debug, thiserror::Error)]
@@ -75,9 +75,10 @@ impl StoreError {
 /// an idle one is probed after 60 s, every 5 s: a connection cut off without a reset (a partition,
 /// a lost NAT entry) errors within 15 s when in use and about 75 s when idle, instead of after the
 /// kernel's retries, about 15 minutes, or its first probe, after two hours.
-pub fn config(database_url: &str) -> Result<tokio_postgres::Config, StoreError> {
-    let mut pg = tokio_postgres::Config::from_str(database_url)
-        .map_err(|e| StoreError::BadUrl(e.to_string()))?;
+/// TLS as `dburl` reads it from the URL.
+pub fn config(database_url: &str) -> Result<Database, StoreError> {
+    let mut db = crate::dburl::database(database_url)?;
+    let pg = &mut db.config;
     if pg.get_connect_timeout().is_none() {
         pg.connect_timeout(Duration::from_secs(5));
     }
@@ -95,7 +96,7 @@ pub fn config(database_url: &str) -> Result<tokio_postgres::Config, StoreError> 
         // The kernel's 75 s between probes would let a dead idle connection live 135 s.
         pg.keepalives_interval(Duration::from_secs(5));
     }
-    Ok(pg)
+    Ok(db)
 }
 
 /// A pool of up to `max_size` connections to `database_url`. Connections are opened lazily, and
@@ -104,10 +105,10 @@ pub fn config(database_url: &str) -> Result<tokio_postgres::Config, StoreError> 
 /// stay busy and warm (the resolve bench ran 14-17 % faster than with the default
 /// first-in-first-out order, which cycles through every connection).
 pub fn connect(database_url: &str, max_size: usize) -> Result<Pool, StoreError> {
-    let pg = config(database_url)?;
+    let db = config(database_url)?;
     let manager = Manager::from_config(
-        pg,
-        NoTls,
+        db.config,
+        db.tls,
         ManagerConfig {
             recycling_method: RecyclingMethod::Fast,
         },
@@ -137,14 +138,17 @@ mod tests {
 
     #[test]
     fn connections_give_up_on_a_silent_peer_unless_the_url_says_otherwise() {
-        let c = config("postgres://app@db.internal:5432/credvault").expect("parses");
+        let c = config("postgres://app@db.internal:5432/credvault")
+            .expect("parses")
+            .config;
         assert_eq!(c.get_tcp_user_timeout(), Some(&Duration::from_secs(15)));
         assert_eq!(c.get_keepalives_idle(), Duration::from_secs(60));
         assert_eq!(c.get_keepalives_interval(), Some(Duration::from_secs(5)));
         assert_eq!(c.get_connect_timeout(), Some(&Duration::from_secs(5)));
         assert_eq!(c.get_application_name(), Some("credvault"));
         let c = config("postgres://app@db.internal/credvault?tcp_user_timeout=40&keepalives_idle=300&keepalives_interval=20&connect_timeout=9&application_name=mine")
-            .expect("parses");
+            .expect("parses")
+            .config;
         assert_eq!(c.get_tcp_user_timeout(), Some(&Duration::from_secs(40)));
         assert_eq!(c.get_keepalives_idle(), Duration::from_secs(300));
         assert_eq!(c.get_keepalives_interval(), Some(Duration::from_secs(20)));
