@@ -19,5 +19,6 @@ mod oauth;
 mod openapi;
 mod ops;
 mod runtime;
+mod sessions;
 mod tamper;
 mod tls;

@@ -214,9 +214,11 @@ async fn authenticate(req: HttpRequest) -> Result<Caller, ApiError> {
     })?;
     // Checked on every request so that a logout, revocation or disabled user takes effect at
     // once on every instance.
+    let limits = state.settings.sessions;
     let auth = store::session_auth(&client, claims.ws, claims.sid)
         .await?
         .filter(|a| !a.revoked && !a.user.disabled && a.user.id == claims.sub)
+        .filter(|a| !limits.is_expired(a.created_at, a.last_seen_at, chrono::Utc::now()))
         .ok_or_else(|| unauthenticated("the session has ended: sign in again"))?;
     let role: Role = auth.user.role.parse().map_err(ApiError::internal)?;
     let actor = Actor {

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use credvault_crypto::{Keyring, MasterKey};
+use credvault_domain::identity::SessionLimits;
 use zeroize::Zeroizing;
 
 /// A setting that is wrong, named by its environment variable.
@@ -110,6 +111,12 @@ pub struct ServeFlags {
     /// Connections served at once; further ones wait in the listen backlog
     #[arg(long, env = "CREDVAULT_MAX_CONNECTIONS", default_value = "10000")]
     pub max_connections: String,
+    /// Hours a session lasts from sign-in, however active (then sign in again)
+    #[arg(long, env = "CREDVAULT_SESSION_MAX_AGE_HOURS", default_value = "720")]
+    pub session_max_age_hours: String,
+    /// Hours a session lasts without a refresh
+    #[arg(long, env = "CREDVAULT_SESSION_IDLE_HOURS", default_value = "168")]
+    pub session_idle_hours: String,
 }
 
 impl Default for ServeFlags {
@@ -132,6 +139,8 @@ impl Default for ServeFlags {
             request_timeout_secs: "30".into(),
             client_timeout_secs: "10".into(),
             max_connections: "10000".into(),
+            session_max_age_hours: "720".into(),
+            session_idle_hours: "168".into(),
         }
     }
 }
@@ -164,6 +173,8 @@ pub struct Settings {
     pub request_timeout: std::time::Duration,
     pub client_timeout: std::time::Duration,
     pub max_connections: usize,
+    /// How long sessions last (absolute and idle).
+    pub sessions: SessionLimits,
 }
 
 pub struct Keys {
@@ -391,6 +402,20 @@ impl Settings {
             "CREDVAULT_MAX_CONNECTIONS",
             "connections",
         )? as usize;
+        let sessions = SessionLimits::hours(
+            whole(
+                &serve.session_max_age_hours,
+                1..=87_600,
+                "CREDVAULT_SESSION_MAX_AGE_HOURS",
+                "hours",
+            )?,
+            whole(
+                &serve.session_idle_hours,
+                1..=87_600,
+                "CREDVAULT_SESSION_IDLE_HOURS",
+                "hours",
+            )?,
+        );
         Ok(Settings {
             database_url,
             db_pool_size: db.db_pool_size,
@@ -412,6 +437,7 @@ impl Settings {
             request_timeout,
             client_timeout,
             max_connections,
+            sessions,
         })
     }
 }

@@ -209,3 +209,52 @@ fn personal_scope_allowed(role: Role, scope: Scope) -> Result<(), TokenRuleError
 
 #[cfg(test)]
 mod tests;
+
+/// How long a session lasts: from sign-in however active (`max_age`), and without a refresh
+/// (`idle`). Past either, its refresh token is refused and it is listed as expired.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionLimits {
+    pub max_age: chrono::TimeDelta,
+    pub idle: chrono::TimeDelta,
+}
+
+impl SessionLimits {
+    pub fn hours(max_age: u64, idle: u64) -> SessionLimits {
+        let h = |n: u64| chrono::TimeDelta::hours(i64::try_from(n).unwrap_or(i64::MAX / 3_600_000));
+        SessionLimits {
+            max_age: h(max_age),
+            idle: h(idle),
+        }
+    }
+
+    /// When a session that began at `created_at` and was last refreshed at `last_seen_at` ends.
+    pub fn expires_at(
+        &self,
+        created_at: chrono::DateTime<chrono::Utc>,
+        last_seen_at: chrono::DateTime<chrono::Utc>,
+    ) -> chrono::DateTime<chrono::Utc> {
+        let absolute = created_at.checked_add_signed(self.max_age);
+        let idle = last_seen_at.checked_add_signed(self.idle);
+        match (absolute, idle) {
+            (Some(a), Some(i)) => a.min(i),
+            (Some(t), None) | (None, Some(t)) => t,
+            (None, None) => chrono::DateTime::<chrono::Utc>::MAX_UTC,
+        }
+    }
+
+    pub fn is_expired(
+        &self,
+        created_at: chrono::DateTime<chrono::Utc>,
+        last_seen_at: chrono::DateTime<chrono::Utc>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> bool {
+        self.expires_at(created_at, last_seen_at) <= now
+    }
+}
+
+impl Default for SessionLimits {
+    /// 720 hours (30 days) from sign-in, 168 hours (7 days) idle.
+    fn default() -> Self {
+        SessionLimits::hours(720, 168)
+    }
+}

@@ -270,6 +270,8 @@ pub struct RefreshLookup {
     pub already_used: bool,
     pub session_revoked: bool,
     pub user_disabled: bool,
+    pub session_created_at: DateTime<Utc>,
+    pub session_last_seen_at: DateTime<Utc>,
 }
 
 /// Finds a refresh token and locks it, so that two concurrent uses cannot both rotate it.
@@ -279,7 +281,8 @@ pub async fn lock_refresh_token(
 ) -> Result<Option<RefreshLookup>, StoreError> {
     let row = c
         .query_opt(
-            "SELECT r.workspace_id, r.session_id, s.user_id, r.used_at IS NOT NULL, s.revoked_at IS NOT NULL, u.disabled
+            "SELECT r.workspace_id, r.session_id, s.user_id, r.used_at IS NOT NULL, s.revoked_at IS NOT NULL, u.disabled,
+                    s.created_at, s.last_seen_at
              FROM refresh_tokens r
              JOIN sessions s ON s.workspace_id = r.workspace_id AND s.id = r.session_id
              JOIN users u ON u.workspace_id = s.workspace_id AND u.id = s.user_id
@@ -294,6 +297,8 @@ pub async fn lock_refresh_token(
         already_used: r.get(3),
         session_revoked: r.get(4),
         user_disabled: r.get(5),
+        session_created_at: r.get(6),
+        session_last_seen_at: r.get(7),
     }))
 }
 
@@ -334,6 +339,8 @@ const SESSION_COLS: &str = "id, user_id, created_at, last_seen_at, revoked_at, i
 /// What a request needs to know about its session: is it live, and who is its user now.
 pub struct SessionAuth {
     pub revoked: bool,
+    pub created_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
     pub user: UserRow,
 }
 
@@ -344,7 +351,8 @@ pub async fn session_auth(
 ) -> Result<Option<SessionAuth>, StoreError> {
     let stmt = c
         .prepare_cached(
-            "SELECT s.revoked_at IS NOT NULL, u.workspace_id, u.id, u.email, u.display_name, u.role, u.disabled, u.created_at
+            "SELECT s.revoked_at IS NOT NULL, s.created_at, s.last_seen_at,
+                    u.workspace_id, u.id, u.email, u.display_name, u.role, u.disabled, u.created_at
              FROM sessions s JOIN users u ON u.workspace_id = s.workspace_id AND u.id = s.user_id
              WHERE s.workspace_id = $1 AND s.id = $2",
         )
@@ -352,14 +360,16 @@ pub async fn session_auth(
     let row = c.query_opt(&stmt, &[&ws, &session_id]).await?;
     Ok(row.map(|r| SessionAuth {
         revoked: r.get(0),
+        created_at: r.get(1),
+        last_seen_at: r.get(2),
         user: UserRow {
-            workspace_id: r.get(1),
-            id: r.get(2),
-            email: r.get(3),
-            display_name: r.get(4),
-            role: r.get(5),
-            disabled: r.get(6),
-            created_at: r.get(7),
+            workspace_id: r.get(3),
+            id: r.get(4),
+            email: r.get(5),
+            display_name: r.get(6),
+            role: r.get(7),
+            disabled: r.get(8),
+            created_at: r.get(9),
         },
     }))
 }

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
+use credvault_domain::identity::SessionLimits;
 use credvault_domain::validate::{DisplayName, Email, Name, Password};
 use credvault_store::identity::{self as store, NewUser};
 use deadpool_postgres::GenericClient;
@@ -373,6 +374,13 @@ pub async fn refresh(
     if r.session_revoked || r.user_disabled {
         return Err(denied());
     }
+    let limits = state.settings.sessions;
+    if limits.is_expired(r.session_created_at, r.session_last_seen_at, Utc::now()) {
+        return Err(ApiError::new(
+            ErrorCode::Unauthenticated,
+            "the session has expired (it lasts CREDVAULT_SESSION_MAX_AGE_HOURS from sign-in and CREDVAULT_SESSION_IDLE_HOURS without a refresh): sign in again",
+        ));
+    }
     store::mark_refresh_used(&tx, &hash).await?;
     store::touch_session(&tx, r.workspace_id, r.session_id).await?;
     let pair = issue_pair(&tx, &state, r.workspace_id, r.user_id, r.session_id).await?;
@@ -418,6 +426,31 @@ pub struct Session {
     pub user_agent: Option<String>,
     /// True for the session making this request.
     pub current: bool,
+    /// When it ends: the earlier of its absolute lifetime from sign-in and its idle lifetime
+    /// from the last refresh.
+    pub expires_at: DateTime<Utc>,
+    /// True once `expires_at` has passed: its refresh token no longer works.
+    pub expired: bool,
+}
+
+impl Session {
+    /// A stored session as its user sees it, `current` when it is `caller_session`.
+    pub fn of(
+        s: store::SessionRow,
+        limits: &SessionLimits,
+        caller_session: Option<Uuid>,
+    ) -> Session {
+        Session {
+            expires_at: limits.expires_at(s.created_at, s.last_seen_at),
+            expired: limits.is_expired(s.created_at, s.last_seen_at, Utc::now()),
+            current: Some(s.id) == caller_session,
+            id: s.id,
+            created_at: s.created_at,
+            last_seen_at: s.last_seen_at,
+            ip: s.ip,
+            user_agent: s.user_agent,
+        }
+    }
 }
 
 #[derive(Serialize, ToSchema)]
@@ -437,14 +470,7 @@ pub async fn list_sessions(
     let items = store::list_sessions(&client, caller.workspace_id, user.id)
         .await?
         .into_iter()
-        .map(|s| Session {
-            current: Some(s.id) == caller.session_id,
-            id: s.id,
-            created_at: s.created_at,
-            last_seen_at: s.last_seen_at,
-            ip: s.ip,
-            user_agent: s.user_agent,
-        })
+        .map(|s| Session::of(s, &state.settings.sessions, caller.session_id))
         .collect();
     Ok(web::Json(SessionList { items }))
 }

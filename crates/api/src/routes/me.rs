@@ -92,14 +92,7 @@ pub async fn export(
         .into_iter()
         .map(|s| ExportedSession {
             revoked_at: s.revoked_at,
-            session: Session {
-                current: Some(s.id) == caller.session_id,
-                id: s.id,
-                created_at: s.created_at,
-                last_seen_at: s.last_seen_at,
-                ip: s.ip,
-                user_agent: s.user_agent,
-            },
+            session: Session::of(s, &state.settings.sessions, caller.session_id),
         })
         .collect();
     let tokens = store::all_tokens(&client, ws, user.id)

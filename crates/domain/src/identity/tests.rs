@@ -155,3 +155,24 @@ fn errors_point_at_the_right_field() {
     .to_string();
     assert!(msg.contains("admin") && msg.contains("member"), "{msg}");
 }
+
+#[test]
+fn a_session_ends_at_the_earlier_of_its_absolute_and_idle_limits() {
+    use chrono::{TimeDelta, TimeZone, Utc};
+    let limits = SessionLimits::hours(720, 168);
+    let t0 = Utc
+        .with_ymd_and_hms(2030, 1, 1, 0, 0, 0)
+        .single()
+        .expect("time");
+    // Refreshed daily: the absolute limit ends it, 30 days after sign-in.
+    let last = t0 + TimeDelta::days(29) + TimeDelta::hours(23);
+    assert_eq!(limits.expires_at(t0, last), t0 + TimeDelta::days(30));
+    assert!(!limits.is_expired(t0, last, t0 + TimeDelta::days(30) - TimeDelta::seconds(1)));
+    assert!(limits.is_expired(t0, last, t0 + TimeDelta::days(30)));
+    // Left alone: the idle limit ends it, 7 days after the last refresh.
+    let last = t0 + TimeDelta::days(2);
+    assert_eq!(limits.expires_at(t0, last), last + TimeDelta::days(7));
+    assert!(limits.is_expired(t0, last, last + TimeDelta::days(7)));
+    assert!(!limits.is_expired(t0, last, last + TimeDelta::days(6)));
+    assert_eq!(SessionLimits::default(), limits);
+}
