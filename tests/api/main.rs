@@ -20,5 +20,6 @@ mod openapi;
 mod ops;
 mod runtime;
 mod sessions;
+mod signin;
 mod tamper;
 mod tls;

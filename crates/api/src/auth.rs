@@ -111,11 +111,19 @@ fn unauthenticated(detail: &'static str) -> ApiError {
 
 /// Where a request comes from, for audit and rate limits.
 pub fn origin_of(req: &HttpRequest, state: &AppState) -> Origin {
-    let xff = req
+    // Every X-Forwarded-For line, in order: a proxy may add its own line instead of appending
+    // to the last, and the rightmost entries are the ones the nearest proxies wrote.
+    let lines: Vec<&str> = req
         .headers()
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok());
-    let ip = crate::net::client_ip(req.peer_addr().map(|a| a.ip()), xff, &state.trusted_proxies);
+        .get_all("x-forwarded-for")
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    let xff = (!lines.is_empty()).then(|| lines.join(","));
+    let ip = crate::net::client_ip(
+        req.peer_addr().map(|a| a.ip()),
+        xff.as_deref(),
+        &state.trusted_proxies,
+    );
     let user_agent = req
         .headers()
         .get(actix_web::http::header::USER_AGENT)

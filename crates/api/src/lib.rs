@@ -26,6 +26,7 @@ pub mod oauth;
 pub mod openapi;
 pub mod outbound;
 pub mod routes;
+pub mod signin;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

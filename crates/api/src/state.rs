@@ -26,6 +26,8 @@ pub struct AppState {
     pub outbound: crate::outbound::Outbound,
     /// Derives each authorization state's PKCE verifier.
     pub pkce_key: zeroize::Zeroizing<[u8; 32]>,
+    /// Bounds password checks and remembers who is over a sign-in limit.
+    pub signin: crate::signin::SignInGuard,
     token_uses: Mutex<TokenUses>,
     /// Resolve-time refreshes in progress on this instance: later requests wait for the first.
     pub inflight_refreshes: Mutex<
@@ -65,6 +67,7 @@ impl AppState {
             outbound,
             cache: Arc::new(crate::cache::Cache::new()),
             pkce_key,
+            signin: crate::signin::SignInGuard::default(),
             token_uses: Mutex::new(TokenUses::new()),
             refreshing: Mutex::new(std::collections::HashSet::new()),
             inflight_refreshes: Mutex::new(std::collections::HashMap::new()),

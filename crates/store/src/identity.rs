@@ -653,21 +653,32 @@ pub async fn recent_login_failures(
     Ok(((row.get(0), row.get(1)), (row.get(2), row.get(3))))
 }
 
+/// Counts a sign-in attempt as a failure; returns its id, so that an attempt that turns out right
+/// can take it back with [`forget_login_failure`]. Counted before the password is checked, so
+/// parallel guesses cannot all pass the limit before any of them is recorded.
 pub async fn record_login_failure(
     c: &impl GenericClient,
     email: &str,
     ip: &str,
-) -> Result<(), StoreError> {
-    c.execute(
-        "INSERT INTO login_failures (email, ip) VALUES ($1, $2)",
-        &[&email, &ip],
-    )
-    .await?;
+) -> Result<i64, StoreError> {
+    let row = c
+        .query_one(
+            "INSERT INTO login_failures (email, ip) VALUES ($1, $2) RETURNING id",
+            &[&email, &ip],
+        )
+        .await?;
     c.execute(
         "DELETE FROM login_failures WHERE at < now() - interval '1 day'",
         &[],
     )
     .await?;
+    Ok(row.get(0))
+}
+
+/// Takes back an attempt counted by [`record_login_failure`] (the password was right).
+pub async fn forget_login_failure(c: &impl GenericClient, id: i64) -> Result<(), StoreError> {
+    c.execute("DELETE FROM login_failures WHERE id = $1", &[&id])
+        .await?;
     Ok(())
 }
 

@@ -197,19 +197,21 @@ pub async fn hash_password(p: &Password) -> Result<String, ApiError> {
         .map_err(ApiError::internal)
 }
 
-async fn verify_password(password: String, hash: Option<String>) -> Result<bool, ApiError> {
-    web::block(move || {
-        let secret = SecretString::from(password);
-        match hash {
-            Some(h) => credvault_crypto::verify_password(&secret, &h),
-            None => {
-                credvault_crypto::dummy_verify(&secret);
-                false
-            }
-        }
-    })
-    .await
-    .map_err(ApiError::internal)
+fn rate_limited(retry: u64) -> ApiError {
+    ApiError::new(
+        ErrorCode::RateLimited,
+        "too many failed sign-ins: wait before trying again",
+    )
+    .with_retry_after(retry)
+}
+
+/// The account a failed sign-in named, if it exists (for its audit event).
+async fn found_user(
+    state: &AppState,
+    email: &str,
+) -> Result<Option<credvault_store::identity::UserRow>, ApiError> {
+    let client = state.pool.get().await?;
+    Ok(store::user_by_email(&client, email).await?.map(|(u, _)| u))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -250,51 +252,72 @@ pub async fn login(
         return Err(f.into_error());
     };
     let origin = origin_of(&req, &state);
-    let ip = origin.ip.clone().unwrap_or_default();
-    let mut conn = state.pool.get().await?;
-    // Sign-ins for one account are checked one at a time, so parallel guesses cannot all pass
-    // the failure count before any of them is recorded.
-    let client = conn.transaction().await?;
-    client
-        .execute(
+    let ip = crate::signin::rate_key(origin.ip.as_deref().unwrap_or_default());
+    let keys = [
+        format!("email:{}", email.to_lowercase()),
+        format!("ip:{ip}"),
+    ];
+    // Known here to be over a limit: refused before any hashing or database round trip.
+    if let Some(retry) = state.signin.blocked(&[&keys[0], &keys[1]]) {
+        return Err(rate_limited(retry));
+    }
+    // A turn to hash first (or 503 when too many wait), so the database work below is never
+    // done for an attempt that then cannot be checked.
+    let turn = state.signin.turn().await?;
+    // One short transaction: the counts, the account, and this attempt counted as a failure
+    // until the password proves right (under a per-account lock, so parallel guesses cannot all
+    // pass the count). Known and unknown emails do the same queries.
+    let (found, attempt) = {
+        let mut conn = state.pool.get().await?;
+        let tx = conn.transaction().await?;
+        tx.execute(
             "SELECT pg_advisory_xact_lock(hashtext(lower($1)))",
             &[&email],
         )
         .await?;
-    let ((by_account, account_age), (by_ip, ip_age)) =
-        store::recent_login_failures(&client, &email, &ip).await?;
-    if by_account >= ACCOUNT_LIMIT || by_ip >= IP_LIMIT {
-        let age = if by_account >= ACCOUNT_LIMIT {
-            account_age
-        } else {
-            ip_age
-        };
-        let retry = (WINDOW_SECS - age).ceil().max(1.0) as u64;
-        return Err(ApiError::new(
-            ErrorCode::RateLimited,
-            "too many failed sign-ins: wait before trying again",
-        )
-        .with_retry_after(retry));
-    }
-    let found = store::user_by_email(&client, &email).await?;
-    let ok = verify_password(password, found.as_ref().map(|(_, h)| h.clone())).await?;
-    let Some((user, _)) = found.filter(|_| ok) else {
-        store::record_login_failure(&client, &email, &ip).await?;
-        if let Some((user, _)) = store::user_by_email(&client, &email).await? {
-            let ev = Event::new("auth.login_failed")
-                .target("user", user.id, Some(user.display_name.clone()))
-                .outcome("failure");
-            audit::record(&client, user.workspace_id, &Actor::anonymous(), &origin, ev).await?;
-        } else {
-            tracing::info!("sign-in failed for an unknown email");
+        let ((by_account, account_age), (by_ip, ip_age)) =
+            store::recent_login_failures(&tx, &email, &ip).await?;
+        let over = [
+            (by_account, ACCOUNT_LIMIT, account_age, &keys[0]),
+            (by_ip, IP_LIMIT, ip_age, &keys[1]),
+        ];
+        if let Some((_, _, age, key)) = over.iter().find(|(n, limit, _, _)| n >= limit) {
+            let retry = (WINDOW_SECS - age).ceil().max(1.0) as u64;
+            tx.commit().await?;
+            state.signin.block(key, retry);
+            return Err(rate_limited(retry));
         }
-        client.commit().await?;
+        let found = store::user_by_email(&tx, &email).await?;
+        let attempt = store::record_login_failure(&tx, &email, &ip).await?;
+        tx.commit().await?;
+        (found, attempt)
+    };
+    // The password check holds no database connection and no transaction.
+    let secret = SecretString::from(password);
+    let ok = crate::signin::verify(secret, found.as_ref().map(|(_, h)| h.clone())).await?;
+    drop(turn);
+    let Some((user, _)) = found.filter(|_| ok) else {
+        match found_user(&state, &email).await? {
+            Some(user) => {
+                let ev = Event::new("auth.login_failed")
+                    .target("user", user.id, Some(user.display_name.clone()))
+                    .outcome("failure");
+                let client = state.pool.get().await?;
+                audit::record(&client, user.workspace_id, &Actor::anonymous(), &origin, ev).await?;
+            }
+            None => tracing::info!("sign-in failed for an unknown email"),
+        }
         return Err(ApiError::new(
             ErrorCode::InvalidCredentials,
             "the email or password is wrong",
         ));
     };
+    let mut conn = state.pool.get().await?;
+    let client = conn.transaction().await?;
+    // The password was right: this attempt is no failure.
+    store::forget_login_failure(&client, attempt).await?;
     if user.disabled {
+        client.commit().await?;
         return Err(ApiError::new(
             ErrorCode::AccountDisabled,
             "this account is disabled; ask a workspace owner or admin",
@@ -553,16 +576,21 @@ pub async fn change_password(
     let (Some(current), Some(new)) = (current, new) else {
         return Err(f.into_error());
     };
-    let client = state.pool.get().await?;
-    let stored = store::password_hash(&client, caller.workspace_id, user.id).await?;
-    if !verify_password(current, stored).await? {
+    let stored = {
+        let client = state.pool.get().await?;
+        store::password_hash(&client, caller.workspace_id, user.id).await?
+    };
+    // Checked and hashed holding no connection, in turn with sign-ins.
+    let turn = state.signin.turn().await?;
+    if !crate::signin::verify(SecretString::from(current), stored).await? {
         return Err(ApiError::new(
             ErrorCode::Forbidden,
             "the current password is wrong",
         ));
     }
     let hash = hash_password(&new).await?;
-    let mut client = client;
+    drop(turn);
+    let mut client = state.pool.get().await?;
     let tx = client.transaction().await?;
     store::set_password(&tx, caller.workspace_id, user.id, &hash).await?;
     let ended =

@@ -1,0 +1,170 @@
+//! Sign-in under attack. Argon2 is slow on purpose, so a flood of sign-ins must not take the
+//! database or the CPUs from everything else: the password is checked holding no database
+//! connection, at most one check per CPU runs at once (a bounded queue waits; beyond it the answer
+//! is 503 with Retry-After), and an address or account this instance already knows to be over its
+//! limit is refused before any hashing or database round trip.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use secrecy::SecretString;
+use tokio::sync::Semaphore;
+
+use crate::error::{ApiError, ErrorCode};
+
+/// Past this many keys known to be limited, the oldest are forgotten (bounded memory; the
+/// database's counts still apply to them).
+const MAX_BLOCKED: usize = 100_000;
+
+pub struct SignInGuard {
+    argon: Semaphore,
+    waiting: AtomicUsize,
+    queue: usize,
+    /// Rate-limit keys (an account, an address) over their limit, and until when.
+    blocked: Mutex<HashMap<String, Instant>>,
+}
+
+impl Default for SignInGuard {
+    fn default() -> Self {
+        let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+        SignInGuard::new(cpus, 8 * cpus)
+    }
+}
+
+impl SignInGuard {
+    /// `checks` password checks at once, `queue` more waiting.
+    pub fn new(checks: usize, queue: usize) -> SignInGuard {
+        SignInGuard {
+            argon: Semaphore::new(checks.max(1)),
+            waiting: AtomicUsize::new(0),
+            queue,
+            blocked: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Seconds to wait when one of `keys` is known here to be over its limit.
+    pub fn blocked(&self, keys: &[&str]) -> Option<u64> {
+        let now = Instant::now();
+        let m = self.blocked.lock().ok()?;
+        keys.iter()
+            .filter_map(|k| m.get(*k))
+            .filter(|until| **until > now)
+            .map(|until| until.duration_since(now).as_secs().max(1))
+            .max()
+    }
+
+    /// Remembers that `key` is over its limit for `secs`.
+    pub fn block(&self, key: &str, secs: u64) {
+        if let Ok(mut m) = self.blocked.lock() {
+            let now = Instant::now();
+            if m.len() >= MAX_BLOCKED {
+                m.retain(|_, until| *until > now);
+                if m.len() >= MAX_BLOCKED {
+                    m.clear();
+                }
+            }
+            m.insert(key.to_string(), now + Duration::from_secs(secs));
+        }
+    }
+
+    /// A turn to check a password: at once, after waiting in the queue, or 503 when the queue
+    /// is full.
+    pub async fn turn(&self) -> Result<tokio::sync::SemaphorePermit<'_>, ApiError> {
+        if let Ok(p) = self.argon.try_acquire() {
+            return Ok(p);
+        }
+        if self.waiting.fetch_add(1, Ordering::SeqCst) >= self.queue {
+            self.waiting.fetch_sub(1, Ordering::SeqCst);
+            return Err(ApiError::new(
+                ErrorCode::Unavailable,
+                "too many sign-ins at once: try again in a moment",
+            )
+            .with_retry_after(1));
+        }
+        let permit = self.argon.acquire().await;
+        self.waiting.fetch_sub(1, Ordering::SeqCst);
+        permit.map_err(ApiError::internal)
+    }
+}
+
+/// Checks a password against its stored hash, or against a dummy hash when there is none (an
+/// unknown email costs the same), off the async workers. Call it holding a [`SignInGuard::turn`].
+pub async fn verify(password: SecretString, hash: Option<String>) -> Result<bool, ApiError> {
+    tokio::task::spawn_blocking(move || match hash {
+        Some(h) => credvault_crypto::verify_password(&password, &h),
+        None => {
+            credvault_crypto::dummy_verify(&password);
+            false
+        }
+    })
+    .await
+    .map_err(ApiError::internal)
+}
+
+/// The address a rate limit counts: an IPv4 address, or an IPv6 address's /64 (one host or
+/// network gets a whole /64, so counting single IPv6 addresses would count nothing).
+pub fn rate_key(ip: &str) -> String {
+    match ip.parse::<IpAddr>() {
+        Ok(IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+        Ok(IpAddr::V4(v4)) => v4.to_string(),
+        Err(_) => ip.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ipv6_addresses_count_per_64() {
+        assert_eq!(rate_key("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
+        assert_eq!(rate_key("2001:db8:1:2:bbbb::9"), "2001:db8:1:2::/64");
+        assert_ne!(rate_key("2001:db8:1:3::1"), rate_key("2001:db8:1:2::1"));
+        assert_eq!(rate_key("203.0.113.7"), "203.0.113.7");
+        assert_eq!(rate_key("::ffff:203.0.113.7"), "203.0.113.7");
+        assert_eq!(rate_key(""), "");
+    }
+
+    #[test]
+    fn a_blocked_key_is_refused_until_its_time() {
+        let g = SignInGuard::new(1, 1);
+        assert_eq!(g.blocked(&["ip:1", "email:a"]), None);
+        g.block("email:a", 30);
+        let left = g.blocked(&["ip:1", "email:a"]).expect("blocked");
+        assert!((29..=30).contains(&left), "{left}");
+        assert_eq!(g.blocked(&["ip:1"]), None);
+        g.block("ip:1", 0);
+        assert_eq!(g.blocked(&["ip:1"]), None, "expired at once");
+    }
+
+    #[tokio::test]
+    async fn checks_beyond_the_queue_are_refused_not_queued() {
+        let g = SignInGuard::new(1, 1);
+        let first = g.turn().await.expect("a turn");
+        // One waits in the queue; the next is refused at once with 503.
+        let waiting = g.turn();
+        tokio::pin!(waiting);
+        assert!(
+            tokio::time::timeout(Duration::from_millis(50), &mut waiting)
+                .await
+                .is_err(),
+            "waits while the only turn is taken"
+        );
+        let refused = g.turn().await.expect_err("queue full");
+        assert_eq!(refused.code, ErrorCode::Unavailable);
+        assert_eq!(refused.retry_after, Some(1));
+        drop(first);
+        let second = waiting.await.expect("its turn came");
+        drop(second);
+        assert!(g.turn().await.is_ok(), "the queue emptied");
+    }
+}
