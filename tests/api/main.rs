@@ -17,6 +17,8 @@ mod migrations;
 mod oauth;
 mod openapi;
 mod ops;
+mod promise_support;
+mod promises;
 mod runtime;
 mod tamper;
 mod tls;
