@@ -4,6 +4,7 @@
 mod access_table;
 mod audit;
 mod canary;
+mod commands;
 mod compliance;
 mod container;
 mod credentials;
