@@ -20,6 +20,7 @@ mod openapi;
 mod ops;
 mod promise_support;
 mod promises;
+mod refresher;
 mod runtime;
 mod tamper;
 mod tls;
