@@ -4,6 +4,7 @@
 mod access_table;
 mod audit;
 mod canary;
+mod commands;
 mod compliance;
 mod container;
 mod credentials;
@@ -18,6 +19,9 @@ mod migrations;
 mod oauth;
 mod openapi;
 mod ops;
+mod promise_support;
+mod promises;
+mod refresher;
 mod runtime;
 mod sessions;
 mod signin;
