@@ -17,6 +17,7 @@ mod migrations;
 mod oauth;
 mod openapi;
 mod ops;
+mod process;
 mod runtime;
 mod tamper;
 mod tls;

@@ -110,6 +110,10 @@ pub struct ServeFlags {
     /// Connections served at once; further ones wait in the listen backlog
     #[arg(long, env = "CREDVAULT_MAX_CONNECTIONS", default_value = "10000")]
     pub max_connections: String,
+    /// Milliseconds between SIGINT/SIGTERM and closing the listener, while `/readyz` answers 503
+    /// so that load balancers stop sending; in-flight requests then have up to 10 s
+    #[arg(long, env = "CREDVAULT_DRAIN_GRACE_MS", default_value = "100")]
+    pub drain_grace_ms: String,
 }
 
 impl Default for ServeFlags {
@@ -132,6 +136,7 @@ impl Default for ServeFlags {
             request_timeout_secs: "30".into(),
             client_timeout_secs: "10".into(),
             max_connections: "10000".into(),
+            drain_grace_ms: "100".into(),
         }
     }
 }
@@ -164,6 +169,8 @@ pub struct Settings {
     pub request_timeout: std::time::Duration,
     pub client_timeout: std::time::Duration,
     pub max_connections: usize,
+    /// From the shutdown signal to closing the listener (readiness fails meanwhile).
+    pub drain_grace: std::time::Duration,
 }
 
 pub struct Keys {
@@ -387,6 +394,12 @@ impl Settings {
             "CREDVAULT_MAX_CONNECTIONS",
             "connections",
         )? as usize;
+        let drain_grace = std::time::Duration::from_millis(whole(
+            &serve.drain_grace_ms,
+            0..=60_000,
+            "CREDVAULT_DRAIN_GRACE_MS",
+            "milliseconds",
+        )?);
         Ok(Settings {
             database_url,
             db_pool_size: db.db_pool_size,
@@ -408,6 +421,7 @@ impl Settings {
             request_timeout,
             client_timeout,
             max_connections,
+            drain_grace,
         })
     }
 }
