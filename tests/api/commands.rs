@@ -531,7 +531,12 @@ async fn database_url_and_jwt_secret_are_read_from_their_files() {
         ],
         &["DATABASE_URL", "CREDVAULT_JWT_SECRET"],
     );
-    let server = ServeProcess { child, address };
+    let server = ServeProcess {
+        child,
+        address,
+        // Its output goes where `serve_with` sends it; there is no log file of its own.
+        log: std::path::PathBuf::new(),
+    };
     let ready = server.ready(30).await;
     let _ = std::fs::remove_dir_all(&dir);
     assert!(ready, "the server starts with its URL from the file");

@@ -505,10 +505,12 @@ pub fn credvault_bin() -> std::path::PathBuf {
     bin
 }
 
-/// A `credvault serve` process on `db`, listening on a free port; killed when dropped.
+/// A `credvault serve` process on `db`, listening on a free port; killed when dropped. It logs
+/// (JSON, debug for our crates) to a file of its own, `log`, kept when the test fails.
 pub struct ServeProcess {
     pub child: std::process::Child,
     pub address: String,
+    pub log: std::path::PathBuf,
 }
 
 impl ServeProcess {
@@ -522,22 +524,33 @@ impl ServeProcess {
             .and_then(|l| l.local_addr())
             .map(|a| a.port())
             .expect("free port");
+        let log = std::env::temp_dir().join(format!(
+            "credvault-serve-{}.log",
+            uuid::Uuid::now_v7().simple()
+        ));
+        let stderr = std::fs::File::create(&log).expect("the serve process's log file");
         let child = std::process::Command::new(credvault_bin())
             .arg("serve")
             .env("DATABASE_URL", &db.url)
             .env("CREDVAULT_MASTER_KEY", TEST_MASTER_KEY)
             .env("CREDVAULT_BIND", format!("127.0.0.1:{port}"))
             .env("CREDVAULT_LOG_FORMAT", "json")
-            .env("RUST_LOG", "warn")
+            .env("RUST_LOG", "info,credvault_api=debug,credvault_store=debug")
             .envs(env.iter().copied())
             .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
+            .stderr(stderr)
             .spawn()
             .expect("start credvault serve");
         ServeProcess {
             child,
             address: format!("http://127.0.0.1:{port}"),
+            log,
         }
+    }
+
+    /// Everything the process has logged so far.
+    pub fn logs(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
     /// Waits until `/readyz` answers 200; false after `secs`.
@@ -562,6 +575,11 @@ impl Drop for ServeProcess {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if std::thread::panicking() {
+            eprintln!("the serve process's log: {}", self.log.display());
+        } else {
+            let _ = std::fs::remove_file(&self.log);
+        }
     }
 }
 

@@ -864,11 +864,22 @@ async fn failed_sign_ins_are_audited_as_anonymous_and_limited_per_ip_behind_a_tr
     );
 }
 
+/// Every request this test makes carries a request id of its own, so the check reads this test's
+/// log lines (the capture is shared by every test of the binary): each request left its lines,
+/// and none of them holds a password, token or hash.
 #[tokio::test]
 async fn no_password_token_or_hash_reaches_a_log_line() {
     let app = TestApp::spawn().await;
+    let run = uuid::Uuid::now_v7().simple().to_string();
+    let mut ids: Vec<String> = Vec::new();
+    let mut send = |req: reqwest::RequestBuilder| {
+        let id = format!("logcheck-{run}-{}", ids.len());
+        ids.push(id.clone());
+        req.header("x-request-id", id).send()
+    };
     let password = "unique-pw-7f3a9c1e-logcheck";
-    let res = app.post_json("/v1/workspaces", &json!({"workspace_name": "Logs", "email": "logs@example.com", "password": password, "display_name": "L"})).await;
+    let res = send(app.client.post(app.url("/v1/workspaces")).json(&json!({"workspace_name": "Logs", "email": "logs@example.com", "password": password, "display_name": "L"}))).await.expect("request");
+    assert_eq!(res.status(), 201, "sign-up");
     let body: Value = res.json().await.expect("json");
     let access = body["tokens"]["access_token"]
         .as_str()
@@ -878,38 +889,56 @@ async fn no_password_token_or_hash_reaches_a_log_line() {
         .as_str()
         .expect("refresh")
         .to_string();
-    app.login("logs@example.com", "wrong-pw-0d9e8f-logcheck")
-        .await;
-    let pair: Value = app
-        .post_json("/v1/auth/refresh", &json!({"refresh_token": refresh}))
-        .await
-        .json()
-        .await
-        .expect("json");
-    let created: Value = app
-        .post_as(
-            &access,
-            "/v1/tokens",
-            &json!({"name": "ci", "kind": "personal", "scopes": ["credentials:read"]}),
-        )
-        .await
-        .json()
-        .await
-        .expect("json");
+    let res = send(
+        app.client
+            .post(app.url("/v1/auth/login"))
+            .json(&json!({"email": "logs@example.com", "password": "wrong-pw-0d9e8f-logcheck"})),
+    )
+    .await
+    .expect("request");
+    assert_eq!(res.status(), 401, "a wrong password");
+    let res = send(
+        app.client
+            .post(app.url("/v1/auth/refresh"))
+            .json(&json!({"refresh_token": refresh})),
+    )
+    .await
+    .expect("request");
+    assert_eq!(res.status(), 200, "refresh");
+    let pair: Value = res.json().await.expect("json");
+    let res = send(
+        app.client
+            .post(app.url("/v1/tokens"))
+            .bearer_auth(&access)
+            .json(&json!({"name": "ci", "kind": "personal", "scopes": ["credentials:read"]})),
+    )
+    .await
+    .expect("request");
+    assert_eq!(res.status(), 201, "an API token");
+    let created: Value = res.json().await.expect("json");
     let api_token = created["token"].as_str().expect("token").to_string();
-    app.get_as(&api_token, "/v1/me").await;
-    app.post_as(
-        &access,
-        "/v1/auth/password",
-        &json!({"current_password": password, "new_password": "new-pw-5b6c7d-logcheck"}),
+    let res = send(app.client.get(app.url("/v1/me")).bearer_auth(&api_token))
+        .await
+        .expect("request");
+    assert_eq!(res.status(), 200, "the API token works");
+    let res = send(
+        app.client
+            .post(app.url("/v1/auth/password"))
+            .bearer_auth(&access)
+            .json(&json!({"current_password": password, "new_password": "new-pw-5b6c7d-logcheck"})),
     )
-    .await;
-    app.post_raw(
-        "/v1/workspaces",
-        format!("{{\"password\": {}", "\"bad-json-pw-11aa22\""),
-        Some("application/json"),
+    .await
+    .expect("request");
+    assert_eq!(res.status(), 204, "the password changes");
+    let res = send(
+        app.client
+            .post(app.url("/v1/workspaces"))
+            .header("content-type", "application/json")
+            .body(format!("{{\"password\": {}", "\"bad-json-pw-11aa22\"")),
     )
-    .await;
+    .await
+    .expect("request");
+    assert_eq!(res.status(), 400, "malformed JSON");
     let db = app.db.client().await;
     let hash: String = db
         .query_one(
@@ -920,7 +949,17 @@ async fn no_password_token_or_hash_reaches_a_log_line() {
         .expect("row")
         .get(0);
     let logs = crate::helpers::captured_logs();
-    assert!(logs.contains("served"), "logs were captured");
+    let ours: Vec<&str> = logs
+        .lines()
+        .filter(|l| ids.iter().any(|id| l.contains(&format!("\"{id}\""))))
+        .collect();
+    for id in &ids {
+        assert!(
+            ours.iter()
+                .any(|l| l.contains(&format!("\"{id}\"")) && l.contains("served")),
+            "request {id} left its request line"
+        );
+    }
     let secrets = [
         password.to_string(),
         "wrong-pw-0d9e8f-logcheck".into(),
@@ -933,7 +972,10 @@ async fn no_password_token_or_hash_reaches_a_log_line() {
         hash,
     ];
     for s in &secrets {
-        assert!(!logs.contains(s.as_str()), "a secret reached the logs");
+        assert!(
+            !ours.iter().any(|l| l.contains(s.as_str())),
+            "a secret reached this test's log lines"
+        );
     }
 }
 

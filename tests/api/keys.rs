@@ -10,10 +10,30 @@ fn key(seed: u8) -> MasterKey {
         .expect("key")
 }
 
-/// Rotation re-wraps every data key under the new key, survives being stopped in the middle, and
-/// afterwards everything opens with the new key alone.
+fn b64(k: u8) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode([k; 32])
+}
+
+/// `credvault keys rotate` as a process, re-wrapping under key 2 with key 1 retired; its stderr
+/// goes to `log`.
+fn rotate_process(db: &TestDb, log: &std::path::Path) -> std::process::Child {
+    std::process::Command::new(crate::helpers::credvault_bin())
+        .args(["keys", "rotate", "--batch-size", "500"])
+        .env("DATABASE_URL", &db.url)
+        .env("CREDVAULT_MASTER_KEY", b64(2))
+        .env("CREDVAULT_RETIRED_KEYS", b64(1))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(log).expect("log file"))
+        .spawn()
+        .expect("start credvault keys rotate")
+}
+
+/// Rotation re-wraps every data key under the new key; a `credvault keys rotate` killed (SIGKILL)
+/// in the middle of a batch leaves the batches before it done and that one undone, a second run
+/// re-wraps only what is left, and afterwards everything opens with the new key alone.
 #[tokio::test]
-async fn rotate_rewraps_everything_and_resumes_after_an_interruption() {
+async fn rotate_rewraps_everything_and_resumes_after_the_process_is_killed() {
     let db = TestDb::migrated().await;
     let client = db.client().await;
     let old = Envelope::new(Keyring::new(key(1), vec![]));
@@ -40,33 +60,51 @@ async fn rotate_rewraps_everything_and_resumes_after_an_interruption() {
         Some((0, KekRole::Active))
     );
 
-    // Interrupt after the second batch: drop the rotation future the way a kill would stop it.
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let run = rotate(&pool, &both, 500, move |p| {
-        let _ = tx.send(p.done);
-    });
-    tokio::select! {
-        _ = run => panic!("rotation should have been interrupted"),
-        _ = async { while let Some(done) = rx.recv().await { if done >= 1000 { break; } } } => {}
-    }
+    // Rotation goes in key order, 500 a batch: holding the 1201st data key stops the process in
+    // its third batch, after two have committed, where it is killed.
+    let mut holder = db.client().await;
+    let hold = holder.transaction().await.expect("begin");
+    assert_eq!(
+        hold.execute(
+            "SELECT 1 FROM credential_versions WHERE (workspace_id, credential_id, version) =
+               (SELECT workspace_id, credential_id, version FROM credential_versions
+                 ORDER BY workspace_id, credential_id, version OFFSET 1200 LIMIT 1) FOR UPDATE",
+            &[],
+        )
+        .await
+        .expect("hold"),
+        1
+    );
+    let log = std::env::temp_dir().join(format!(
+        "credvault-rotate-{}.log",
+        uuid::Uuid::now_v7().simple()
+    ));
+    let mut first = rotate_process(&db, &log);
+    crate::helpers::waiting_on_locks(&client, 1).await;
+    first.kill().expect("SIGKILL");
+    let killed = first.wait().expect("wait");
+    assert!(!killed.success(), "killed, not finished: {killed}");
+    let progress = std::fs::read_to_string(&log).expect("log");
+    assert!(
+        progress.contains("1000/2500 data keys re-wrapped") && !progress.contains("done:"),
+        "two batches reported, then killed:\n{progress}"
+    );
+    hold.rollback().await.expect("release");
     let mid = status(&pool, &both).await.expect("status");
     let left = mid
         .iter()
         .find(|c| c.kek_id == old_id)
         .map_or(0, |c| c.deks);
-    assert!(left > 0 && left < 2500, "half done: {left} left");
+    assert_eq!(left, 1500, "the killed batch left nothing half done");
 
-    let mut reports = Vec::new();
-    let done = rotate(&pool, &both, 500, |p| reports.push(p))
-        .await
-        .expect("resume");
-    assert_eq!(
-        done as i64, left,
-        "the second run re-wraps only what was left"
-    );
-    assert_eq!(
-        reports.last().map(|p| (p.done, p.total)),
-        Some((done, done))
+    let second = rotate_process(&db, &log).wait().expect("second run");
+    let progress = std::fs::read_to_string(&log).expect("log");
+    let _ = std::fs::remove_file(&log);
+    assert!(second.success(), "the second run finishes:\n{progress}");
+    assert!(
+        progress.contains("1500/1500 data keys re-wrapped")
+            && progress.contains("done: 1500 data keys re-wrapped"),
+        "the second run re-wraps only what was left:\n{progress}"
     );
 
     let after = status(&pool, &both).await.expect("status");

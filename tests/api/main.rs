@@ -19,6 +19,7 @@ mod migrations;
 mod oauth;
 mod openapi;
 mod ops;
+mod process;
 mod promise_support;
 mod promises;
 mod refresher;

@@ -83,27 +83,3 @@ async fn two_serve_processes_on_an_empty_database_both_come_up_and_migrate_once(
     assert_eq!(rows.len(), MIGRATIONS.len());
     assert!(rows.iter().all(|r| r.get::<_, i64>(1) == 1));
 }
-
-/// SIGTERM stops a serving process cleanly: it drains and exits 0.
-#[tokio::test]
-async fn sigterm_stops_the_server_gracefully() {
-    let db = TestDb::migrated().await;
-    let mut p = crate::helpers::ServeProcess::start(&db);
-    assert!(p.ready(30).await);
-    let pid = p.child.id().to_string();
-    let sent = std::process::Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .expect("kill");
-    assert!(sent.success());
-    let mut exited = None;
-    for _ in 0..100 {
-        if let Some(status) = p.child.try_wait().expect("wait") {
-            exited = Some(status);
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    let status = exited.expect("the server exits within 10 s of SIGTERM");
-    assert!(status.success(), "clean exit, got {status}");
-}

@@ -43,7 +43,8 @@ struct Provider {
     default: Arc<Mutex<Answer>>,
     seen: Arc<Mutex<Seen>>,
     issued: Arc<Mutex<Vec<String>>>,
-    delay_ms: Arc<AtomicUsize>,
+    /// Held (written) by a test, the token endpoint answers nothing until it is let go.
+    gate: Arc<tokio::sync::RwLock<()>>,
 }
 
 #[derive(Clone)]
@@ -54,6 +55,7 @@ struct ProviderState {
     seen: Arc<Mutex<Seen>>,
     issued: Arc<Mutex<Vec<String>>>,
     delay_ms: Arc<AtomicUsize>,
+    gate: Arc<tokio::sync::RwLock<()>>,
     tag: String,
 }
 
@@ -70,6 +72,7 @@ async fn token(st: web::Data<ProviderState>, req: HttpRequest, body: String) -> 
                 .to_string(),
         );
     }
+    let _open = st.gate.read().await;
     let delay = st.delay_ms.load(Ordering::SeqCst);
     if delay > 0 {
         tokio::time::sleep(Duration::from_millis(delay as u64)).await;
@@ -150,6 +153,7 @@ impl Provider {
             seen: Arc::default(),
             issued: Arc::default(),
             delay_ms: Arc::default(),
+            gate: Arc::default(),
             tag: tag.to_string(),
         };
         let data = web::Data::new(st.clone());
@@ -174,7 +178,7 @@ impl Provider {
             default: st.default,
             seen: st.seen,
             issued: st.issued,
-            delay_ms: st.delay_ms,
+            gate: st.gate,
         }
     }
 
@@ -920,11 +924,31 @@ async fn authorization_code_with_pkce_state_binding_and_return_to() {
     assert_eq!(status, 422);
 }
 
+/// The three ways a request refreshes a token.
+#[derive(Clone, Copy, Debug)]
+enum RefreshBy {
+    Resolve,
+    Manual,
+    ConnectionTest,
+}
+
+/// Polls `check` every 20 ms; panics with `what` after 20 s.
+async fn until(what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while !check() {
+        assert!(std::time::Instant::now() < deadline, "{what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Two `credvault serve` processes asked for the same credential's refresh at once, by resolve,
+/// by `POST /refresh` and by a connection test: the token endpoint holds the first call until the
+/// other process has been seen waiting for it (its log says so), so the two did contend; then
+/// there was one call, and every answer carries the winner's token.
 #[tokio::test]
 async fn two_serve_processes_refresh_an_expiring_token_exactly_once() {
     let db = TestDb::migrated().await;
     let p = Provider::start("once").await;
-    p.delay_ms.store(300, Ordering::SeqCst);
     let env = [("CREDVAULT_OUTBOUND_ALLOW", "127.0.0.1")];
     let a = ServeProcess::start_with_env(&db, &env);
     let b = ServeProcess::start_with_env(&db, &env);
@@ -938,42 +962,110 @@ async fn two_serve_processes_refresh_an_expiring_token_exactly_once() {
         },
     };
     let (owner, engine) = owner_and_engine(&app).await;
-    let id = created(
-        &app,
-        &owner,
-        oauth_cc(
-            &p,
-            json!({"access_token": "about-to-expire-0001", "token_expires_at": in_secs(20)}),
-        ),
-    )
-    .await;
-    let mut tasks = Vec::new();
-    for i in 0..40 {
-        let url = if i % 2 == 0 {
-            a.address.clone()
-        } else {
-            b.address.clone()
+    let sql = db.client().await;
+    for by in [
+        RefreshBy::Resolve,
+        RefreshBy::Manual,
+        RefreshBy::ConnectionTest,
+    ] {
+        let id = created(
+            &app,
+            &owner,
+            oauth_cc(
+                &p,
+                json!({"access_token": "about-to-expire-0001", "token_expires_at": in_secs(20)}),
+            ),
+        )
+        .await;
+        let send = |base: &str| {
+            let (base, owner, engine, id) =
+                (base.to_string(), owner.clone(), engine.clone(), id.clone());
+            tokio::spawn(async move {
+                let client = reqwest::Client::new();
+                let res = match by {
+                    RefreshBy::Resolve => return resolve(&base, &engine, &id).await,
+                    RefreshBy::Manual => client.post(format!("{base}/v1/credentials/{id}/refresh")),
+                    RefreshBy::ConnectionTest => {
+                        client.post(format!("{base}/v1/credentials/{id}/test"))
+                    }
+                };
+                res.bearer_auth(owner)
+                    .json(&json!({}))
+                    .send()
+                    .await
+                    .expect("request")
+            })
         };
-        let (engine, id) = (engine.clone(), id.clone());
-        tasks.push(tokio::spawn(async move {
-            let res = resolve(&url, &engine, &id).await;
-            (
-                res.status().as_u16(),
-                res.json::<Value>().await.unwrap_or_default(),
+        let calls = p.calls();
+        let gate = p.gate.write().await;
+        let mut tasks = vec![send(&a.address)];
+        until(
+            &format!("{by:?}: the first process calls the token endpoint"),
+            || p.calls() == calls + 1,
+        )
+        .await;
+        let leased: bool = sql
+            .query_one(
+                "SELECT refresh_lease IS NOT NULL FROM credentials WHERE id = $1::text::uuid",
+                &[&id],
             )
-        }));
-    }
-    for t in tasks {
-        let (status, body) = t.await.expect("task");
-        assert_eq!(status, 200, "{body}");
+            .await
+            .expect("lease")
+            .get(0);
+        assert!(leased, "{by:?}: the first process holds the lease");
+        tasks.push(send(&b.address));
+        until(
+            &format!("{by:?}: the second process waits for the first one's refresh"),
+            || {
+                b.logs().lines().any(|l| {
+                    l.contains("waiting for the refresh another request holds the lease for")
+                        && l.contains(&id)
+                })
+            },
+        )
+        .await;
+        if let RefreshBy::Resolve = by {
+            // More resolves on both join the refresh under way.
+            for i in 0..10 {
+                tasks.push(send(if i % 2 == 0 { &a.address } else { &b.address }));
+            }
+        }
+        drop(gate);
+        let winner = format!("at-once-{}-xxxxxxxx", calls + 1);
+        for t in tasks {
+            let res = t.await.expect("task");
+            let status = res.status().as_u16();
+            let body: Value = res.json().await.unwrap_or_default();
+            assert_eq!(status, 200, "{by:?}: {body}");
+            match by {
+                RefreshBy::Resolve => assert_eq!(
+                    body["data"]["access_token"], winner,
+                    "everyone gets the winner's token"
+                ),
+                RefreshBy::Manual => assert_eq!(body["ok"], true, "{body}"),
+                RefreshBy::ConnectionTest => assert_eq!(body["ok"], true, "{body}"),
+            }
+        }
         assert_eq!(
-            body["data"]["access_token"], "at-once-1-xxxxxxxx",
-            "everyone gets the winner's token"
+            p.calls(),
+            calls + 1,
+            "{by:?}: exactly one call to the token endpoint"
+        );
+        let versions = get(&app, &owner, &format!("/v1/credentials/{id}/versions")).await;
+        assert_eq!(
+            versions["items"].as_array().map(Vec::len),
+            Some(2),
+            "{by:?}: one refreshed version"
         );
     }
-    assert_eq!(p.calls(), 1, "exactly one call to the token endpoint");
-    let versions = get(&app, &owner, &format!("/v1/credentials/{id}/versions")).await;
-    assert_eq!(versions["items"].as_array().map(Vec::len), Some(2));
+    // Both connection tests reached the service with the winner's token.
+    let seen = p.seen.lock().expect("lock").echo_auth.clone();
+    let last = format!("Bearer at-once-{}-xxxxxxxx", p.calls());
+    assert_eq!(
+        seen.iter().filter(|a| **a == last).count(),
+        2,
+        "both connection tests used the winner's token: {seen:?}"
+    );
     drop(app);
 }
 

@@ -633,6 +633,58 @@ async fn losing_the_database_connection_fails_resolves_with_503_and_never_hands_
             }
         }
     }
+    // The bursts above may all land before or after the cut. This one cannot: the workspace's
+    // audit chain head is held, so the batch carrying these resolves' events waits on it while
+    // its connection is cut; every resolve of it must then answer 503.
+    let mut holder = w.app.db.client().await;
+    let hold = holder.transaction().await.expect("begin");
+    let held: i32 = hold
+        .query_one(
+            "SELECT pg_backend_pid() FROM audit_heads WHERE workspace_id = (SELECT id FROM workspaces) FOR UPDATE",
+            &[],
+        )
+        .await
+        .expect("the chain head to hold")
+        .get(0);
+    let burst: Vec<_> = (0..20)
+        .map(|_| {
+            let (client, url, engine) = (
+                w.app.client.clone(),
+                w.app.url(&format!("/v1/credentials/{}/resolve", w.cred)),
+                w.engine.clone(),
+            );
+            tokio::spawn(async move {
+                client
+                    .post(url)
+                    .bearer_auth(engine)
+                    .json(&json!({"workflow_id": "wf"}))
+                    .send()
+                    .await
+                    .expect("req")
+                    .status()
+                    .as_u16()
+            })
+        })
+        .collect();
+    crate::helpers::waiting_on_locks(&killer, 1).await;
+    killer
+        .execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid() AND pid <> $2", &[&db_name, &held])
+        .await
+        .expect("terminate");
+    hold.rollback().await.expect("release");
+    let mut cut = 0;
+    for t in burst {
+        match t.await.expect("task") {
+            200 => ok += 1,
+            503 => cut += 1,
+            other => panic!("a lost connection must be a 503, got {other}"),
+        }
+    }
+    assert!(
+        cut > 0,
+        "the resolves whose batch lost its connection answered 503"
+    );
+    unavailable += cut;
     // Service resumes by itself.
     let mut recovered = false;
     for _ in 0..20 {

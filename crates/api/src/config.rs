@@ -117,6 +117,10 @@ pub struct ServeFlags {
     /// Hours a session lasts without a refresh
     #[arg(long, env = "CREDVAULT_SESSION_IDLE_HOURS", default_value = "168")]
     pub session_idle_hours: String,
+    /// Milliseconds between SIGINT/SIGTERM and closing the listener, while `/readyz` answers 503
+    /// so that load balancers stop sending; in-flight requests then have up to 10 s
+    #[arg(long, env = "CREDVAULT_DRAIN_GRACE_MS", default_value = "100")]
+    pub drain_grace_ms: String,
 }
 
 impl Default for ServeFlags {
@@ -141,6 +145,7 @@ impl Default for ServeFlags {
             max_connections: "10000".into(),
             session_max_age_hours: "720".into(),
             session_idle_hours: "168".into(),
+            drain_grace_ms: "100".into(),
         }
     }
 }
@@ -175,6 +180,8 @@ pub struct Settings {
     pub max_connections: usize,
     /// How long sessions last (absolute and idle).
     pub sessions: SessionLimits,
+    /// From the shutdown signal to closing the listener (readiness fails meanwhile).
+    pub drain_grace: std::time::Duration,
 }
 
 pub struct Keys {
@@ -416,6 +423,12 @@ impl Settings {
                 "hours",
             )?,
         );
+        let drain_grace = std::time::Duration::from_millis(whole(
+            &serve.drain_grace_ms,
+            0..=60_000,
+            "CREDVAULT_DRAIN_GRACE_MS",
+            "milliseconds",
+        )?);
         Ok(Settings {
             database_url,
             db_pool_size: db.db_pool_size,
@@ -438,6 +451,7 @@ impl Settings {
             client_timeout,
             max_connections,
             sessions,
+            drain_grace,
         })
     }
 }

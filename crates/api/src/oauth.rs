@@ -224,6 +224,7 @@ pub async fn ensure_fresh(
     let lease = Uuid::now_v7();
     let started = std::time::Instant::now();
     let mut pause = StdDuration::from_millis(10);
+    let mut waiting = false;
     loop {
         let taken = {
             let client = state.pool.get().await?;
@@ -281,6 +282,12 @@ pub async fn ensure_fresh(
             return Ok(Outcome::Failed(Failure::Transient(
                 "another refresh of this credential is taking too long".into(),
             )));
+        }
+        if !waiting {
+            // Once per wait: says that this request (here, or on another instance) found the
+            // refresh under way and uses its outcome rather than calling the provider too.
+            tracing::debug!(credential_id = %id, trigger = trigger.as_str(), "waiting for the refresh another request holds the lease for");
+            waiting = true;
         }
         tokio::time::sleep(pause).await;
         pause = (pause * 2).min(StdDuration::from_millis(50));

@@ -189,8 +189,9 @@ impl Application {
         }
         tracing::info!("shutting down: draining in-flight requests");
         state.start_draining();
-        // Give load balancers a moment to see /readyz fail before the listener closes.
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        // Give load balancers time to see /readyz fail before the listener closes.
+        tokio::time::sleep(state.settings.drain_grace).await;
+        tracing::info!("shutting down: listener closed, waiting for requests in flight");
         handle.stop(true).await;
         let res = server.await.map_err(std::io::Error::other)?;
         flusher.abort();

@@ -390,15 +390,24 @@ mod tests {
         assert_eq!(MasterKey::from_bytes(bytes).id(), k.id());
     }
 
+    /// Key ids are stored next to every wrapped data key, and the JWT secret signs every session:
+    /// both must stay what they are for a given master key, across builds and dependency
+    /// upgrades. The expected values were computed outside this code (Python's `hmac` and
+    /// `openssl dgst -sha256 -mac HMAC`), so a change to the message, the truncation, the hex
+    /// encoding or the HKDF steps fails here.
     #[test]
-    fn hmac_sha256_known_answer_rfc4231_case_2() {
-        let tag = hmac::sign(
-            &hmac::Key::new(hmac::HMAC_SHA256, b"Jefe"),
-            b"what do ya want for nothing?",
-        );
+    fn kek_id_and_derived_subkey_are_fixed_for_a_known_key() {
+        let k = MasterKey::from_bytes(key_bytes());
+        assert_eq!(k.id(), "kek_664a7b23f71dab88");
         assert_eq!(
-            tag.as_ref(),
-            &hex("5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")[..]
+            &k.derive("credvault jwt v1")[..],
+            &hex("9d4d29d0aea348057418c9fbe24b5ab2a303fa91d7ccf662610f7901b2a840e2")[..]
+        );
+        // Read from its base64 form, the same key keeps the same id.
+        let encoded = STANDARD.encode(key_bytes());
+        assert_eq!(
+            MasterKey::from_base64(&encoded).unwrap().id(),
+            "kek_664a7b23f71dab88"
         );
     }
 
