@@ -88,7 +88,8 @@ async fn every_identity_endpoint_allows_and_denies_per_the_table() {
             "GET",
             "/v1/me/export".into(),
             None,
-            [200, 200, 200, 200, 200, 200, 403, 200],
+            // A person's whole record leaves only through their session, never a token.
+            [200, 200, 200, 200, 403, 403, 403, 200],
         ),
         (
             "GET",
@@ -198,4 +199,18 @@ async fn every_identity_endpoint_allows_and_denies_per_the_table() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+    // The directory needs credentials:read or admin: a token with neither reads no one.
+    let narrow = token(json!(["audit:read", "workflows:write"]), "personal").await;
+    for path in ["/v1/users", "/v1/teams", &format!("/v1/teams/{tid}")] {
+        let res = app.get_as(&narrow, path).await;
+        assert_eq!(res.status(), 403, "{path}");
+        let body: Value = res.json().await.expect("json");
+        assert!(
+            body["detail"]
+                .as_str()
+                .expect("detail")
+                .contains("credentials:read"),
+            "{body}"
+        );
+    }
 }

@@ -292,6 +292,7 @@ needs!(
     ReadWorkflows,
     ReadAudit,
     ReadReports,
+    ExportSelf,
 );
 
 /// A caller allowed to do `N::ACTION`; anyone else gets 403 with the reason.

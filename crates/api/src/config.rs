@@ -18,6 +18,83 @@ pub struct ConfigError {
     pub message: String,
 }
 
+/// What a secret setting shows in `Debug` (a log line or a panic message) instead of its value:
+/// the database URL (it may carry a password), the master keys and the JWT secret.
+fn redacted<T>(v: &Option<T>) -> Option<&'static str> {
+    v.as_ref().map(|_| "[REDACTED]")
+}
+
+impl std::fmt::Debug for DbFlags {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DbFlags")
+            .field("database_url", &redacted(&self.database_url))
+            .field("database_url_file", &self.database_url_file)
+            .field("db_pool_size", &self.db_pool_size)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for KeyFlags {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyFlags")
+            .field("master_key", &redacted(&self.master_key))
+            .field("master_key_file", &self.master_key_file)
+            .field("retired_keys", &redacted(&self.retired_keys))
+            .field("retired_keys_file", &self.retired_keys_file)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for ServeFlags {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Every field (the defaults test compares this text), the JWT secret redacted.
+        let ServeFlags {
+            bind,
+            public_url,
+            jwt_secret,
+            jwt_secret_file,
+            signup,
+            recovery_days,
+            trusted_proxies,
+            tls_cert,
+            tls_key,
+            cors_origins,
+            outbound_allow,
+            purge_interval_secs,
+            refresh_interval_secs,
+            outbound_timeout_secs,
+            request_timeout_secs,
+            client_timeout_secs,
+            max_connections,
+            session_max_age_hours,
+            session_idle_hours,
+            drain_grace_ms,
+        } = self;
+        f.debug_struct("ServeFlags")
+            .field("bind", bind)
+            .field("public_url", public_url)
+            .field("jwt_secret", &redacted(jwt_secret))
+            .field("jwt_secret_file", jwt_secret_file)
+            .field("signup", signup)
+            .field("recovery_days", recovery_days)
+            .field("trusted_proxies", trusted_proxies)
+            .field("tls_cert", tls_cert)
+            .field("tls_key", tls_key)
+            .field("cors_origins", cors_origins)
+            .field("outbound_allow", outbound_allow)
+            .field("purge_interval_secs", purge_interval_secs)
+            .field("refresh_interval_secs", refresh_interval_secs)
+            .field("outbound_timeout_secs", outbound_timeout_secs)
+            .field("request_timeout_secs", request_timeout_secs)
+            .field("client_timeout_secs", client_timeout_secs)
+            .field("max_connections", max_connections)
+            .field("session_max_age_hours", session_max_age_hours)
+            .field("session_idle_hours", session_idle_hours)
+            .field("drain_grace_ms", drain_grace_ms)
+            .finish()
+    }
+}
+
 fn bad(var: &'static str, message: impl Into<String>) -> ConfigError {
     ConfigError {
         var,
@@ -26,7 +103,7 @@ fn bad(var: &'static str, message: impl Into<String>) -> ConfigError {
 }
 
 /// Where the database is. Shared by every subcommand that touches it.
-#[derive(clap::Args, Debug, Clone, Default)]
+#[derive(clap::Args, Clone, Default)]
 pub struct DbFlags {
     /// PostgreSQL URL, e.g. postgres://user:pass@host:5432/credvault (`make run` sets up a private one)
     #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
@@ -40,7 +117,7 @@ pub struct DbFlags {
 }
 
 /// The master key and the retired keys kept for unwrapping.
-#[derive(clap::Args, Debug, Clone, Default)]
+#[derive(clap::Args, Clone, Default)]
 pub struct KeyFlags {
     /// Base64 of 32 random bytes: the active key-encryption key (prefer the _FILE variant)
     #[arg(long, env = "CREDVAULT_MASTER_KEY", hide_env_values = true)]
@@ -57,7 +134,7 @@ pub struct KeyFlags {
 }
 
 /// Everything `serve` needs beyond the database and the keys.
-#[derive(clap::Args, Debug, Clone)]
+#[derive(clap::Args, Clone)]
 pub struct ServeFlags {
     /// Address to listen on
     #[arg(long, env = "CREDVAULT_BIND", default_value = "127.0.0.1:8080")]
@@ -569,6 +646,35 @@ mod tests {
             format!("{parsed:?}"),
             format!("{:?}", ServeFlags::default())
         );
+    }
+
+    #[test]
+    fn secret_settings_print_redacted() {
+        let db = DbFlags {
+            database_url: Some("postgres://app:hunter2-db-password@db/credvault".into()),
+            ..Default::default()
+        };
+        let keys = KeyFlags {
+            master_key: Some("bWFzdGVyLWtleS1zZWNyZXQtdmFsdWUtMzItYnl0ZXM=".into()),
+            retired_keys: Some("cmV0aXJlZC1rZXktc2VjcmV0LXZhbHVlLTMyLWJ5dGU=".into()),
+            ..Default::default()
+        };
+        let serve = ServeFlags {
+            jwt_secret: Some("jwt-secret-value-of-forty-characters-xx".into()),
+            ..Default::default()
+        };
+        let text = format!("{db:?} {keys:?} {serve:?}");
+        for secret in [
+            "hunter2-db-password",
+            "bWFzdGVyLWtleS1zZWNyZXQt",
+            "cmV0aXJlZC1rZXkt",
+            "jwt-secret-value",
+        ] {
+            assert!(!text.contains(secret), "{secret} in {text}");
+        }
+        assert!(text.contains("[REDACTED]") && text.contains("db_pool_size"));
+        let settings = Settings::load(&db, &keys, &serve);
+        assert!(!format!("{:?}", settings.err()).contains("hunter2"));
     }
 
     #[test]

@@ -120,6 +120,66 @@ impl fmt::Debug for CredentialData {
     }
 }
 
+impl Drop for CredentialData {
+    /// Opened secrets are overwritten before their memory is freed.
+    fn drop(&mut self) {
+        zeroize_values(&mut self.secrets);
+    }
+}
+
+/// Overwrites every string in `map` (and in what it nests) with zeros, and empties it.
+pub fn zeroize_values(map: &mut Map<String, Value>) {
+    fn zeroize_value(v: &mut Value) {
+        match v {
+            Value::String(s) => zeroize::Zeroize::zeroize(s),
+            Value::Array(items) => items.iter_mut().for_each(zeroize_value),
+            Value::Object(o) => zeroize_values(o),
+            _ => {}
+        }
+    }
+    map.values_mut().for_each(zeroize_value);
+    map.clear();
+}
+
+/// A document holding secret values in full (a resolve's `data`): serialized as the map it
+/// holds, overwritten when dropped, and its `Debug` names the fields only.
+#[derive(Default, Serialize)]
+#[serde(transparent)]
+pub struct SecretDoc(Map<String, Value>);
+
+impl SecretDoc {
+    pub fn new(map: Map<String, Value>) -> SecretDoc {
+        SecretDoc(map)
+    }
+}
+
+impl std::ops::Deref for SecretDoc {
+    type Target = Map<String, Value>;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for SecretDoc {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
+    }
+}
+
+impl Drop for SecretDoc {
+    fn drop(&mut self) {
+        zeroize_values(&mut self.0);
+    }
+}
+
+impl fmt::Debug for SecretDoc {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("SecretDoc")
+            .field(&self.0.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
 /// What every secret shows as, alone or before its last four characters.
 pub const MASK: &str = "••••";
 /// Values shorter than this show no characters at all: four of eleven would give away too much.

@@ -23,7 +23,7 @@ pub enum Caller {
 /// A workspace-level operation, grouped by the rights it needs rather than by endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Action {
-    /// `GET /v1/me`, `/v1/me/export`, listing one's own sessions.
+    /// `GET /v1/me`, listing one's own sessions.
     ReadSelf,
     /// Logout, revoking sessions, changing the password: only with a session, never a token.
     ManageOwnSessions,
@@ -55,11 +55,14 @@ pub enum Action {
     ReadAudit,
     /// The credential review report.
     ReadReports,
+    /// `GET /v1/me/export`: everything stored about the caller, for the person only (a session),
+    /// never through an API token, whatever its scopes.
+    ExportSelf,
 }
 
 impl Action {
     /// Every action, so tests can prove the policy table covers them all.
-    pub const ALL: [Action; 16] = [
+    pub const ALL: [Action; 17] = [
         Action::ReadSelf,
         Action::ManageOwnSessions,
         Action::ReadDirectory,
@@ -76,6 +79,7 @@ impl Action {
         Action::ReadWorkflows,
         Action::ReadAudit,
         Action::ReadReports,
+        Action::ExportSelf,
     ];
 }
 
@@ -100,6 +104,8 @@ pub enum DenyReason {
     Role,
     /// The role allows it, but the API token was not given this scope.
     MissingScope(Scope),
+    /// The role allows it, but the API token holds neither of these scopes.
+    MissingOneOf(Scope, Scope),
     /// The action needs a signed-in session, not an API token.
     SessionOnly,
     /// Engine tokens act for a workflow engine and cannot do what only people do.
@@ -118,6 +124,10 @@ impl fmt::Display for DenyReason {
                     "this token lacks the {scope} scope; create a token that has it"
                 )
             }
+            DenyReason::MissingOneOf(a, b) => write!(
+                f,
+                "this token holds neither the {a} nor the {b} scope; create a token with one of them"
+            ),
             DenyReason::SessionOnly => f.write_str(
                 "API tokens cannot manage sessions or passwords; sign in and use the session",
             ),
@@ -137,11 +147,21 @@ pub fn authorize(caller: &Caller, action: Action) -> Decision {
     match caller {
         Caller::User { role } => role_allows(*role, action),
         Caller::PersonalToken { role, scopes } => {
-            if action == Action::ManageOwnSessions {
+            if matches!(action, Action::ManageOwnSessions | Action::ExportSelf) {
                 return Decision::Deny(DenyReason::SessionOnly);
             }
             if let Decision::Deny(reason) = role_allows(*role, action) {
                 return Decision::Deny(reason);
+            }
+            // The directory (users and teams, with their emails) is read by tokens that read
+            // credentials (to share them) or administer the workspace, not by any token.
+            if action == Action::ReadDirectory {
+                let (a, b) = (Scope::CredentialsRead, Scope::Admin);
+                return if scopes.contains(&a) || scopes.contains(&b) {
+                    Decision::Allow
+                } else {
+                    Decision::Deny(DenyReason::MissingOneOf(a, b))
+                };
             }
             match personal_scope(action) {
                 Some(scope) if !scopes.contains(&scope) => {
@@ -165,7 +185,7 @@ fn role_allows(role: Role, action: Action) -> Decision {
     use Action::*;
     let allowed = match action {
         ReadSelf | ManageOwnSessions | ReadDirectory | ReadWorkflows | ListTokens | RevokeToken
-        | CreatePersonalToken | ReadCredentials => true,
+        | CreatePersonalToken | ReadCredentials | ExportSelf => true,
         ManageUsers | ManageTeams => role.is_workspace_admin(),
         // An engine token acts for every workflow owner of the workspace: an owner's act.
         CreateEngineToken => role == Role::Owner,
@@ -186,7 +206,8 @@ fn role_allows(role: Role, action: Action) -> Decision {
 fn personal_scope(action: Action) -> Option<Scope> {
     use Action::*;
     match action {
-        ReadSelf | ReadDirectory | ReadWorkflows | ManageOwnSessions | ResolveCredentials => None,
+        ReadSelf | ReadDirectory | ReadWorkflows | ManageOwnSessions | ResolveCredentials
+        | ExportSelf => None,
         ReadCredentials => Some(Scope::CredentialsRead),
         WriteCredentials => Some(Scope::CredentialsWrite),
         WriteWorkflows => Some(Scope::WorkflowsWrite),
@@ -205,7 +226,7 @@ fn engine_scope(action: Action) -> Option<Scope> {
         ReadCredentials => Some(Scope::CredentialsRead),
         ReadSelf | ManageOwnSessions | ReadDirectory | ManageUsers | ManageTeams | ListTokens
         | CreatePersonalToken | CreateEngineToken | RevokeToken | WriteCredentials | ReadAudit
-        | ReadReports => None,
+        | ReadReports | ExportSelf => None,
     }
 }
 

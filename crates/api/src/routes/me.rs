@@ -81,7 +81,7 @@ const EXPORT_PAGE: i64 = 1000;
 #[get("/me/export")]
 pub async fn export(
     state: State,
-    caller: Authorized<need::ReadSelf>,
+    caller: Authorized<need::ExportSelf>,
 ) -> Result<HttpResponse, ApiError> {
     let user = caller.person()?.clone();
     let ws = caller.workspace_id;

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use actix_web::{delete, get, post, put, web, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
 use credvault_crypto::Sealed;
-use credvault_domain::credential::{self as rules, Status};
+use credvault_domain::credential::{self as rules, SecretDoc, Status};
 use credvault_domain::credential_access::{resolve_access, Access, CredentialAction};
 use credvault_domain::identity::Role;
 use credvault_domain::sealing::secret_aad;
@@ -317,7 +317,7 @@ pub struct Resolved {
     pub kind: String,
     pub version: i32,
     #[schema(value_type = Object)]
-    pub data: serde_json::Map<String, Value>,
+    pub data: SecretDoc,
     pub token_expires_at: Option<DateTime<Utc>>,
     pub expires_at: Option<DateTime<Utc>>,
 }
@@ -432,16 +432,23 @@ pub async fn resolve(
             origin: caller.origin.clone(),
         })
         .await?;
+    let answer = Resolved {
+        credential_id: *id,
+        kind: row.kind.clone(),
+        version: row.version,
+        data,
+        token_expires_at: row.token_expires_at,
+        expires_at: row.expires_at,
+    };
+    // The body holds every value in full: written into a buffer that is zeroized when the
+    // response has been sent and its bytes are dropped.
+    let mut body = zeroize::Zeroizing::new(Vec::with_capacity(512));
+    serde_json::to_writer(&mut *body, &answer).map_err(ApiError::internal)?;
+    drop(answer);
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
-        .json(Resolved {
-            credential_id: *id,
-            kind: row.kind.clone(),
-            version: row.version,
-            data,
-            token_expires_at: row.token_expires_at,
-            expires_at: row.expires_at,
-        }))
+        .content_type("application/json")
+        .body(web::Bytes::from_owner(ZeroizingBody(body))))
 }
 
 /// The full values of a resolve row: its config with its opened secrets.
@@ -450,7 +457,7 @@ fn open_resolved(
     ws: Uuid,
     id: Uuid,
     row: &store::ResolveRow,
-) -> Result<serde_json::Map<String, Value>, ApiError> {
+) -> Result<SecretDoc, ApiError> {
     let wrapped = row.wrapped_dek.clone().ok_or_else(|| {
         ApiError::new(
             ErrorCode::CredentialDeleted,
@@ -473,10 +480,16 @@ fn open_resolved(
                 "this credential's stored secret cannot be decrypted; an operator has been told",
             )
         })?;
-    let secrets: serde_json::Map<String, Value> =
-        serde_json::from_slice(plain.expose()).map_err(ApiError::internal)?;
-    let mut data = row.config.as_object().cloned().unwrap_or_default();
-    data.extend(secrets);
+    // From the opened bytes (zeroized on drop) into a document zeroized on drop.
+    let mut secrets =
+        SecretDoc::new(serde_json::from_slice(plain.expose()).map_err(ApiError::internal)?);
+    let mut data = SecretDoc::new(row.config.as_object().cloned().unwrap_or_default());
+    let names: Vec<String> = secrets.keys().cloned().collect();
+    for name in names {
+        if let Some(v) = secrets.remove(&name) {
+            data.insert(name, v);
+        }
+    }
     Ok(data)
 }
 
@@ -491,8 +504,8 @@ async fn fresh_oauth(
     id: Uuid,
     workflow: &str,
     row: Arc<store::ResolveRow>,
-    data: serde_json::Map<String, Value>,
-) -> Result<(Arc<store::ResolveRow>, serde_json::Map<String, Value>), ApiError> {
+    data: SecretDoc,
+) -> Result<(Arc<store::ResolveRow>, SecretDoc), ApiError> {
     use crate::oauth::{Failure, Outcome, Trigger};
     let ws = caller.workspace_id;
     let now = Utc::now();
@@ -619,4 +632,13 @@ pub async fn usage(
             })
             .collect(),
     }))
+}
+
+/// A response body that is overwritten when actix drops it (after sending).
+struct ZeroizingBody(zeroize::Zeroizing<Vec<u8>>);
+
+impl AsRef<[u8]> for ZeroizingBody {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
 }

@@ -169,3 +169,25 @@ fn rotation_is_due_a_period_after_the_last_rotation_or_creation() {
         None
     );
 }
+
+#[test]
+fn secret_documents_print_their_names_only_and_are_emptied_when_zeroized() {
+    let mut map = Map::new();
+    map.insert("key".into(), Value::from("sk_live_secret_value_0001"));
+    map.insert(
+        "nested".into(),
+        serde_json::json!({"inner": ["sk_live_in_a_list_0002"]}),
+    );
+    let doc = SecretDoc::new(map.clone());
+    let shown = format!("{doc:?}");
+    assert!(
+        shown.contains("key") && !shown.contains("sk_live"),
+        "{shown}"
+    );
+    assert_eq!(
+        serde_json::to_value(&doc).expect("json"),
+        Value::Object(map.clone())
+    );
+    zeroize_values(&mut map);
+    assert!(map.is_empty());
+}

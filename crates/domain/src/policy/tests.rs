@@ -33,11 +33,13 @@ const COLUMNS: [&str; 8] = [
 type Row = (Action, Option<Scope>, Option<Scope>, [Decision; 8]);
 
 #[rustfmt::skip]
-const TABLE: [Row; 16] = [
+const TABLE: [Row; 17] = [
     //                                              owner admin member auditor | tok+  tok-                | eng+ eng-
     (ReadSelf,            None,           None,             [Y, Y, Y, Y,          Y,    Y,                   ENG, ENG]),
     (ManageOwnSessions,   None,           None,             [Y, Y, Y, Y,          SESS, SESS,                ENG, ENG]),
-    (ReadDirectory,       None,           None,             [Y, Y, Y, Y,          Y,    Y,                   ENG, ENG]),
+    // tok+ holds credentials:read, tok- every other scope, admin among them: either will do (a
+    // token with neither is in `the_directory_needs_credentials_read_or_admin`).
+    (ReadDirectory,       Some(CRead),    None,             [Y, Y, Y, Y,          Y,    Y,                   ENG, ENG]),
     (ManageUsers,         Some(Admin),    None,             [Y, Y, ROLE, ROLE,    ROLE, ROLE,                ENG, ENG]),
     (ManageTeams,         Some(Admin),    None,             [Y, Y, ROLE, ROLE,    ROLE, ROLE,                ENG, ENG]),
     (ListTokens,          Some(Admin),    None,             [Y, Y, Y, Y,          Y,    miss(Admin),         ENG, ENG]),
@@ -51,6 +53,7 @@ const TABLE: [Row; 16] = [
     (ReadWorkflows,       None,           Some(WorkflowsWrite), [Y, Y, Y, Y,      Y,    Y,                   Y,   miss(WorkflowsWrite)]),
     (ReadAudit,           Some(AuditRead), None,            [Y, Y, ROLE, Y,       ROLE, ROLE,                ENG, ENG]),
     (ReadReports,         Some(AuditRead), None,            [Y, Y, ROLE, Y,       ROLE, ROLE,                ENG, ENG]),
+    (ExportSelf,          None,           None,             [Y, Y, Y, Y,          SESS, SESS,                ENG, ENG]),
 ];
 
 fn with(scope: Option<Scope>) -> Vec<Scope> {
@@ -142,6 +145,7 @@ fn action_all_lists_every_variant() {
             ReadWorkflows => 13,
             ReadAudit => 14,
             ReadReports => 15,
+            ExportSelf => 16,
         };
         assert_eq!(i, position, "{action:?}");
     }
@@ -195,4 +199,28 @@ fn denials_say_what_to_change() {
         .to_string()
         .contains("credentials:resolve"));
     assert!(Y.is_allowed() && !ROLE.is_allowed());
+}
+
+#[test]
+fn the_directory_needs_credentials_read_or_admin() {
+    let token = |scopes: Vec<Scope>| Caller::PersonalToken {
+        role: Role::Owner,
+        scopes,
+    };
+    assert_eq!(authorize(&token(vec![CRead]), ReadDirectory), Y);
+    assert_eq!(authorize(&token(vec![Admin]), ReadDirectory), Y);
+    let neither = authorize(
+        &token(vec![AuditRead, WorkflowsWrite, CredentialsWrite]),
+        ReadDirectory,
+    );
+    assert_eq!(
+        neither,
+        Decision::Deny(DenyReason::MissingOneOf(CRead, Admin))
+    );
+    let Decision::Deny(reason) = neither else {
+        unreachable!()
+    };
+    assert!(
+        reason.to_string().contains("credentials:read") && reason.to_string().contains("admin")
+    );
 }

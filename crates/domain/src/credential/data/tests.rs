@@ -82,8 +82,8 @@ fn valid_data_is_split_into_config_and_secrets_with_defaults() {
         let sf = sf.map(names);
         let d = validate_new(kind, &data, sf.as_deref())
             .unwrap_or_else(|e| panic!("{kind} {data}: {e:?}"));
-        assert_eq!(Value::Object(d.config), config, "{kind} {data}");
-        assert_eq!(Value::Object(d.secrets), secrets, "{kind} {data}");
+        assert_eq!(Value::Object(d.config.clone()), config, "{kind} {data}");
+        assert_eq!(Value::Object(d.secrets.clone()), secrets, "{kind} {data}");
         assert_eq!(d.secret_fields, stored.map(|s| names(&s)), "{kind} {data}");
     }
 }
@@ -228,7 +228,11 @@ fn merge(
     let sf = sf.map(names);
     let (d, changed) = merge_update(kind, current, &patch, sf.as_deref())
         .unwrap_or_else(|e| panic!("{kind} {patch}: {e:?}"));
-    (Value::Object(d.config), Value::Object(d.secrets), changed)
+    (
+        Value::Object(d.config.clone()),
+        Value::Object(d.secrets.clone()),
+        changed,
+    )
 }
 
 #[test]
@@ -319,7 +323,7 @@ fn custom_merges_add_remove_and_re_split_fields() {
     // null removes a field, secret or not; its name leaves the stored list.
     let (d, changed) = merge_update(Custom, &current, &json!({"pw": null}), None).unwrap();
     assert_eq!(
-        (d.secrets.len(), d.secret_fields, changed),
+        (d.secrets.len(), d.secret_fields.clone(), changed),
         (0, Some(vec![]), true)
     );
     let errors = merge_update(
