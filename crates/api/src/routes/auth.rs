@@ -233,6 +233,7 @@ const WINDOW_SECS: f64 = 15.0 * 60.0;
         (status = 401, description = "Wrong email or password (`invalid_credentials`)", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, description = "The account is disabled (`account_disabled`)", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many failed sign-ins (`rate_limited`, with Retry-After)", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Too many sign-ins at once (`unavailable`, with Retry-After): try again in a moment", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/auth/login")]

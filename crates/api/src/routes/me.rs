@@ -77,7 +77,10 @@ const EXPORT_PAGE: i64 = 1000;
 /// Everything stored about you (GDPR access). The audit events are streamed a page at a time
 /// (a personal token a CI script has used for a year may be the actor of millions), up to the
 /// chain head as it was when the export began; the rest is read at once.
-#[utoipa::path(tag = "me", operation_id = "export_me", summary = "Export your data", responses((status = 200, description = "Your data", body = Export)))]
+#[utoipa::path(tag = "me", operation_id = "export_me", summary = "Export your data", responses(
+    (status = 200, description = "Your data", body = Export),
+    (status = 403, description = "Asked with an API token (`forbidden`): your whole record leaves only through your own signed-in session", body = crate::error::Problem, content_type = "application/problem+json"),
+))]
 #[get("/me/export")]
 pub async fn export(
     state: State,
