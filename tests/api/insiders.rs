@@ -53,9 +53,17 @@ async fn any(st: web::Data<ServerState>, req: HttpRequest, body: String) -> Http
         )
         .finish(),
         ["token"] => {
+            // Numbered in the order asked, so a test can tell which call a token came from.
+            let n = st
+                .seen
+                .lock()
+                .expect("lock")
+                .iter()
+                .filter(|r| r.starts_with("POST /token"))
+                .count();
             delay(&st).await;
-            HttpResponse::Ok().json(json!({"access_token": format!("at-from-{}", st.tag),
-                "refresh_token": format!("rt-from-{}", st.tag), "expires_in": 3600}))
+            HttpResponse::Ok().json(json!({"access_token": format!("at-from-{}-{n}", st.tag),
+                "refresh_token": format!("rt-from-{}-{n}", st.tag), "expires_in": 3600}))
         }
         ["redirect", status] => {
             let to = url::form_urlencoded::parse(req.query_string().as_bytes())
@@ -896,4 +904,55 @@ async fn an_authorization_finishes_only_for_someone_who_still_manages_the_creden
         let c = json_of(app.get_as(&owner, &format!("/v1/credentials/{id}")).await).await;
         assert_eq!(c["version"], 1, "nothing stored");
     }
+}
+
+#[tokio::test]
+async fn a_refresh_in_flight_is_not_stored_under_destinations_moved_meanwhile() {
+    let app = app().await;
+    let good = Server::start("good").await;
+    let evil = Server::start("evil").await;
+    let (_, owner) = app.signup("ada@example.com").await;
+    let (_, admin) = app.user_with_role(&owner, "eve@example.com", "admin").await;
+    let id = created(&app, &owner, json!({"name": "OAuth", "service": "s", "type": "oauth2",
+        "data": {"grant_type": "client_credentials", "client_id": "cid", "client_secret": "ORIGINAL-client-secret-03",
+                 "token_url": format!("{}/token", good.address)},
+        "test": {"url": format!("{}/echo/200", good.address)}})).await;
+    good.set_delay(800);
+    // A refresh with the real client secret is out at the provider...
+    let refresh = in_background(&app, &admin, format!("/v1/credentials/{id}/refresh"));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // ...when the test is moved to the attacker's server with a made-up client secret.
+    let res = app
+        .patch_as(&admin, &format!("/v1/credentials/{id}"), &json!({"test": {"url": format!("{}/echo/200", evil.address)}, "data": {"client_secret": "attacker-chosen-cs-3"}}))
+        .await;
+    assert_eq!(res.status(), 200);
+    let status = refresh.await.expect("join");
+    assert_eq!(status, 503, "the answer to the real secret is discarded");
+    good.set_delay(0);
+    let res = app
+        .post_as(&admin, &format!("/v1/credentials/{id}/test"), &json!({}))
+        .await;
+    assert_eq!(res.status(), 200);
+    // What reaches the attacker was obtained with the attacker's secret, never the first token.
+    let got = evil.requests();
+    assert!(!got.is_empty());
+    for r in &got {
+        assert!(
+            !r.contains("at-from-good-1"),
+            "the token of the real secret reached the attacker:\n{r}"
+        );
+        assert!(!r.contains("ORIGINAL"), "{r}");
+    }
+    let audit = json_of(
+        app.get_as(
+            &owner,
+            &format!("/v1/audit?credential_id={id}&action=credential.refresh_failed"),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        audit["items"][0]["details"]["provider_answer"], "granted",
+        "{audit}"
+    );
 }

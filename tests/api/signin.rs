@@ -179,6 +179,29 @@ async fn the_client_is_the_first_untrusted_address_from_the_right_across_header_
 }
 
 #[tokio::test]
+async fn a_line_with_bytes_that_are_not_text_spoils_only_its_own_entry() {
+    let app = TestApp::spawn_with(|s| s.trusted_proxies = "127.0.0.1".into()).await;
+    app.signup("ada@example.com").await;
+    // A proxy merged the client's garbage and the client's address into one line.
+    let line =
+        reqwest::header::HeaderValue::from_bytes(b"\x80\xff, 203.0.113.77").expect("obs-text");
+    let res = app
+        .client
+        .post(app.url("/v1/auth/login"))
+        .header("x-forwarded-for", line)
+        .json(&json!({"email": "nobody@example.com", "password": "wrong password!"}))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(res.status(), 401);
+    assert_eq!(
+        failures(&app).await[0].1,
+        "203.0.113.77",
+        "not the proxy's address"
+    );
+}
+
+#[tokio::test]
 async fn ipv6_clients_are_limited_per_64() {
     let app = TestApp::spawn_with(|s| s.trusted_proxies = "127.0.0.1".into()).await;
     app.signup("ada@example.com").await;

@@ -113,10 +113,12 @@ fn unauthenticated(detail: &'static str) -> ApiError {
 pub fn origin_of(req: &HttpRequest, state: &AppState) -> Origin {
     // Every X-Forwarded-For line, in order: a proxy may add its own line instead of appending
     // to the last, and the rightmost entries are the ones the nearest proxies wrote.
-    let lines: Vec<&str> = req
+    // A byte that is not text (a client's garbage, merged by a proxy into its own line) spoils
+    // only its entry, not the line the proxy's entries are on.
+    let lines: Vec<String> = req
         .headers()
         .get_all("x-forwarded-for")
-        .filter_map(|v| v.to_str().ok())
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
         .collect();
     let xff = (!lines.is_empty()).then(|| lines.join(","));
     let ip = crate::net::client_ip(

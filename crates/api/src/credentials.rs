@@ -303,6 +303,11 @@ pub async fn store_version(
     reason: &str,
     by: Option<Uuid>,
 ) -> Result<(), ApiError> {
+    // A refresh in flight read the version this one replaces: its answer is not to be stored
+    // under this version's destinations (its own new version takes the lease back first).
+    if version > 1 {
+        credvault_store::oauth::drop_lease(c, cred.workspace_id, cred.id).await?;
+    }
     let sealed = seal(state, cred.workspace_id, cred.id, version, &data.secrets)?;
     let config = Value::Object(data.config.clone());
     let destinations =

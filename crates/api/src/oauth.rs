@@ -606,7 +606,7 @@ pub async fn finish_authorization(
             "the credential of this authorization no longer exists",
         )
     };
-    let (data, actor, name) = {
+    let (data, actor, name, seen_version) = {
         let client = state.pool.get().await?;
         let cred = store::get(&client, ws, id).await?.ok_or_else(purged)?;
         svc::refuse_if_deleted(&cred)?;
@@ -631,7 +631,7 @@ pub async fn finish_authorization(
             display: Some(user.display_name.clone()),
             user_id: None,
         };
-        (data, actor, cred.name)
+        (data, actor, cred.name, cred.current_version)
     };
     let v = verifier(state, st);
     let redirect = redirect_uri(state);
@@ -652,12 +652,25 @@ pub async fn finish_authorization(
     let locked = store::lock(&tx, ws, id).await?;
     // Deleted or purged while the code was exchanged: the exchange is on the record, its tokens
     // are not kept.
+    // Deleted, purged or changed (new secrets, moved destinations) while the code was
+    // exchanged: the exchange is on the record, its tokens are not kept.
     let gone = match &locked {
-        None => Some(purged()),
-        Some(c) => svc::refuse_if_deleted(c).err(),
+        None => Some((purged(), "purged")),
+        Some(c) if c.deleted_at.is_some() => {
+            svc::refuse_if_deleted(c).err().map(|e| (e, "deleted"))
+        }
+        Some(c) if c.current_version != seen_version => Some((
+            ApiError::new(
+                ErrorCode::InvalidState,
+                "the credential changed while the authorization was finishing: start it again",
+            ),
+            "changed",
+        )),
+        Some(_) => None,
     };
-    if let Some(err) = gone {
-        let why = "the credential was deleted during the authorization; the provider's answer was discarded";
+    if let Some((err, how)) = gone {
+        let why = format!("the credential was {how} during the authorization; the provider's answer was discarded");
+        let why = why.as_str();
         let ev = discarded(
             "credential.refresh_failed",
             id,

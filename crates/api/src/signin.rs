@@ -7,11 +7,11 @@
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use secrecy::SecretString;
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::error::{ApiError, ErrorCode};
 
@@ -20,7 +20,7 @@ use crate::error::{ApiError, ErrorCode};
 const MAX_BLOCKED: usize = 100_000;
 
 pub struct SignInGuard {
-    argon: Semaphore,
+    argon: Arc<Semaphore>,
     waiting: AtomicUsize,
     queue: usize,
     /// Rate-limit keys (an account, an address) over their limit, and until when.
@@ -38,7 +38,7 @@ impl SignInGuard {
     /// `checks` password checks at once, `queue` more waiting.
     pub fn new(checks: usize, queue: usize) -> SignInGuard {
         SignInGuard {
-            argon: Semaphore::new(checks.max(1)),
+            argon: Arc::new(Semaphore::new(checks.max(1))),
             waiting: AtomicUsize::new(0),
             queue,
             blocked: Mutex::new(HashMap::new()),
@@ -71,34 +71,62 @@ impl SignInGuard {
     }
 
     /// A turn to check a password: at once, after waiting in the queue, or 503 when the queue
-    /// is full.
-    pub async fn turn(&self) -> Result<tokio::sync::SemaphorePermit<'_>, ApiError> {
-        if let Ok(p) = self.argon.try_acquire() {
+    /// is full. The turn is owned: handed to [`verify`], it lasts as long as the check runs,
+    /// even if the request that asked for it is cancelled meanwhile.
+    pub async fn turn(&self) -> Result<OwnedSemaphorePermit, ApiError> {
+        if let Ok(p) = self.argon.clone().try_acquire_owned() {
             return Ok(p);
         }
-        if self.waiting.fetch_add(1, Ordering::SeqCst) >= self.queue {
-            self.waiting.fetch_sub(1, Ordering::SeqCst);
-            return Err(ApiError::new(
+        // Counted out again however the wait ends (a cancelled request included).
+        let waiting = Waiting::join(&self.waiting, self.queue).ok_or_else(|| {
+            ApiError::new(
                 ErrorCode::Unavailable,
                 "too many sign-ins at once: try again in a moment",
             )
-            .with_retry_after(1));
-        }
-        let permit = self.argon.acquire().await;
-        self.waiting.fetch_sub(1, Ordering::SeqCst);
+            .with_retry_after(1)
+        })?;
+        let permit = self.argon.clone().acquire_owned().await;
+        drop(waiting);
         permit.map_err(ApiError::internal)
     }
 }
 
-/// Checks a password against its stored hash, or against a dummy hash when there is none (an
-/// unknown email costs the same), off the async workers. Call it holding a [`SignInGuard::turn`].
-pub async fn verify(password: SecretString, hash: Option<String>) -> Result<bool, ApiError> {
-    tokio::task::spawn_blocking(move || match hash {
-        Some(h) => credvault_crypto::verify_password(&password, &h),
-        None => {
-            credvault_crypto::dummy_verify(&password);
-            false
+/// A place in the queue, given back when dropped.
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl<'a> Waiting<'a> {
+    fn join(count: &'a AtomicUsize, limit: usize) -> Option<Waiting<'a>> {
+        if count.fetch_add(1, Ordering::SeqCst) >= limit {
+            count.fetch_sub(1, Ordering::SeqCst);
+            return None;
         }
+        Some(Waiting(count))
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Checks a password against its stored hash, or against a dummy hash when there is none (an
+/// unknown email costs the same), off the async workers, holding `turn` until the check is done.
+pub async fn verify(
+    turn: OwnedSemaphorePermit,
+    password: SecretString,
+    hash: Option<String>,
+) -> Result<bool, ApiError> {
+    tokio::task::spawn_blocking(move || {
+        let ok = match hash {
+            Some(h) => credvault_crypto::verify_password(&password, &h),
+            None => {
+                credvault_crypto::dummy_verify(&password);
+                false
+            }
+        };
+        drop(turn);
+        ok
     })
     .await
     .map_err(ApiError::internal)
@@ -166,5 +194,34 @@ mod tests {
         let second = waiting.await.expect("its turn came");
         drop(second);
         assert!(g.turn().await.is_ok(), "the queue emptied");
+    }
+
+    #[tokio::test]
+    async fn a_cancelled_wait_gives_its_place_back() {
+        let g = SignInGuard::new(1, 1);
+        let first = g.turn().await.expect("a turn");
+        // The one place in the queue is taken, then its request goes away.
+        let cancelled = tokio::time::timeout(Duration::from_millis(20), g.turn()).await;
+        assert!(cancelled.is_err(), "it was waiting");
+        drop(first);
+        // Its place is free again: a new request waits (and gets its turn) instead of a 503.
+        let next = tokio::time::timeout(Duration::from_secs(1), g.turn())
+            .await
+            .expect("not refused")
+            .expect("a turn");
+        drop(next);
+    }
+
+    #[tokio::test]
+    async fn the_turn_lasts_as_long_as_the_check() {
+        let g = SignInGuard::new(1, 0);
+        let turn = g.turn().await.expect("a turn");
+        let check = verify(turn, SecretString::from("x".to_string()), None);
+        // The request is dropped right away; the check goes on, and holds the only turn.
+        drop(tokio::time::timeout(Duration::from_millis(1), check).await);
+        assert!(
+            g.turn().await.is_err(),
+            "still checking: no turn and no queue, so 503"
+        );
     }
 }

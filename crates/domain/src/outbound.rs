@@ -109,6 +109,11 @@ fn v6_reason(ip: Ipv6Addr) -> Option<&'static str> {
         let o = ip.octets();
         return v4_reason(Ipv4Addr::new(o[12], o[13], o[14], o[15]));
     }
+    if seg[0..4] == [0, 0, 0, 0] && seg[4] == 0xffff && seg[5] == 0 {
+        // IPv4-translated (::ffff:0:a.b.c.d, SIIT): judged as the IPv4 address it carries.
+        let o = ip.octets();
+        return v4_reason(Ipv4Addr::new(o[12], o[13], o[14], o[15]));
+    }
     if seg[0] == 0x2002 {
         // 6to4 (2002::/16): bits 16..48 are an IPv4 address.
         let o = ip.octets();
@@ -221,6 +226,8 @@ mod tests {
             "3fff:fff::1",
             "5f00::1",
             "::ffff:198.18.0.1",
+            "::ffff:0:7f00:1",
+            "::ffff:0:a00:1",
             "64:ff9b::c000:201",
         ];
         for a in refused {

@@ -185,10 +185,6 @@ fn percent_decode(v: &str) -> String {
                 out.push(b);
                 i += 3;
             }
-            (b'+', _) => {
-                out.push(b' ');
-                i += 1;
-            }
             (b, _) => {
                 out.push(b);
                 i += 1;

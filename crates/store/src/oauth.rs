@@ -95,6 +95,18 @@ pub async fn release_lease(
     Ok(())
 }
 
+/// Takes away any refresh lease on the credential: a refresh in flight started from data that a
+/// change (new secrets, moved destinations) has just replaced, so its answer must not be stored.
+pub async fn drop_lease(c: &impl GenericClient, ws: Uuid, id: Uuid) -> Result<(), StoreError> {
+    c.execute(
+        "UPDATE credentials SET refresh_lease = NULL, refresh_lease_until = NULL
+          WHERE workspace_id = $1 AND id = $2 AND refresh_lease IS NOT NULL",
+        &[&ws, &id],
+    )
+    .await?;
+    Ok(())
+}
+
 /// Locks the credential for storing a refresh's result, only while `lease` is still ours.
 pub async fn lock_if_leased(
     c: &impl GenericClient,

@@ -295,8 +295,7 @@ pub async fn login(
     };
     // The password check holds no database connection and no transaction.
     let secret = SecretString::from(password);
-    let ok = crate::signin::verify(secret, found.as_ref().map(|(_, h)| h.clone())).await?;
-    drop(turn);
+    let ok = crate::signin::verify(turn, secret, found.as_ref().map(|(_, h)| h.clone())).await?;
     let Some((user, _)) = found.filter(|_| ok) else {
         match found_user(&state, &email).await? {
             Some(user) => {
@@ -583,12 +582,13 @@ pub async fn change_password(
     };
     // Checked and hashed holding no connection, in turn with sign-ins.
     let turn = state.signin.turn().await?;
-    if !crate::signin::verify(SecretString::from(current), stored).await? {
+    if !crate::signin::verify(turn, SecretString::from(current), stored).await? {
         return Err(ApiError::new(
             ErrorCode::Forbidden,
             "the current password is wrong",
         ));
     }
+    let turn = state.signin.turn().await?;
     let hash = hash_password(&new).await?;
     drop(turn);
     let mut client = state.pool.get().await?;

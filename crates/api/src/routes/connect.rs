@@ -6,7 +6,7 @@ use std::sync::Arc;
 use actix_web::http::header;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Duration, Utc};
-use credvault_domain::credential::{CredentialData, TestSpec};
+use credvault_domain::credential::{destinations, CredentialData, TestSpec};
 use credvault_domain::credential_access::CredentialAction;
 use credvault_domain::outbound::RESOLVE_REFRESH_WINDOW_SECS;
 use credvault_store::credentials as store;
@@ -85,7 +85,7 @@ fn fill_placeholders(url: &str, data: &CredentialData) -> String {
     for (k, v) in data.config.iter().chain(data.secrets.iter()) {
         if let Some(s) = v.as_str() {
             let encoded: String = url::form_urlencoded::byte_serialize(s.as_bytes()).collect();
-            out = out.replace(&format!("{{{{{k}}}}}"), &encoded);
+            out = out.replace(&destinations::placeholder(k), &encoded);
         }
     }
     out
@@ -195,6 +195,19 @@ async fn run_test(
     }
 }
 
+/// A credential's test request, or 422 when it has none.
+fn test_spec_of(cred: &store::CredentialRow) -> Result<TestSpec, ApiError> {
+    cred.test
+        .clone()
+        .and_then(|t| serde_json::from_value(t).ok())
+        .ok_or_else(|| {
+            ApiError::field(
+                "test",
+                "the credential has no test request: set one with PATCH /v1/credentials/{id} first",
+            )
+        })
+}
+
 /// Test the connection: call the credential's `test` request with the credential applied.
 #[utoipa::path(
     tag = "credentials", operation_id = "test_credential", summary = "Test a credential's connection", params(("id" = Uuid, Path, description = "Credential id")),
@@ -213,16 +226,7 @@ pub async fn test_credential(
     let (cred, _) =
         svc::authorize(&state, &caller, *id, CredentialAction::SeeConfiguration).await?;
     svc::refuse_if_deleted(&cred)?;
-    let spec: TestSpec = cred
-        .test
-        .clone()
-        .and_then(|t| serde_json::from_value(t).ok())
-        .ok_or_else(|| {
-            ApiError::field(
-                "test",
-                "the credential has no test request: set one with PATCH /v1/credentials/{id} first",
-            )
-        })?;
+    let mut spec = test_spec_of(&cred)?;
     let ws = caller.workspace_id;
     let mut data = {
         let client = state.pool.get().await?;
@@ -248,6 +252,8 @@ pub async fn test_credential(
                     .await?
                     .ok_or_else(|| ApiError::not_found("credential"))?;
                 data = svc::current_data(&state, &client, &fresh).await?;
+                // The test goes where the fresh row says, with the fresh row's secrets.
+                spec = test_spec_of(&fresh)?;
             }
             Outcome::Failed(f) => {
                 pre = Some(format!(
@@ -587,6 +593,10 @@ pub async fn oauth_callback(
             }))
         }
         Err(e) => {
+            // Told to the page, not rendered as a problem here: its cause goes to the log.
+            if e.code.status().is_server_error() {
+                tracing::warn!(code = e.code.as_str(), detail = %e.detail, cause = ?e.source, "the OAuth callback could not finish");
+            }
             let pairs = [
                 ("status", "error"),
                 ("error", e.code.as_str()),

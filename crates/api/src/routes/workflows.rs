@@ -442,7 +442,10 @@ pub async fn resolve(
     };
     // The body holds every value in full: written into a buffer that is zeroized when the
     // response has been sent and its bytes are dropped.
-    let mut body = zeroize::Zeroizing::new(Vec::with_capacity(512));
+    // Sized first, so the buffer never grows (a growth would leave a copy behind unzeroized).
+    let mut size = Counted(0);
+    serde_json::to_writer(&mut size, &answer).map_err(ApiError::internal)?;
+    let mut body = zeroize::Zeroizing::new(Vec::with_capacity(size.0));
     serde_json::to_writer(&mut *body, &answer).map_err(ApiError::internal)?;
     drop(answer);
     Ok(HttpResponse::Ok()
@@ -632,6 +635,20 @@ pub async fn usage(
             })
             .collect(),
     }))
+}
+
+/// Counts the bytes written to it.
+struct Counted(usize);
+
+impl std::io::Write for Counted {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 += buf.len();
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// A response body that is overwritten when actix drops it (after sending).

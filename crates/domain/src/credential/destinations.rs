@@ -56,20 +56,9 @@ pub fn origin(url: &str) -> Option<String> {
     Some(format!("{}://{}:{port}", u.scheme(), host))
 }
 
-/// The `{{name}}` placeholders in `text`, in order of first appearance.
-pub fn placeholders(text: &str) -> Vec<&str> {
-    let mut out: Vec<&str> = Vec::new();
-    let mut rest = text;
-    while let Some(start) = rest.find("{{") {
-        let after = &rest[start + 2..];
-        let Some(end) = after.find("}}") else { break };
-        let name = &after[..end];
-        if !name.is_empty() && !name.contains('{') && !out.contains(&name) {
-            out.push(name);
-        }
-        rest = &after[end + 2..];
-    }
-    out
+/// The placeholder of a field: `{{name}}`, as the connection test substitutes it.
+pub fn placeholder(name: &str) -> String {
+    format!("{{{{{name}}}}}")
 }
 
 impl Destinations {
@@ -77,11 +66,14 @@ impl Destinations {
     pub fn of(kind: CredentialType, test_url: Option<&str>, data: &CredentialData) -> Self {
         let config = |k: &str| data.config.get(k).and_then(Value::as_str).and_then(origin);
         let oauth = kind == CredentialType::Oauth2;
+        // Exactly what the connection test substitutes: every secret field `k` whose `{{k}}`
+        // appears anywhere in the URL (also inside more braces, as in `{{{k}}}`).
         let mut test_secrets: Vec<String> = match (kind, test_url) {
-            (CredentialType::Custom, Some(url)) => placeholders(url)
-                .into_iter()
-                .filter(|n| data.secrets.contains_key(*n))
-                .map(str::to_owned)
+            (CredentialType::Custom, Some(url)) => data
+                .secrets
+                .keys()
+                .filter(|k| url.contains(&placeholder(k)))
+                .cloned()
                 .collect(),
             _ => Vec::new(),
         };

@@ -47,12 +47,8 @@ fn origins_are_scheme_host_and_port_with_the_default_port_written() {
 }
 
 #[test]
-fn placeholders_are_found_once_each_in_order() {
-    assert_eq!(
-        placeholders("https://x/{{a}}/{{b}}?q={{a}}&r={{}}&s={{c"),
-        vec!["a", "b"]
-    );
-    assert!(placeholders("https://x/{a}").is_empty());
+fn a_placeholder_is_the_name_in_double_braces() {
+    assert_eq!(placeholder("token"), "{{token}}");
 }
 
 #[test]
@@ -189,6 +185,24 @@ fn custom_placeholders_of_secret_fields_are_bound() {
     // Moving a test that names no secret sends none: nothing to send again.
     let elsewhere = Destinations::of(kind, Some("https://evil.example.net/{{account}}"), &d);
     assert!(check_change(kind, &plain, &elsewhere, &Map::new()).is_ok());
+    // Extra braces around a placeholder do not hide it: `{{{token}}}` sends the token too.
+    for sneaky in [
+        "https://evil.example.net/?t={{{token}}}",
+        "https://evil.example.net/?t={{a{{token}}",
+    ] {
+        let next = Destinations::of(kind, Some(sneaky), &d);
+        assert_eq!(next.test_secrets, vec!["token"], "{sneaky}");
+        assert!(
+            check_change(kind, &plain, &next, &Map::new()).is_err(),
+            "{sneaky}"
+        );
+        let same_origin = sneaky.replace("evil.example.net", "api.example.com");
+        let next = Destinations::of(kind, Some(&same_origin), &d);
+        assert!(
+            check_change(kind, &plain, &next, &Map::new()).is_err(),
+            "{same_origin}"
+        );
+    }
     // Moving one that does needs exactly the secrets it names.
     let evil = Destinations::of(kind, Some("https://evil.example.net/?t={{token}}"), &d);
     let err =
