@@ -6,13 +6,15 @@ use actix_web::HttpResponse;
 use chrono::Utc;
 use credvault_crypto::Sealed;
 use credvault_domain::credential::destinations::Destinations;
-use credvault_domain::credential::{self as rules, CredentialData, CredentialType, Status};
+use credvault_domain::credential::{
+    self as rules, CredentialData, CredentialType, SecretDoc, Status,
+};
 use credvault_domain::credential_access::{
     decide, effective_access, Access, AccessFacts, CredentialAction, CredentialDecision,
 };
 use credvault_domain::identity::Role;
 use credvault_domain::sealing::secret_aad;
-use credvault_store::credentials::{self as store, CredentialRow, ShareRow, VersionRow};
+use credvault_store::credentials::{self as store, CredentialRow, VersionRow};
 use credvault_store::identity::UserRow;
 use deadpool_postgres::GenericClient;
 use serde_json::{Map, Value};
@@ -22,9 +24,7 @@ use zeroize::Zeroizing;
 use crate::audit::{self, Event};
 use crate::auth::Caller;
 use crate::error::{ApiError, ErrorCode};
-use crate::routes::credential_dto::{
-    Credential, CredentialSummary, OwnerRef, Share, SharePrincipal, Usage,
-};
+use crate::routes::credential_dto::{Credential, CredentialSummary, OwnerRef, Share, Usage};
 use crate::state::AppState;
 
 /// A caller's effective access to a credential; `None` is no access at all.
@@ -228,23 +228,59 @@ pub fn open(
     id: Uuid,
     v: &VersionRow,
 ) -> Result<Map<String, Value>, ApiError> {
-    let wrapped = v.wrapped_dek.clone().ok_or_else(|| {
+    let mut doc = open_sealed(
+        state,
+        ws,
+        id,
+        v.version,
+        SealedParts {
+            kek_id: &v.kek_id,
+            wrapped_dek: v.wrapped_dek.as_deref(),
+            nonce: &v.nonce,
+            ciphertext: &v.ciphertext,
+        },
+    )?;
+    Ok(std::mem::take(&mut *doc))
+}
+
+/// A stored version's sealed parts, as they come from a version row or a resolve row.
+pub struct SealedParts<'a> {
+    pub kek_id: &'a str,
+    /// `None` once the version's keys were destroyed (purge, erasure).
+    pub wrapped_dek: Option<&'a [u8]>,
+    pub nonce: &'a [u8],
+    pub ciphertext: &'a [u8],
+}
+
+/// The one place a version's secrets are decrypted: into a document zeroized on drop. A
+/// version whose keys were destroyed is gone (410); one that does not open is an operator's
+/// matter (logged with the credential, answered 500 without detail).
+pub fn open_sealed(
+    state: &AppState,
+    ws: Uuid,
+    id: Uuid,
+    version: i32,
+    parts: SealedParts<'_>,
+) -> Result<SecretDoc, ApiError> {
+    let wrapped = parts.wrapped_dek.ok_or_else(|| {
         ApiError::new(
             ErrorCode::CredentialDeleted,
             "this version's keys were destroyed",
         )
     })?;
     let sealed = Sealed {
-        kek_id: v.kek_id.clone(),
-        wrapped_dek: wrapped,
-        nonce: v.nonce.clone(),
-        ciphertext: v.ciphertext.clone(),
+        kek_id: parts.kek_id.to_owned(),
+        wrapped_dek: wrapped.to_vec(),
+        nonce: parts.nonce.to_vec(),
+        ciphertext: parts.ciphertext.to_vec(),
     };
-    let plain = state.envelope.open(&sealed, &secret_aad(ws, id, v.version)).map_err(|e| {
-        tracing::error!(credential_id = %id, version = v.version, error = %e, "a stored secret does not open");
+    let plain = state.envelope.open(&sealed, &secret_aad(ws, id, version)).map_err(|e| {
+        tracing::error!(credential_id = %id, version, error = %e, "a stored secret does not open");
         ApiError::new(ErrorCode::Internal, "this credential's stored secret cannot be decrypted; an operator has been told")
     })?;
-    serde_json::from_slice(plain.expose()).map_err(ApiError::internal)
+    Ok(SecretDoc::new(
+        serde_json::from_slice(plain.expose()).map_err(ApiError::internal)?,
+    ))
 }
 
 /// The current data of a credential, secrets opened (for merges and restores).
@@ -364,20 +400,6 @@ pub fn summary(cred: &CredentialRow, access: Access) -> CredentialSummary {
     }
 }
 
-fn share(s: ShareRow) -> Share {
-    Share {
-        id: s.id,
-        principal: SharePrincipal {
-            kind: s.principal_type,
-            id: s.principal_id,
-            name: s.principal_name,
-        },
-        access: s.access,
-        created_at: s.created_at,
-        created_by: s.created_by,
-    }
-}
-
 /// The representation for `access`: summary fields only for `use`, everything (secrets masked)
 /// from `view` up. Masking happens here and nowhere else.
 pub async fn representation(
@@ -396,7 +418,7 @@ pub async fn representation(
     let shares = store::shares_of(c, cred.workspace_id, cred.id)
         .await?
         .into_iter()
-        .map(share)
+        .map(Share::from)
         .collect();
     let full = Credential {
         summary,

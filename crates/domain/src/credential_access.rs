@@ -24,6 +24,17 @@ pub enum Access {
 }
 
 impl Access {
+    /// The level the store ranks as 1 (use) to 4 (owner), as list and resolve queries return
+    /// it; anything below 2 is `use`.
+    pub const fn from_rank(rank: i32) -> Access {
+        match rank {
+            4.. => Access::Owner,
+            3 => Access::Manage,
+            2 => Access::View,
+            _ => Access::Use,
+        }
+    }
+
     /// The wire spelling, as in `CredentialSummary.access` and share rows.
     pub const fn as_str(self) -> &'static str {
         match self {

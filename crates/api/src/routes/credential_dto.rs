@@ -205,3 +205,19 @@ pub struct VersionInfo {
 pub struct VersionList {
     pub items: Vec<VersionInfo>,
 }
+
+impl From<credvault_store::credentials::ShareRow> for Share {
+    fn from(s: credvault_store::credentials::ShareRow) -> Share {
+        Share {
+            id: s.id,
+            principal: SharePrincipal {
+                kind: s.principal_type,
+                id: s.principal_id,
+                name: s.principal_name,
+            },
+            access: s.access,
+            created_at: s.created_at,
+            created_by: s.created_by,
+        }
+    }
+}

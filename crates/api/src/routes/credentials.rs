@@ -368,15 +368,7 @@ pub async fn list_credentials(
     };
     let items = page
         .iter()
-        .map(|(c, rank, _)| {
-            let access = match rank {
-                4 => Access::Owner,
-                3 => Access::Manage,
-                2 => Access::View,
-                _ => Access::Use,
-            };
-            svc::summary(c, access)
-        })
+        .map(|(c, rank, _)| svc::summary(c, Access::from_rank(*rank)))
         .collect();
     Ok(web::Json(CredentialList { items, next_cursor }))
 }

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::credential_dto::{Share, SharePrincipal};
+use super::credential_dto::Share;
 use super::fields::Fields;
 use crate::audit::{self, Event};
 use crate::auth::{need, Authorized};
@@ -40,20 +40,6 @@ pub struct ReplaceShares {
     pub shares: Option<Vec<ShareInput>>,
 }
 
-fn to_share(s: cstore::ShareRow) -> Share {
-    Share {
-        id: s.id,
-        principal: SharePrincipal {
-            kind: s.principal_type,
-            id: s.principal_id,
-            name: s.principal_name,
-        },
-        access: s.access,
-        created_at: s.created_at,
-        created_by: s.created_by,
-    }
-}
-
 /// Who a credential is shared with.
 #[utoipa::path(tag = "sharing", operation_id = "list_shares", summary = "List a credential's shares", params(("id" = Uuid, Path, description = "Credential id")), responses((status = 200, description = "Shares", body = ShareList)))]
 #[get("/credentials/{id}/shares")]
@@ -68,7 +54,7 @@ pub async fn list_shares(
     let items = cstore::shares_of(&client, caller.workspace_id, cred.id)
         .await?
         .into_iter()
-        .map(to_share)
+        .map(Share::from)
         .collect();
     Ok(web::Json(ShareList { items }))
 }
@@ -197,7 +183,7 @@ pub async fn replace_shares(
     let items = cstore::shares_of(&tx, caller.workspace_id, cred.id)
         .await?
         .into_iter()
-        .map(to_share)
+        .map(Share::from)
         .collect();
     tx.commit().await?;
     Ok(web::Json(ShareList { items }))

@@ -4,11 +4,9 @@ use std::sync::Arc;
 
 use actix_web::{delete, get, post, put, web, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
-use credvault_crypto::Sealed;
 use credvault_domain::credential::{self as rules, SecretDoc, Status};
 use credvault_domain::credential_access::{resolve_access, Access, CredentialAction};
 use credvault_domain::identity::Role;
-use credvault_domain::sealing::secret_aad;
 use credvault_domain::validate::Name;
 use credvault_store::workflows::{self as store, WorkflowRow};
 use serde::{Deserialize, Serialize};
@@ -382,13 +380,10 @@ pub async fn resolve(
             "is not a workflow of this workspace: register it with PUT /v1/workflows/{workflow_id}",
         ));
     };
+    // A share grants at most manage: the rank of a share is never the owner's.
     let shares: Vec<Access> = row
         .share_rank
-        .map(|r| match r {
-            3 => Access::Manage,
-            2 => Access::View,
-            _ => Access::Use,
-        })
+        .map(|r| Access::from_rank(r.min(3)))
         .into_iter()
         .collect();
     if row.workflow_owner_disabled || resolve_access(row.owner_id == wf_owner, &shares).is_none() {
@@ -461,31 +456,25 @@ fn open_resolved(
     id: Uuid,
     row: &store::ResolveRow,
 ) -> Result<SecretDoc, ApiError> {
-    let wrapped = row.wrapped_dek.clone().ok_or_else(|| {
-        ApiError::new(
+    let mut secrets = crate::credentials::open_sealed(
+        state,
+        ws,
+        id,
+        row.version,
+        crate::credentials::SealedParts {
+            kek_id: &row.kek_id,
+            wrapped_dek: row.wrapped_dek.as_deref(),
+            nonce: &row.nonce,
+            ciphertext: &row.ciphertext,
+        },
+    )
+    .map_err(|e| match e.code {
+        ErrorCode::CredentialDeleted => ApiError::new(
             ErrorCode::CredentialDeleted,
             "the credential's keys were destroyed",
-        )
+        ),
+        _ => e,
     })?;
-    let sealed = Sealed {
-        kek_id: row.kek_id.clone(),
-        wrapped_dek: wrapped,
-        nonce: row.nonce.clone(),
-        ciphertext: row.ciphertext.clone(),
-    };
-    let plain = state
-        .envelope
-        .open(&sealed, &secret_aad(ws, id, row.version))
-        .map_err(|e| {
-            tracing::error!(credential_id = %id, error = %e, "a stored secret does not open");
-            ApiError::new(
-                ErrorCode::Internal,
-                "this credential's stored secret cannot be decrypted; an operator has been told",
-            )
-        })?;
-    // From the opened bytes (zeroized on drop) into a document zeroized on drop.
-    let mut secrets =
-        SecretDoc::new(serde_json::from_slice(plain.expose()).map_err(ApiError::internal)?);
     let mut data = SecretDoc::new(row.config.as_object().cloned().unwrap_or_default());
     let names: Vec<String> = secrets.keys().cloned().collect();
     for name in names {

@@ -141,3 +141,12 @@ fn levels_are_ordered_and_spelled_as_on_the_wire() {
     }
     assert!("admin".parse::<Access>().is_err());
 }
+
+#[test]
+fn store_ranks_map_to_levels() {
+    assert_eq!(Access::from_rank(4), Access::Owner);
+    assert_eq!(Access::from_rank(3), Access::Manage);
+    assert_eq!(Access::from_rank(2), Access::View);
+    assert_eq!(Access::from_rank(1), Access::Use);
+    assert_eq!(Access::from_rank(0), Access::Use);
+}
