@@ -984,3 +984,28 @@ async fn pages_of_non_ascii_names_have_no_duplicates_or_gaps() {
     assert_eq!(seen.len(), names.len(), "{seen:?}");
     assert_eq!(sorted_seen.len(), names.len(), "no duplicates: {seen:?}");
 }
+
+#[tokio::test]
+async fn a_created_credential_reads_back_exactly_as_its_creation_answered() {
+    let app = TestApp::spawn().await;
+    let (_, owner) = app.signup("ada@example.com").await;
+    for body in [
+        json!({"name": "Key", "service": "stripe", "type": "api_key", "data": {"key": "sk_live_readback_0001", "prefix": "Bearer "},
+               "tags": ["b", "a"], "description": "d", "environment": "prod", "rotation_period_days": 30,
+               "test": {"url": "https://api.example.com/v1/me"}}),
+        json!({"name": "Custom", "service": "s", "type": "custom", "data": {"user": "u", "token": "t-readback-000002"}, "secret_fields": ["token"]}),
+        json!({"name": "OAuth", "service": "s", "type": "oauth2", "data": {"grant_type": "client_credentials", "client_id": "c",
+               "client_secret": "cs-readback-000003", "token_url": "https://idp.example.com/token", "access_token": "at-readback-000004",
+               "token_expires_at": "2031-01-01T00:00:00Z"}}),
+    ] {
+        let res = app.post_as(&owner, "/v1/credentials", &body).await;
+        assert_eq!(res.status(), 201);
+        let etag = res.headers()["etag"].to_str().expect("etag").to_string();
+        let created: Value = res.json().await.expect("json");
+        let path = format!("/v1/credentials/{}", created["id"].as_str().expect("id"));
+        let res = app.get_as(&owner, &path).await;
+        assert_eq!(res.headers()["etag"].to_str().expect("etag"), etag);
+        let read: Value = res.json().await.expect("json");
+        assert_eq!(created, read, "the creation's answer is what a read shows");
+    }
+}

@@ -408,9 +408,8 @@ pub async fn representation(
     cred: &CredentialRow,
     access: Access,
 ) -> Result<Value, ApiError> {
-    let summary = summary(cred, access);
     if access < Access::View {
-        return serde_json::to_value(summary).map_err(ApiError::internal);
+        return serde_json::to_value(summary(cred, access)).map_err(ApiError::internal);
     }
     let data = current_data(state, c, cred).await?;
     let (total, last_24h, last_7d, last_30d) =
@@ -420,8 +419,44 @@ pub async fn representation(
         .into_iter()
         .map(Share::from)
         .collect();
-    let full = Credential {
-        summary,
+    let usage = Usage {
+        total,
+        last_24h,
+        last_7d,
+        last_30d,
+        last_used_at: cred.last_used_at,
+    };
+    let workflows = connected_workflows(c, cred).await?;
+    let full = full(cred, access, &data, usage, shares, workflows);
+    serde_json::to_value(full).map_err(ApiError::internal)
+}
+
+/// The owner's representation of a credential just created from `data`: built from what was
+/// written, with no read, no decryption and no query of its (still empty) usage, shares and
+/// workflows.
+pub fn new_representation(cred: &CredentialRow, data: &CredentialData) -> Result<Value, ApiError> {
+    let usage = Usage {
+        total: 0,
+        last_24h: 0,
+        last_7d: 0,
+        last_30d: 0,
+        last_used_at: None,
+    };
+    let full = full(cred, Access::Owner, data, usage, Vec::new(), Vec::new());
+    serde_json::to_value(full).map_err(ApiError::internal)
+}
+
+/// Everything a `view` caller sees, secrets masked.
+fn full(
+    cred: &CredentialRow,
+    access: Access,
+    data: &CredentialData,
+    usage: Usage,
+    shares: Vec<Share>,
+    workflows: Vec<crate::routes::credential_dto::ConnectedWorkflow>,
+) -> Credential {
+    Credential {
+        summary: summary(cred, access),
         description: cred.description.clone(),
         status_detail: cred.status_detail.clone(),
         expires_at: cred.expires_at,
@@ -434,18 +469,11 @@ pub async fn representation(
         ),
         test: cred.test.clone(),
         secret_fields: cred.secret_fields.clone(),
-        data: Some(rules::masked_view(&data)),
-        usage: Some(Usage {
-            total,
-            last_24h,
-            last_7d,
-            last_30d,
-            last_used_at: cred.last_used_at,
-        }),
-        connected_workflows: Some(connected_workflows(c, cred).await?),
+        data: Some(rules::masked_view(data)),
+        usage: Some(usage),
+        connected_workflows: Some(workflows),
         shares: Some(shares),
-    };
-    serde_json::to_value(full).map_err(ApiError::internal)
+    }
 }
 
 /// Workflows that declare the credential or have used it, with their last use of it.

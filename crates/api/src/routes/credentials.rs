@@ -5,7 +5,7 @@ use std::sync::Arc;
 use actix_web::http::{header, StatusCode};
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use base64::Engine;
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
 use credvault_domain::credential::{
     self as rules, destinations, CredentialType, TestInput, TestSpec,
 };
@@ -69,7 +69,8 @@ pub async fn create_credential(
     let raw = body.into_inner();
     let input: CreateCredential = super::parse_body(&raw)?;
     let owner = caller.person()?.clone();
-    let now = Utc::now();
+    // Microseconds, as PostgreSQL keeps them: the answer shows what a later read will.
+    let now = Utc::now().trunc_subsecs(6);
     let mut f = Fields::default();
     let name = f.required("name", input.name.as_deref(), rules::parse_name);
     let service = f.required("service", input.service.as_deref(), rules::parse_service);
@@ -196,10 +197,12 @@ pub async fn create_credential(
         .detail("service", row.service.clone())
         .detail("version", 1);
     audit::record(&tx, caller.workspace_id, &caller.actor, &caller.origin, ev).await?;
-    let cred = store::get(&tx, caller.workspace_id, row.id)
-        .await?
-        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("credential vanished")))?;
-    let (res, body) = svc::respond(&state, &tx, &cred, Access::Owner, StatusCode::CREATED).await?;
+    // The answer is made from what was just written: nothing to read back or decrypt.
+    let cred = row;
+    let body = svc::new_representation(&cred, &data)?;
+    let res = HttpResponse::Created()
+        .insert_header((header::ETAG, svc::etag(&cred)))
+        .json(&body);
     let location = format!("/v1/credentials/{}", cred.id);
     if let Some(k) = &key {
         svc::remember(
