@@ -1,0 +1,52 @@
+//! Failed sign-ins, counted per account and per client address.
+
+use super::*;
+
+/// Failed sign-ins in the last 15 minutes for this email and for this IP, and the age in seconds
+/// of the oldest counted one of each (for Retry-After).
+pub async fn recent_login_failures(
+    c: &impl GenericClient,
+    email: &str,
+    ip: &str,
+) -> Result<((i64, f64), (i64, f64)), StoreError> {
+    let row = c
+        .query_one(
+            "SELECT
+               (SELECT count(*) FROM login_failures WHERE lower(email) = lower($1) AND at > now() - interval '15 minutes'),
+               (SELECT coalesce(extract(epoch FROM now() - min(at))::float8, 0) FROM (SELECT at FROM login_failures WHERE lower(email) = lower($1) AND at > now() - interval '15 minutes' ORDER BY at DESC LIMIT 10) a),
+               (SELECT count(*) FROM login_failures WHERE ip = $2 AND at > now() - interval '15 minutes'),
+               (SELECT coalesce(extract(epoch FROM now() - min(at))::float8, 0) FROM (SELECT at FROM login_failures WHERE ip = $2 AND at > now() - interval '15 minutes' ORDER BY at DESC LIMIT 100) b)",
+            &[&email, &ip],
+        )
+        .await?;
+    Ok(((row.get(0), row.get(1)), (row.get(2), row.get(3))))
+}
+
+/// Counts a sign-in attempt as a failure; returns its id, so that an attempt that turns out right
+/// can take it back with [`forget_login_failure`]. Counted before the password is checked, so
+/// parallel guesses cannot all pass the limit before any of them is recorded.
+pub async fn record_login_failure(
+    c: &impl GenericClient,
+    email: &str,
+    ip: &str,
+) -> Result<i64, StoreError> {
+    let row = c
+        .query_one(
+            "INSERT INTO login_failures (email, ip) VALUES ($1, $2) RETURNING id",
+            &[&email, &ip],
+        )
+        .await?;
+    c.execute(
+        "DELETE FROM login_failures WHERE at < now() - interval '1 day'",
+        &[],
+    )
+    .await?;
+    Ok(row.get(0))
+}
+
+/// Takes back an attempt counted by [`record_login_failure`] (the password was right).
+pub async fn forget_login_failure(c: &impl GenericClient, id: i64) -> Result<(), StoreError> {
+    c.execute("DELETE FROM login_failures WHERE id = $1", &[&id])
+        .await?;
+    Ok(())
+}
