@@ -15,6 +15,7 @@ mod identity;
 mod insiders;
 mod isolation;
 mod keys;
+mod layout;
 mod migrations;
 mod oauth;
 mod openapi;

@@ -11,35 +11,7 @@ use uuid::Uuid;
 
 use crate::error::ApiError;
 
-/// Who did it.
-#[derive(Debug, Clone)]
-pub struct Actor {
-    /// `user`, `token`, `engine`, `system` or `anonymous`.
-    pub kind: &'static str,
-    pub id: Option<Uuid>,
-    pub display: Option<String>,
-    /// For a personal token: its user (goes to `details.user_id`).
-    pub user_id: Option<Uuid>,
-}
-
-impl Actor {
-    pub fn anonymous() -> Actor {
-        Actor {
-            kind: "anonymous",
-            id: None,
-            display: None,
-            user_id: None,
-        }
-    }
-}
-
-/// Where the request came from.
-#[derive(Debug, Clone, Default)]
-pub struct Origin {
-    pub ip: Option<String>,
-    pub user_agent: Option<String>,
-    pub request_id: Option<String>,
-}
+pub use crate::principal::{Actor, Origin};
 
 /// One event to record.
 #[derive(Debug, Clone)]
@@ -93,20 +65,6 @@ pub async fn record(
     event: Event,
 ) -> Result<(), ApiError> {
     record_many(c, ws, &[(actor.clone(), origin.clone(), event)]).await
-}
-
-/// Appends several events by the caller, in the caller's workspace, in one statement (see
-/// `record_many`).
-pub async fn record_by(
-    c: &impl GenericClient,
-    caller: &crate::auth::Caller,
-    events: impl IntoIterator<Item = Event>,
-) -> Result<(), ApiError> {
-    let items: Vec<_> = events
-        .into_iter()
-        .map(|e| (caller.actor.clone(), caller.origin.clone(), e))
-        .collect();
-    record_many(c, caller.workspace_id, &items).await
 }
 
 /// Appends several events to one workspace's chain in one statement. The head stays locked

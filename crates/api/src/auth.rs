@@ -8,69 +8,16 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
-use chrono::{DateTime, Utc};
 use credvault_domain::identity::{Role, Scope};
 use credvault_domain::policy::{self, Action, Decision};
 use credvault_store::identity::{self as store, TokenRow, UserRow};
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::audit::{Actor, Origin};
 use crate::error::{ApiError, ErrorCode};
+use crate::principal::{Actor, Origin};
 use crate::state::AppState;
 
-/// Access tokens live 15 minutes.
-pub const ACCESS_TTL_SECS: i64 = 15 * 60;
-
-#[derive(Debug, Serialize, Deserialize)]
-struct Claims {
-    sub: Uuid,
-    ws: Uuid,
-    sid: Uuid,
-    iat: i64,
-    exp: i64,
-}
-
-pub struct Jwt {
-    enc: EncodingKey,
-    dec: DecodingKey,
-}
-
-impl Jwt {
-    pub fn new(secret: &[u8]) -> Jwt {
-        Jwt {
-            enc: EncodingKey::from_secret(secret),
-            dec: DecodingKey::from_secret(secret),
-        }
-    }
-
-    pub fn issue(&self, ws: Uuid, user: Uuid, session: Uuid) -> Result<String, ApiError> {
-        let now = Utc::now().timestamp();
-        let claims = Claims {
-            sub: user,
-            ws,
-            sid: session,
-            iat: now,
-            exp: now + ACCESS_TTL_SECS,
-        };
-        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.enc)
-            .map_err(ApiError::internal)
-    }
-
-    /// Whether a token is a valid, unexpired access token (for benchmarks and checks).
-    pub fn verify_token(&self, token: &str) -> bool {
-        self.verify(token).is_some()
-    }
-
-    fn verify(&self, token: &str) -> Option<Claims> {
-        let mut v = Validation::new(Algorithm::HS256);
-        v.leeway = 5;
-        jsonwebtoken::decode::<Claims>(token, &self.dec, &v)
-            .ok()
-            .map(|d| d.claims)
-    }
-}
+pub use crate::jwt::{Jwt, ACCESS_TTL_SECS};
 
 /// Who is calling, and how.
 #[derive(Debug, Clone)]
@@ -86,6 +33,20 @@ pub struct Caller {
 }
 
 impl Caller {
+    /// Appends events by this caller, in its workspace, in one statement (see
+    /// `audit::record_many`).
+    pub async fn record(
+        &self,
+        c: &impl deadpool_postgres::GenericClient,
+        events: impl IntoIterator<Item = crate::audit::Event>,
+    ) -> Result<(), ApiError> {
+        let items: Vec<_> = events
+            .into_iter()
+            .map(|e| (self.actor.clone(), self.origin.clone(), e))
+            .collect();
+        crate::audit::record_many(c, self.workspace_id, &items).await
+    }
+
     pub fn user_id(&self) -> Option<Uuid> {
         self.user.as_ref().map(|u| u.id)
     }
@@ -134,7 +95,7 @@ pub fn origin_of(req: &HttpRequest, state: &AppState) -> Origin {
     Origin {
         ip: ip.map(|i| i.to_string()),
         user_agent,
-        request_id: crate::middleware::current_request_id(),
+        request_id: crate::request_id::current_request_id(),
     }
 }
 
@@ -324,6 +285,3 @@ impl<N: Need + 'static> FromRequest for Authorized<N> {
         })
     }
 }
-
-/// `last_used_at` stamps waiting to be written in one batch.
-pub type TokenUses = std::collections::HashMap<(Uuid, Uuid), DateTime<Utc>>;

@@ -10,13 +10,7 @@ use credvault_crypto::{Keyring, MasterKey};
 use credvault_domain::identity::SessionLimits;
 use zeroize::Zeroizing;
 
-/// A setting that is wrong, named by its environment variable.
-#[derive(Debug, thiserror::Error)]
-#[error("configuration error: {var}: {message}")]
-pub struct ConfigError {
-    pub var: &'static str,
-    pub message: String,
-}
+pub use crate::config_error::ConfigError;
 
 /// What a secret setting shows in `Debug` (a log line or a panic message) instead of its value:
 /// the database URL (it may carry a password), the master keys and the JWT secret.

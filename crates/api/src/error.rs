@@ -9,7 +9,7 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::middleware::current_request_id;
+use crate::request_id::current_request_id;
 
 macro_rules! error_codes {
     ($($variant:ident => ($status:literal, $code:literal, $title:literal)),* $(,)?) => {
@@ -226,7 +226,7 @@ impl ResponseError for ApiError {
         let mut res = HttpResponse::build(self.code.status());
         res.content_type("application/problem+json");
         if let Some(id) = self.request_id.clone().or_else(current_request_id) {
-            res.insert_header((crate::middleware::REQUEST_ID, id));
+            res.insert_header((crate::request_id::REQUEST_ID, id));
         }
         if let Some(s) = self.retry_after {
             res.insert_header((header::RETRY_AFTER, s.to_string()));

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{web, ResponseError};
 use futures_util::FutureExt;
@@ -17,35 +17,11 @@ use tracing::Instrument;
 use crate::edge::EdgeHeaders;
 use crate::error::{ApiError, ErrorCode};
 use crate::metrics::Metrics;
-
-pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+pub use crate::request_id::{current_request_id, REQUEST_ID};
+use crate::request_id::{request_id_of, CURRENT_REQUEST_ID};
 
 /// The request timeout when no settings are at hand (`CREDVAULT_REQUEST_TIMEOUT_SECS`' default).
 const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
-
-tokio::task_local! {
-    static CURRENT_REQUEST_ID: String;
-}
-
-/// The id of the request being served by this task, if any.
-pub fn current_request_id() -> Option<String> {
-    CURRENT_REQUEST_ID.try_with(|id| id.clone()).ok()
-}
-
-/// A client's request id is echoed when it is short and plain; otherwise a new one is made.
-fn request_id_of(req: &ServiceRequest) -> String {
-    req.headers()
-        .get(&REQUEST_ID)
-        .and_then(|v| v.to_str().ok())
-        .filter(|v| {
-            !v.is_empty()
-                && v.len() <= 128
-                && v.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
-        })
-        .map(str::to_string)
-        .unwrap_or_else(|| uuid::Uuid::now_v7().to_string())
-}
 
 pub async fn request_context(
     req: ServiceRequest,

@@ -55,33 +55,7 @@ impl Trigger {
     }
 }
 
-/// Why no fresh token could be had.
-#[derive(Debug, Clone)]
-pub enum Failure {
-    /// The provider refused the grant (`invalid_grant`), or there is nothing to refresh with:
-    /// only a new authorization helps.
-    Terminal(String),
-    /// Timeouts, 5xx, unreachable or refused addresses: retried with backoff.
-    Transient(String),
-}
-
-impl Failure {
-    pub fn message(&self) -> &str {
-        match self {
-            Failure::Terminal(m) | Failure::Transient(m) => m,
-        }
-    }
-}
-
-/// The result of making sure a credential's token is fresh.
-#[derive(Debug, Clone)]
-pub enum Outcome {
-    /// The stored token is fresh (refreshed here, by another instance, or it needed nothing).
-    Fresh {
-        token_expires_at: Option<DateTime<Utc>>,
-    },
-    Failed(Failure),
-}
+pub use crate::token_refresh::{Failure, Outcome};
 
 /// What a token endpoint granted. The values are secrets: never logged or audited.
 pub struct Grant {
@@ -760,4 +734,29 @@ pub async fn refresh_due(state: &AppState) -> Result<usize, ApiError> {
 /// Actor for refreshes nobody asked for.
 pub fn system_actor() -> Actor {
     system()
+}
+
+/// Refreshes a credential's token in a background task (one per credential per instance;
+/// the lease makes it one across instances), for a resolve that served a token inside its
+/// refresh-ahead window.
+pub fn refresh_in_background(state: &std::sync::Arc<AppState>, ws: Uuid, id: Uuid) {
+    if !state.claim_background_refresh(id) {
+        return;
+    }
+    let state = state.clone();
+    tokio::spawn(async move {
+        let needed = |st: &credvault_store::oauth::TokenState| {
+            st.token_expires_at.is_some_and(|t| {
+                credvault_domain::outbound::refresh_due_at(st.token_obtained_at, t) <= Utc::now()
+            })
+        };
+        let actor = system_actor();
+        let origin = Origin::default();
+        if let Err(e) =
+            ensure_fresh(&state, ws, id, Trigger::Background, &actor, &origin, needed).await
+        {
+            tracing::warn!(credential_id = %id, error = %e, "background token refresh failed");
+        }
+        state.release_background_refresh(id);
+    });
 }

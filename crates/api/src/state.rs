@@ -8,9 +8,12 @@ use credvault_crypto::{Envelope, Keyring};
 use deadpool_postgres::Pool;
 use uuid::Uuid;
 
-use crate::auth::{Jwt, TokenUses};
 use crate::config::Settings;
+use crate::jwt::Jwt;
 use crate::net::Cidr;
+
+/// `last_used_at` stamps waiting to be written in one batch.
+type TokenUses = std::collections::HashMap<(Uuid, Uuid), chrono::DateTime<Utc>>;
 
 pub struct AppState {
     pub pool: Pool,
@@ -31,7 +34,10 @@ pub struct AppState {
     token_uses: Mutex<TokenUses>,
     /// Resolve-time refreshes in progress on this instance: later requests wait for the first.
     pub inflight_refreshes: Mutex<
-        std::collections::HashMap<Uuid, tokio::sync::watch::Sender<Option<crate::oauth::Outcome>>>,
+        std::collections::HashMap<
+            Uuid,
+            tokio::sync::watch::Sender<Option<crate::token_refresh::Outcome>>,
+        >,
     >,
     /// Credentials this instance is refreshing in the background (at most one task each).
     refreshing: Mutex<std::collections::HashSet<Uuid>>,
@@ -117,40 +123,16 @@ impl AppState {
         self.draining.load(Ordering::SeqCst)
     }
 
-    /// Refreshes a credential's token in a background task (one per credential per instance;
-    /// the lease makes it one across instances), for a resolve that served a token inside its
-    /// refresh-ahead window.
-    pub fn refresh_in_background(self: &Arc<Self>, ws: Uuid, id: Uuid) {
-        let fresh = self.refreshing.lock().is_ok_and(|mut set| set.insert(id));
-        if !fresh {
-            return;
+    /// Claims the background refresh of a credential for this instance; false when one is
+    /// already running here.
+    pub fn claim_background_refresh(&self, id: Uuid) -> bool {
+        self.refreshing.lock().is_ok_and(|mut set| set.insert(id))
+    }
+
+    /// Ends this instance's background refresh of a credential.
+    pub fn release_background_refresh(&self, id: Uuid) {
+        if let Ok(mut set) = self.refreshing.lock() {
+            set.remove(&id);
         }
-        let state = self.clone();
-        tokio::spawn(async move {
-            let needed = |st: &credvault_store::oauth::TokenState| {
-                st.token_expires_at.is_some_and(|t| {
-                    credvault_domain::outbound::refresh_due_at(st.token_obtained_at, t)
-                        <= Utc::now()
-                })
-            };
-            let actor = crate::oauth::system_actor();
-            let origin = crate::audit::Origin::default();
-            if let Err(e) = crate::oauth::ensure_fresh(
-                &state,
-                ws,
-                id,
-                crate::oauth::Trigger::Background,
-                &actor,
-                &origin,
-                needed,
-            )
-            .await
-            {
-                tracing::warn!(credential_id = %id, error = %e, "background token refresh failed");
-            }
-            if let Ok(mut set) = state.refreshing.lock() {
-                set.remove(&id);
-            }
-        });
     }
 }

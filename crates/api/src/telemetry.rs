@@ -11,7 +11,7 @@ pub enum LogFormat {
 
 impl LogFormat {
     /// `CREDVAULT_LOG_FORMAT`, defaulting to pretty on a terminal and JSON elsewhere.
-    pub fn from_env() -> Result<LogFormat, crate::config::ConfigError> {
+    pub fn from_env() -> Result<LogFormat, crate::config_error::ConfigError> {
         match std::env::var("CREDVAULT_LOG_FORMAT").ok().as_deref() {
             Some("json") => Ok(LogFormat::Json),
             Some("pretty") => Ok(LogFormat::Pretty),
@@ -23,7 +23,7 @@ impl LogFormat {
                     LogFormat::Json
                 })
             }
-            Some(other) => Err(crate::config::ConfigError {
+            Some(other) => Err(crate::config_error::ConfigError {
                 var: "CREDVAULT_LOG_FORMAT",
                 message: format!("must be json or pretty, not {other:?}"),
             }),

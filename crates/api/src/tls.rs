@@ -15,7 +15,7 @@ use rustls::server::{ClientHello, ResolvesServerCert};
 use rustls::sign::CertifiedKey;
 use rustls::ServerConfig;
 
-use crate::config::ConfigError;
+use crate::config_error::ConfigError;
 
 const CERT_VAR: &str = "CREDVAULT_TLS_CERT";
 const KEY_VAR: &str = "CREDVAULT_TLS_KEY";

@@ -541,7 +541,7 @@ pub async fn revoke_other_sessions(
             .target("session", sid, None)
             .detail("reason", "other sessions revoked")
     });
-    audit::record_by(&tx, &caller, events).await?;
+    caller.record(&tx, events).await?;
     tx.commit().await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -606,7 +606,7 @@ pub async fn change_password(
             .target("session", sid, None)
             .detail("reason", "password changed")
     }));
-    audit::record_by(&tx, &caller, events).await?;
+    caller.record(&tx, events).await?;
     tx.commit().await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -170,11 +170,11 @@ pub async fn replace_shares(
     if !f.is_empty() {
         return Err(f.into_error());
     }
-    let before = listed(&tx, caller.workspace_id, cred.id).await?;
+    let before = svc::listed_shares(&tx, caller.workspace_id, cred.id).await?;
     store::replace_shares(&tx, caller.workspace_id, cred.id, &shares, caller.user_id()).await?;
     cred.shared = !shares.is_empty();
     cstore::update(&tx, &cred).await?;
-    let after = listed(&tx, caller.workspace_id, cred.id).await?;
+    let after = svc::listed_shares(&tx, caller.workspace_id, cred.id).await?;
     let ev = Event::new("credential.shares_changed")
         .target("credential", cred.id, Some(cred.name.clone()))
         .detail("before", before)
@@ -221,7 +221,7 @@ pub async fn delete_share(
         .ok_or_else(|| ApiError::not_found("credential"))?;
     svc::refuse_if_deleted(&cred)?;
     svc::check_if_match(req.headers(), &cred)?;
-    let before = listed(&tx, caller.workspace_id, id).await?;
+    let before = svc::listed_shares(&tx, caller.workspace_id, id).await?;
     if !store::delete_share(&tx, caller.workspace_id, id, share_id).await? {
         return Err(ApiError::not_found("share"));
     }
@@ -230,61 +230,11 @@ pub async fn delete_share(
         .target("credential", cred.id, Some(cred.name.clone()))
         .detail("removed_share_id", share_id.to_string())
         .detail("before", before)
-        .detail("after", listed(&tx, caller.workspace_id, id).await?);
+        .detail(
+            "after",
+            svc::listed_shares(&tx, caller.workspace_id, id).await?,
+        );
     audit::record(&tx, caller.workspace_id, &caller.actor, &caller.origin, ev).await?;
     tx.commit().await?;
     Ok(HttpResponse::NoContent().finish())
-}
-
-/// A credential's shares as its `credential.shares_changed` events list them.
-async fn listed(
-    c: &impl deadpool_postgres::GenericClient,
-    ws: Uuid,
-    credential: Uuid,
-) -> Result<Vec<serde_json::Value>, ApiError> {
-    Ok(cstore::shares_of(c, ws, credential)
-        .await?
-        .iter()
-        .map(audited)
-        .collect())
-}
-
-/// A share as audit events name it: principal type, id and level (never a display name, which
-/// erasure may take away).
-pub(crate) fn audited(s: &cstore::ShareRow) -> serde_json::Value {
-    serde_json::json!({"type": s.principal_type, "id": s.principal_id, "access": s.access})
-}
-
-/// Takes away every share to a principal that is going away (a deleted team, an erased user).
-/// Each credential that had one gets a new ETag and a `credential.shares_changed` event (returned,
-/// for the caller to append) with `reason`. The credentials are locked in key order: call this
-/// before anything else that locks credentials in the same transaction, and before the chain head.
-pub async fn take_away_shares_to(
-    tx: &impl deadpool_postgres::GenericClient,
-    ws: Uuid,
-    kind: &str,
-    principal: Uuid,
-    reason: &'static str,
-) -> Result<Vec<Event>, ApiError> {
-    let credentials = store::lock_shared_to(tx, ws, kind, principal).await?;
-    let gone = serde_json::json!({"type": kind, "id": principal});
-    let mut events = Vec::with_capacity(credentials.len());
-    for (id, name) in credentials {
-        let before = listed(tx, ws, id).await?;
-        // What stays: every share but those to the principal going away.
-        let after: Vec<_> = before
-            .iter()
-            .filter(|s| !(s["type"] == gone["type"] && s["id"] == gone["id"]))
-            .cloned()
-            .collect();
-        events.push(
-            Event::new("credential.shares_changed")
-                .target("credential", id, Some(name))
-                .detail("before", before)
-                .detail("after", after)
-                .detail("reason", reason),
-        );
-    }
-    store::delete_shares_to(tx, ws, kind, principal).await?;
-    Ok(events)
 }

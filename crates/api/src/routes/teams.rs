@@ -191,9 +191,14 @@ pub async fn delete_team(
     if !store::lock_team(&tx, caller.workspace_id, *id).await? {
         return Err(ApiError::not_found("team"));
     }
-    let shares =
-        super::shares::take_away_shares_to(&tx, caller.workspace_id, "team", *id, "team deleted")
-            .await?;
+    let shares = crate::credentials::take_away_shares_to(
+        &tx,
+        caller.workspace_id,
+        "team",
+        *id,
+        "team deleted",
+    )
+    .await?;
     let (name, members) = store::delete_team(&tx, caller.workspace_id, *id)
         .await?
         .ok_or_else(|| ApiError::not_found("team"))?;
@@ -204,7 +209,7 @@ pub async fn delete_team(
             members.iter().map(Uuid::to_string).collect::<Vec<_>>(),
         );
     let events = std::iter::once(deleted).chain(shares);
-    audit::record_by(&tx, &caller, events).await?;
+    caller.record(&tx, events).await?;
     tx.commit().await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -275,7 +275,9 @@ pub async fn update_user(
     if display.is_some() {
         ev = ev.detail("display_name_changed", true);
     }
-    audit::record_by(&tx, &caller, std::iter::once(ev).chain(revoked)).await?;
+    caller
+        .record(&tx, std::iter::once(ev).chain(revoked))
+        .await?;
     tx.commit().await?;
     let teams = store::teams_of(&client, caller.workspace_id, user.id).await?;
     Ok(web::Json(User::from_row(user, teams)))
@@ -347,7 +349,7 @@ pub async fn erase_user(
     store::lock_credentials_of(&tx, ws, user.id).await?;
     let owned = store::owned_credentials(&tx, ws, user.id).await?;
     let shares =
-        super::shares::take_away_shares_to(&tx, ws, "user", user.id, "user erased").await?;
+        crate::credentials::take_away_shares_to(&tx, ws, "user", user.id, "user erased").await?;
     // A workflow's owner is whose access its resolves use, so a workflow given to someone else
     // is recorded as `workflow.upserted` with its new owner, as a PUT that changes the owner is.
     let handed: Vec<Event> = match transfer_to {
@@ -393,7 +395,7 @@ pub async fn erase_user(
         .map(|ev| ev.detail("reason", "owner erased"))
         .chain(shares)
         .chain(engines);
-    audit::record_by(&tx, &caller, events).await?;
+    caller.record(&tx, events).await?;
     let mut actor_ids = store::token_ids_of(&tx, ws, user.id).await?;
     actor_ids.push(user.id);
     let pseudonym = format!("erased user {}", &Uuid::now_v7().simple().to_string()[20..]);

@@ -511,7 +511,7 @@ async fn fresh_oauth(
         if row.token_expires_at.is_some_and(|t| {
             credvault_domain::outbound::refresh_due_at(row.token_obtained_at, t) <= now
         }) {
-            state.refresh_in_background(ws, id);
+            crate::oauth::refresh_in_background(state, ws, id);
         }
         return Ok((row, data));
     }
