@@ -485,7 +485,7 @@ fn capture_logs() {
             .json()
             .with_current_span(true)
             .with_env_filter(tracing_subscriber::EnvFilter::new(
-                "info,credvault_api=debug,credvault_store=debug",
+                "info,credvault_api=debug,credvault_service=debug,credvault_store=debug",
             ))
             .with_writer(|| LogSink)
             .try_init();
@@ -535,7 +535,10 @@ impl ServeProcess {
             .env("CREDVAULT_MASTER_KEY", TEST_MASTER_KEY)
             .env("CREDVAULT_BIND", format!("127.0.0.1:{port}"))
             .env("CREDVAULT_LOG_FORMAT", "json")
-            .env("RUST_LOG", "info,credvault_api=debug,credvault_store=debug")
+            .env(
+                "RUST_LOG",
+                "info,credvault_api=debug,credvault_service=debug,credvault_store=debug",
+            )
             .envs(env.iter().copied())
             .stdout(std::process::Stdio::null())
             .stderr(stderr)

@@ -211,3 +211,38 @@ fn the_circle_check_finds_a_circle() {
     assert_eq!(paths_after(text, "crate::"), vec![vec!["audit"]]);
     assert_eq!(paths_after(text, "super::"), vec![vec!["fields", "parse"]]);
 }
+
+#[test]
+fn the_service_layer_knows_no_web_framework() {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/service/Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).expect("the service crate's manifest");
+    let deps = text
+        .split("[dependencies]")
+        .nth(1)
+        .expect("a [dependencies] table");
+    for web in ["actix", "utoipa"] {
+        let found: Vec<&str> = deps
+            .lines()
+            .filter(|l| !l.trim_start().starts_with('#') && l.contains(web))
+            .collect();
+        assert!(
+            found.is_empty(),
+            "crates/service depends on {web}: {found:?}"
+        );
+    }
+    // Nor through a path: its sources name no web framework either.
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/service/src");
+    for (module, path) in modules(&src) {
+        let text = std::fs::read_to_string(&path).expect("read");
+        let code: Vec<&str> = text
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("//"))
+            .collect();
+        for web in ["actix_web", "utoipa"] {
+            assert!(
+                !code.iter().any(|l| l.contains(web)),
+                "service module {module} names {web}"
+            );
+        }
+    }
+}

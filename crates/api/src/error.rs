@@ -269,6 +269,55 @@ impl From<credvault_store::StoreError> for ApiError {
     }
 }
 
+/// The service layer's errors, each as the contract's problem.
+impl From<credvault_service::ServiceError> for ApiError {
+    fn from(e: credvault_service::ServiceError) -> Self {
+        use credvault_service::ServiceError as S;
+        let retry = |err: ApiError, after: Option<u64>| match after {
+            Some(s) => err.with_retry_after(s),
+            None => err,
+        };
+        match e {
+            S::NotFound(what) => ApiError::not_found(what),
+            S::Forbidden(d) => ApiError::new(ErrorCode::Forbidden, d),
+            S::Deleted(d) => ApiError::new(ErrorCode::CredentialDeleted, d),
+            S::Expired(d) => ApiError::new(ErrorCode::CredentialExpired, d),
+            S::PreconditionFailed(d) => ApiError::new(ErrorCode::PreconditionFailed, d),
+            S::Conflict(d) => ApiError::new(ErrorCode::Conflict, d),
+            S::Validation(fields) => ApiError::validation(
+                fields
+                    .into_iter()
+                    .map(|f| FieldError {
+                        field: f.field,
+                        message: f.message,
+                    })
+                    .collect(),
+            ),
+            S::ReauthorizationRequired {
+                detail,
+                authorization_url,
+            } => {
+                let mut err = ApiError::new(ErrorCode::ReauthorizationRequired, detail);
+                err.authorization_url = authorization_url;
+                err
+            }
+            S::Upstream {
+                detail,
+                retry_after,
+            } => retry(
+                ApiError::new(ErrorCode::UpstreamUnavailable, detail),
+                retry_after,
+            ),
+            S::Unavailable {
+                detail,
+                retry_after,
+            } => retry(ApiError::new(ErrorCode::Unavailable, detail), retry_after),
+            S::Store(e) => e.into(),
+            S::Internal(e) => ApiError::internal(e),
+        }
+    }
+}
+
 impl From<deadpool_postgres::PoolError> for ApiError {
     fn from(e: deadpool_postgres::PoolError) -> Self {
         ApiError::unavailable(e)

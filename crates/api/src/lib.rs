@@ -9,9 +9,11 @@
 // once per request, so its size costs nothing measurable and boxing it would only add noise.
 #![allow(clippy::result_large_err)]
 
+// The service layer's modules, under the names the API has always used for them.
+pub use credvault_service::{cache, net, outbound, principal, token_refresh};
+
 pub mod audit;
 pub mod auth;
-pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod config_error;
@@ -23,11 +25,8 @@ pub mod jwt;
 pub mod keys;
 pub mod metrics;
 pub mod middleware;
-pub mod net;
 pub mod oauth;
 pub mod openapi;
-pub mod outbound;
-pub mod principal;
 pub mod request_id;
 pub mod routes;
 pub mod signin;
@@ -35,5 +34,4 @@ pub mod startup;
 pub mod state;
 pub mod telemetry;
 pub mod tls;
-pub mod token_refresh;
 pub mod usage;

@@ -1,0 +1,16 @@
+//! The service layer of credvault: what it does, without HTTP. The API crate extracts a request,
+//! calls one service and presents the answer; this crate owns the rules' effects (transactions,
+//! audit, sealing, outbound calls, caches) and speaks in its own error, [`ServiceError`], which
+//! the API turns into problem+json in one place.
+//!
+//! It must never depend on a web framework (actix-web, utoipa): a test of the workspace's layout
+//! checks its `Cargo.toml`.
+
+pub mod cache;
+pub mod error;
+pub mod net;
+pub mod outbound;
+pub mod principal;
+pub mod token_refresh;
+
+pub use error::ServiceError;
