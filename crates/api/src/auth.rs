@@ -44,7 +44,7 @@ impl Caller {
             .into_iter()
             .map(|e| (self.actor.clone(), self.origin.clone(), e))
             .collect();
-        crate::audit::record_many(c, self.workspace_id, &items).await
+        Ok(crate::audit::record_many(c, self.workspace_id, &items).await?)
     }
 
     pub fn user_id(&self) -> Option<Uuid> {

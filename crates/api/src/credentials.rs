@@ -105,14 +105,14 @@ pub async fn record_denied(
         .target("credential", cred.id, Some(cred.name.clone()))
         .outcome("denied")
         .detail("attempted", attempted.to_string());
-    audit::record(
+    Ok(audit::record(
         client,
         caller.workspace_id,
         &caller.actor,
         &caller.origin,
         ev,
     )
-    .await
+    .await?)
 }
 
 /// Loads a credential the caller may do `action` on, with the caller's access. No access: 404;

@@ -10,9 +10,10 @@
 #![allow(clippy::result_large_err)]
 
 // The service layer's modules, under the names the API has always used for them.
-pub use credvault_service::{cache, net, outbound, principal, token_refresh};
+pub use credvault_service::{
+    audit, cache, jwt, keys, net, outbound, principal, signin, token_refresh, usage,
+};
 
-pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod config;
@@ -21,17 +22,13 @@ pub mod cors;
 pub mod credentials;
 pub mod edge;
 pub mod error;
-pub mod jwt;
-pub mod keys;
 pub mod metrics;
 pub mod middleware;
 pub mod oauth;
 pub mod openapi;
 pub mod request_id;
 pub mod routes;
-pub mod signin;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
 pub mod tls;
-pub mod usage;

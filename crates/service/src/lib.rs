@@ -6,11 +6,16 @@
 //! It must never depend on a web framework (actix-web, utoipa): a test of the workspace's layout
 //! checks its `Cargo.toml`.
 
+pub mod audit;
 pub mod cache;
 pub mod error;
+pub mod jwt;
+pub mod keys;
 pub mod net;
 pub mod outbound;
 pub mod principal;
+pub mod signin;
 pub mod token_refresh;
+pub mod usage;
 
 pub use error::ServiceError;

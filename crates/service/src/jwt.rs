@@ -6,16 +6,16 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::error::ApiError;
+use crate::error::ServiceError;
 
 /// Access tokens live 15 minutes.
 pub const ACCESS_TTL_SECS: i64 = 15 * 60;
 
 #[derive(Debug, Serialize, Deserialize)]
-pub(crate) struct Claims {
-    pub(crate) sub: Uuid,
-    pub(crate) ws: Uuid,
-    pub(crate) sid: Uuid,
+pub struct Claims {
+    pub sub: Uuid,
+    pub ws: Uuid,
+    pub sid: Uuid,
     iat: i64,
     exp: i64,
 }
@@ -33,7 +33,7 @@ impl Jwt {
         }
     }
 
-    pub fn issue(&self, ws: Uuid, user: Uuid, session: Uuid) -> Result<String, ApiError> {
+    pub fn issue(&self, ws: Uuid, user: Uuid, session: Uuid) -> Result<String, ServiceError> {
         let now = Utc::now().timestamp();
         let claims = Claims {
             sub: user,
@@ -43,7 +43,7 @@ impl Jwt {
             exp: now + ACCESS_TTL_SECS,
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.enc)
-            .map_err(ApiError::internal)
+            .map_err(ServiceError::internal)
     }
 
     /// Whether a token is a valid, unexpired access token (for benchmarks and checks).
@@ -51,7 +51,7 @@ impl Jwt {
         self.verify(token).is_some()
     }
 
-    pub(crate) fn verify(&self, token: &str) -> Option<Claims> {
+    pub fn verify(&self, token: &str) -> Option<Claims> {
         let mut v = Validation::new(Algorithm::HS256);
         v.leeway = 5;
         jsonwebtoken::decode::<Claims>(token, &self.dec, &v)

@@ -9,7 +9,7 @@ use deadpool_postgres::GenericClient;
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::error::ApiError;
+use crate::error::ServiceError;
 
 pub use crate::principal::{Actor, Origin};
 
@@ -63,7 +63,7 @@ pub async fn record(
     actor: &Actor,
     origin: &Origin,
     event: Event,
-) -> Result<(), ApiError> {
+) -> Result<(), ServiceError> {
     record_many(c, ws, &[(actor.clone(), origin.clone(), event)]).await
 }
 
@@ -73,7 +73,7 @@ pub async fn record_many(
     c: &impl GenericClient,
     ws: Uuid,
     items: &[(Actor, Origin, Event)],
-) -> Result<(), ApiError> {
+) -> Result<(), ServiceError> {
     let events: Vec<(Uuid, Event)> = items
         .iter()
         .map(|(actor, _, event)| {
@@ -141,7 +141,7 @@ pub struct Verification {
 }
 
 /// Walks the chain in batches, recomputing every hash.
-pub async fn verify(c: &impl GenericClient, ws: Uuid) -> Result<Verification, ApiError> {
+pub async fn verify(c: &impl GenericClient, ws: Uuid) -> Result<Verification, ServiceError> {
     verify_with_progress(c, ws, |_| {}).await
 }
 
@@ -150,7 +150,7 @@ pub async fn verify_with_progress(
     c: &impl GenericClient,
     ws: Uuid,
     mut progress: impl FnMut(i64),
-) -> Result<Verification, ApiError> {
+) -> Result<Verification, ServiceError> {
     let mut prev = vec![0u8; 32];
     let mut expected_seq = 1i64;
     let mut checked = 0i64;

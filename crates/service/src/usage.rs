@@ -19,7 +19,7 @@ use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
 use crate::audit::{Actor, Event, Origin};
-use crate::error::{ApiError, ErrorCode};
+use crate::error::ServiceError;
 
 const MAX_BATCH: usize = 512;
 /// Batches sent and not yet committed, all on one connection: PostgreSQL runs them one after the
@@ -133,13 +133,13 @@ impl UsageWriter {
     }
 
     /// Records one use durably; returns once its transaction has committed.
-    pub async fn record(&self, used: Used) -> Result<(), ApiError> {
+    pub async fn record(&self, used: Used) -> Result<(), ServiceError> {
         let (done, wait) = oneshot::channel();
-        let unavailable = || {
-            ApiError::new(
-                ErrorCode::Unavailable,
-                "the audit log cannot be written right now; nothing was handed out: retry shortly",
-            )
+        let unavailable = || ServiceError::Unavailable {
+            detail:
+                "the audit log cannot be written right now; nothing was handed out: retry shortly"
+                    .into(),
+            retry_after: None,
         };
         // The wait for room in the queue counts too: when the writer is stuck, the queue fills.
         let committed = async {
@@ -359,7 +359,7 @@ async fn run(
 
 /// A pooled connection with the group commit's statements prepared. Until it is ready it counts
 /// as poisoned, so one abandoned half-way (a timeout) is closed rather than pooled again.
-async fn connect(pool: &Pool) -> Result<std::sync::Arc<Conn>, ApiError> {
+async fn connect(pool: &Pool) -> Result<std::sync::Arc<Conn>, ServiceError> {
     let client = pool.get().await?;
     let conn = std::sync::Arc::new(Conn {
         client: Some(client),
@@ -381,7 +381,7 @@ async fn write_in(
     shared: &Shared,
     client: &deadpool_postgres::Client,
     batch: &[Pending],
-) -> Result<(), ApiError> {
+) -> Result<(), ServiceError> {
     use credvault_store::workflows as wstore;
     let mut per_day: BTreeMap<DayKey, (i64, DateTime<Utc>)> = BTreeMap::new();
     let mut last_used: BTreeMap<(Uuid, Uuid), DateTime<Utc>> = BTreeMap::new();
@@ -461,19 +461,24 @@ async fn write_in(
     // answers the pipelined COMMIT with a rollback).
     let counters = async {
         tokio::try_join!(
-            async { client.batch_execute("BEGIN").await.map_err(ApiError::from) },
+            async {
+                client
+                    .batch_execute("BEGIN")
+                    .await
+                    .map_err(ServiceError::from)
+            },
             async {
                 if ids.is_empty() {
                     return Ok(());
                 }
                 wstore::record_uses(client, &ws, &ids, &at)
                     .await
-                    .map_err(ApiError::from)
+                    .map_err(ServiceError::from)
             },
             async {
                 wstore::count_uses(client, &rows)
                     .await
-                    .map_err(ApiError::from)
+                    .map_err(ServiceError::from)
             },
             async {
                 if wf.is_empty() {
@@ -481,7 +486,7 @@ async fn write_in(
                 }
                 wstore::touch_workflows(client, &wf)
                     .await
-                    .map_err(ApiError::from)
+                    .map_err(ServiceError::from)
             },
         )
     };
@@ -490,7 +495,12 @@ async fn write_in(
             .iter()
             .map(|(ws, items)| crate::audit::record_many(client, *ws, items)),
     );
-    let commit = async { client.batch_execute("COMMIT").await.map_err(ApiError::from) };
+    let commit = async {
+        client
+            .batch_execute("COMMIT")
+            .await
+            .map_err(ServiceError::from)
+    };
     tokio::try_join!(counters, appends, commit)?;
     shared.credentials.committed(&last_used);
     shared.workflows.committed(&wf_used);

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use secrecy::SecretString;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use crate::error::{ApiError, ErrorCode};
+use crate::error::ServiceError;
 
 /// Past this many keys known to be limited, the oldest are forgotten (bounded memory; the
 /// database's counts still apply to them).
@@ -73,21 +73,19 @@ impl SignInGuard {
     /// A turn to check a password: at once, after waiting in the queue, or 503 when the queue
     /// is full. The turn is owned: handed to [`verify`], it lasts as long as the check runs,
     /// even if the request that asked for it is cancelled meanwhile.
-    pub async fn turn(&self) -> Result<OwnedSemaphorePermit, ApiError> {
+    pub async fn turn(&self) -> Result<OwnedSemaphorePermit, ServiceError> {
         if let Ok(p) = self.argon.clone().try_acquire_owned() {
             return Ok(p);
         }
         // Counted out again however the wait ends (a cancelled request included).
-        let waiting = Waiting::join(&self.waiting, self.queue).ok_or_else(|| {
-            ApiError::new(
-                ErrorCode::Unavailable,
-                "too many sign-ins at once: try again in a moment",
-            )
-            .with_retry_after(1)
-        })?;
+        let waiting =
+            Waiting::join(&self.waiting, self.queue).ok_or_else(|| ServiceError::Unavailable {
+                detail: "too many sign-ins at once: try again in a moment".into(),
+                retry_after: Some(1),
+            })?;
         let permit = self.argon.clone().acquire_owned().await;
         drop(waiting);
-        permit.map_err(ApiError::internal)
+        permit.map_err(ServiceError::internal)
     }
 }
 
@@ -116,7 +114,7 @@ pub async fn verify(
     turn: OwnedSemaphorePermit,
     password: SecretString,
     hash: Option<String>,
-) -> Result<bool, ApiError> {
+) -> Result<bool, ServiceError> {
     tokio::task::spawn_blocking(move || {
         let ok = match hash {
             Some(h) => credvault_crypto::verify_password(&password, &h),
@@ -129,7 +127,7 @@ pub async fn verify(
         ok
     })
     .await
-    .map_err(ApiError::internal)
+    .map_err(ServiceError::internal)
 }
 
 /// The address a rate limit counts: an IPv4 address, or an IPv6 address's /64 (one host or
@@ -188,8 +186,16 @@ mod tests {
             "waits while the only turn is taken"
         );
         let refused = g.turn().await.expect_err("queue full");
-        assert_eq!(refused.code, ErrorCode::Unavailable);
-        assert_eq!(refused.retry_after, Some(1));
+        assert!(
+            matches!(
+                refused,
+                ServiceError::Unavailable {
+                    retry_after: Some(1),
+                    ..
+                }
+            ),
+            "{refused:?}"
+        );
         drop(first);
         let second = waiting.await.expect("its turn came");
         drop(second);
