@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod authorize;
 pub mod connect;
 pub mod credential_dto;
 pub mod credentials;
@@ -10,6 +11,7 @@ pub mod fields;
 pub mod me;
 pub mod ops;
 pub mod reports;
+pub mod resolve;
 pub mod shares;
 pub mod teams;
 pub mod tokens;
@@ -27,7 +29,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(
         scope::scope("/v1")
             // The runtime path first: routes are tried in order, each one a pattern match.
-            .service(workflows::resolve)
+            .service(resolve::resolve)
             .service(auth::create_workspace)
             .service(auth::login)
             .service(auth::refresh)
@@ -64,9 +66,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(credentials::restore_credential)
             .service(credentials::transfer_credential)
             .service(connect::test_credential)
-            .service(connect::refresh_credential)
-            .service(connect::authorize_credential)
-            .service(connect::oauth_callback)
+            .service(authorize::refresh_credential)
+            .service(authorize::authorize_credential)
+            .service(authorize::oauth_callback)
             .service(workflows::usage)
             .service(audit::credential_events)
             .service(audit::list_events)
