@@ -1,51 +1,29 @@
-//! Bootstrap and sign-in: workspaces, login, refresh, logout, sessions, password change.
+//! Bootstrap and sign-in: workspaces, login, refresh, logout (sessions and the password in
+//! `sessions`).
 
 use std::sync::Arc;
 
-use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};
-use chrono::{DateTime, Utc};
-use credvault_domain::identity::SessionLimits;
-use credvault_domain::validate::{DisplayName, Email, Name, Password};
-use credvault_store::identity::{self as store, NewUser};
+use actix_web::{post, web, HttpRequest, HttpResponse};
+use chrono::Utc;
+use credvault_domain::validate::Password;
+use credvault_store::identity::{self as store};
 use deadpool_postgres::GenericClient;
 use secrecy::{ExposeSecret, SecretString};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::dto::{TokenPair, User};
+use super::dto::TokenPair;
 use super::fields::Fields;
 use crate::audit::{self, Actor, Event, Origin};
 use crate::auth::{need, origin_of, Authorized, ACCESS_TTL_SECS};
-use crate::config::Signup;
 use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
 
 type State = web::Data<Arc<AppState>>;
 
-#[derive(Deserialize, ToSchema)]
-pub struct SignupRequest {
-    pub workspace_name: Option<String>,
-    pub email: Option<String>,
-    pub password: Option<String>,
-    pub display_name: Option<String>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct WorkspaceRef {
-    pub id: Uuid,
-    pub name: String,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct SignupResponse {
-    pub workspace: WorkspaceRef,
-    pub user: User,
-    pub tokens: TokenPair,
-}
-
 /// Opens a session for `user_id` and returns its first tokens.
-async fn open_session(
+pub(super) async fn open_session(
     c: &impl GenericClient,
     state: &AppState,
     ws: Uuid,
@@ -65,7 +43,7 @@ async fn open_session(
     issue_pair(c, state, ws, user_id, session_id).await
 }
 
-async fn issue_pair(
+pub(super) async fn issue_pair(
     c: &impl GenericClient,
     state: &AppState,
     ws: Uuid,
@@ -87,105 +65,6 @@ async fn issue_pair(
         refresh_token: refresh_token.expose_secret().to_string(),
         session_id,
     })
-}
-
-/// Create a workspace with its first owner.
-#[utoipa::path(
-    tag = "auth", operation_id = "create_workspace", summary = "Create a workspace (sign up)", security(()),
-    request_body = SignupRequest,
-    responses(
-        (status = 201, description = "The workspace, its owner and their session", body = SignupResponse),
-        (status = 403, description = "Sign-up is closed (`forbidden`)", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The email is taken (`conflict`)", body = crate::error::Problem, content_type = "application/problem+json"),
-    )
-)]
-#[post("/workspaces")]
-pub async fn create_workspace(
-    state: State,
-    req: HttpRequest,
-    body: web::Json<SignupRequest>,
-) -> Result<HttpResponse, ApiError> {
-    let mut f = Fields::default();
-    let ws_name = f.required(
-        "workspace_name",
-        body.workspace_name.as_deref(),
-        Name::parse,
-    );
-    let email = f.required("email", body.email.as_deref(), Email::parse);
-    let password = f.required("password", body.password.as_deref(), Password::parse);
-    let display = f.required(
-        "display_name",
-        body.display_name.as_deref(),
-        DisplayName::parse,
-    );
-    let (Some(ws_name), Some(email), Some(password), Some(display)) =
-        (ws_name, email, password, display)
-    else {
-        return Err(f.into_error());
-    };
-    if state.settings.signup == Signup::Closed {
-        return Err(ApiError::new(
-            ErrorCode::Forbidden,
-            "sign-up is closed on this deployment (CREDVAULT_SIGNUP=closed)",
-        ));
-    }
-    let hash = hash_password(&password).await?;
-    let origin = origin_of(&req, &state);
-    let mut client = state.pool.get().await?;
-    let tx = client.transaction().await?;
-    store::lock_signups(&tx).await?;
-    if state.settings.signup == Signup::First && store::workspace_count(&tx).await? > 0 {
-        return Err(ApiError::new(ErrorCode::Forbidden, "sign-up is closed: this deployment already has a workspace (CREDVAULT_SIGNUP=first); ask its owner to invite you"));
-    }
-    let ws = Uuid::now_v7();
-    store::insert_workspace(&tx, ws, ws_name.as_str()).await?;
-    let new = NewUser {
-        workspace_id: ws,
-        id: Uuid::now_v7(),
-        email: email.as_str(),
-        display_name: display.as_str(),
-        role: "owner",
-        password_hash: &hash,
-    };
-    let user = store::insert_user(&tx, &new).await?.ok_or_else(|| {
-        ApiError::new(ErrorCode::Conflict, "a user with this email already exists")
-    })?;
-    let tokens = open_session(&tx, &state, ws, user.id, &origin).await?;
-    let actor = Actor {
-        kind: "user",
-        id: Some(user.id),
-        display: Some(user.display_name.clone()),
-        user_id: None,
-    };
-    audit::record(
-        &tx,
-        ws,
-        &actor,
-        &origin,
-        Event::new("user.created")
-            .target("user", user.id, Some(user.display_name.clone()))
-            .detail("role", "owner"),
-    )
-    .await?;
-    audit::record(
-        &tx,
-        ws,
-        &actor,
-        &origin,
-        Event::new("auth.login")
-            .target("user", user.id, Some(user.display_name.clone()))
-            .detail("session_id", tokens.session_id.to_string()),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(HttpResponse::Created().json(SignupResponse {
-        workspace: WorkspaceRef {
-            id: ws,
-            name: ws_name.as_str().to_string(),
-        },
-        user: User::from_row(user, vec![]),
-        tokens,
-    }))
 }
 
 /// Argon2 is deliberately slow: run it off the async workers.
@@ -436,177 +315,6 @@ pub async fn logout(
         Event::new("auth.logout").target("session", sid, None),
     )
     .await?;
-    tx.commit().await?;
-    Ok(HttpResponse::NoContent().finish())
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct Session {
-    pub id: Uuid,
-    pub created_at: DateTime<Utc>,
-    pub last_seen_at: DateTime<Utc>,
-    pub ip: Option<String>,
-    pub user_agent: Option<String>,
-    /// True for the session making this request.
-    pub current: bool,
-    /// When it ends: the earlier of its absolute lifetime from sign-in and its idle lifetime
-    /// from the last refresh.
-    pub expires_at: DateTime<Utc>,
-    /// True once `expires_at` has passed: its refresh token no longer works.
-    pub expired: bool,
-}
-
-impl Session {
-    /// A stored session as its user sees it, `current` when it is `caller_session`.
-    pub fn of(
-        s: store::SessionRow,
-        limits: &SessionLimits,
-        caller_session: Option<Uuid>,
-    ) -> Session {
-        Session {
-            expires_at: limits.expires_at(s.created_at, s.last_seen_at),
-            expired: limits.is_expired(s.created_at, s.last_seen_at, Utc::now()),
-            current: Some(s.id) == caller_session,
-            id: s.id,
-            created_at: s.created_at,
-            last_seen_at: s.last_seen_at,
-            ip: s.ip,
-            user_agent: s.user_agent,
-        }
-    }
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct SessionList {
-    pub items: Vec<Session>,
-}
-
-/// Your live sessions.
-#[utoipa::path(tag = "auth", operation_id = "list_sessions", summary = "List your sessions", responses((status = 200, description = "Live sessions, newest first", body = SessionList)))]
-#[get("/auth/sessions")]
-pub async fn list_sessions(
-    state: State,
-    caller: Authorized<need::ReadSelf>,
-) -> Result<web::Json<SessionList>, ApiError> {
-    let user = caller.person()?;
-    let client = state.pool.get().await?;
-    let items = store::list_sessions(&client, caller.workspace_id, user.id)
-        .await?
-        .into_iter()
-        .map(|s| Session::of(s, &state.settings.sessions, caller.session_id))
-        .collect();
-    Ok(web::Json(SessionList { items }))
-}
-
-/// Revoke one of your sessions.
-#[utoipa::path(tag = "auth", operation_id = "revoke_session", summary = "Revoke a session", params(("id" = Uuid, Path, description = "Session id")), responses((status = 204, description = "Revoked")))]
-#[delete("/auth/sessions/{id}")]
-pub async fn revoke_session(
-    state: State,
-    caller: Authorized<need::ManageOwnSessions>,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
-    let user = caller.person()?;
-    let mut client = state.pool.get().await?;
-    let tx = client.transaction().await?;
-    if !store::revoke_session(&tx, caller.workspace_id, user.id, *id).await? {
-        return Err(ApiError::not_found("session"));
-    }
-    audit::record(
-        &tx,
-        caller.workspace_id,
-        &caller.actor,
-        &caller.origin,
-        Event::new("session.revoked").target("session", *id, None),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(HttpResponse::NoContent().finish())
-}
-
-/// Revoke all your sessions but this one.
-#[utoipa::path(tag = "auth", operation_id = "revoke_other_sessions", summary = "Revoke your other sessions", responses((status = 204, description = "Revoked")))]
-#[delete("/auth/sessions")]
-pub async fn revoke_other_sessions(
-    state: State,
-    caller: Authorized<need::ManageOwnSessions>,
-) -> Result<HttpResponse, ApiError> {
-    let user = caller.person()?;
-    let mut client = state.pool.get().await?;
-    let tx = client.transaction().await?;
-    let ended =
-        store::revoke_sessions_except(&tx, caller.workspace_id, user.id, caller.session_id).await?;
-    let events = ended.into_iter().map(|sid| {
-        Event::new("session.revoked")
-            .target("session", sid, None)
-            .detail("reason", "other sessions revoked")
-    });
-    caller.record(&tx, events).await?;
-    tx.commit().await?;
-    Ok(HttpResponse::NoContent().finish())
-}
-
-#[derive(Deserialize, ToSchema)]
-pub struct PasswordChange {
-    pub current_password: Option<String>,
-    pub new_password: Option<String>,
-}
-
-/// Change your password; your other sessions end.
-#[utoipa::path(
-    tag = "auth", operation_id = "change_password", summary = "Change your password", request_body = PasswordChange,
-    responses((status = 204, description = "Changed; other sessions revoked"))
-)]
-#[post("/auth/password")]
-pub async fn change_password(
-    state: State,
-    caller: Authorized<need::ManageOwnSessions>,
-    body: web::Json<PasswordChange>,
-) -> Result<HttpResponse, ApiError> {
-    let user = caller.person()?.clone();
-    let mut f = Fields::default();
-    let current = f.required("current_password", body.current_password.as_deref(), |s| {
-        Ok::<_, credvault_domain::validate::FieldProblem>(s.to_string())
-    });
-    let new = f.required(
-        "new_password",
-        body.new_password.as_deref(),
-        Password::parse,
-    );
-    let (Some(current), Some(new)) = (current, new) else {
-        return Err(f.into_error());
-    };
-    let stored = {
-        let client = state.pool.get().await?;
-        store::password_hash(&client, caller.workspace_id, user.id).await?
-    };
-    // Checked and hashed holding no connection, in turn with sign-ins.
-    let turn = state.signin.turn().await?;
-    if !crate::signin::verify(turn, SecretString::from(current), stored).await? {
-        return Err(ApiError::new(
-            ErrorCode::Forbidden,
-            "the current password is wrong",
-        ));
-    }
-    let turn = state.signin.turn().await?;
-    let hash = hash_password(&new).await?;
-    drop(turn);
-    let mut client = state.pool.get().await?;
-    let tx = client.transaction().await?;
-    store::set_password(&tx, caller.workspace_id, user.id, &hash).await?;
-    let ended =
-        store::revoke_sessions_except(&tx, caller.workspace_id, user.id, caller.session_id).await?;
-    let events = std::iter::once(
-        Event::new("user.updated")
-            .target("user", user.id, Some(user.display_name.clone()))
-            .detail("password_changed", true),
-    )
-    .chain(ended.into_iter().map(|sid| {
-        Event::new("session.revoked")
-            .target("session", sid, None)
-            .detail("reason", "password changed")
-    }));
-    caller.record(&tx, events).await?;
     tx.commit().await?;
     Ok(HttpResponse::NoContent().finish())
 }

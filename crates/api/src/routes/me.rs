@@ -11,8 +11,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::auth::Session;
 use super::dto::{AuditEvent, User};
+use super::sessions::Session;
 use super::tokens::ApiToken;
 use crate::auth::{need, Authorized};
 use crate::error::ApiError;

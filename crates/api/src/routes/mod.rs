@@ -12,7 +12,9 @@ pub mod me;
 pub mod ops;
 pub mod reports;
 pub mod resolve;
+pub mod sessions;
 pub mod shares;
+pub mod signup;
 pub mod teams;
 pub mod tokens;
 pub mod users;
@@ -30,14 +32,14 @@ pub fn configure(cfg: &mut ServiceConfig) {
         scope::scope("/v1")
             // The runtime path first: routes are tried in order, each one a pattern match.
             .service(resolve::resolve)
-            .service(auth::create_workspace)
+            .service(signup::create_workspace)
             .service(auth::login)
             .service(auth::refresh)
             .service(auth::logout)
-            .service(auth::list_sessions)
-            .service(auth::revoke_other_sessions)
-            .service(auth::revoke_session)
-            .service(auth::change_password)
+            .service(sessions::list_sessions)
+            .service(sessions::revoke_other_sessions)
+            .service(sessions::revoke_session)
+            .service(sessions::change_password)
             .service(me::me)
             .service(me::export)
             .service(users::list_users)
