@@ -7,6 +7,7 @@ pub mod connect;
 pub mod credential_dto;
 pub mod credentials;
 pub mod dto;
+pub mod erasure;
 pub mod fields;
 pub mod me;
 pub mod ops;
@@ -46,7 +47,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(users::create_user)
             .service(users::get_user)
             .service(users::update_user)
-            .service(users::erase_user)
+            .service(erasure::erase_user)
             .service(teams::list_teams)
             .service(teams::create_team)
             .service(teams::get_team)
