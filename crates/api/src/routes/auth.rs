@@ -84,15 +84,6 @@ fn rate_limited(retry: u64) -> ApiError {
     .with_retry_after(retry)
 }
 
-/// The account a failed sign-in named, if it exists (for its audit event).
-async fn found_user(
-    state: &AppState,
-    email: &str,
-) -> Result<Option<credvault_store::identity::UserRow>, ApiError> {
-    let client = state.pool.get().await?;
-    Ok(store::user_by_email(&client, email).await?.map(|(u, _)| u))
-}
-
 #[derive(Deserialize, ToSchema)]
 pub struct LoginRequest {
     pub email: Option<String>,
@@ -175,8 +166,9 @@ pub async fn login(
     // The password check holds no database connection and no transaction.
     let secret = SecretString::from(password);
     let ok = crate::signin::verify(turn, secret, found.as_ref().map(|(_, h)| h.clone())).await?;
-    let Some((user, _)) = found.filter(|_| ok) else {
-        match found_user(&state, &email).await? {
+    let Some((user, _)) = found.as_ref().filter(|_| ok) else {
+        // The account read with the counts, no second lookup: its failure is on its record.
+        match found.map(|(u, _)| u) {
             Some(user) => {
                 let ev = Event::new("auth.login_failed")
                     .target("user", user.id, Some(user.display_name.clone()))

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use actix_web::http::header;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
-use credvault_domain::credential::CredentialData;
+use credvault_domain::credential::{destinations, CredentialData};
 use credvault_domain::credential_access::CredentialAction;
 use credvault_store::credentials as store;
 use credvault_store::oauth as ostore;
@@ -137,18 +137,6 @@ pub struct AuthorizeStart {
     pub state: String,
 }
 
-/// The origin (`scheme://host[:port]`, default ports left out) of an absolute http(s) URL.
-fn origin_of_url(u: &Url) -> Option<String> {
-    if !matches!(u.scheme(), "http" | "https") {
-        return None;
-    }
-    let host = u.host_str()?;
-    Some(match u.port() {
-        Some(p) => format!("{}://{}:{p}", u.scheme(), host),
-        None => format!("{}://{}", u.scheme(), host),
-    })
-}
-
 fn check_return_to(state: &AppState, raw: &str) -> Result<String, ApiError> {
     let bad = || {
         ApiError::field(
@@ -157,13 +145,13 @@ fn check_return_to(state: &AppState, raw: &str) -> Result<String, ApiError> {
         )
     };
     let u = Url::parse(raw).map_err(|_| bad())?;
-    let origin = origin_of_url(&u).ok_or_else(bad)?;
-    let allowed = state.settings.cors_origins.iter().any(|o| {
-        Url::parse(o)
-            .ok()
-            .and_then(|ou| origin_of_url(&ou))
-            .is_some_and(|ou| ou == origin)
-    });
+    // The one notion of an origin (scheme, host, port), as destinations use it.
+    let origin = destinations::origin(u.as_str()).ok_or_else(bad)?;
+    let allowed = state
+        .settings
+        .cors_origins
+        .iter()
+        .any(|o| destinations::origin(o).is_some_and(|ou| ou == origin));
     if allowed {
         Ok(u.to_string())
     } else {
