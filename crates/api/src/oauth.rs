@@ -560,7 +560,7 @@ fn verifier(state: &AppState, st: &str) -> Zeroizing<String> {
 pub fn redirect_uri(state: &AppState) -> String {
     format!(
         "{}/v1/oauth/callback",
-        state.settings.public_url.trim_end_matches('/')
+        state.services.settings.public_url.trim_end_matches('/')
     )
 }
 

@@ -58,7 +58,20 @@ impl Application {
         let outbound =
             crate::outbound::Outbound::new(&settings.outbound_allow, settings.outbound_timeout)
                 .context("cannot set up the outbound HTTP client")?;
-        let state = AppState::new(pool, settings, envelope, usage, outbound);
+        let services = credvault_service::Services::new(
+            pool,
+            envelope,
+            credvault_service::services::ServiceSettings {
+                public_url: settings.public_url.clone(),
+                signup: settings.signup,
+                recovery_days: settings.recovery_days,
+                sessions: settings.sessions,
+            },
+            &settings.jwt_secret,
+            usage,
+            outbound,
+        );
+        let state = AppState::new(services, settings);
         tokio::spawn(crate::cache::listen(
             state.cache.clone(),
             state.settings.database_url.clone(),
@@ -188,7 +201,9 @@ impl Application {
             _ = shutdown_signal() => {}
         }
         tracing::info!("shutting down: draining in-flight requests");
-        state.start_draining();
+        state
+            .draining
+            .store(true, std::sync::atomic::Ordering::SeqCst);
         // Give load balancers time to see /readyz fail before the listener closes.
         tokio::time::sleep(state.settings.drain_grace).await;
         tracing::info!("shutting down: listener closed, waiting for requests in flight");

@@ -201,3 +201,20 @@ pub async fn verify_with_progress(
         }
     }
 }
+
+/// What a principal does is recorded under its name.
+impl crate::principal::Principal {
+    /// Appends events by this principal, in its workspace, in one statement (see
+    /// `audit::record_many`).
+    pub async fn record(
+        &self,
+        c: &impl deadpool_postgres::GenericClient,
+        events: impl IntoIterator<Item = crate::audit::Event>,
+    ) -> Result<(), crate::ServiceError> {
+        let items: Vec<_> = events
+            .into_iter()
+            .map(|e| (self.actor.clone(), self.origin.clone(), e))
+            .collect();
+        Ok(crate::audit::record_many(c, self.workspace_id, &items).await?)
+    }
+}

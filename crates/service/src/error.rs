@@ -12,6 +12,9 @@ pub struct FieldProblem {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
+    /// No valid credentials came with the request: what to send instead.
+    #[error("{0}")]
+    Unauthenticated(&'static str),
     /// No such thing, or not one the caller may know of.
     #[error("{0} not found")]
     NotFound(&'static str),

@@ -7,6 +7,7 @@
 //! checks its `Cargo.toml`.
 
 pub mod audit;
+pub mod authn;
 pub mod cache;
 pub mod error;
 pub mod jwt;
@@ -14,8 +15,11 @@ pub mod keys;
 pub mod net;
 pub mod outbound;
 pub mod principal;
+pub mod services;
 pub mod signin;
 pub mod token_refresh;
 pub mod usage;
 
 pub use error::ServiceError;
+pub use principal::Principal;
+pub use services::Services;

@@ -32,3 +32,34 @@ pub struct Origin {
     pub user_agent: Option<String>,
     pub request_id: Option<String>,
 }
+
+/// Who acts in a request: a person (by session or personal token) or an engine, in one
+/// workspace, with what the policy function needs to decide, and what audit events say of them.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub workspace_id: Uuid,
+    /// The person behind a session or a personal token.
+    pub user: Option<credvault_store::identity::UserRow>,
+    pub session_id: Option<Uuid>,
+    pub token: Option<credvault_store::identity::TokenRow>,
+    pub policy: credvault_domain::policy::Caller,
+    pub actor: Actor,
+    pub origin: Origin,
+}
+
+impl Principal {
+    pub fn user_id(&self) -> Option<Uuid> {
+        self.user.as_ref().map(|u| u.id)
+    }
+
+    pub fn role(&self) -> Option<credvault_domain::identity::Role> {
+        self.user.as_ref().and_then(|u| u.role.parse().ok())
+    }
+
+    /// The user of a session or personal token; engines have none.
+    pub fn person(&self) -> Result<&credvault_store::identity::UserRow, crate::ServiceError> {
+        self.user.as_ref().ok_or_else(|| {
+            crate::ServiceError::Forbidden("this endpoint is for people, not engine tokens".into())
+        })
+    }
+}

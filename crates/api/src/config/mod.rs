@@ -23,12 +23,7 @@ fn bad(var: &'static str, message: impl Into<String>) -> ConfigError {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Signup {
-    Open,
-    First,
-    Closed,
-}
+pub use credvault_service::services::Signup;
 
 /// Validated settings for `serve`.
 pub struct Settings {

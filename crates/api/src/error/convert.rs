@@ -47,6 +47,7 @@ impl From<credvault_service::ServiceError> for ApiError {
             None => err,
         };
         match e {
+            S::Unauthenticated(d) => ApiError::new(ErrorCode::Unauthenticated, d),
             S::NotFound(what) => ApiError::not_found(what),
             S::Forbidden(d) => ApiError::new(ErrorCode::Forbidden, d),
             S::Deleted(d) => ApiError::new(ErrorCode::CredentialDeleted, d),

@@ -268,7 +268,7 @@ pub async fn refresh(
     if r.session_revoked || r.user_disabled {
         return Err(denied());
     }
-    let limits = state.settings.sessions;
+    let limits = state.services.settings.sessions;
     if limits.is_expired(r.session_created_at, r.session_last_seen_at, Utc::now()) {
         return Err(ApiError::new(
             ErrorCode::Unauthenticated,

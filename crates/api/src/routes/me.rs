@@ -95,7 +95,7 @@ pub async fn export(
         .into_iter()
         .map(|s| ExportedSession {
             revoked_at: s.revoked_at,
-            session: Session::of(s, &state.settings.sessions, caller.session_id),
+            session: Session::of(s, &state.services.settings.sessions, caller.session_id),
         })
         .collect();
     let tokens = store::all_tokens(&client, ws, user.id)

@@ -48,7 +48,7 @@ pub async fn healthz() -> HttpResponse {
 )]
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<Arc<AppState>>) -> Result<HttpResponse, ApiError> {
-    if state.is_draining() {
+    if state.draining.load(std::sync::atomic::Ordering::SeqCst) {
         return Err(ApiError::new(ErrorCode::Unavailable, "shutting down"));
     }
     let client = state.pool.get().await?;

@@ -76,7 +76,7 @@ pub async fn list_sessions(
     let items = store::list_sessions(&client, caller.workspace_id, user.id)
         .await?
         .into_iter()
-        .map(|s| Session::of(s, &state.settings.sessions, caller.session_id))
+        .map(|s| Session::of(s, &state.services.settings.sessions, caller.session_id))
         .collect();
     Ok(web::Json(SessionList { items }))
 }

@@ -77,7 +77,7 @@ pub async fn create_workspace(
     else {
         return Err(f.into_error());
     };
-    if state.settings.signup == Signup::Closed {
+    if state.services.settings.signup == Signup::Closed {
         return Err(ApiError::new(
             ErrorCode::Forbidden,
             "sign-up is closed on this deployment (CREDVAULT_SIGNUP=closed)",
@@ -88,7 +88,7 @@ pub async fn create_workspace(
     let mut client = state.pool.get().await?;
     let tx = client.transaction().await?;
     store::lock_signups(&tx).await?;
-    if state.settings.signup == Signup::First && store::workspace_count(&tx).await? > 0 {
+    if state.services.settings.signup == Signup::First && store::workspace_count(&tx).await? > 0 {
         return Err(ApiError::new(ErrorCode::Forbidden, "sign-up is closed: this deployment already has a workspace (CREDVAULT_SIGNUP=first); ask its owner to invite you"));
     }
     let ws = Uuid::now_v7();

@@ -35,7 +35,7 @@ pub async fn delete_credential(
     let tx = client.transaction().await?;
     let (mut cred, _) = begin_change(&caller, &tx, &req, *id, access).await?;
     let now = Utc::now();
-    let purge_after = now + TimeDelta::days(i64::from(state.settings.recovery_days));
+    let purge_after = now + TimeDelta::days(i64::from(state.services.settings.recovery_days));
     cred.deleted_at = Some(now);
     cred.purge_after = Some(purge_after);
     store::update(&tx, &cred).await?;
