@@ -215,6 +215,6 @@ impl crate::principal::Principal {
             .into_iter()
             .map(|e| (self.actor.clone(), self.origin.clone(), e))
             .collect();
-        Ok(crate::audit::record_many(c, self.workspace_id, &items).await?)
+        record_many(c, self.workspace_id, &items).await
     }
 }
