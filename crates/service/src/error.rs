@@ -15,6 +15,24 @@ pub enum ServiceError {
     /// No valid credentials came with the request: what to send instead.
     #[error("{0}")]
     Unauthenticated(&'static str),
+    /// The request cannot be understood as sent (not a field's value: its form).
+    #[error("{0}")]
+    Invalid(String),
+    /// An OAuth authorization state that is unknown, used or expired.
+    #[error("{0}")]
+    InvalidState(String),
+    /// A sign-in with a wrong email or password.
+    #[error("{0}")]
+    InvalidCredentials(String),
+    /// A sign-in to a disabled account.
+    #[error("{0}")]
+    AccountDisabled(String),
+    /// Too many attempts: wait `retry_after` seconds.
+    #[error("{detail}")]
+    RateLimited { detail: String, retry_after: u64 },
+    /// An `Idempotency-Key` sent again with another request.
+    #[error("{0}")]
+    IdempotencyKeyReused(String),
     /// No such thing, or not one the caller may know of.
     #[error("{0} not found")]
     NotFound(&'static str),
@@ -58,6 +76,9 @@ pub enum ServiceError {
     /// The database said no; the API decides what the client is told (see its mapping).
     #[error("database: {0}")]
     Store(#[from] StoreError),
+    /// A fault of ours already logged with its cause, answered with what the client may know.
+    #[error("{0}")]
+    Fault(String),
     /// A fault of ours: logged with its cause, answered without it.
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
@@ -66,6 +87,10 @@ pub enum ServiceError {
 impl ServiceError {
     pub fn internal(e: impl Into<anyhow::Error>) -> ServiceError {
         ServiceError::Internal(e.into())
+    }
+
+    pub fn invalid(detail: impl Into<String>) -> ServiceError {
+        ServiceError::Invalid(detail.into())
     }
 
     pub fn field(field: &str, message: impl Into<String>) -> ServiceError {

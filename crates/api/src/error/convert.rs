@@ -48,6 +48,16 @@ impl From<credvault_service::ServiceError> for ApiError {
         };
         match e {
             S::Unauthenticated(d) => ApiError::new(ErrorCode::Unauthenticated, d),
+            S::Invalid(d) => ApiError::invalid(d),
+            S::InvalidState(d) => ApiError::new(ErrorCode::InvalidState, d),
+            S::InvalidCredentials(d) => ApiError::new(ErrorCode::InvalidCredentials, d),
+            S::AccountDisabled(d) => ApiError::new(ErrorCode::AccountDisabled, d),
+            S::RateLimited {
+                detail,
+                retry_after,
+            } => ApiError::new(ErrorCode::RateLimited, detail).with_retry_after(retry_after),
+            S::IdempotencyKeyReused(d) => ApiError::new(ErrorCode::IdempotencyKeyReused, d),
+            S::Fault(d) => ApiError::new(ErrorCode::Internal, d),
             S::NotFound(what) => ApiError::not_found(what),
             S::Forbidden(d) => ApiError::new(ErrorCode::Forbidden, d),
             S::Deleted(d) => ApiError::new(ErrorCode::CredentialDeleted, d),
