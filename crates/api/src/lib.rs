@@ -11,7 +11,8 @@
 
 // The service layer's modules, under the names the API has always used for them.
 pub use credvault_service::{
-    audit, cache, jwt, keys, net, outbound, principal, signin, token_refresh, usage,
+    audit, cache, credentials, idempotency, jwt, keys, net, outbound, principal, shares, signin,
+    token_refresh, usage,
 };
 
 pub mod auth;
@@ -19,9 +20,9 @@ pub mod cli;
 pub mod config;
 pub mod config_error;
 pub mod cors;
-pub mod credentials;
 pub mod edge;
 pub mod error;
+pub mod extract;
 pub mod metrics;
 pub mod middleware;
 pub mod oauth;

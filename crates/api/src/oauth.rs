@@ -630,9 +630,9 @@ pub async fn finish_authorization(
     // exchanged: the exchange is on the record, its tokens are not kept.
     let gone = match &locked {
         None => Some((purged(), "purged")),
-        Some(c) if c.deleted_at.is_some() => {
-            svc::refuse_if_deleted(c).err().map(|e| (e, "deleted"))
-        }
+        Some(c) if c.deleted_at.is_some() => svc::refuse_if_deleted(c)
+            .err()
+            .map(|e| (e.into(), "deleted")),
         Some(c) if c.current_version != seen_version => Some((
             ApiError::new(
                 ErrorCode::InvalidState,

@@ -9,13 +9,16 @@
 pub mod audit;
 pub mod authn;
 pub mod cache;
+pub mod credentials;
 pub mod error;
+pub mod idempotency;
 pub mod jwt;
 pub mod keys;
 pub mod net;
 pub mod outbound;
 pub mod principal;
 pub mod services;
+pub mod shares;
 pub mod signin;
 pub mod token_refresh;
 pub mod usage;

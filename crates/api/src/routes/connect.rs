@@ -275,7 +275,9 @@ pub async fn test_credential(
     // or purged meanwhile (then its status is left as it is and the answer says so).
     let gone = match store::lock(&tx, ws, cred.id).await? {
         None => Some(ApiError::not_found("credential")),
-        Some(now) if now.deleted_at.is_some() => svc::refuse_if_deleted(&now).err(),
+        Some(now) if now.deleted_at.is_some() => {
+            svc::refuse_if_deleted(&now).err().map(ApiError::from)
+        }
         Some(mut now) => {
             let (status, detail) = match &result {
                 Ok(()) => ("active", None),

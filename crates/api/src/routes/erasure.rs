@@ -83,7 +83,7 @@ pub async fn erase_user(
     store::lock_credentials_of(&tx, ws, user.id).await?;
     let owned = store::owned_credentials(&tx, ws, user.id).await?;
     let shares =
-        crate::credentials::take_away_shares_to(&tx, ws, "user", user.id, "user erased").await?;
+        crate::shares::take_away_shares_to(&tx, ws, "user", user.id, "user erased").await?;
     // A workflow's owner is whose access its resolves use, so a workflow given to someone else
     // is recorded as `workflow.upserted` with its new owner, as a PUT that changes the owner is.
     let handed: Vec<Event> = match transfer_to {

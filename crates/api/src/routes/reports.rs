@@ -75,7 +75,7 @@ pub async fn credential_review(
         sections.push(
             rows.iter()
                 .map(|c| {
-                    crate::credentials::summary(
+                    crate::routes::credentials::presentation::summary(
                         c,
                         if Some(c.owner_id) == me {
                             Access::Owner

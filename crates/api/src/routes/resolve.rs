@@ -19,6 +19,7 @@ use crate::auth::{need, Authorized};
 use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
 use crate::usage::Used;
+use credvault_service::ServiceError;
 
 type State = web::Data<Arc<AppState>>;
 
@@ -190,12 +191,11 @@ fn open_resolved(
             ciphertext: &row.ciphertext,
         },
     )
-    .map_err(|e| match e.code {
-        ErrorCode::CredentialDeleted => ApiError::new(
-            ErrorCode::CredentialDeleted,
-            "the credential's keys were destroyed",
-        ),
-        _ => e,
+    .map_err(|e| match e {
+        ServiceError::Deleted(_) => {
+            ServiceError::Deleted("the credential's keys were destroyed".into())
+        }
+        e => e,
     })?;
     let mut data = SecretDoc::new(row.config.as_object().cloned().unwrap_or_default());
     let names: Vec<String> = secrets.keys().cloned().collect();

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use actix_web::{delete, get, put, web, HttpRequest, HttpResponse};
+use actix_web::{delete, get, put, web, HttpResponse};
 use credvault_domain::credential_access::CredentialAction;
 use credvault_store::credentials as cstore;
 use credvault_store::workflows::{self as store, NewShare};
@@ -73,7 +73,7 @@ pub async fn list_shares(
 pub async fn replace_shares(
     state: State,
     caller: Authorized<need::ReadCredentials>,
-    req: HttpRequest,
+    if_match: crate::extract::IfMatch,
     id: web::Path<Uuid>,
     body: web::Json<ReplaceShares>,
 ) -> Result<web::Json<ShareList>, ApiError> {
@@ -111,7 +111,7 @@ pub async fn replace_shares(
         .await?
         .ok_or_else(|| ApiError::not_found("credential"))?;
     svc::refuse_if_deleted(&cred)?;
-    svc::check_if_match(req.headers(), &cred)?;
+    svc::check_if_match(if_match.as_deref(), &cred)?;
     let mut shares: Vec<NewShare> = Vec::new();
     for (i, s) in inputs.iter().enumerate() {
         let at = |field: &str| format!("shares[{i}].{field}");
@@ -170,11 +170,11 @@ pub async fn replace_shares(
     if !f.is_empty() {
         return Err(f.into_error());
     }
-    let before = svc::listed_shares(&tx, caller.workspace_id, cred.id).await?;
+    let before = crate::shares::listed_shares(&tx, caller.workspace_id, cred.id).await?;
     store::replace_shares(&tx, caller.workspace_id, cred.id, &shares, caller.user_id()).await?;
     cred.shared = !shares.is_empty();
     cstore::update(&tx, &cred).await?;
-    let after = svc::listed_shares(&tx, caller.workspace_id, cred.id).await?;
+    let after = crate::shares::listed_shares(&tx, caller.workspace_id, cred.id).await?;
     let ev = Event::new("credential.shares_changed")
         .target("credential", cred.id, Some(cred.name.clone()))
         .detail("before", before)
@@ -202,7 +202,7 @@ pub async fn replace_shares(
 pub async fn delete_share(
     state: State,
     caller: Authorized<need::ReadCredentials>,
-    req: HttpRequest,
+    if_match: crate::extract::IfMatch,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, share_id) = path.into_inner();
@@ -220,8 +220,8 @@ pub async fn delete_share(
         .await?
         .ok_or_else(|| ApiError::not_found("credential"))?;
     svc::refuse_if_deleted(&cred)?;
-    svc::check_if_match(req.headers(), &cred)?;
-    let before = svc::listed_shares(&tx, caller.workspace_id, id).await?;
+    svc::check_if_match(if_match.as_deref(), &cred)?;
+    let before = crate::shares::listed_shares(&tx, caller.workspace_id, id).await?;
     if !store::delete_share(&tx, caller.workspace_id, id, share_id).await? {
         return Err(ApiError::not_found("share"));
     }
@@ -232,7 +232,7 @@ pub async fn delete_share(
         .detail("before", before)
         .detail(
             "after",
-            svc::listed_shares(&tx, caller.workspace_id, id).await?,
+            crate::shares::listed_shares(&tx, caller.workspace_id, id).await?,
         );
     audit::record(&tx, caller.workspace_id, &caller.actor, &caller.origin, ev).await?;
     tx.commit().await?;

@@ -191,14 +191,9 @@ pub async fn delete_team(
     if !store::lock_team(&tx, caller.workspace_id, *id).await? {
         return Err(ApiError::not_found("team"));
     }
-    let shares = crate::credentials::take_away_shares_to(
-        &tx,
-        caller.workspace_id,
-        "team",
-        *id,
-        "team deleted",
-    )
-    .await?;
+    let shares =
+        crate::shares::take_away_shares_to(&tx, caller.workspace_id, "team", *id, "team deleted")
+            .await?;
     let (name, members) = store::delete_team(&tx, caller.workspace_id, *id)
         .await?
         .ok_or_else(|| ApiError::not_found("team"))?;

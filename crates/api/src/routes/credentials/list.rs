@@ -1,6 +1,14 @@
 //! Listing credentials: filters, search, sorting and opaque cursors.
 
 use super::*;
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use credvault_domain::credential::{self as rules, CredentialType};
+use credvault_domain::credential_access::Access;
+use credvault_service::credentials::list;
+use credvault_store::credentials::{After, CredentialRow, ListFilter, Sort};
+use serde::{Deserialize, Serialize};
+use utoipa::IntoParams;
 
 #[derive(Deserialize, IntoParams)]
 pub struct ListQuery {
@@ -56,7 +64,24 @@ pub async fn list_credentials(
     caller: Authorized<need::ReadCredentials>,
     query: web::Query<ListQuery>,
 ) -> Result<web::Json<CredentialList>, ApiError> {
-    let q = query.into_inner();
+    let (filter, sort_name, after, limit) = parse(query.into_inner())?;
+    let sort = parse_sort(Some(&sort_name))?;
+    let rows = list::list(&state, &caller, &filter, sort, after.as_ref(), limit + 1).await?;
+    let more = rows.len() as i64 > limit;
+    let page: Vec<(CredentialRow, i32, String)> = rows.into_iter().take(limit as usize).collect();
+    let next_cursor = match (more, page.last()) {
+        (true, Some(last)) => Some(cursor_after(last, sort_name, sort)?),
+        _ => None,
+    };
+    let items = page
+        .iter()
+        .map(|(c, rank, _)| presentation::summary(c, Access::from_rank(*rank)))
+        .collect();
+    Ok(web::Json(CredentialList { items, next_cursor }))
+}
+
+/// The query as the store's filter, with the sort's name, where the page starts and its size.
+fn parse(q: ListQuery) -> Result<(ListFilter, String, Option<After>, i64), ApiError> {
     let limit = q.limit.unwrap_or(50);
     if !(1..=200).contains(&limit) {
         return Err(ApiError::invalid("limit must be between 1 and 200"));
@@ -73,19 +98,7 @@ pub async fn list_credentials(
     let sort = parse_sort(Some(&sort_name))?;
     let after = match &q.cursor {
         None => None,
-        Some(c) => {
-            let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-                .decode(c)
-                .map_err(|_| bad_cursor())?;
-            let cur: Cursor = serde_json::from_slice(&bytes).map_err(|_| bad_cursor())?;
-            if cur.s != sort_name {
-                return Err(bad_cursor());
-            }
-            Some(match sort {
-                Sort::Name | Sort::NameDesc => After::Text(cur.k.ok_or_else(bad_cursor)?, cur.id),
-                _ => After::Time(cur.t, cur.id),
-            })
-        }
+        Some(c) => Some(cursor_from(c, &sort_name, sort)?),
     };
     let filter = ListFilter {
         kind: q.kind,
@@ -99,56 +112,41 @@ pub async fn list_credentials(
             .filter(|s| !s.trim().is_empty())
             .map(|s| s.trim().to_string()),
     };
-    let client = state.pool.get().await?;
-    let teams = match caller.user_id() {
-        Some(u) => store::team_ids_of(&client, caller.workspace_id, u).await?,
-        None => Vec::new(),
+    Ok((filter, sort_name, after, limit))
+}
+
+/// Where a page starts, from the cursor the previous page gave out.
+fn cursor_from(c: &str, sort_name: &str, sort: Sort) -> Result<After, ApiError> {
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(c)
+        .map_err(|_| bad_cursor())?;
+    let cur: Cursor = serde_json::from_slice(&bytes).map_err(|_| bad_cursor())?;
+    if cur.s != sort_name {
+        return Err(bad_cursor());
+    }
+    Ok(match sort {
+        Sort::Name | Sort::NameDesc => After::Text(cur.k.ok_or_else(bad_cursor)?, cur.id),
+        _ => After::Time(cur.t, cur.id),
+    })
+}
+
+/// The cursor of the page after the one ending at `last`.
+fn cursor_after(
+    last: &(CredentialRow, i32, String),
+    sort_name: String,
+    sort: Sort,
+) -> Result<String, ApiError> {
+    let (last, _, name_key) = last;
+    let cur = Cursor {
+        s: sort_name,
+        // The database's lower(), not Rust's: they differ for some non-ASCII names.
+        k: Some(name_key.clone()),
+        t: match sort {
+            Sort::Updated | Sort::UpdatedDesc => Some(last.updated_at),
+            _ => last.last_used_at,
+        },
+        id: last.id,
     };
-    let role_rank = match (caller.user.is_some(), caller.role()) {
-        (false, _) => Some(1),
-        (true, Some(Role::Owner | Role::Admin)) => Some(3),
-        (true, Some(Role::Auditor)) => Some(2),
-        _ => None,
-    };
-    let viewer = Viewer {
-        user: caller.user_id(),
-        teams: &teams,
-        role_rank,
-    };
-    let rows = store::list(
-        &client,
-        caller.workspace_id,
-        &viewer,
-        &filter,
-        sort,
-        after.as_ref(),
-        limit + 1,
-    )
-    .await?;
-    let more = rows.len() as i64 > limit;
-    let page: Vec<(CredentialRow, i32, String)> = rows.into_iter().take(limit as usize).collect();
-    let next_cursor = match (more, page.last()) {
-        (true, Some((last, _, name_key))) => {
-            let cur = Cursor {
-                s: sort_name,
-                // The database's lower(), not Rust's: they differ for some non-ASCII names.
-                k: Some(name_key.clone()),
-                t: match sort {
-                    Sort::Updated | Sort::UpdatedDesc => Some(last.updated_at),
-                    _ => last.last_used_at,
-                },
-                id: last.id,
-            };
-            Some(
-                base64::engine::general_purpose::URL_SAFE_NO_PAD
-                    .encode(serde_json::to_vec(&cur).map_err(ApiError::internal)?),
-            )
-        }
-        _ => None,
-    };
-    let items = page
-        .iter()
-        .map(|(c, rank, _)| svc::summary(c, Access::from_rank(*rank)))
-        .collect();
-    Ok(web::Json(CredentialList { items, next_cursor }))
+    Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(serde_json::to_vec(&cur).map_err(ApiError::internal)?))
 }
