@@ -11,8 +11,8 @@
 
 // The service layer's modules, under the names the API has always used for them.
 pub use credvault_service::{
-    audit, cache, credentials, idempotency, jwt, keys, net, outbound, principal, shares, signin,
-    token_refresh, usage,
+    audit, cache, credentials, idempotency, jwt, keys, net, oauth, outbound, principal, shares,
+    signin, token_refresh, usage,
 };
 
 pub mod auth;
@@ -25,7 +25,6 @@ pub mod error;
 pub mod extract;
 pub mod metrics;
 pub mod middleware;
-pub mod oauth;
 pub mod openapi;
 pub mod request_id;
 pub mod routes;

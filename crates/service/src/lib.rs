@@ -9,14 +9,17 @@
 pub mod audit;
 pub mod authn;
 pub mod cache;
+pub mod connect;
 pub mod credentials;
 pub mod error;
 pub mod idempotency;
 pub mod jwt;
 pub mod keys;
 pub mod net;
+pub mod oauth;
 pub mod outbound;
 pub mod principal;
+pub mod resolve;
 pub mod services;
 pub mod shares;
 pub mod signin;

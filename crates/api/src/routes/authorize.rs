@@ -1,24 +1,24 @@
-//! OAuth2 from the API: refresh now, start an authorization-code flow, and the browser's callback.
+//! OAuth2 from the API: refresh now, start an authorization-code flow, and the browser's callback
+//! (their work in the service's `oauth::requests`).
 
 use std::sync::Arc;
 
 use actix_web::http::header;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
-use credvault_domain::credential::{destinations, CredentialData};
-use credvault_domain::credential_access::CredentialAction;
-use credvault_store::credentials as store;
-use credvault_store::oauth as ostore;
+use credvault_domain::credential::destinations;
+use credvault_service::oauth::requests;
+use credvault_store::credentials::CredentialRow;
+use credvault_store::oauth::UsedState;
 use reqwest::Url;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::auth::{need, origin_of, Authorized, Caller};
+use crate::auth::{need, origin_of, Authorized};
 use crate::credentials as svc;
-use crate::error::{ApiError, ErrorCode};
-use crate::oauth::{self, Failure, Outcome, Trigger};
+use crate::error::ApiError;
 use crate::state::AppState;
 
 type State = web::Data<Arc<AppState>>;
@@ -28,48 +28,6 @@ type State = web::Data<Arc<AppState>>;
 pub struct RefreshResult {
     pub ok: bool,
     pub token_expires_at: Option<DateTime<Utc>>,
-}
-
-/// Checks that `cred` is a live oauth2 credential the caller may change.
-async fn oauth_credential(
-    state: &AppState,
-    caller: &Caller,
-    id: Uuid,
-) -> Result<(store::CredentialRow, CredentialData), ApiError> {
-    svc::require_write(state, caller, id).await?;
-    let (cred, _) = svc::authorize(state, caller, id, CredentialAction::Manage).await?;
-    svc::refuse_if_deleted(&cred)?;
-    if cred.kind != "oauth2" {
-        return Err(ApiError::field(
-            "type",
-            "only oauth2 credentials have tokens to refresh or authorize",
-        ));
-    }
-    let client = state.pool.get().await?;
-    let data = svc::current_data(state, &client, &cred).await?;
-    Ok((cred, data))
-}
-
-/// A 409 `reauthorization_required`, with a ready authorization URL when a person asked and the
-/// grant is authorization_code.
-async fn reauthorization(
-    state: &AppState,
-    caller: &Caller,
-    cred: &store::CredentialRow,
-    data: &CredentialData,
-    why: &str,
-) -> ApiError {
-    let mut err = ApiError::new(ErrorCode::ReauthorizationRequired, why.to_string());
-    if let (Some(user), true) = (caller.user_id(), oauth::is_authorization_code(data)) {
-        if let Ok(client) = state.pool.get().await {
-            if let Ok((url, _)) =
-                oauth::start_authorization(state, &client, cred, data, user, None).await
-            {
-                err.authorization_url = Some(url);
-            }
-        }
-    }
-    err
 }
 
 /// Refresh an oauth2 credential's access token now.
@@ -89,37 +47,11 @@ pub async fn refresh_credential(
     caller: Authorized<need::ReadCredentials>,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<RefreshResult>, ApiError> {
-    let (cred, data) = oauth_credential(&state, &caller, *id).await?;
-    let before = {
-        let client = state.pool.get().await?;
-        ostore::token_state_of(&client, cred.workspace_id, cred.id)
-            .await?
-            .and_then(|s| s.token_obtained_at)
-    };
-    // Refresh unless someone else refreshed while we waited for their lease.
-    let needed = move |st: &ostore::TokenState| st.token_obtained_at == before;
-    match oauth::ensure_fresh(
-        &state,
-        cred.workspace_id,
-        cred.id,
-        Trigger::Manual,
-        &caller.actor,
-        &caller.origin,
-        needed,
-    )
-    .await?
-    {
-        Outcome::Fresh { token_expires_at } => Ok(web::Json(RefreshResult {
-            ok: true,
-            token_expires_at,
-        })),
-        Outcome::Failed(Failure::Terminal(why)) => {
-            Err(reauthorization(&state, &caller, &cred, &data, &why).await)
-        }
-        Outcome::Failed(Failure::Transient(why)) => {
-            Err(ApiError::new(ErrorCode::UpstreamUnavailable, why).with_retry_after(30))
-        }
-    }
+    let token_expires_at = requests::refresh_now(&state, &caller, *id).await?;
+    Ok(web::Json(RefreshResult {
+        ok: true,
+        token_expires_at,
+    }))
 }
 
 #[derive(Deserialize, Default, ToSchema)]
@@ -183,25 +115,11 @@ pub async fn authorize_credential(
             .map_err(|_| ApiError::invalid("the body is not valid JSON"))?;
         super::parse_body(&raw)?
     };
-    let Some(user) = caller.user_id() else {
-        return Err(ApiError::new(
-            ErrorCode::Forbidden,
-            "an authorization is started by a person, not an engine token",
-        ));
-    };
-    let return_to = input
-        .return_to
-        .as_deref()
+    let return_to = (input.return_to.as_deref())
         .map(|r| check_return_to(&state, r))
         .transpose()?;
-    let (cred, data) = oauth_credential(&state, &caller, *id).await?;
-    if !oauth::is_authorization_code(&data) {
-        return Err(ApiError::field("data.grant_type", "must be authorization_code to authorize in a browser (client_credentials needs no authorization)"));
-    }
-    let client = state.pool.get().await?;
     let (authorization_url, st) =
-        oauth::start_authorization(&state, &client, &cred, &data, user, return_to.as_deref())
-            .await?;
+        requests::authorize(&state, &caller, *id, return_to.as_deref()).await?;
     Ok(web::Json(AuthorizeStart {
         authorization_url,
         state: st,
@@ -241,25 +159,21 @@ pub async fn oauth_callback(
     req: HttpRequest,
     query: web::Query<CallbackQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let invalid = || {
-        ApiError::new(
-            ErrorCode::InvalidState,
-            "the state is unknown, already used or expired: start the authorization again",
-        )
-    };
-    let st = query
-        .state
-        .as_deref()
-        .filter(|s| !s.is_empty() && s.len() <= 256)
-        .ok_or_else(invalid)?;
-    let used = {
-        let client = state.pool.get().await?;
-        ostore::consume_state(&client, &credvault_crypto::sha256(st.as_bytes()))
-            .await?
-            .ok_or_else(invalid)?
-    };
-    // The browser goes back to `return_to` whatever the outcome; a failure is told there as
-    // `error` and `error_description` (the problem's code and detail), not as a problem page.
+    let st = query.state.as_deref().unwrap_or_default();
+    let used = requests::consume_state(&state, st).await?;
+    let (code, error) = (query.code.as_deref(), query.error.as_deref());
+    let origin = origin_of(&req, &state);
+    let finished = requests::finish_callback(&state, &used, st, code, error, &origin).await;
+    callback_answer(&used, finished.map_err(ApiError::from))
+}
+
+/// The browser goes back to `return_to` whatever the outcome; a failure is told there as `error`
+/// and `error_description` (the problem's code and detail), not as a problem page. Without a
+/// `return_to`, the answer is JSON (or the problem).
+fn callback_answer(
+    used: &UsedState,
+    finished: Result<CredentialRow, ApiError>,
+) -> Result<HttpResponse, ApiError> {
     let back = |pairs: &[(&str, &str)]| -> Option<HttpResponse> {
         let mut u = Url::parse(used.return_to.as_deref()?).ok()?;
         {
@@ -275,7 +189,6 @@ pub async fn oauth_callback(
                 .finish(),
         )
     };
-    let finished = finish_callback(&state, &req, &query, &used, st).await;
     match finished {
         Ok(cred) => {
             let status = svc::status_of(&cred).as_str().to_string();
@@ -300,31 +213,4 @@ pub async fn oauth_callback(
             back(&pairs).ok_or(e)
         }
     }
-}
-
-/// The callback's work once its state is consumed: the provider's refusal, or the code exchange.
-async fn finish_callback(
-    state: &AppState,
-    req: &HttpRequest,
-    query: &CallbackQuery,
-    used: &ostore::UsedState,
-    st: &str,
-) -> Result<store::CredentialRow, ApiError> {
-    if let Some(e) = query.error.as_deref() {
-        let code: String = e
-            .chars()
-            .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
-            .take(64)
-            .collect();
-        return Err(ApiError::invalid(format!(
-            "the provider did not grant access ({code}): start the authorization again"
-        )));
-    }
-    let code = query
-        .code
-        .as_deref()
-        .filter(|c| !c.is_empty() && c.len() <= 4096)
-        .ok_or_else(|| ApiError::invalid("code is required"))?;
-    let origin = origin_of(req, state);
-    oauth::finish_authorization(state, used, st, code, &origin).await
 }

@@ -7,7 +7,9 @@ use credvault_service::credentials::create::NewCredential;
 use serde_json::Value;
 
 use crate::error::ApiError;
-use crate::routes::credential_dto::{CreateCredential, TestRequest, UpdateCredential};
+use crate::routes::credential_dto::{
+    CreateCredential, RotateCredential, TestRequest, UpdateCredential,
+};
 use crate::routes::fields::Fields;
 
 /// A create body, every field checked; all problems at once.
@@ -107,6 +109,14 @@ pub fn new_credential(input: &CreateCredential) -> Result<NewCredential, ApiErro
         data,
         now,
     })
+}
+
+/// A rotate body: the new secret values.
+pub fn rotation(raw: &Value) -> Result<Value, ApiError> {
+    let input: RotateCredential = crate::routes::parse_body(raw)?;
+    input
+        .data
+        .ok_or_else(|| ApiError::field("data", "is required: the new secret values"))
 }
 
 /// An update body, every field checked; all problems at once.

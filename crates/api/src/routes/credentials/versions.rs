@@ -24,22 +24,11 @@ pub async fn rotate_credential(
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
     let raw = body.into_inner();
-    let input: RotateCredential = crate::routes::parse_body(&raw)?;
-    let data = input
-        .data
-        .ok_or_else(|| ApiError::field("data", "is required: the new secret values"))?;
+    let data = input::rotation(&raw)?;
     let endpoint = format!("POST /v1/credentials/{}/rotate", *id);
     let idem = idempotent(&key, &endpoint, &raw);
-    let done = change::rotate(
-        &state,
-        &caller,
-        *id,
-        if_match.as_deref(),
-        &data,
-        idem,
-        stored,
-    );
-    match done.await? {
+    let im = if_match.as_deref();
+    match change::rotate(&state, &caller, *id, im, &data, idem, stored).await? {
         Answer::Replay(first) => replay(first),
         Answer::Done(view) => Ok(presentation::respond(&view, StatusCode::OK)?.0),
     }
