@@ -313,6 +313,7 @@ pub fn path_error(
 }
 
 mod convert;
+pub mod responses;
 
 #[cfg(test)]
 mod tests;

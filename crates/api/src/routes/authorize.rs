@@ -36,7 +36,7 @@ pub struct RefreshResult {
     responses(
         (status = 200, description = "Refreshed (a new version with reason `refreshed`)", body = RefreshResult),
         (status = 409, description = "The provider refused the refresh token (`reauthorization_required`, with `authorization_url`)", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 410, description = "The credential is deleted (`credential_deleted`)", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::error::responses::Gone,
         (status = 422, description = "Not an oauth2 credential (`validation_failed`)", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 503, description = "The token endpoint cannot be reached (`upstream_unavailable`)", body = crate::error::Problem, content_type = "application/problem+json"),
     )
@@ -97,7 +97,7 @@ fn check_return_to(state: &AppState, raw: &str) -> Result<String, ApiError> {
     request_body(content = AuthorizeRequest, description = "Optional; an empty body is the same as `{}`"),
     responses(
         (status = 200, description = "Where to send the browser", body = AuthorizeStart),
-        (status = 410, description = "The credential is deleted (`credential_deleted`)", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::error::responses::Gone,
         (status = 422, description = "Not an authorization_code credential, or `return_to` is not on an allowed origin (`validation_failed`)", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]

@@ -33,7 +33,7 @@ pub struct TestResult {
     tag = "credentials", operation_id = "test_credential", summary = "Test a credential's connection", params(("id" = Uuid, Path, description = "Credential id")),
     responses(
         (status = 200, description = "The result (also when the service refused: see `ok` and `error`)", body = TestResult),
-        (status = 410, description = "The credential is deleted (`credential_deleted`)", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::error::responses::Gone,
         (status = 422, description = "The credential has no test request (`validation_failed`)", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]

@@ -65,8 +65,8 @@ pub async fn list_shares(
     request_body = ReplaceShares,
     responses(
         (status = 200, description = "The new shares", body = ShareList),
-        (status = 410, description = "The credential is deleted (`credential_deleted`)", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 412, description = "The ETag does not match (`precondition_failed`)", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::error::responses::Gone,
+        crate::error::responses::PreconditionFailed,
     )
 )]
 #[put("/credentials/{id}/shares")]
@@ -194,8 +194,8 @@ pub async fn replace_shares(
     tag = "sharing", operation_id = "delete_share", summary = "Remove a share", params(("id" = Uuid, Path, description = "Credential id"), ("share_id" = Uuid, Path, description = "Share id"), ("If-Match" = Option<String>, Header, description = "The ETag you read")),
     responses(
         (status = 204, description = "Removed"),
-        (status = 410, description = "The credential is deleted (`credential_deleted`)", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 412, description = "The ETag does not match (`precondition_failed`)", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::error::responses::Gone,
+        crate::error::responses::PreconditionFailed,
     )
 )]
 #[delete("/credentials/{id}/shares/{share_id}")]

@@ -19,7 +19,7 @@ pub struct DeleteQuery {
         (status = 204, description = "Purged (with `purge=true`)"),
         (status = 409, description = "Purging needs a soft-deleted credential (`conflict`)", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 410, description = "Already deleted (`credential_deleted`)", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 412, description = "The ETag does not match (`precondition_failed`)", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::error::responses::PreconditionFailed,
     )
 )]
 #[delete("/credentials/{id}")]
@@ -69,8 +69,8 @@ pub async fn restore_credential(
     request_body = TransferCredential,
     responses(
         (status = 200, description = "The credential with its new owner", body = Credential),
-        (status = 410, description = "The credential is deleted (`credential_deleted`)", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 412, description = "The ETag does not match (`precondition_failed`)", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::error::responses::Gone,
+        crate::error::responses::PreconditionFailed,
     )
 )]
 #[post("/credentials/{id}/transfer")]

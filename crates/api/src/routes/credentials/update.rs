@@ -9,8 +9,8 @@ use credvault_service::credentials::change;
     request_body = UpdateCredential,
     responses(
         (status = 200, description = "The credential", body = Credential),
-        (status = 410, description = "The credential is deleted (`credential_deleted`)", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 412, description = "The ETag does not match (`precondition_failed`)", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::error::responses::Gone,
+        crate::error::responses::PreconditionFailed,
         (status = 422, description = "Invalid fields, or a destination (`test.url`, `data.token_url`, `data.authorization_url`) moved to another origin, or a secret `{{field}}` added to the test, without the secret sent again (`validation_failed`, the entry naming the secret to send)", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]

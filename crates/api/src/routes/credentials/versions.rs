@@ -9,8 +9,8 @@ use credvault_service::credentials::change;
     request_body = RotateCredential,
     responses(
         (status = 200, description = "The credential at its new version", body = Credential),
-        (status = 410, description = "The credential is deleted (`credential_deleted`)", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 412, description = "The ETag does not match (`precondition_failed`)", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::error::responses::Gone,
+        crate::error::responses::PreconditionFailed,
         (status = 422, description = "Invalid data, a reused Idempotency-Key, or a destination moved to another origin without the secret that goes there (`validation_failed`)", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
@@ -61,8 +61,8 @@ pub async fn list_versions(
     tag = "credentials", operation_id = "restore_credential_version", summary = "Restore a version", params(("id" = Uuid, Path, description = "Credential id"), ("version" = i32, Path, description = "Version to restore"), ("If-Match" = Option<String>, Header, description = "The ETag you read")),
     responses(
         (status = 200, description = "The credential at its new version", body = Credential),
-        (status = 410, description = "The credential is deleted (`credential_deleted`)", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 412, description = "The ETag does not match (`precondition_failed`)", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::error::responses::Gone,
+        crate::error::responses::PreconditionFailed,
         (status = 422, description = "A destination is no longer where that version's secrets were set for (`validation_failed`): move it back first, or rotate", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
