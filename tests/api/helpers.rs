@@ -793,19 +793,24 @@ pub struct CacheCounts {
     pub invalidations: u64,
 }
 
-pub async fn cache_counts(address: &str) -> CacheCounts {
+/// An instance's `/metrics`, and a reader of one series' value in it (0 when absent).
+pub async fn metrics(address: &str) -> impl Fn(&str) -> u64 {
     let text = reqwest::get(format!("{address}/metrics"))
         .await
         .expect("metrics")
         .text()
         .await
         .expect("text");
-    let value = |series: &str| -> u64 {
+    move |series: &str| -> u64 {
         text.lines()
             .find_map(|l| l.strip_prefix(series))
             .and_then(|v| v.trim().parse().ok())
             .unwrap_or(0)
-    };
+    }
+}
+
+pub async fn cache_counts(address: &str) -> CacheCounts {
+    let value = metrics(address).await;
     CacheCounts {
         token_hits: value("credvault_cache_lookups_total{cache=\"token\",result=\"hit\"}"),
         resolve_hits: value("credvault_cache_lookups_total{cache=\"resolve\",result=\"hit\"}"),

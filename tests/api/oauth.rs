@@ -11,7 +11,7 @@ use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use base64::Engine as _;
 use serde_json::{json, Value};
 
-use crate::helpers::{captured_logs, problem, ServeProcess, TestApp, TestDb};
+use crate::helpers::{captured_logs, metrics, problem, ServeProcess, TestApp, TestDb};
 
 /// What the fake token endpoint answers next.
 #[derive(Clone, Debug)]
@@ -525,6 +525,42 @@ async fn client_credentials_tokens_are_fetched_when_first_needed_and_refreshed_n
             .as_str()
             .map(|s| s.starts_with("••••")),
         Some(true)
+    );
+}
+
+/// Secrets are decrypted only where they are needed: a create answers from what it wrote (no
+/// decrypt), a resolve that refreshes first opens the stored version, the refresh reuses what it
+/// read for the call when nothing changed meanwhile, and the resolve opens the new version once.
+#[tokio::test]
+async fn a_create_decrypts_nothing_and_a_refreshing_resolve_decrypts_once_after_the_refresh() {
+    // No background refresher in the way of the counts.
+    let app = TestApp::spawn_with(|s| {
+        s.outbound_allow = "127.0.0.1/32".into();
+        s.refresh_interval_secs = 3600;
+    })
+    .await;
+    let p = Provider::start("count").await;
+    let (owner, engine) = owner_and_engine(&app).await;
+    let opens = || async { metrics(&app.address).await("credvault_secret_opens_total") };
+    let before = opens().await;
+    let id = created(&app, &owner, oauth_cc(&p, json!({}))).await;
+    assert_eq!(opens().await, before, "a create decrypts nothing");
+    p.then(Answer::Token {
+        expires_in: 3600,
+        rotate: false,
+    });
+    let body = resolved(&app.address, &engine, &id).await;
+    assert_eq!(body["data"]["access_token"], "at-count-1-xxxxxxxx");
+    assert_eq!(p.calls(), 1);
+    // The resolve's first look (no token yet), the refresh's read for the token endpoint, and
+    // the new version for the answer: nothing opened twice.
+    assert_eq!(opens().await, before + 3, "a refreshing resolve");
+    let body = resolved(&app.address, &engine, &id).await;
+    assert_eq!(body["version"], 2);
+    assert_eq!(
+        opens().await,
+        before + 4,
+        "a resolve of a fresh token decrypts once"
     );
 }
 

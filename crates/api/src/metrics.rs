@@ -25,6 +25,7 @@ pub struct Metrics {
     commits: HistogramVec,
     cache_lookups: IntCounterVec,
     cache_invalidations: IntCounter,
+    secret_opens: IntCounter,
     tls_reloads: IntCounterVec,
 }
 
@@ -71,6 +72,10 @@ impl Metrics {
             "cache_invalidations_total",
             "Cache notifications applied (changes made here or heard from other instances)",
         )?;
+        let secret_opens = IntCounter::new(
+            "secret_opens_total",
+            "Stored secret versions decrypted (resolves, reads from `view` up, changes, refreshes)",
+        )?;
         let tls_reloads = IntCounterVec::new(
             Opts::new(
                 "tls_reloads_total",
@@ -81,6 +86,7 @@ impl Metrics {
         registry.register(Box::new(tls_reloads.clone()))?;
         registry.register(Box::new(cache_lookups.clone()))?;
         registry.register(Box::new(cache_invalidations.clone()))?;
+        registry.register(Box::new(secret_opens.clone()))?;
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(latency.clone()))?;
         registry.register(Box::new(pool.clone()))?;
@@ -93,6 +99,7 @@ impl Metrics {
             commits,
             cache_lookups,
             cache_invalidations,
+            secret_opens,
             tls_reloads,
         })
     }
@@ -142,6 +149,10 @@ impl Metrics {
         catch_up(
             &self.cache_invalidations,
             st.invalidations.load(Ordering::Relaxed),
+        );
+        catch_up(
+            &self.secret_opens,
+            state.secrets_opened.load(Ordering::Relaxed),
         );
         let s = pool.status();
         self.pool.with_label_values(&["max"]).set(s.max_size as i64);

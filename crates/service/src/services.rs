@@ -2,6 +2,7 @@
 //! every request and background job.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
@@ -58,6 +59,8 @@ pub struct Services {
     pub inflight_refreshes: Mutex<HashMap<Uuid, tokio::sync::watch::Sender<Option<Outcome>>>>,
     /// Credentials this instance is refreshing in the background (at most one task each).
     refreshing: Mutex<HashSet<Uuid>>,
+    /// Stored secret versions decrypted so far (shown in `/metrics`).
+    pub secrets_opened: AtomicU64,
 }
 
 impl Services {
@@ -87,6 +90,7 @@ impl Services {
             token_uses: Mutex::new(TokenUses::new()),
             inflight_refreshes: Mutex::new(HashMap::new()),
             refreshing: Mutex::new(HashSet::new()),
+            secrets_opened: AtomicU64::new(0),
         })
     }
 

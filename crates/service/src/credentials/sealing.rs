@@ -78,6 +78,9 @@ pub fn open_sealed(
         nonce: parts.nonce.to_vec(),
         ciphertext: parts.ciphertext.to_vec(),
     };
+    services
+        .secrets_opened
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let plain = services.envelope.open(&sealed, &secret_aad(ws, id, version)).map_err(|e| {
         tracing::error!(credential_id = %id, version, error = %e, "a stored secret does not open");
         ServiceError::Fault("this credential's stored secret cannot be decrypted; an operator has been told".into())

@@ -138,7 +138,6 @@ pub async fn finish_authorization(
         ],
     )
     .await;
-    drop(data);
     let mut client = services.pool.get().await?;
     let tx = client.transaction().await?;
     let locked = store::lock(&tx, ws, id).await?;
@@ -202,6 +201,7 @@ pub async fn finish_authorization(
         &grant,
         "updated",
         Some(used.user_id),
+        (seen_version, &data),
     )
     .await?;
     // A refresh in flight on another instance started from the old grant: its result must not

@@ -2,6 +2,7 @@
 //! requests of one instance sharing one attempt, and the background refresher.
 
 use chrono::{DateTime, Duration, SecondsFormat, SubsecRound, Utc};
+use credvault_domain::credential::CredentialData;
 use credvault_domain::outbound::retry_backoff;
 use credvault_store::credentials::{self as store, CredentialRow};
 use credvault_store::oauth::{self as ostore, TokenState};
@@ -160,7 +161,7 @@ async fn refresh_with_lease(
     actor: &Actor,
     origin: &Origin,
 ) -> Result<Outcome, ServiceError> {
-    let (data, name) = {
+    let (data, name, read_version) = {
         let client = services.pool.get().await?;
         let cred = store::get(&client, ws, id)
             .await?
@@ -168,6 +169,7 @@ async fn refresh_with_lease(
         (
             credentials::current_data(services, &client, &cred).await?,
             cred.name,
+            cred.current_version,
         )
     };
     let scopes = scopes_of(&data);
@@ -196,7 +198,7 @@ async fn refresh_with_lease(
         }
         call_token_endpoint(services, &data, &form).await
     };
-    drop(data);
+    let read = (read_version, &data);
     let mut client = services.pool.get().await?;
     let tx = client.transaction().await?;
     if !ostore::lock_if_leased(&tx, ws, id, lease).await? {
@@ -224,7 +226,7 @@ async fn refresh_with_lease(
     let outcome = match result {
         Ok(grant) => {
             let (expires, rotated) =
-                store_grant(services, &tx, &mut cred, &grant, "refreshed", None).await?;
+                store_grant(services, &tx, &mut cred, &grant, "refreshed", None, read).await?;
             ostore::finish_refresh(&tx, ws, id, Some(Utc::now()), 0, None).await?;
             let ev = Event::new("credential.refreshed")
                 .target("credential", id, Some(cred.name.clone()))
@@ -289,8 +291,9 @@ pub(crate) fn discarded(
         .detail("provider_answer", provider)
 }
 
-/// Stores a grant as a new version of the locked `cred` (re-reading its data under the lock, so
-/// a change made during the call is kept): the access token, a rotated refresh token (the
+/// Stores a grant as a new version of the locked `cred` (its configuration as it is under the
+/// lock, so a change made during the call is kept; its secrets from `read`, the data read before
+/// the call, when the row is still at that version, else opened again): the access token, a rotated refresh token (the
 /// stored one is kept when the answer carries none), and the new expiry. Status becomes
 /// `active`. Returns the new expiry and whether the refresh token rotated.
 pub(crate) async fn store_grant(
@@ -300,8 +303,16 @@ pub(crate) async fn store_grant(
     grant: &Grant,
     reason: &str,
     by: Option<Uuid>,
+    read: (i32, &CredentialData),
 ) -> Result<(Option<DateTime<Utc>>, bool), ServiceError> {
-    let mut data = credentials::current_data(services, tx, cred).await?;
+    let mut data = match read {
+        (version, data) if version == cred.current_version => CredentialData {
+            config: cred.config.as_object().cloned().unwrap_or_default(),
+            secrets: data.secrets.clone(),
+            secret_fields: cred.secret_fields.clone(),
+        },
+        _ => credentials::current_data(services, tx, cred).await?,
+    };
     data.secrets.insert(
         "access_token".into(),
         Value::String(grant.access_token.to_string()),
