@@ -24,6 +24,7 @@ pub mod shares;
 pub mod signin;
 pub mod token_refresh;
 pub mod usage;
+pub mod workflows;
 
 pub use error::ServiceError;
 pub use principal::Principal;
