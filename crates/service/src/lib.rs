@@ -19,6 +19,7 @@ pub mod net;
 pub mod outbound;
 pub mod page;
 pub mod principal;
+pub mod reports;
 pub mod services;
 pub mod shares;
 pub mod signin;
