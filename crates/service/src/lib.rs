@@ -7,6 +7,7 @@
 //! checks its `Cargo.toml`.
 
 pub mod audit;
+pub mod audit_log;
 pub mod authn;
 pub mod cache;
 pub mod credentials;
