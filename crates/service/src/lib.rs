@@ -7,24 +7,29 @@
 //! checks its `Cargo.toml`.
 
 pub mod audit;
+pub mod audit_log;
 pub mod authn;
 pub mod cache;
 pub mod connect;
 pub mod credentials;
 pub mod error;
+pub mod fields;
 pub mod idempotency;
 pub mod jwt;
 pub mod keys;
 pub mod net;
 pub mod oauth;
 pub mod outbound;
+pub mod page;
 pub mod principal;
+pub mod reports;
 pub mod resolve;
 pub mod services;
 pub mod shares;
 pub mod signin;
 pub mod token_refresh;
 pub mod usage;
+pub mod workflows;
 
 pub use error::ServiceError;
 pub use principal::Principal;

@@ -4,8 +4,9 @@ use std::sync::Arc;
 
 use actix_web::{get, web, HttpResponse};
 use chrono::{DateTime, Utc};
-use credvault_domain::credential_access::CredentialAction;
-use credvault_store::audit::{self as store, AuditFilter};
+use credvault_service::audit_log::{self, EventQuery};
+use credvault_service::page::Page;
+use credvault_store::audit::{AuditFilter, StoredEvent};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -41,73 +42,32 @@ pub struct AuditPage {
     pub next_cursor: Option<String>,
 }
 
-/// The actor filter matches a user and every personal token of theirs.
-async fn actors(
-    state: &AppState,
-    ws: Uuid,
-    actor: Option<Uuid>,
-) -> Result<Option<Vec<Uuid>>, ApiError> {
-    let Some(id) = actor else { return Ok(None) };
-    let client = state.pool.get().await?;
-    let mut ids = credvault_store::identity::token_ids_of(&client, ws, id).await?;
-    ids.push(id);
-    Ok(Some(ids))
-}
-
-fn filter_of(q: &AuditQuery) -> Result<AuditFilter, ApiError> {
-    if let Some(o) = &q.outcome {
-        if !["success", "denied", "failure"].contains(&o.as_str()) {
-            return Err(ApiError::invalid(
-                "outcome must be success, denied or failure",
-            ));
+impl From<AuditQuery> for EventQuery {
+    fn from(q: AuditQuery) -> EventQuery {
+        EventQuery {
+            actor_id: q.actor_id,
+            filter: AuditFilter {
+                actor_ids: None,
+                action: q.action,
+                credential_id: q.credential_id,
+                outcome: q.outcome,
+                from: q.from,
+                to: q.to,
+            },
+            limit: q.limit,
+            cursor: q.cursor,
         }
     }
-    Ok(AuditFilter {
-        actor_ids: None,
-        action: q.action.clone(),
-        credential_id: q.credential_id,
-        outcome: q.outcome.clone(),
-        from: q.from,
-        to: q.to,
-    })
 }
 
-fn page_of(q: &AuditQuery) -> Result<(i64, Option<i64>), ApiError> {
-    let limit = q.limit.unwrap_or(50);
-    if !(1..=200).contains(&limit) {
-        return Err(ApiError::invalid("limit must be between 1 and 200"));
+impl From<Page<StoredEvent>> for AuditPage {
+    fn from(page: Page<StoredEvent>) -> AuditPage {
+        let page = page.map(AuditEvent::from);
+        AuditPage {
+            items: page.items,
+            next_cursor: page.next_cursor,
+        }
     }
-    let cursor = match &q.cursor {
-        None => None,
-        Some(c) => Some(
-            c.parse::<i64>()
-                .map_err(|_| ApiError::invalid("cursor is not one this list gave out"))?,
-        ),
-    };
-    Ok((limit, cursor))
-}
-
-async fn page(
-    state: &AppState,
-    ws: Uuid,
-    f: &AuditFilter,
-    q: &AuditQuery,
-) -> Result<AuditPage, ApiError> {
-    let (limit, cursor) = page_of(q)?;
-    let client = state.pool.get().await?;
-    let rows = store::list(&client, ws, f, true, cursor, limit + 1).await?;
-    let more = rows.len() as i64 > limit;
-    let items: Vec<AuditEvent> = rows
-        .into_iter()
-        .take(limit as usize)
-        .map(AuditEvent::from)
-        .collect();
-    let next_cursor = if more {
-        items.last().map(|e| e.seq.to_string())
-    } else {
-        None
-    };
-    Ok(AuditPage { items, next_cursor })
 }
 
 /// The workspace's audit events, newest first.
@@ -118,9 +78,8 @@ pub async fn list_events(
     caller: Authorized<need::ReadAudit>,
     q: web::Query<AuditQuery>,
 ) -> Result<web::Json<AuditPage>, ApiError> {
-    let mut f = filter_of(&q)?;
-    f.actor_ids = actors(&state, caller.workspace_id, q.actor_id).await?;
-    Ok(web::Json(page(&state, caller.workspace_id, &f, &q).await?))
+    let page = audit_log::list(&state, &caller, q.into_inner().into()).await?;
+    Ok(web::Json(page.into()))
 }
 
 /// A credential's history, newest first.
@@ -132,13 +91,9 @@ pub async fn credential_events(
     id: web::Path<Uuid>,
     q: web::Query<AuditQuery>,
 ) -> Result<web::Json<AuditPage>, ApiError> {
-    let (cred, _) =
-        crate::credentials::authorize(&state, &caller, *id, CredentialAction::SeeConfiguration)
-            .await?;
-    let mut f = filter_of(&q)?;
-    f.actor_ids = actors(&state, caller.workspace_id, q.actor_id).await?;
-    f.credential_id = Some(cred.id);
-    Ok(web::Json(page(&state, caller.workspace_id, &f, &q).await?))
+    let q = q.into_inner().into();
+    let page = audit_log::credential_history(&state, &caller, *id, q).await?;
+    Ok(web::Json(page.into()))
 }
 
 /// Every matching event as NDJSON, oldest first, streamed a batch at a time.
@@ -154,26 +109,14 @@ pub async fn export(
     req: actix_web::HttpRequest,
     q: web::Query<AuditQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    // NDJSON unless the client asks only for a download (`Accept: application/octet-stream`).
-    let accept = req
-        .headers()
-        .get(actix_web::http::header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let download = accept.contains("application/octet-stream") && !accept.contains("ndjson");
-    let mut f = filter_of(&q)?;
-    f.actor_ids = actors(&state, caller.workspace_id, q.actor_id).await?;
-    let ws = caller.workspace_id;
+    let export = audit_log::export(&state, &caller, q.into_inner().into()).await?;
     let state = state.into_inner();
     let stream = event_pages("audit export", (b"", b"\n"), move |after| {
-        let (state, f) = (state.clone(), f.clone());
-        async move {
-            let client = state.pool.get().await?;
-            Ok(store::list(&client, ws, &f, false, Some(after), 1000).await?)
-        }
+        let (state, export) = (state.clone(), export.clone());
+        async move { Ok(export.page(&state, after).await?) }
     });
     let mut res = HttpResponse::Ok();
-    if download {
+    if download(&req) {
         res.content_type("application/octet-stream").insert_header((
             "Content-Disposition",
             "attachment; filename=\"audit.ndjson\"",
@@ -182,6 +125,16 @@ pub async fn export(
         res.content_type("application/x-ndjson");
     }
     Ok(res.streaming(stream))
+}
+
+/// NDJSON unless the client asks only for a download (`Accept: application/octet-stream`).
+fn download(req: &actix_web::HttpRequest) -> bool {
+    let accept = req
+        .headers()
+        .get(actix_web::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    accept.contains("application/octet-stream") && !accept.contains("ndjson")
 }
 
 /// Audit events as a streamed body, a page at a time: `page(after)` reads the events after a seq,
@@ -195,9 +148,9 @@ pub(super) fn event_pages<F, Fut>(
 ) -> impl futures_util::Stream<Item = Result<web::Bytes, actix_web::Error>>
 where
     F: Fn(i64) -> Fut,
-    Fut: std::future::Future<Output = Result<Vec<store::StoredEvent>, ApiError>>,
+    Fut: std::future::Future<Output = Result<Vec<StoredEvent>, ApiError>>,
 {
-    let written = |rows: Vec<store::StoredEvent>, first: bool| {
+    let written = |rows: Vec<StoredEvent>, first: bool| {
         let mut buf = Vec::new();
         for (i, e) in rows.into_iter().enumerate() {
             if !(first && i == 0) {
@@ -252,8 +205,7 @@ pub async fn verify(
     state: State,
     caller: Authorized<need::ReadAudit>,
 ) -> Result<web::Json<VerifyResult>, ApiError> {
-    let client = state.pool.get().await?;
-    let v = crate::audit::verify(&client, caller.workspace_id).await?;
+    let v = audit_log::verify(&state, &caller).await?;
     Ok(web::Json(VerifyResult {
         ok: v.ok,
         events_checked: v.events_checked,

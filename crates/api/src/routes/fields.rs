@@ -1,60 +1,29 @@
-//! Collects every field problem of a request body, so a 422 lists them all at once.
+//! Collects every field problem of a request body, so a 422 lists them all at once: the service
+//! layer's collector, answering with the API's error.
 
-use std::fmt::Display;
+use std::ops::{Deref, DerefMut};
 
-use crate::error::{ApiError, FieldError};
+use crate::error::ApiError;
 
 #[derive(Default)]
-pub struct Fields {
-    errors: Vec<FieldError>,
-}
+pub struct Fields(credvault_service::fields::Fields);
 
 impl Fields {
-    /// A required field, parsed; `None` (and a recorded problem) when missing or invalid.
-    pub fn required<V: ?Sized, T, E: Display>(
-        &mut self,
-        name: &str,
-        value: Option<&V>,
-        parse: impl FnOnce(&V) -> Result<T, E>,
-    ) -> Option<T> {
-        match value {
-            None => {
-                self.push(name, "is required");
-                None
-            }
-            Some(v) => self.optional(name, Some(v), parse).flatten(),
-        }
-    }
-
-    /// An optional field: `Some(None)` when absent, `None` when present but invalid.
-    pub fn optional<V: ?Sized, T, E: Display>(
-        &mut self,
-        name: &str,
-        value: Option<&V>,
-        parse: impl FnOnce(&V) -> Result<T, E>,
-    ) -> Option<Option<T>> {
-        match value.map(parse) {
-            None => Some(None),
-            Some(Ok(v)) => Some(Some(v)),
-            Some(Err(e)) => {
-                self.push(name, e.to_string());
-                None
-            }
-        }
-    }
-
-    pub fn push(&mut self, name: &str, message: impl Into<String>) {
-        self.errors.push(FieldError {
-            field: name.to_string(),
-            message: message.into(),
-        });
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.errors.is_empty()
-    }
-
     pub fn into_error(self) -> ApiError {
-        ApiError::validation(self.errors)
+        self.0.into_error().into()
+    }
+}
+
+impl Deref for Fields {
+    type Target = credvault_service::fields::Fields;
+
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl DerefMut for Fields {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
     }
 }

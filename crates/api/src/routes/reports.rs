@@ -3,21 +3,17 @@
 use std::sync::Arc;
 
 use actix_web::{get, web};
-use credvault_domain::credential_access::Access;
-use credvault_domain::identity::Role;
-use credvault_store::credentials::{self as store, ReviewSection};
+use credvault_service::reports::{self, Review, Reviewed};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::credential_dto::CredentialSummary;
+use super::credentials::presentation;
 use crate::auth::{need, Authorized};
 use crate::error::ApiError;
 use crate::state::AppState;
 
 type State = web::Data<Arc<AppState>>;
-
-/// At most this many credentials per section.
-const SECTION_LIMIT: i64 = 1000;
 
 #[derive(Deserialize, IntoParams)]
 pub struct ReviewQuery {
@@ -54,47 +50,27 @@ pub async fn credential_review(
             "unused_days and expiring_days must be between 0 and 3650",
         ));
     }
-    let role_access = match caller.role() {
-        Some(Role::Owner | Role::Admin) => Access::Manage,
-        _ => Access::View,
-    };
-    let me = caller.user_id();
-    let client = state.pool.get().await?;
-    let mut sections = Vec::new();
-    for s in [
-        ReviewSection::Unused { days: unused_days },
-        ReviewSection::RotationOverdue,
-        ReviewSection::ExpiringSoon {
-            days: expiring_days,
-        },
-        ReviewSection::InError,
-        ReviewSection::BroadlyShared,
-        ReviewSection::Orphaned,
-    ] {
-        let rows = store::review(&client, caller.workspace_id, s, SECTION_LIMIT).await?;
-        sections.push(
-            rows.iter()
-                .map(|c| {
-                    crate::routes::credentials::presentation::summary(
-                        c,
-                        if Some(c.owner_id) == me {
-                            Access::Owner
-                        } else {
-                            role_access
-                        },
-                    )
-                })
-                .collect::<Vec<_>>(),
-        );
+    let review = reports::credential_review(&state, &caller, unused_days, expiring_days).await?;
+    Ok(web::Json(CredentialReview::from(review)))
+}
+
+/// Each section's credentials as summaries, with the reviewer's access.
+fn summaries(section: &[Reviewed]) -> Vec<CredentialSummary> {
+    section
+        .iter()
+        .map(|(c, access)| presentation::summary(c, *access))
+        .collect()
+}
+
+impl From<Review> for CredentialReview {
+    fn from(r: Review) -> CredentialReview {
+        CredentialReview {
+            unused: summaries(&r.unused),
+            rotation_overdue: summaries(&r.rotation_overdue),
+            expiring_soon: summaries(&r.expiring_soon),
+            in_error: summaries(&r.in_error),
+            broadly_shared: summaries(&r.broadly_shared),
+            orphaned: summaries(&r.orphaned),
+        }
     }
-    let mut it = sections.into_iter();
-    let mut next = || it.next().unwrap_or_default();
-    Ok(web::Json(CredentialReview {
-        unused: next(),
-        rotation_overdue: next(),
-        expiring_soon: next(),
-        in_error: next(),
-        broadly_shared: next(),
-        orphaned: next(),
-    }))
 }

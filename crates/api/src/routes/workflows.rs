@@ -1,23 +1,20 @@
-//! Workflows (registered by engines) and the runtime path: resolve.
+//! Workflows (registered by engines) and a credential's usage by them.
 
 use std::sync::Arc;
 
 use actix_web::{delete, get, put, web, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
-use credvault_domain::credential_access::CredentialAction;
-use credvault_domain::identity::Role;
 use credvault_domain::validate::Name;
-use credvault_store::workflows::{self as store, WorkflowRow};
+use credvault_service::workflows::{self, Registration, Usage};
+use credvault_store::workflows::WorkflowRow;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::credential_dto::OwnerRef;
 use super::fields::Fields;
-use crate::audit::{self, Event};
 use crate::auth::{need, Authorized};
-use crate::credentials as svc;
-use crate::error::{ApiError, ErrorCode};
+use crate::error::ApiError;
 use crate::state::AppState;
 
 type State = web::Data<Arc<AppState>>;
@@ -99,7 +96,19 @@ pub async fn put_workflow(
     path: web::Path<String>,
     body: web::Json<PutWorkflow>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = path.into_inner();
+    let registration = registration(path.into_inner(), &body)?;
+    let (wf, created) = workflows::register(&state, &caller, registration).await?;
+    let mut res = if created {
+        HttpResponse::Created()
+    } else {
+        HttpResponse::Ok()
+    };
+    Ok(res.json(Workflow::from(wf)))
+}
+
+/// A registration as sent, its fields checked for form (whether its owner and credentials
+/// exist is the service's to say).
+fn registration(id: String, body: &PutWorkflow) -> Result<Registration, ApiError> {
     let mut f = Fields::default();
     if !valid_workflow_id(&id) {
         f.push(
@@ -128,71 +137,12 @@ pub async fn put_workflow(
     if !f.is_empty() {
         return Err(f.into_error());
     }
-    // A workflow resolves with its owner's access, so a person, whatever their role, registers
-    // workflows only for themselves; only an engine token registers them for others.
-    if let Some(me) = caller.user_id() {
-        if owner != me {
-            return Err(ApiError::new(
-                ErrorCode::Forbidden,
-                "you can register workflows only for yourself (owner_id must be your id); an engine token registers them for others",
-            ));
-        }
-    }
-    let mut client = state.pool.get().await?;
-    let tx = client.transaction().await?;
-    // Nor may a person change someone else's workflow (its credentials would be resolved with
-    // that person's access).
-    if let (Some(me), Some(existing)) = (
-        caller.user_id(),
-        store::get(&tx, caller.workspace_id, &id).await?,
-    ) {
-        if existing.owner_id != me {
-            return Err(ApiError::new(
-                ErrorCode::Forbidden,
-                "this workflow belongs to someone else: only its owner or an engine token changes it",
-            ));
-        }
-    }
-    let owner_row =
-        credvault_store::identity::user_for_reference(&tx, caller.workspace_id, owner).await?;
-    if owner_row.is_none() {
-        f.push("owner_id", "is not a user of this workspace");
-    }
-    let existing = store::existing_credentials(&tx, caller.workspace_id, &id, &creds).await?;
-    for (i, c) in creds.iter().enumerate() {
-        if !existing.contains(c) {
-            f.push(
-                &format!("credential_ids[{i}]"),
-                "is not a credential of this workspace",
-            );
-        }
-    }
-    if !f.is_empty() {
-        return Err(f.into_error());
-    }
-    creds.sort();
-    creds.dedup();
-    let created =
-        store::upsert(&tx, caller.workspace_id, &id, name.as_str(), owner, &creds).await?;
-    let ev = Event::new("workflow.upserted")
-        .target("workflow", &id, Some(name.as_str().to_string()))
-        .detail("owner_id", owner.to_string())
-        .detail("created", created)
-        .detail(
-            "credential_ids",
-            creds.iter().map(Uuid::to_string).collect::<Vec<_>>(),
-        );
-    audit::record(&tx, caller.workspace_id, &caller.actor, &caller.origin, ev).await?;
-    let wf = store::get(&tx, caller.workspace_id, &id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("workflow"))?;
-    tx.commit().await?;
-    let mut res = if created {
-        HttpResponse::Created()
-    } else {
-        HttpResponse::Ok()
-    };
-    Ok(res.json(Workflow::from(wf)))
+    Ok(Registration {
+        id,
+        name,
+        owner_id: owner,
+        credential_ids: creds,
+    })
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -210,37 +160,17 @@ pub async fn list_workflows(
     caller: Authorized<need::ReadWorkflows>,
     page: web::Query<WorkflowPage>,
 ) -> Result<web::Json<WorkflowList>, ApiError> {
-    let limit = page.limit.unwrap_or(50);
-    if !(1..=200).contains(&limit) {
-        return Err(ApiError::invalid("limit must be between 1 and 200"));
-    }
-    if page
-        .cursor
-        .as_deref()
-        .is_some_and(|c| !valid_workflow_id(c))
-    {
+    let limit = credvault_service::page::limit(page.limit)?;
+    let cursor = page.cursor.as_deref();
+    if cursor.is_some_and(|c| !valid_workflow_id(c)) {
         return Err(ApiError::invalid("cursor is not one this list gave out"));
     }
-    let client = state.pool.get().await?;
-    let rows = store::list(
-        &client,
-        caller.workspace_id,
-        page.cursor.as_deref(),
-        limit + 1,
-    )
-    .await?;
-    let more = rows.len() as i64 > limit;
-    let items: Vec<Workflow> = rows
-        .into_iter()
-        .take(limit as usize)
-        .map(Workflow::from)
-        .collect();
-    let next_cursor = if more {
-        items.last().map(|w| w.id.clone())
-    } else {
-        None
-    };
-    Ok(web::Json(WorkflowList { items, next_cursor }))
+    let page = workflows::list(&state, &caller, cursor, limit).await?;
+    let page = page.map(Workflow::from);
+    Ok(web::Json(WorkflowList {
+        items: page.items,
+        next_cursor: page.next_cursor,
+    }))
 }
 
 /// One workflow.
@@ -252,11 +182,7 @@ pub async fn get_workflow(
     path: web::Path<String>,
 ) -> Result<web::Json<Workflow>, ApiError> {
     let id = workflow_id(&path)?;
-    let client = state.pool.get().await?;
-    let wf = store::get(&client, caller.workspace_id, id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("workflow"))?;
-    Ok(web::Json(wf.into()))
+    Ok(web::Json(workflows::get(&state, &caller, id).await?.into()))
 }
 
 /// Remove a workflow.
@@ -268,32 +194,7 @@ pub async fn delete_workflow(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = workflow_id(&path)?;
-    let mut client = state.pool.get().await?;
-    let tx = client.transaction().await?;
-    let wf = store::get(&tx, caller.workspace_id, id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("workflow"))?;
-    if let Some(me) = caller.user_id() {
-        if wf.owner_id != me && !matches!(caller.role(), Some(Role::Owner | Role::Admin)) {
-            return Err(ApiError::new(
-                ErrorCode::Forbidden,
-                "you can delete only workflows you own",
-            ));
-        }
-    }
-    // Gone already (another request deleted it since it was read): nothing to record.
-    let name = store::delete(&tx, caller.workspace_id, id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("workflow"))?;
-    audit::record(
-        &tx,
-        caller.workspace_id,
-        &caller.actor,
-        &caller.origin,
-        Event::new("workflow.deleted").target("workflow", id, Some(name)),
-    )
-    .await?;
-    tx.commit().await?;
+    workflows::delete(&state, &caller, id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -337,25 +238,25 @@ pub async fn usage(
     if !(1..=365).contains(&days) {
         return Err(ApiError::invalid("days must be between 1 and 365"));
     }
-    let (cred, _) =
-        svc::authorize(&state, &caller, *id, CredentialAction::SeeConfiguration).await?;
-    let client = state.pool.get().await?;
-    let (by_day, by_workflow) = store::usage(&client, caller.workspace_id, cred.id, days).await?;
-    let total = by_day.iter().map(|(_, n)| n).sum();
-    Ok(web::Json(UsageReport {
-        total,
-        by_day: by_day
-            .into_iter()
-            .map(|(date, count)| DayCount { date, count })
-            .collect(),
-        by_workflow: by_workflow
-            .into_iter()
-            .map(|(workflow_id, name, count, last_used_at)| WorkflowUsage {
-                workflow_id,
-                name,
-                count,
-                last_used_at,
-            })
-            .collect(),
-    }))
+    let usage = workflows::usage(&state, &caller, *id, days).await?;
+    Ok(web::Json(UsageReport::from(usage)))
+}
+
+impl From<Usage> for UsageReport {
+    fn from(u: Usage) -> UsageReport {
+        UsageReport {
+            total: u.by_day.iter().map(|(_, n)| n).sum(),
+            by_day: (u.by_day.into_iter())
+                .map(|(date, count)| DayCount { date, count })
+                .collect(),
+            by_workflow: (u.by_workflow.into_iter())
+                .map(|(workflow_id, name, count, last_used_at)| WorkflowUsage {
+                    workflow_id,
+                    name,
+                    count,
+                    last_used_at,
+                })
+                .collect(),
+        }
+    }
 }

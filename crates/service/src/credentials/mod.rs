@@ -1,5 +1,5 @@
-//! The credential service: access decisions, sealing and opening secrets, what a caller sees, and
-//! removal.
+//! The credential service: access decisions, sealing and opening secrets, what a caller sees,
+//! sharing, and removal.
 
 mod access;
 pub mod change;
@@ -8,6 +8,7 @@ pub mod lifecycle;
 pub mod list;
 mod removal;
 mod sealing;
+pub mod sharing;
 mod view;
 
 pub use access::*;
