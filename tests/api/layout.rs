@@ -246,3 +246,115 @@ fn the_service_layer_knows_no_web_framework() {
         }
     }
 }
+
+/// Every source file of every crate, under `crates/*/src`.
+fn source_files() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("crates");
+    let mut files = Vec::new();
+    for krate in std::fs::read_dir(&root)
+        .expect("crates")
+        .filter_map(Result::ok)
+    {
+        let src = krate.path().join("src");
+        if src.is_dir() {
+            files.extend(modules(&src).into_values());
+            // Test files too: `modules` leaves them out, a long file is long all the same.
+            let mut stack = vec![src];
+            while let Some(dir) = stack.pop() {
+                for e in std::fs::read_dir(&dir).expect("dir").filter_map(Result::ok) {
+                    let p = e.path();
+                    if p.is_dir() {
+                        stack.push(p);
+                    } else if p.file_name().is_some_and(|n| n == "tests.rs") {
+                        files.push(p);
+                    }
+                }
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+#[test]
+fn no_source_file_is_over_400_lines() {
+    let files = source_files();
+    assert!(files.len() > 50, "found the sources: {}", files.len());
+    let long: Vec<String> = files
+        .iter()
+        .filter_map(|p| {
+            let n = std::fs::read_to_string(p).expect("read").lines().count();
+            (n > 400).then(|| format!("{} ({n} lines)", p.display()))
+        })
+        .collect();
+    assert!(
+        long.is_empty(),
+        "files over 400 lines:\n{}",
+        long.join("\n")
+    );
+}
+
+/// Each route handler (a function under an actix route attribute) and its length, from its
+/// `fn` line to its closing brace.
+fn handlers(text: &str) -> Vec<(String, usize)> {
+    let lines: Vec<&str> = text.lines().collect();
+    let routes = [
+        "#[get(",
+        "#[post(",
+        "#[put(",
+        "#[patch(",
+        "#[delete(",
+        "#[route(",
+    ];
+    let mut out = Vec::new();
+    for (i, l) in lines.iter().enumerate() {
+        if !routes.iter().any(|r| l.trim_start().starts_with(r)) {
+            continue;
+        }
+        let Some(start) = (i + 1..lines.len()).find(|&j| lines[j].contains("fn ")) else {
+            continue;
+        };
+        let name = lines[start]
+            .split("fn ")
+            .nth(1)
+            .and_then(|s| s.split('(').next())
+            .unwrap_or("?")
+            .to_string();
+        let end = (start..lines.len())
+            .find(|&j| lines[j] == "}")
+            .unwrap_or(lines.len());
+        out.push((name, end - start + 1));
+    }
+    out
+}
+
+#[test]
+fn every_handler_reads_like_a_paragraph() {
+    let routes = Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/api/src");
+    let mut all = Vec::new();
+    for (_, path) in modules(&routes) {
+        let text = std::fs::read_to_string(&path).expect("read");
+        all.extend(
+            handlers(&text)
+                .into_iter()
+                .map(|(name, n)| (format!("{}::{name}", path.display()), n)),
+        );
+    }
+    assert!(all.len() >= 50, "found the handlers: {}", all.len());
+    let long: Vec<String> = all
+        .iter()
+        .filter(|(_, n)| *n > 25)
+        .map(|(h, n)| format!("{h} ({n} lines)"))
+        .collect();
+    assert!(
+        long.is_empty(),
+        "handlers over 25 lines:\n{}",
+        long.join("\n")
+    );
+}
+
+#[test]
+fn the_handler_check_measures_handlers() {
+    let text = "#[utoipa::path(get)]\n#[get(\"/x\")]\npub async fn short(\n    a: A,\n) -> R {\n    one();\n}\nfn helper() {\n    two();\n    three();\n}\n";
+    assert_eq!(handlers(text), vec![("short".to_string(), 5)]);
+}
