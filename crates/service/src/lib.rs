@@ -13,6 +13,7 @@ pub mod connect;
 pub mod credentials;
 pub mod error;
 pub mod idempotency;
+pub mod identity;
 pub mod jwt;
 pub mod keys;
 pub mod net;
