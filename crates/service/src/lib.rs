@@ -24,7 +24,9 @@ pub mod resolve;
 pub mod services;
 pub mod shares;
 pub mod signin;
+pub mod teams;
 pub mod token_refresh;
+pub mod tokens;
 pub mod usage;
 
 pub use error::ServiceError;
