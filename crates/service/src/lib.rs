@@ -15,6 +15,7 @@ pub mod credentials;
 pub mod error;
 pub mod fields;
 pub mod idempotency;
+pub mod identity;
 pub mod jwt;
 pub mod keys;
 pub mod net;
@@ -27,7 +28,9 @@ pub mod resolve;
 pub mod services;
 pub mod shares;
 pub mod signin;
+pub mod teams;
 pub mod token_refresh;
+pub mod tokens;
 pub mod usage;
 pub mod workflows;
 

@@ -5,7 +5,10 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use credvault_service::identity::sessions::Tokens;
+use credvault_service::identity::users::Profile;
 use credvault_store::identity::{TeamRow, UserRow};
+use secrecy::ExposeSecret;
 
 #[derive(Serialize, ToSchema)]
 pub struct TeamRef {
@@ -48,6 +51,12 @@ impl User {
     }
 }
 
+impl From<Profile> for User {
+    fn from(p: Profile) -> User {
+        User::from_row(p.user, p.teams)
+    }
+}
+
 /// A session's tokens: a 15-minute access token and a single-use refresh token.
 #[derive(Serialize, ToSchema)]
 pub struct TokenPair {
@@ -58,6 +67,18 @@ pub struct TokenPair {
     pub expires_in: i64,
     pub refresh_token: String,
     pub session_id: Uuid,
+}
+
+impl From<Tokens> for TokenPair {
+    fn from(t: Tokens) -> TokenPair {
+        TokenPair {
+            access_token: t.access_token,
+            token_type: "Bearer".into(),
+            expires_in: t.expires_in,
+            refresh_token: t.refresh_token.expose_secret().to_string(),
+            session_id: t.session_id,
+        }
+    }
 }
 
 #[derive(Serialize, ToSchema)]

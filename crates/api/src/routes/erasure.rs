@@ -4,15 +4,13 @@
 use std::sync::Arc;
 
 use actix_web::{delete, web, HttpResponse};
-use credvault_domain::identity::Role;
-use credvault_store::identity::{self as store};
+use credvault_service::identity::erasure;
 use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
-use crate::audit::{self, Event};
 use crate::auth::{need, Authorized};
-use crate::error::{ApiError, ErrorCode};
+use crate::error::ApiError;
 use crate::state::AppState;
 
 type State = web::Data<Arc<AppState>>;
@@ -41,139 +39,12 @@ pub async fn erase_user(
     id: web::Path<Uuid>,
     q: web::Query<EraseQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let ws = caller.workspace_id;
-    let transfer_to = match &q.transfer_to {
-        None => None,
-        Some(t) => Some(
-            Uuid::parse_str(t).map_err(|_| ApiError::field("transfer_to", "is not a user id"))?,
-        ),
-    };
-    if transfer_to == Some(*id) {
-        return Err(ApiError::field("transfer_to", "must be another user"));
-    }
-    let mut client = state.pool.get().await?;
-    let tx = client.transaction().await?;
-    let owners = store::lock_active_owners(&tx, ws).await?;
-    let user = store::lock_user(&tx, ws, *id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("user"))?;
-    if user.role == "owner" && caller.role() != Some(Role::Owner) {
-        return Err(ApiError::new(
-            ErrorCode::Forbidden,
-            "only an owner can erase an owner",
-        ));
-    }
-    if user.role == "owner" && !user.disabled && owners <= 1 {
-        return Err(ApiError::new(
-            ErrorCode::Conflict,
-            "this is the workspace's last owner: make someone else owner first",
-        ));
-    }
-    if let Some(to) = transfer_to {
-        store::user_by_id(&tx, ws, to)
-            .await?
-            .filter(|u| !u.disabled)
-            .ok_or_else(|| {
-                ApiError::field("transfer_to", "is not an enabled user of this workspace")
-            })?;
-    }
-    // Credentials first (all of them, in key order: those they own and those shared with them),
-    // then workflows, chain head last: the order every writer uses, so an erasure never
-    // deadlocks with resolves being recorded.
-    store::lock_credentials_of(&tx, ws, user.id).await?;
-    let owned = store::owned_credentials(&tx, ws, user.id).await?;
-    let shares =
-        crate::shares::take_away_shares_to(&tx, ws, "user", user.id, "user erased").await?;
-    // A workflow's owner is whose access its resolves use, so a workflow given to someone else
-    // is recorded as `workflow.upserted` with its new owner, as a PUT that changes the owner is.
-    let handed: Vec<Event> = match transfer_to {
-        Some(to) => {
-            let workflows = store::transfer_owned(&tx, ws, user.id, to).await?;
-            let credentials = owned.iter().map(|(cid, name)| {
-                Event::new("credential.transferred")
-                    .target("credential", cid, Some(name.clone()))
-                    .detail("to_owner_id", to.to_string())
-            });
-            let workflows = workflows.into_iter().map(|(wid, name)| {
-                Event::new("workflow.upserted")
-                    .target("workflow", wid, Some(name))
-                    .detail("owner_id", to.to_string())
-                    .detail("created", false)
-            });
-            credentials.chain(workflows).collect()
-        }
-        None => {
-            let mut credentials = Vec::with_capacity(owned.len());
-            for (cid, name) in &owned {
-                credentials.push(crate::credentials::purge(&tx, ws, *cid, name).await?);
-            }
-            let workflows = store::delete_workflows_of(&tx, ws, user.id).await?;
-            let workflows = workflows.into_iter().map(|(wid, name)| {
-                Event::new("workflow.deleted").target("workflow", wid, Some(name))
-            });
-            credentials.into_iter().chain(workflows).collect()
-        }
-    };
-    // The engine tokens they made stop with them (their personal tokens go with the user row).
-    let engines = store::revoke_engine_tokens_of_creator(&tx, ws, user.id)
-        .await?
-        .into_iter()
-        .map(|(tid, name)| {
-            Event::new("token.revoked")
-                .target("token", tid, Some(name))
-                .detail("kind", "engine")
-                .detail("reason", "creator erased")
-        });
-    let events = handed
-        .into_iter()
-        .map(|ev| ev.detail("reason", "owner erased"))
-        .chain(shares)
-        .chain(engines);
-    caller.record(&tx, events).await?;
-    let mut actor_ids = store::token_ids_of(&tx, ws, user.id).await?;
-    actor_ids.push(user.id);
-    let pseudonym = format!("erased user {}", &Uuid::now_v7().simple().to_string()[20..]);
-    let pseudonym_of_actor = pseudonym.clone();
-    store::delete_user(&tx, ws, user.id, &user.email).await?;
-    store::pseudonymise_audit(&tx, ws, user.id, &actor_ids, &pseudonym).await?;
-    let ev = Event::new("user.erased")
-        .target("user", user.id, Some(pseudonym))
-        .detail(
-            "credentials_transferred",
-            if transfer_to.is_some() {
-                owned.len()
-            } else {
-                0
-            },
-        )
-        .detail(
-            "credentials_destroyed",
-            if transfer_to.is_none() {
-                owned.len()
-            } else {
-                0
-            },
-        );
-    let ev = match transfer_to {
-        Some(to) => ev.detail("transfer_to", to.to_string()),
-        None => ev,
-    };
-    // Someone erasing themselves is the erased person: their own event carries no personal data.
-    let (actor, origin) = if caller.user_id() == Some(user.id) {
-        let mut a = caller.actor.clone();
-        a.display = Some(pseudonym_of_actor.clone());
-        (
-            a,
-            audit::Origin {
-                ip: None,
-                user_agent: None,
-                request_id: caller.origin.request_id.clone(),
-            },
-        )
-    } else {
-        (caller.actor.clone(), caller.origin.clone())
-    };
-    audit::record(&tx, ws, &actor, &origin, ev).await?;
-    tx.commit().await?;
+    let transfer_to = q
+        .transfer_to
+        .as_deref()
+        .map(Uuid::parse_str)
+        .transpose()
+        .map_err(|_| ApiError::field("transfer_to", "is not a user id"))?;
+    erasure::erase(&state, &caller, *id, transfer_to).await?;
     Ok(HttpResponse::NoContent().finish())
 }

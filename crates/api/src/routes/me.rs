@@ -4,9 +4,9 @@ use std::sync::Arc;
 
 use actix_web::{get, web, HttpResponse};
 use chrono::{DateTime, Utc};
-use credvault_store::audit as audit_store;
-use credvault_store::identity as store;
-use futures_util::StreamExt;
+use credvault_service::identity::export::{personal_data, PersonalData};
+use credvault_service::identity::users;
+use futures_util::{Stream, StreamExt};
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -27,10 +27,7 @@ pub async fn me(
     state: State,
     caller: Authorized<need::ReadSelf>,
 ) -> Result<web::Json<User>, ApiError> {
-    let user = caller.person()?.clone();
-    let client = state.pool.get().await?;
-    let teams = store::teams_of(&client, caller.workspace_id, user.id).await?;
-    Ok(web::Json(User::from_row(user, teams)))
+    Ok(web::Json(users::me(&state, &caller).await?.into()))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -71,9 +68,6 @@ pub struct Export {
     pub exported_at: DateTime<Utc>,
 }
 
-/// Events per page of the export's `audit_events`.
-const EXPORT_PAGE: i64 = 1000;
-
 /// Everything stored about you (GDPR access). The audit events are streamed a page at a time
 /// (a personal token a CI script has used for a year may be the actor of millions), up to the
 /// chain head as it was when the export began; the rest is read at once.
@@ -86,57 +80,68 @@ pub async fn export(
     state: State,
     caller: Authorized<need::ExportSelf>,
 ) -> Result<HttpResponse, ApiError> {
-    let user = caller.person()?.clone();
-    let ws = caller.workspace_id;
-    let client = state.pool.get().await?;
-    let teams = store::teams_of(&client, ws, user.id).await?;
-    let sessions = store::all_sessions(&client, ws, user.id)
-        .await?
-        .into_iter()
-        .map(|s| ExportedSession {
-            revoked_at: s.revoked_at,
-            session: Session::of(s, &state.services.settings.sessions, caller.session_id),
-        })
-        .collect();
-    let tokens = store::all_tokens(&client, ws, user.id)
-        .await?
-        .into_iter()
-        .map(|(t, revoked_at)| ExportedToken {
-            token: t.into(),
-            revoked_at,
-        })
-        .collect();
-    let credentials = credvault_store::credentials::owned_by(&client, ws, user.id)
-        .await?
-        .into_iter()
-        .map(|c| OwnedCredential {
-            id: c.id,
-            name: c.name,
-            service: c.service,
-            kind: c.kind,
-            created_at: c.created_at,
-            updated_at: c.updated_at,
-            deleted_at: c.deleted_at,
-        })
-        .collect();
-    let mut actors = store::token_ids_of(&client, ws, user.id).await?;
-    actors.push(user.id);
-    let upto = audit_store::head(&client, ws)
-        .await?
-        .map_or(0, |(seq, _)| seq);
-    drop(client);
-    // The whole document with no events, split where they go: `…"audit_events":[` and
-    // `],"exported_at":…}`. Only `exported_at` follows the key, so its last occurrence is the key
-    // itself (a string value holding the same text would have its quotes escaped anyway).
-    let whole = serde_json::to_vec(&Export {
-        profile: User::from_row(user, teams),
-        sessions,
-        tokens,
-        credentials,
-        audit_events: vec![],
-        exported_at: Utc::now(),
-    })
-    .map_err(ApiError::internal)?;
+    let data = personal_data(&state, &caller).await?;
+    let events = data.events.clone();
+    let state = state.into_inner();
+    let pages = super::audit::event_pages("personal data export", (b",", b""), move |after| {
+        let (state, events) = (state.clone(), events.clone());
+        async move { Ok(events.page(&state, after).await?) }
+    });
+    let body = with_events(&Export::from(data), pages)?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .streaming(body))
+}
+
+impl From<PersonalData> for Export {
+    /// Everything but the audit events, which are streamed into the document.
+    fn from(d: PersonalData) -> Export {
+        Export {
+            profile: d.profile.into(),
+            sessions: d
+                .sessions
+                .into_iter()
+                .map(|s| ExportedSession {
+                    revoked_at: s.row.revoked_at,
+                    session: s.into(),
+                })
+                .collect(),
+            tokens: d
+                .tokens
+                .into_iter()
+                .map(|(t, revoked_at)| ExportedToken {
+                    token: t.into(),
+                    revoked_at,
+                })
+                .collect(),
+            credentials: d
+                .credentials
+                .into_iter()
+                .map(|c| OwnedCredential {
+                    id: c.id,
+                    name: c.name,
+                    service: c.service,
+                    kind: c.kind,
+                    created_at: c.created_at,
+                    updated_at: c.updated_at,
+                    deleted_at: c.deleted_at,
+                })
+                .collect(),
+            audit_events: vec![],
+            exported_at: Utc::now(),
+        }
+    }
+}
+
+/// The document with its `audit_events` streamed in from `pages`: written whole with none, then
+/// split where they go, `…"audit_events":[` and `],"exported_at":…}`. Only `exported_at` follows
+/// the key, so its last occurrence is the key itself (a string value holding the same text would
+/// have its quotes escaped anyway).
+fn with_events(
+    doc: &Export,
+    pages: impl Stream<Item = Result<web::Bytes, actix_web::Error>> + 'static,
+) -> Result<impl Stream<Item = Result<web::Bytes, actix_web::Error>>, ApiError> {
+    let whole = serde_json::to_vec(doc).map_err(ApiError::internal)?;
     const KEY: &[u8] = b"\"audit_events\":[";
     let split = whole
         .windows(KEY.len())
@@ -145,21 +150,7 @@ pub async fn export(
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("export: no audit_events key")))?;
     let suffix = web::Bytes::copy_from_slice(&whole[split..]);
     let prefix = web::Bytes::from(whole).slice(..split);
-    let state = state.into_inner();
-    let pages = super::audit::event_pages("personal data export", (b",", b""), move |after| {
-        let (state, actors) = (state.clone(), actors.clone());
-        async move {
-            let client = state.pool.get().await?;
-            Ok(
-                audit_store::events_by_actors(&client, ws, &actors, after, upto, EXPORT_PAGE)
-                    .await?,
-            )
-        }
-    });
-    let body = futures_util::stream::once(async { Ok(prefix) })
+    Ok(futures_util::stream::once(async { Ok(prefix) })
         .chain(pages)
-        .chain(futures_util::stream::once(async { Ok(suffix) }));
-    Ok(HttpResponse::Ok()
-        .content_type("application/json")
-        .streaming(body))
+        .chain(futures_util::stream::once(async { Ok(suffix) })))
 }

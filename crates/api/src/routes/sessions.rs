@@ -4,24 +4,19 @@ use std::sync::Arc;
 
 use actix_web::{delete, get, post, web, HttpResponse};
 use chrono::{DateTime, Utc};
-use credvault_domain::identity::SessionLimits;
-use credvault_domain::validate::Password;
-use credvault_store::identity::{self as store};
-use deadpool_postgres::GenericClient;
+use credvault_domain::validate::{FieldProblem, Password};
+use credvault_service::identity::sessions::{self, SessionView};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::fields::Fields;
-use crate::audit::{self, Event};
 use crate::auth::{need, Authorized};
-use crate::error::{ApiError, ErrorCode};
+use crate::error::ApiError;
 use crate::state::AppState;
 
 type State = web::Data<Arc<AppState>>;
-
-use super::auth::hash_password;
 
 #[derive(Serialize, ToSchema)]
 pub struct Session {
@@ -39,22 +34,17 @@ pub struct Session {
     pub expired: bool,
 }
 
-impl Session {
-    /// A stored session as its user sees it, `current` when it is `caller_session`.
-    pub fn of(
-        s: store::SessionRow,
-        limits: &SessionLimits,
-        caller_session: Option<Uuid>,
-    ) -> Session {
+impl From<SessionView> for Session {
+    fn from(s: SessionView) -> Session {
         Session {
-            expires_at: limits.expires_at(s.created_at, s.last_seen_at),
-            expired: limits.is_expired(s.created_at, s.last_seen_at, Utc::now()),
-            current: Some(s.id) == caller_session,
-            id: s.id,
-            created_at: s.created_at,
-            last_seen_at: s.last_seen_at,
-            ip: s.ip,
-            user_agent: s.user_agent,
+            id: s.row.id,
+            created_at: s.row.created_at,
+            last_seen_at: s.row.last_seen_at,
+            ip: s.row.ip,
+            user_agent: s.row.user_agent,
+            current: s.current,
+            expires_at: s.expires_at,
+            expired: s.expired,
         }
     }
 }
@@ -71,14 +61,10 @@ pub async fn list_sessions(
     state: State,
     caller: Authorized<need::ReadSelf>,
 ) -> Result<web::Json<SessionList>, ApiError> {
-    let user = caller.person()?;
-    let client = state.pool.get().await?;
-    let items = store::list_sessions(&client, caller.workspace_id, user.id)
-        .await?
-        .into_iter()
-        .map(|s| Session::of(s, &state.services.settings.sessions, caller.session_id))
-        .collect();
-    Ok(web::Json(SessionList { items }))
+    let items = sessions::list(&state, &caller).await?;
+    Ok(web::Json(SessionList {
+        items: items.into_iter().map(Session::from).collect(),
+    }))
 }
 
 /// Revoke one of your sessions.
@@ -89,21 +75,7 @@ pub async fn revoke_session(
     caller: Authorized<need::ManageOwnSessions>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let user = caller.person()?;
-    let mut client = state.pool.get().await?;
-    let tx = client.transaction().await?;
-    if !store::revoke_session(&tx, caller.workspace_id, user.id, *id).await? {
-        return Err(ApiError::not_found("session"));
-    }
-    audit::record(
-        &tx,
-        caller.workspace_id,
-        &caller.actor,
-        &caller.origin,
-        Event::new("session.revoked").target("session", *id, None),
-    )
-    .await?;
-    tx.commit().await?;
+    sessions::revoke(&state, &caller, *id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -114,18 +86,7 @@ pub async fn revoke_other_sessions(
     state: State,
     caller: Authorized<need::ManageOwnSessions>,
 ) -> Result<HttpResponse, ApiError> {
-    let user = caller.person()?;
-    let mut client = state.pool.get().await?;
-    let tx = client.transaction().await?;
-    let ended =
-        store::revoke_sessions_except(&tx, caller.workspace_id, user.id, caller.session_id).await?;
-    let events = ended.into_iter().map(|sid| {
-        Event::new("session.revoked")
-            .target("session", sid, None)
-            .detail("reason", "other sessions revoked")
-    });
-    caller.record(&tx, events).await?;
-    tx.commit().await?;
+    sessions::revoke_others(&state, &caller).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -146,50 +107,26 @@ pub async fn change_password(
     caller: Authorized<need::ManageOwnSessions>,
     body: web::Json<PasswordChange>,
 ) -> Result<HttpResponse, ApiError> {
-    let user = caller.person()?.clone();
-    let mut f = Fields::default();
-    let current = f.required("current_password", body.current_password.as_deref(), |s| {
-        Ok::<_, credvault_domain::validate::FieldProblem>(s.to_string())
-    });
-    let new = f.required(
-        "new_password",
-        body.new_password.as_deref(),
-        Password::parse,
-    );
-    let (Some(current), Some(new)) = (current, new) else {
-        return Err(f.into_error());
-    };
-    let stored = {
-        let client = state.pool.get().await?;
-        store::password_hash(&client, caller.workspace_id, user.id).await?
-    };
-    // Checked and hashed holding no connection, in turn with sign-ins.
-    let turn = state.signin.turn().await?;
-    if !crate::signin::verify(turn, SecretString::from(current), stored).await? {
-        return Err(ApiError::new(
-            ErrorCode::Forbidden,
-            "the current password is wrong",
-        ));
-    }
-    let turn = state.signin.turn().await?;
-    let hash = hash_password(&new).await?;
-    drop(turn);
-    let mut client = state.pool.get().await?;
-    let tx = client.transaction().await?;
-    store::set_password(&tx, caller.workspace_id, user.id, &hash).await?;
-    let ended =
-        store::revoke_sessions_except(&tx, caller.workspace_id, user.id, caller.session_id).await?;
-    let events = std::iter::once(
-        Event::new("user.updated")
-            .target("user", user.id, Some(user.display_name.clone()))
-            .detail("password_changed", true),
-    )
-    .chain(ended.into_iter().map(|sid| {
-        Event::new("session.revoked")
-            .target("session", sid, None)
-            .detail("reason", "password changed")
-    }));
-    caller.record(&tx, events).await?;
-    tx.commit().await?;
+    let (current, new) = body.parse()?;
+    sessions::change_password(&state, &caller, current, new).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+impl PasswordChange {
+    /// The current password (required) and a new one that meets the rules.
+    fn parse(&self) -> Result<(SecretString, Password), ApiError> {
+        let mut f = Fields::default();
+        let current = f.required("current_password", self.current_password.as_deref(), |s| {
+            Ok::<_, FieldProblem>(SecretString::from(s.to_string()))
+        });
+        let new = f.required(
+            "new_password",
+            self.new_password.as_deref(),
+            Password::parse,
+        );
+        match (current, new) {
+            (Some(current), Some(new)) => Ok((current, new)),
+            _ => Err(f.into_error()),
+        }
+    }
 }

@@ -4,16 +4,14 @@ use std::sync::Arc;
 
 use actix_web::{delete, get, patch, post, put, web, HttpResponse};
 use credvault_domain::validate::Name;
-use credvault_store::identity::{self as store, TeamRow};
-use deadpool_postgres::GenericClient;
+use credvault_service::teams::{self, TeamView};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::fields::Fields;
-use crate::audit::{self, Event};
 use crate::auth::{need, Authorized};
-use crate::error::{ApiError, ErrorCode};
+use crate::error::ApiError;
 use crate::state::AppState;
 
 type State = web::Data<Arc<AppState>>;
@@ -42,47 +40,28 @@ pub struct TeamBody {
     pub name: Option<String>,
 }
 
-async fn with_members(
-    c: &impl GenericClient,
-    ws: Uuid,
-    teams: Vec<TeamRow>,
-) -> Result<Vec<Team>, ApiError> {
-    let ids: Vec<Uuid> = teams.iter().map(|t| t.id).collect();
-    let members = store::team_members(c, ws, &ids).await?;
-    Ok(teams
-        .into_iter()
-        .map(|t| Team {
-            members: members
-                .iter()
-                .filter(|m| m.team_id == t.id)
+impl From<TeamView> for Team {
+    fn from(v: TeamView) -> Team {
+        Team {
+            id: v.team.id,
+            name: v.team.name,
+            members: v
+                .members
+                .into_iter()
                 .map(|m| Member {
                     id: m.user_id,
-                    email: m.email.clone(),
-                    display_name: m.display_name.clone(),
+                    email: m.email,
+                    display_name: m.display_name,
                 })
                 .collect(),
-            id: t.id,
-            name: t.name,
-        })
-        .collect())
-}
-
-async fn one(c: &impl GenericClient, ws: Uuid, id: Uuid) -> Result<Team, ApiError> {
-    let teams = store::list_teams(c, ws, Some(&[id])).await?;
-    with_members(c, ws, teams)
-        .await?
-        .pop()
-        .ok_or_else(|| ApiError::not_found("team"))
+        }
+    }
 }
 
 fn name_of(body: &TeamBody) -> Result<Name, ApiError> {
     let mut f = Fields::default();
     f.required("name", body.name.as_deref(), Name::parse)
         .ok_or_else(|| f.into_error())
-}
-
-fn taken() -> ApiError {
-    ApiError::new(ErrorCode::Conflict, "a team with this name already exists")
 }
 
 /// Teams of your workspace.
@@ -92,10 +71,9 @@ pub async fn list_teams(
     state: State,
     caller: Authorized<need::ReadDirectory>,
 ) -> Result<web::Json<TeamList>, ApiError> {
-    let client = state.pool.get().await?;
-    let teams = store::list_teams(&client, caller.workspace_id, None).await?;
+    let items = teams::list(&state, &caller).await?;
     Ok(web::Json(TeamList {
-        items: with_members(&client, caller.workspace_id, teams).await?,
+        items: items.into_iter().map(Team::from).collect(),
     }))
 }
 
@@ -110,21 +88,7 @@ pub async fn create_team(
     caller: Authorized<need::ManageTeams>,
     body: web::Json<TeamBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let name = name_of(&body)?;
-    let mut client = state.pool.get().await?;
-    let tx = client.transaction().await?;
-    let team = store::insert_team(&tx, caller.workspace_id, Uuid::now_v7(), name.as_str())
-        .await?
-        .ok_or_else(taken)?;
-    audit::record(
-        &tx,
-        caller.workspace_id,
-        &caller.actor,
-        &caller.origin,
-        Event::new("team.created").target("team", team.id, Some(team.name.clone())),
-    )
-    .await?;
-    tx.commit().await?;
+    let team = teams::create(&state, &caller, name_of(&body)?).await?;
     Ok(HttpResponse::Created().json(Team {
         id: team.id,
         name: team.name,
@@ -140,8 +104,7 @@ pub async fn get_team(
     caller: Authorized<need::ReadDirectory>,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<Team>, ApiError> {
-    let client = state.pool.get().await?;
-    Ok(web::Json(one(&client, caller.workspace_id, *id).await?))
+    Ok(web::Json(teams::get(&state, &caller, *id).await?.into()))
 }
 
 /// Rename a team.
@@ -156,25 +119,8 @@ pub async fn update_team(
     id: web::Path<Uuid>,
     body: web::Json<TeamBody>,
 ) -> Result<web::Json<Team>, ApiError> {
-    let name = name_of(&body)?;
-    let mut client = state.pool.get().await?;
-    let tx = client.transaction().await?;
-    let renamed = match store::rename_team(&tx, caller.workspace_id, *id, name.as_str()).await {
-        Err(e) if e.sqlstate() == Some("23505") => return Err(taken()),
-        other => other?,
-    };
-    let team = renamed.ok_or_else(|| ApiError::not_found("team"))?;
-    audit::record(
-        &tx,
-        caller.workspace_id,
-        &caller.actor,
-        &caller.origin,
-        Event::new("team.updated").target("team", team.id, Some(team.name.clone())),
-    )
-    .await?;
-    let out = one(&tx, caller.workspace_id, *id).await?;
-    tx.commit().await?;
-    Ok(web::Json(out))
+    let team = teams::rename(&state, &caller, *id, name_of(&body)?).await?;
+    Ok(web::Json(team.into()))
 }
 
 /// Delete a team (its members lose what its shares gave them).
@@ -185,63 +131,7 @@ pub async fn delete_team(
     caller: Authorized<need::ManageTeams>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut client = state.pool.get().await?;
-    let tx = client.transaction().await?;
-    // The team first, then its credentials: the order a share to it is added in.
-    if !store::lock_team(&tx, caller.workspace_id, *id).await? {
-        return Err(ApiError::not_found("team"));
-    }
-    let shares =
-        crate::shares::take_away_shares_to(&tx, caller.workspace_id, "team", *id, "team deleted")
-            .await?;
-    let (name, members) = store::delete_team(&tx, caller.workspace_id, *id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("team"))?;
-    let deleted = Event::new("team.deleted")
-        .target("team", *id, Some(name))
-        .detail(
-            "member_ids",
-            members.iter().map(Uuid::to_string).collect::<Vec<_>>(),
-        );
-    let events = std::iter::once(deleted).chain(shares);
-    caller.record(&tx, events).await?;
-    tx.commit().await?;
-    Ok(HttpResponse::NoContent().finish())
-}
-
-async fn membership(
-    state: &AppState,
-    caller: &Authorized<need::ManageTeams>,
-    team: Uuid,
-    user: Uuid,
-    add: bool,
-) -> Result<HttpResponse, ApiError> {
-    let mut client = state.pool.get().await?;
-    let tx = client.transaction().await?;
-    let teams = store::list_teams(&tx, caller.workspace_id, Some(&[team])).await?;
-    let t = teams.first().ok_or_else(|| ApiError::not_found("team"))?;
-    let u = store::user_by_id(&tx, caller.workspace_id, user)
-        .await?
-        .ok_or_else(|| ApiError::not_found("user"))?;
-    let changed = if add {
-        store::add_member(&tx, caller.workspace_id, team, user).await?
-    } else {
-        store::remove_member(&tx, caller.workspace_id, team, user).await?
-    };
-    if changed {
-        let action = if add {
-            "team.member_added"
-        } else {
-            "team.member_removed"
-        };
-        let ev = Event::new(action)
-            .target("team", team, Some(t.name.clone()))
-            .detail("user_id", u.id.to_string());
-        audit::record(&tx, caller.workspace_id, &caller.actor, &caller.origin, ev).await?;
-    } else if !add {
-        return Err(ApiError::not_found("team member"));
-    }
-    tx.commit().await?;
+    teams::delete(&state, &caller, *id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -253,7 +143,8 @@ pub async fn add_member(
     caller: Authorized<need::ManageTeams>,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
-    membership(&state, &caller, path.0, path.1, true).await
+    teams::set_member(&state, &caller, path.0, path.1, true).await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// Remove a user from a team.
@@ -264,5 +155,6 @@ pub async fn remove_member(
     caller: Authorized<need::ManageTeams>,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
-    membership(&state, &caller, path.0, path.1, false).await
+    teams::set_member(&state, &caller, path.0, path.1, false).await?;
+    Ok(HttpResponse::NoContent().finish())
 }

@@ -5,16 +5,15 @@ use std::sync::Arc;
 use actix_web::{get, patch, post, web, HttpResponse};
 use credvault_domain::identity::Role;
 use credvault_domain::validate::{DisplayName, Email, Password};
-use credvault_store::identity::{self as store, NewUser};
+use credvault_service::identity::users::{self, NewMember, UserChange};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::dto::User;
 use super::fields::Fields;
-use crate::audit::{self, Event};
 use crate::auth::{need, Authorized};
-use crate::error::{ApiError, ErrorCode};
+use crate::error::ApiError;
 use crate::state::AppState;
 
 type State = web::Data<Arc<AppState>>;
@@ -59,14 +58,8 @@ pub async fn list_users(
     page: web::Query<Page>,
 ) -> Result<web::Json<UserList>, ApiError> {
     let (limit, after) = page.parse()?;
-    let client = state.pool.get().await?;
-    let rows = store::list_users(&client, caller.workspace_id, after, limit + 1).await?;
-    let more = rows.len() as i64 > limit;
-    let mut items = Vec::new();
-    for u in rows.into_iter().take(limit as usize) {
-        let teams = store::teams_of(&client, caller.workspace_id, u.id).await?;
-        items.push(User::from_row(u, teams));
-    }
+    let (rows, more) = users::list(&state, &caller, after, limit).await?;
+    let items: Vec<User> = rows.into_iter().map(User::from).collect();
     let next_cursor = if more {
         items.last().map(|u| u.id.to_string())
     } else {
@@ -98,51 +91,32 @@ pub async fn create_user(
     caller: Authorized<need::ManageUsers>,
     body: web::Json<CreateUser>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut f = Fields::default();
-    let email = f.required("email", body.email.as_deref(), Email::parse);
-    let display = f.required(
-        "display_name",
-        body.display_name.as_deref(),
-        DisplayName::parse,
-    );
-    let role = f.required("role", body.role.as_deref(), |s| s.parse::<Role>());
-    let password = f.required("password", body.password.as_deref(), Password::parse);
-    let (Some(email), Some(display), Some(role), Some(password)) = (email, display, role, password)
-    else {
-        return Err(f.into_error());
-    };
-    if role == Role::Owner && caller.role() != Some(Role::Owner) {
-        return Err(ApiError::new(
-            ErrorCode::Forbidden,
-            "only an owner can make another owner",
-        ));
-    }
-    let hash = super::auth::hash_password(&password).await?;
-    let mut client = state.pool.get().await?;
-    let tx = client.transaction().await?;
-    let new = NewUser {
-        workspace_id: caller.workspace_id,
-        id: Uuid::now_v7(),
-        email: email.as_str(),
-        display_name: display.as_str(),
-        role: role.as_str(),
-        password_hash: &hash,
-    };
-    let user = store::insert_user(&tx, &new).await?.ok_or_else(|| {
-        ApiError::new(ErrorCode::Conflict, "a user with this email already exists")
-    })?;
-    audit::record(
-        &tx,
-        caller.workspace_id,
-        &caller.actor,
-        &caller.origin,
-        Event::new("user.created")
-            .target("user", user.id, Some(user.display_name.clone()))
-            .detail("role", role.as_str()),
-    )
-    .await?;
-    tx.commit().await?;
+    let user = users::create(&state, &caller, body.parse()?).await?;
     Ok(HttpResponse::Created().json(User::from_row(user, vec![])))
+}
+
+impl CreateUser {
+    /// Every field's problem at once, or the new user.
+    fn parse(&self) -> Result<NewMember, ApiError> {
+        let mut f = Fields::default();
+        let email = f.required("email", self.email.as_deref(), Email::parse);
+        let display = f.required(
+            "display_name",
+            self.display_name.as_deref(),
+            DisplayName::parse,
+        );
+        let role = f.required("role", self.role.as_deref(), |s| s.parse::<Role>());
+        let password = f.required("password", self.password.as_deref(), Password::parse);
+        match (email, display, role, password) {
+            (Some(email), Some(display_name), Some(role), Some(password)) => Ok(NewMember {
+                email,
+                display_name,
+                role,
+                password,
+            }),
+            _ => Err(f.into_error()),
+        }
+    }
 }
 
 /// One user of your workspace.
@@ -153,12 +127,7 @@ pub async fn get_user(
     caller: Authorized<need::ReadDirectory>,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<User>, ApiError> {
-    let client = state.pool.get().await?;
-    let user = store::user_by_id(&client, caller.workspace_id, *id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("user"))?;
-    let teams = store::teams_of(&client, caller.workspace_id, user.id).await?;
-    Ok(web::Json(User::from_row(user, teams)))
+    Ok(web::Json(users::get(&state, &caller, *id).await?.into()))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -184,101 +153,27 @@ pub async fn update_user(
     id: web::Path<Uuid>,
     body: web::Json<UpdateUser>,
 ) -> Result<web::Json<User>, ApiError> {
-    let mut f = Fields::default();
-    let display = f.optional(
-        "display_name",
-        body.display_name.as_deref(),
-        DisplayName::parse,
-    );
-    let role = f.optional("role", body.role.as_deref(), |s| s.parse::<Role>());
-    let (Some(display), Some(role)) = (display, role) else {
-        return Err(f.into_error());
-    };
-    let mut client = state.pool.get().await?;
-    let tx = client.transaction().await?;
-    let owners = store::lock_active_owners(&tx, caller.workspace_id).await?;
-    let before = store::lock_user(&tx, caller.workspace_id, *id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("user"))?;
-    let touches_owner = before.role == "owner" || role == Some(Role::Owner);
-    if touches_owner && caller.role() != Some(Role::Owner) {
-        return Err(ApiError::new(
-            ErrorCode::Forbidden,
-            "only an owner can change an owner or make one",
-        ));
-    }
-    let loses_owner = before.role == "owner"
-        && !before.disabled
-        && (role.is_some_and(|r| r != Role::Owner) || body.disabled == Some(true));
-    if loses_owner && owners <= 1 {
-        return Err(ApiError::new(
-            ErrorCode::Conflict,
-            "this is the workspace's last owner: make someone else owner first",
-        ));
-    }
-    let user = store::update_user(
-        &tx,
-        caller.workspace_id,
-        *id,
-        display.as_ref().map(|d| d.as_str()),
-        role.map(|r| r.as_str()),
-        body.disabled,
-    )
-    .await?
-    .ok_or_else(|| ApiError::not_found("user"))?;
-    // Disabling ends their sessions and tokens, each on the record like any revocation; the
-    // engine tokens an owner made end when they are disabled or stop being an owner.
-    let mut revoked = Vec::new();
-    let disabled_now = body.disabled == Some(true) && !before.disabled;
-    if disabled_now {
-        for sid in store::revoke_sessions_except(&tx, caller.workspace_id, user.id, None).await? {
-            revoked.push(
-                Event::new("session.revoked")
-                    .target("session", sid, None)
-                    .detail("reason", "user disabled"),
-            );
-        }
-        for (tid, name) in store::revoke_user_tokens(&tx, caller.workspace_id, user.id).await? {
-            revoked.push(
-                Event::new("token.revoked")
-                    .target("token", tid, Some(name))
-                    .detail("reason", "user disabled"),
-            );
+    let updated = users::update(&state, &caller, *id, body.parse()?).await?;
+    Ok(web::Json(updated.into()))
+}
+
+impl UpdateUser {
+    /// Every field's problem at once, or the change.
+    fn parse(&self) -> Result<UserChange, ApiError> {
+        let mut f = Fields::default();
+        let display = f.optional(
+            "display_name",
+            self.display_name.as_deref(),
+            DisplayName::parse,
+        );
+        let role = f.optional("role", self.role.as_deref(), |s| s.parse::<Role>());
+        match (display, role) {
+            (Some(display_name), Some(role)) => Ok(UserChange {
+                display_name,
+                role,
+                disabled: self.disabled,
+            }),
+            _ => Err(f.into_error()),
         }
     }
-    let demoted = before.role == "owner" && user.role != "owner";
-    if disabled_now || demoted {
-        let reason = if disabled_now {
-            "creator disabled"
-        } else {
-            "creator no longer an owner"
-        };
-        for (tid, name) in
-            store::revoke_engine_tokens_of_creator(&tx, caller.workspace_id, user.id).await?
-        {
-            revoked.push(
-                Event::new("token.revoked")
-                    .target("token", tid, Some(name))
-                    .detail("kind", "engine")
-                    .detail("reason", reason),
-            );
-        }
-    }
-    let mut ev =
-        Event::new("user.updated").target("user", user.id, Some(user.display_name.clone()));
-    if let Some(r) = role {
-        ev = ev.detail("role", r.as_str());
-    }
-    if let Some(d) = body.disabled {
-        ev = ev.detail("disabled", d);
-    }
-    if display.is_some() {
-        ev = ev.detail("display_name_changed", true);
-    }
-    caller
-        .record(&tx, std::iter::once(ev).chain(revoked))
-        .await?;
-    tx.commit().await?;
-    let teams = store::teams_of(&client, caller.workspace_id, user.id).await?;
-    Ok(web::Json(User::from_row(user, teams)))
 }

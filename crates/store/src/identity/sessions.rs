@@ -170,6 +170,17 @@ pub async fn list_sessions(
     Ok(rows.iter().map(session).collect())
 }
 
+/// Ends a session whoever its user is (its refresh token was used twice, so it leaked); one
+/// already ended keeps the time it ended.
+pub async fn end_session(c: &impl GenericClient, ws: Uuid, id: Uuid) -> Result<(), StoreError> {
+    c.execute(
+        "UPDATE sessions SET revoked_at = coalesce(revoked_at, now()) WHERE workspace_id = $1 AND id = $2",
+        &[&ws, &id],
+    )
+    .await?;
+    Ok(())
+}
+
 /// Revokes one session of this user; false when there is no such live session.
 pub async fn revoke_session(
     c: &impl GenericClient,

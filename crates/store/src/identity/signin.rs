@@ -2,6 +2,17 @@
 
 use super::*;
 
+/// Takes the sign-in lock of an account (by its email, whether or not it exists) until the
+/// transaction ends, so parallel guesses at one account are counted one after another.
+pub async fn lock_sign_ins(c: &impl GenericClient, email: &str) -> Result<(), StoreError> {
+    c.execute(
+        "SELECT pg_advisory_xact_lock(hashtext(lower($1)))",
+        &[&email],
+    )
+    .await?;
+    Ok(())
+}
+
 /// Failed sign-ins in the last 15 minutes for this email and for this IP, and the age in seconds
 /// of the oldest counted one of each (for Retry-After).
 pub async fn recent_login_failures(
