@@ -47,11 +47,13 @@ impl Trigger {
 pub use crate::token_refresh::{Failure, Outcome};
 
 pub mod authorize;
+pub mod background;
 pub mod freshness;
 pub mod refresh;
 pub mod requests;
 
 pub use authorize::*;
+pub use background::*;
 pub use refresh::*;
 
 /// What a token endpoint granted. The values are secrets: never logged or audited.
