@@ -35,6 +35,16 @@ impl Access {
         }
     }
 
+    /// The store's rank of a level: [`Access::from_rank`] backwards.
+    pub const fn rank(self) -> i32 {
+        match self {
+            Access::Use => 1,
+            Access::View => 2,
+            Access::Manage => 3,
+            Access::Owner => 4,
+        }
+    }
+
     /// The wire spelling, as in `CredentialSummary.access` and share rows.
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -87,14 +97,20 @@ fn best_share(share_levels: &[Access]) -> Option<Access> {
     share_levels.iter().map(|a| (*a).min(Access::Manage)).max()
 }
 
-/// The caller's effective level (shown as `access` in summaries); `None` means the credential
-/// does not exist for them.
-pub fn effective_access(f: &AccessFacts) -> Option<Access> {
-    let from_role = match f.role {
+/// What a workspace role alone gives on every credential: owners and admins manage, auditors
+/// view, members nothing.
+pub const fn role_access(role: Role) -> Option<Access> {
+    match role {
         Role::Owner | Role::Admin => Some(Access::Manage),
         Role::Auditor => Some(Access::View),
         Role::Member => None,
-    };
+    }
+}
+
+/// The caller's effective level (shown as `access` in summaries); `None` means the credential
+/// does not exist for them.
+pub fn effective_access(f: &AccessFacts) -> Option<Access> {
+    let from_role = role_access(f.role);
     let from_ownership = f.is_owner.then_some(Access::Owner);
     [from_ownership, best_share(&f.share_levels), from_role]
         .into_iter()

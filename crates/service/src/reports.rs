@@ -1,7 +1,6 @@
 //! The credential review: what a quarterly access review looks at, one list per rule.
 
 use credvault_domain::credential_access::Access;
-use credvault_domain::identity::Role;
 use credvault_store::credentials::{self as store, CredentialRow, ReviewSection};
 
 use crate::{Principal, ServiceError, Services};
@@ -32,10 +31,11 @@ pub async fn credential_review(
     unused_days: i32,
     expiring_days: i32,
 ) -> Result<Review, ServiceError> {
-    let role_access = match caller.role() {
-        Some(Role::Owner | Role::Admin) => Access::Manage,
-        _ => Access::View,
-    };
+    // Reports are for owners, admins and auditors: their role gives them at least `view`.
+    let role_access = caller
+        .role()
+        .and_then(credvault_domain::credential_access::role_access)
+        .unwrap_or(Access::View);
     let me = caller.user_id();
     let client = services.pool.get().await?;
     let mut sections = Vec::new();

@@ -150,3 +150,14 @@ fn store_ranks_map_to_levels() {
     assert_eq!(Access::from_rank(1), Access::Use);
     assert_eq!(Access::from_rank(0), Access::Use);
 }
+
+#[test]
+fn ranks_go_both_ways_and_roles_give_what_the_table_says() {
+    for a in [Access::Use, Access::View, Access::Manage, Access::Owner] {
+        assert_eq!(Access::from_rank(a.rank()), a);
+    }
+    assert_eq!(role_access(Role::Owner), Some(Access::Manage));
+    assert_eq!(role_access(Role::Admin), Some(Access::Manage));
+    assert_eq!(role_access(Role::Auditor), Some(Access::View));
+    assert_eq!(role_access(Role::Member), None);
+}

@@ -1,6 +1,6 @@
 //! Listing the credentials a caller may see, with their access to each.
 
-use credvault_domain::identity::Role;
+use credvault_domain::credential_access::{role_access, Access};
 use credvault_store::credentials::{self as store, After, CredentialRow, ListFilter, Sort, Viewer};
 
 use crate::{Principal, ServiceError, Services};
@@ -20,11 +20,10 @@ pub async fn list(
         Some(u) => store::team_ids_of(&client, caller.workspace_id, u).await?,
         None => Vec::new(),
     };
-    let role_rank = match (caller.user.is_some(), caller.role()) {
-        (false, _) => Some(1),
-        (true, Some(Role::Owner | Role::Admin)) => Some(3),
-        (true, Some(Role::Auditor)) => Some(2),
-        _ => None,
+    // Engines see every credential at `use`; a person's role may give every one a level.
+    let role_rank = match caller.user {
+        None => Some(Access::Use.rank()),
+        Some(_) => caller.role().and_then(role_access).map(Access::rank),
     };
     let viewer = Viewer {
         user: caller.user_id(),
