@@ -30,9 +30,10 @@ async fn main() -> anyhow::Result<()> {
         Ok("list") => return finish(list_pages(&base).await),
         Ok("oauth") => return finish(oauth_refresh_once(&base).await),
         Ok("signin") => return finish(signin_flood(&base).await),
+        Ok("create") => return finish(create_load(&base).await),
         Ok("") | Err(_) => {}
         Ok(other) => anyhow::bail!(
-            "BENCH_ONLY={other} names no section: use resolve, audit, list, oauth or signin (or leave it unset)"
+            "BENCH_ONLY={other} names no section: use resolve, create, audit, list, oauth or signin (or leave it unset)"
         ),
     }
     println!("== key rotation ({ROTATE_ROWS} sealed credential versions, batches of 1000)");
@@ -86,6 +87,7 @@ async fn main() -> anyhow::Result<()> {
     session_check(&pool).await?;
     list_pages(&base).await?;
     resolve_load(&base).await?;
+    create_load(&base).await?;
     oauth_refresh_once(&base).await?;
     signin_flood(&base).await?;
     audit_scale(&base).await?;
@@ -475,6 +477,174 @@ fn pgbench_in(dir: &std::path::Path, url: &str, script: &str, secs: u64) -> anyh
     })
 }
 
+/// How many rounds a section with rounds runs: BENCH_ROUNDS, else its own default.
+fn bench_rounds(default: usize) -> usize {
+    std::env::var("BENCH_ROUNDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .filter(|&r| r > 0)
+        .unwrap_or(default)
+}
+
+/// A `credvault serve` process of `bin` on a fresh database of its own, as the resolve section
+/// runs it: a signed-up workspace, an engine token, and RESOLVE_CREDENTIALS sealed credentials
+/// that the engine's workflow `bench-flow` may resolve.
+struct Rig {
+    server: Server,
+    addr: String,
+    http: reqwest::Client,
+    owner_token: String,
+    engine: String,
+    ids: Vec<uuid::Uuid>,
+    url: String,
+    client: tokio_postgres::Client,
+    admin: tokio_postgres::Client,
+    db: &'static str,
+}
+
+impl Rig {
+    async fn start(base: &str, bin: &str, db: &'static str, port: u16) -> anyhow::Result<Rig> {
+        let admin = fresh_database(base, db).await?;
+        let url = with_db(base, db);
+        let key = MasterKey::generate()?;
+        let key_b64 = secrecy::ExposeSecret::expose_secret(&key.to_base64()).to_string();
+        let (server, addr) = start_server(bin, &url, &key_b64, port, &[])
+            .await
+            .map_err(|e| anyhow::anyhow!("starting {bin}: {e}"))?;
+        let http = reqwest::Client::builder()
+            .pool_max_idle_per_host(CONCURRENCY)
+            .build()?;
+        let signup = sign_up(&http, &addr, "resolve@example.com").await?;
+        let owner_token = signup["tokens"]["access_token"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let ws: uuid::Uuid = signup["workspace"]["id"]
+            .as_str()
+            .unwrap_or_default()
+            .parse()?;
+        let owner: uuid::Uuid = signup["user"]["id"].as_str().unwrap_or_default().parse()?;
+        let engine: serde_json::Value = http
+            .post(format!("{addr}/v1/tokens"))
+            .bearer_auth(&owner_token)
+            .json(&serde_json::json!({"name": "engine", "kind": "engine", "scopes": ["credentials:resolve", "workflows:write"]}))
+            .send()
+            .await?
+            .json()
+            .await?;
+        let engine = engine["token"].as_str().unwrap_or_default().to_string();
+        let (client, conn) = tokio_postgres::connect(&url, NoTls).await?;
+        tokio::spawn(conn);
+        let envelope = Envelope::new(Keyring::new(key, vec![]));
+        let ids =
+            credvault_tests::seed_sealed_into(&client, &envelope, ws, owner, RESOLVE_CREDENTIALS)
+                .await?;
+        let res = http
+            .put(format!("{addr}/v1/workflows/bench-flow"))
+            .bearer_auth(&engine)
+            .json(&serde_json::json!({"name": "bench", "owner_id": owner, "credential_ids": []}))
+            .send()
+            .await?;
+        anyhow::ensure!(res.status().is_success(), "workflow: {}", res.status());
+        client.batch_execute("ANALYZE").await?;
+        Ok(Rig {
+            server,
+            addr,
+            http,
+            owner_token,
+            engine,
+            ids,
+            url,
+            client,
+            admin,
+            db,
+        })
+    }
+
+    /// `secs` of resolves of random credentials (`walk`: each in turn, to warm up), from wrk
+    /// when it is installed, else from this process.
+    async fn resolves(&self, wrk: Option<&str>, secs: u64, walk: bool) -> anyhow::Result<Load> {
+        match wrk {
+            Some(w) => run_wrk(w, &self.addr, &self.engine, &self.ids, secs, walk),
+            None => {
+                run_in_process(&self.http, &self.addr, &self.engine, self.ids.clone(), secs).await
+            }
+        }
+    }
+
+    /// `secs` of credential creates, CREATE_CONCURRENCY in flight: how many were created, how
+    /// many failed, and the seconds until the last answer.
+    async fn creates(&self, secs: u64) -> anyhow::Result<(usize, u64, f64)> {
+        let started = Instant::now();
+        let deadline = started + std::time::Duration::from_secs(secs);
+        let tasks: Vec<_> = (0..CREATE_CONCURRENCY)
+            .map(|t| {
+                let (http, url, token) = (
+                    self.http.clone(),
+                    format!("{}/v1/credentials", self.addr),
+                    self.owner_token.clone(),
+                );
+                tokio::spawn(async move {
+                    let (mut created, mut failed, mut n) = (0usize, 0u64, 0u64);
+                    while Instant::now() < deadline {
+                        n += 1;
+                        let res = http
+                            .post(&url)
+                            .bearer_auth(&token)
+                            .json(&serde_json::json!({"name": format!("k-{t}-{n}"), "service": "stripe", "type": "api_key", "data": {"key": format!("sk_test_{t:02}{n:022}")}}))
+                            .send()
+                            .await;
+                        match res {
+                            Ok(r) if r.status() == 201 => {
+                                let _ = r.bytes().await;
+                                created += 1;
+                            }
+                            _ => failed += 1,
+                        }
+                    }
+                    (created, failed)
+                })
+            })
+            .collect();
+        let (mut created, mut failed) = (0, 0);
+        for t in tasks {
+            let (c, f) = t.await?;
+            created += c;
+            failed += f;
+        }
+        Ok((created, failed, started.elapsed().as_secs_f64()))
+    }
+
+    /// The CPU ticks so far of the server and of the database's processes.
+    async fn ticks(&self) -> Ticks {
+        (
+            cpu_ticks(&[self.server.id()]),
+            cpu_ticks(&database_pids(&self.client).await),
+        )
+    }
+
+    /// Stops the server and drops its database (BENCH_KEEP_DB keeps it for inspection).
+    async fn close(self) -> anyhow::Result<()> {
+        drop(self.server);
+        drop(self.client);
+        if std::env::var_os("BENCH_KEEP_DB").is_some() {
+            println!(
+                "kept the database {} for inspection (BENCH_KEEP_DB)",
+                self.db
+            );
+        } else {
+            let drop_db = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.db);
+            self.admin.execute(&drop_db, &[]).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Steady state first: a short untimed run uses every credential once, so the measured run is
+/// not the first minute of a new deployment (when every credential's last_used_at and every
+/// day's usage counter are written for the first time).
+const WARM_UP_SECS: u64 = 5;
+
 /// The runtime path under load: a separate `credvault serve` process, 64 concurrent resolves of
 /// random credentials, against two floors measured by pgbench on the same database.
 async fn resolve_load(base: &str) -> anyhow::Result<()> {
@@ -482,68 +652,24 @@ async fn resolve_load(base: &str) -> anyhow::Result<()> {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(30);
-    let rounds: usize = std::env::var("BENCH_ROUNDS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .filter(|&r| r > 0)
-        .unwrap_or(3);
+    let rounds = bench_rounds(3);
     let Ok(bin) = std::env::var("CREDVAULT_BIN") else {
         skipped("resolve", "CREDVAULT_BIN not set; run through `make bench`");
         return Ok(());
     };
-    let db = "credvault_bench_resolve";
-    let admin = fresh_database(base, db).await?;
-    let url = with_db(base, db);
-    let key = MasterKey::generate()?;
-    let key_b64 = secrecy::ExposeSecret::expose_secret(&key.to_base64()).to_string();
     let port = 18000 + (std::process::id() % 1000) as u16;
-    let (server, addr) = start_server(&bin, &url, &key_b64, port, &[]).await?;
-    let http = reqwest::Client::builder()
-        .pool_max_idle_per_host(CONCURRENCY)
-        .build()?;
-    let signup = sign_up(&http, &addr, "resolve@example.com").await?;
-    let owner_token = signup["tokens"]["access_token"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
-    let ws: uuid::Uuid = signup["workspace"]["id"]
-        .as_str()
-        .unwrap_or_default()
-        .parse()?;
-    let owner: uuid::Uuid = signup["user"]["id"].as_str().unwrap_or_default().parse()?;
-    let engine: serde_json::Value = http
-        .post(format!("{addr}/v1/tokens"))
-        .bearer_auth(&owner_token)
-        .json(&serde_json::json!({"name": "engine", "kind": "engine", "scopes": ["credentials:resolve", "workflows:write"]}))
-        .send()
-        .await?
-        .json()
-        .await?;
-    let engine = engine["token"].as_str().unwrap_or_default().to_string();
-    let (client, conn) = tokio_postgres::connect(&url, NoTls).await?;
-    tokio::spawn(conn);
-    let envelope = Envelope::new(Keyring::new(key, vec![]));
-    let ids = credvault_tests::seed_sealed_into(&client, &envelope, ws, owner, RESOLVE_CREDENTIALS)
-        .await?;
-    let res = http
-        .put(format!("{addr}/v1/workflows/bench-flow"))
-        .bearer_auth(&engine)
-        .json(&serde_json::json!({"name": "bench", "owner_id": owner, "credential_ids": []}))
-        .send()
-        .await?;
-    anyhow::ensure!(res.status().is_success(), "workflow: {}", res.status());
-    client.batch_execute("ANALYZE").await?;
+    let rig = Rig::start(base, &bin, "credvault_bench_resolve", port).await?;
+    let Rig {
+        http,
+        addr,
+        url,
+        client,
+        ..
+    } = &rig;
 
     println!("== resolve: {RESOLVE_CREDENTIALS} credentials, {CONCURRENCY} concurrent clients, {secs} s each, server in its own process");
-    // Steady state first: a short untimed run uses every credential once, so the measured run
-    // is not the first minute of a new deployment (when every credential's last_used_at and
-    // every day's usage counter are written for the first time).
-    const WARM_UP_SECS: u64 = 5;
     let wrk = find_wrk();
-    match &wrk {
-        Some(w) => drop(run_wrk(w, &addr, &engine, &ids, WARM_UP_SECS, true)?),
-        None => drop(run_in_process(&http, &addr, &engine, ids.clone(), WARM_UP_SECS).await?),
-    }
+    drop(rig.resolves(wrk.as_deref(), WARM_UP_SECS, true).await?);
     let count_used = || async {
         Ok::<i64, anyhow::Error>(
             client
@@ -577,26 +703,21 @@ async fn resolve_load(base: &str) -> anyhow::Result<()> {
     let mut rows = Vec::new();
     let measured: anyhow::Result<()> = async {
     for round in 1..=rounds {
-        let commits_before = slow_commits(&http, &addr).await?;
-        let backends = database_pids(&client).await;
-        let cpu_before: Ticks = (cpu_ticks(&[server.id()]), cpu_ticks(&backends));
-        let load = match &wrk {
-            Some(w) => run_wrk(w, &addr, &engine, &ids, secs, false)?,
-            None => run_in_process(&http, &addr, &engine, ids.clone(), secs).await?,
-        };
+        let commits_before = slow_commits(http, addr).await?;
+        let cpu_before = rig.ticks().await;
+        let load = rig.resolves(wrk.as_deref(), secs, false).await?;
         if round == 1 {
             println!("load generator: {}", load.generator);
         }
         answered += load.ok;
         let rate = load.ok as f64 / secs as f64;
-        let cpu_after: Ticks = (cpu_ticks(&[server.id()]), cpu_ticks(&backends));
-        let cpu = CpuPerResolve::between(&cpu_before, &cpu_after, load.ok);
-        let commits = slow_commits(&http, &addr).await?;
+        let cpu = CpuPerRequest::between(&cpu_before, &rig.ticks().await, load.ok);
+        let commits = slow_commits(http, addr).await?;
         let (batches, slow) = (commits.0 - commits_before.0, commits.1 - commits_before.1);
-        let floor_a = pgbench(&url, &with_audit, secs)?;
-        let floor_b = pgbench(&url, &select, secs)?;
+        let floor_a = pgbench(url, &with_audit, secs)?;
+        let floor_b = pgbench(url, &select, secs)?;
         println!(
-            "round {round}: resolve {rate:.0}/s, p50 {:.2} ms, p99 {:.2} ms (corrected {:.2} ms), {} failed, {slow:.0} of {batches:.0} audit batches over 100 ms, {cpu} | (a) {:.0}/s, p99 {:.2} ms (corrected {:.2} ms) | (b) {:.0}/s, p99 {:.2} ms | resolve/(a) = {:.2}, resolve/(b) = {:.2}",
+            "round {round}: resolve {rate:.0}/s, p50 {:.2} ms, p99 {:.2} ms (corrected {:.2} ms), {} failed, {slow:.0} of {batches:.0} audit batches over 100 ms, CPU per resolve: {cpu} | (a) {:.0}/s, p99 {:.2} ms (corrected {:.2} ms) | (b) {:.0}/s, p99 {:.2} ms | resolve/(a) = {:.2}, resolve/(b) = {:.2}",
             load.p50(), load.p99(), load.p99_corrected(), load.failures,
             floor_a.tps, floor_a.p99, floor_a.p99_corrected, floor_b.tps, floor_b.p99, rate / floor_a.tps, rate / floor_b.tps
         );
@@ -605,8 +726,7 @@ async fn resolve_load(base: &str) -> anyhow::Result<()> {
     Ok(())
     }
     .await;
-    let rss_kib = peak_rss_kib(server.id());
-    drop(server);
+    let rss_kib = peak_rss_kib(rig.server.id());
     measured?;
     let events = count_used().await? - before;
 
@@ -616,7 +736,7 @@ async fn resolve_load(base: &str) -> anyhow::Result<()> {
     let (rate, load, floor_a, floor_b, cpu) = &rows[(rows.len() - 1) / 2];
     let failures: u64 = rows.iter().map(|r| r.1.failures).sum();
     println!(
-        "resolve (median round): {rate:.0}/s, p50 {:.2} ms, p99 {:.2} ms, {cpu}; {failures} failed in all rounds; {events} credential.used events for {answered} successful resolves ({})",
+        "resolve (median round): {rate:.0}/s, p50 {:.2} ms, p99 {:.2} ms, CPU per resolve: {cpu}; {failures} failed in all rounds; {events} credential.used events for {answered} successful resolves ({})",
         load.p50(),
         load.p99(),
         match events as usize {
@@ -686,13 +806,159 @@ async fn resolve_load(base: &str) -> anyhow::Result<()> {
         rows.iter().map(|r| r.1.p99_corrected()).fold(0.0, f64::max)
     );
     println!("server peak RSS: {:.1} MiB", rss_kib as f64 / 1024.0);
-    drop(client);
-    if std::env::var_os("BENCH_KEEP_DB").is_some() {
-        println!("kept the database {db} for inspection (BENCH_KEEP_DB)");
+    rig.close().await
+}
+
+const CREATE_CONCURRENCY: usize = 16;
+const CREATE_SECS: u64 = 5;
+/// A resolve turn's length when comparing with a baseline binary.
+const TURN_SECS: u64 = 5;
+
+/// One binary's figures in the create section, one per round.
+#[derive(Default)]
+struct Turns {
+    resolve_server_us: Vec<f64>,
+    create_rate: Vec<f64>,
+    create_server_us: Vec<f64>,
+}
+
+fn median(values: &[f64]) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    percentile(&sorted, 0.5)
+}
+
+/// Prints a figure of both binaries (the median of their turns) and returns current/baseline:
+/// the median ratio of each current turn to the baseline turns just before and just after it.
+/// Those ran back to back with it, and a drift of the machine's speed raises one of the two
+/// ratios as much as it lowers the other.
+fn compare(what: &str, unit: &str, current: &[f64], baseline: &[f64], goal: &str) -> f64 {
+    let ratios: Vec<f64> = current
+        .iter()
+        .enumerate()
+        .flat_map(|(i, c)| baseline.iter().skip(i).take(2).map(move |b| c / b))
+        .collect();
+    let ratio = median(&ratios);
+    println!(
+        "{what}: current {:.0}{unit}, baseline {:.0}{unit}, current/baseline = {ratio:.3} (median of the neighbouring turns' ratios{goal})",
+        median(current),
+        median(baseline)
+    );
+    ratio
+}
+
+/// Creating credentials through the API of a `serve` process started as the resolve section
+/// starts it: CREATE_CONCURRENCY creates in flight for CREATE_SECS after a 1 s warm-up, each
+/// round. With BENCH_BASELINE_BIN, that binary runs beside the current one (on a database of its
+/// own) and both are measured in turns, baseline then current, on the resolve section's load and
+/// then on creates, so that the shared machine's drift hits both alike (see `compare`).
+async fn create_load(base: &str) -> anyhow::Result<()> {
+    let Ok(bin) = std::env::var("CREDVAULT_BIN") else {
+        skipped("create", "CREDVAULT_BIN not set; run through `make bench`");
+        return Ok(());
+    };
+    let baseline = std::env::var("BENCH_BASELINE_BIN")
+        .ok()
+        .filter(|b| !b.is_empty());
+    let rounds = bench_rounds(6);
+    let port = 17000 + (std::process::id() % 500) as u16 * 2;
+    let mut rigs = Vec::new();
+    if let Some(b) = &baseline {
+        let rig = Rig::start(base, b, "credvault_bench_create_baseline", port + 1).await?;
+        rigs.push(("baseline", rig, Turns::default()));
+    }
+    let rig = Rig::start(base, &bin, "credvault_bench_create", port).await?;
+    rigs.push(("current", rig, Turns::default()));
+
+    if let Some(b) = &baseline {
+        println!("== resolve, current against the baseline {b}: {CONCURRENCY} concurrent clients, {rounds} rounds of a {TURN_SECS} s turn each");
+        let wrk = find_wrk();
+        for (_, rig, _) in &rigs {
+            drop(rig.resolves(wrk.as_deref(), WARM_UP_SECS, true).await?);
+        }
+        for round in 1..=rounds {
+            for (name, rig, turns) in &mut rigs {
+                let before = rig.ticks().await;
+                let load = rig.resolves(wrk.as_deref(), TURN_SECS, false).await?;
+                let cpu = CpuPerRequest::between(&before, &rig.ticks().await, load.ok);
+                println!(
+                    "round {round}, {name}: resolve {:.0}/s, {} failed, CPU per resolve: {cpu}",
+                    load.ok as f64 / TURN_SECS as f64,
+                    load.failures
+                );
+                turns
+                    .resolve_server_us
+                    .push(cpu.server_us.unwrap_or(f64::NAN));
+            }
+        }
+    }
+
+    println!("== create: {CREATE_CONCURRENCY} creates in flight, {rounds} rounds of {CREATE_SECS} s after a 1 s warm-up");
+    let mut failures = 0;
+    for round in 1..=rounds {
+        for (name, rig, turns) in &mut rigs {
+            rig.creates(1).await?;
+            let before = rig.ticks().await;
+            let (created, failed, secs) = rig.creates(CREATE_SECS).await?;
+            let cpu = CpuPerRequest::between(&before, &rig.ticks().await, created);
+            let rate = created as f64 / secs;
+            println!(
+                "round {round}, {name}: create {rate:.0}/s, {failed} failed, CPU per create: {cpu}"
+            );
+            failures += failed;
+            turns.create_rate.push(rate);
+            turns
+                .create_server_us
+                .push(cpu.server_us.unwrap_or(f64::NAN));
+        }
+    }
+    for (name, _, turns) in &rigs {
+        println!(
+            "create, {name} (median round): {:.0}/s, server CPU per create {:.0} µs",
+            median(&turns.create_rate),
+            median(&turns.create_server_us)
+        );
+    }
+    target(&format!("no create failed ({failures} did)"), failures == 0);
+
+    if let [(_, _, old), (_, _, new)] = &rigs[..] {
+        let resolve = compare(
+            "resolve server CPU per request",
+            " µs",
+            &new.resolve_server_us,
+            &old.resolve_server_us,
+            "; target <= 1.05",
+        );
+        let create = compare(
+            "create",
+            "/s",
+            &new.create_rate,
+            &old.create_rate,
+            "; target >= 1.0",
+        );
+        compare(
+            "create server CPU per create",
+            " µs",
+            &new.create_server_us,
+            &old.create_server_us,
+            "",
+        );
+        target(
+            &format!("resolve server CPU per request within 5 % of the baseline's (current/baseline = {resolve:.3})"),
+            resolve <= 1.05,
+        );
+        target(
+            &format!("create at least as fast as the baseline (current/baseline = {create:.3})"),
+            create >= 1.0,
+        );
     } else {
-        admin
-            .execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"), &[])
-            .await?;
+        skipped(
+            "baseline comparison",
+            "BENCH_BASELINE_BIN not set; it names a credvault binary to compare with",
+        );
+    }
+    for (_, rig, _) in rigs {
+        rig.close().await?;
     }
     Ok(())
 }
@@ -812,18 +1078,18 @@ fn cpu_ticks(pids: &[u32]) -> BTreeMap<u32, u64> {
         .collect()
 }
 
-/// CPU time spent per answered resolve by the server and by the database (its processes that
+/// CPU time spent per answered request by the server and by the database (its processes that
 /// ran through the whole round): less noisy on a shared machine than the rate, which also moves
 /// with everything else the machine does.
-struct CpuPerResolve {
+struct CpuPerRequest {
     server_us: Option<f64>,
     database_us: Option<f64>,
 }
 
 type Ticks = (BTreeMap<u32, u64>, BTreeMap<u32, u64>);
 
-impl CpuPerResolve {
-    fn between(before: &Ticks, after: &Ticks, answered: usize) -> CpuPerResolve {
+impl CpuPerRequest {
+    fn between(before: &Ticks, after: &Ticks, answered: usize) -> CpuPerRequest {
         // Linux reports these times in USER_HZ ticks, 100 a second on every architecture.
         let per = |b: &BTreeMap<u32, u64>, a: &BTreeMap<u32, u64>| {
             let ticks: u64 = b
@@ -833,19 +1099,19 @@ impl CpuPerResolve {
             (answered > 0 && b.keys().any(|p| a.contains_key(p)))
                 .then(|| ticks as f64 * 10_000.0 / answered as f64)
         };
-        CpuPerResolve {
+        CpuPerRequest {
             server_us: per(&before.0, &after.0),
             database_us: per(&before.1, &after.1),
         }
     }
 }
 
-impl std::fmt::Display for CpuPerResolve {
+impl std::fmt::Display for CpuPerRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let show = |v: Option<f64>| v.map_or("n/a".to_string(), |v| format!("{v:.0} µs"));
         write!(
             f,
-            "CPU per resolve: server {}, PostgreSQL {}",
+            "server {}, PostgreSQL {}",
             show(self.server_us),
             show(self.database_us)
         )
