@@ -28,10 +28,7 @@ pub struct Page {
 
 impl Page {
     pub fn parse(&self) -> Result<(i64, Option<Uuid>), ApiError> {
-        let limit = self.limit.unwrap_or(50);
-        if !(1..=200).contains(&limit) {
-            return Err(ApiError::invalid("limit must be between 1 and 200"));
-        }
+        let limit = credvault_service::page::limit(self.limit)?;
         let after = match &self.cursor {
             None => None,
             Some(c) => Some(

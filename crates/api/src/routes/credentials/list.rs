@@ -82,10 +82,7 @@ pub async fn list_credentials(
 
 /// The query as the store's filter, with the sort's name, where the page starts and its size.
 fn parse(q: ListQuery) -> Result<(ListFilter, String, Option<After>, i64), ApiError> {
-    let limit = q.limit.unwrap_or(50);
-    if !(1..=200).contains(&limit) {
-        return Err(ApiError::invalid("limit must be between 1 and 200"));
-    }
+    let limit = credvault_service::page::limit(q.limit)?;
     if let Some(k) = &q.kind {
         k.parse::<CredentialType>()
             .map_err(|e| ApiError::invalid(format!("type: {e}")))?;
