@@ -1183,3 +1183,67 @@ async fn no_client_secret_or_token_reaches_a_log_line_a_response_or_an_audit_eve
         .get(0);
     assert!(refreshed >= 2, "the refreshes were audited");
 }
+
+/// A resolve of one field of credential `id`, for workflow `wf-1`.
+async fn resolve_field(app_url: &str, engine: &str, id: &str, field: &str) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(format!("{app_url}/v1/credentials/{id}/resolve"))
+        .bearer_auth(engine)
+        .json(&json!({"workflow_id": "wf-1", "execution_id": "ci-1", "field": field}))
+        .send()
+        .await
+        .expect("resolve")
+}
+
+/// The text a field resolve answered, checking that it is text.
+async fn field_text(res: reqwest::Response) -> String {
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "text/plain; charset=utf-8");
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    res.text().await.expect("text")
+}
+
+#[tokio::test]
+async fn a_field_resolve_of_an_access_token_refreshes_it_first_as_a_full_resolve_does() {
+    let app = app().await;
+    let p = Provider::start("f").await;
+    let (owner, engine) = owner_and_engine(&app).await;
+    let id = created(&app, &owner, oauth_cc(&p, json!({}))).await;
+    // No token yet: it is fetched first, and the answer is the new token alone.
+    p.then(Answer::Token {
+        expires_in: 30,
+        rotate: false,
+    });
+    let token = field_text(resolve_field(&app.address, &engine, &id, "access_token").await).await;
+    assert_eq!((token.as_str(), p.calls()), ("at-f-1-xxxxxxxx", 1));
+    // It expires within a minute: the next field resolve refreshes it first.
+    let token = field_text(resolve_field(&app.address, &engine, &id, "access_token").await).await;
+    assert_eq!((token.as_str(), p.calls()), ("at-f-2-xxxxxxxx", 2));
+    // An hour-long token is served as it is.
+    let token = field_text(resolve_field(&app.address, &engine, &id, "access_token").await).await;
+    assert_eq!((token.as_str(), p.calls()), ("at-f-2-xxxxxxxx", 2));
+    // Every field is there: secrets, config, and the scopes as OAuth writes them (spaces).
+    let secret = field_text(resolve_field(&app.address, &engine, &id, "client_secret").await).await;
+    assert_eq!(secret, "cs-very-secret-client-0001");
+    let scopes = field_text(resolve_field(&app.address, &engine, &id, "scopes").await).await;
+    assert_eq!(scopes, "read write");
+    // A field oauth2 does not have: 422 on `field`, and the provider is not called for it.
+    let (status, body) = problem(resolve_field(&app.address, &engine, &id, "password").await).await;
+    assert_eq!(
+        (status, body["errors"][0]["field"].as_str()),
+        (422, Some("field"))
+    );
+    assert_eq!(p.calls(), 2);
+    let used = get(&app, &owner, &format!("/v1/credentials/{id}/usage?days=1")).await;
+    assert_eq!(used["total"], 5, "{used}");
+    // Never authorized: the access token is a person's job first (409, problem+json).
+    let code = created(&app, &owner, json!({"name": "G", "service": "g", "type": "oauth2", "data": {
+        "grant_type": "authorization_code", "client_id": "cid", "client_secret": "ac-client-secret-0001",
+        "authorization_url": format!("{}/authorize", p.address), "token_url": format!("{}/token", p.address)}})).await;
+    let (status, body) =
+        problem(resolve_field(&app.address, &engine, &code, "access_token").await).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (409, Some("reauthorization_required"))
+    );
+}

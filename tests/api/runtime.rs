@@ -1166,3 +1166,188 @@ async fn overlapping_batches_and_changes_never_deadlock_and_keep_exact_counts() 
     );
     w.assert_chain_verifies().await;
 }
+
+// --- Resolve one field as text (`field` in the body, for CI scripts) -------------------------
+
+impl World {
+    /// A resolve of one field by the engine, for workflow "wf" and execution "run-f".
+    async fn resolve_field(&self, field: Value) -> reqwest::Response {
+        self.app
+            .post_as(
+                &self.engine,
+                &format!("/v1/credentials/{}/resolve", self.cred),
+                &json!({"workflow_id": "wf", "execution_id": "run-f", "field": field}),
+            )
+            .await
+    }
+
+    /// The details of the newest `credential.used` event.
+    async fn last_used_details(&self) -> Value {
+        self.app
+            .db
+            .client()
+            .await
+            .query_one(
+                "SELECT details FROM audit_events WHERE action = 'credential.used' ORDER BY at DESC, seq DESC LIMIT 1",
+                &[],
+            )
+            .await
+            .expect("event")
+            .get(0)
+    }
+}
+
+#[tokio::test]
+async fn a_field_resolve_answers_that_value_alone_as_text_and_is_recorded_like_any_resolve() {
+    let w = world_with_member_workflow().await;
+    let res = w.resolve_field(json!("key")).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        res.headers()["content-type"],
+        "text/plain; charset=utf-8",
+        "the value as text"
+    );
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    let body = res.bytes().await.expect("body");
+    assert_eq!(
+        &body[..],
+        b"sk_live_resolve_me_123456",
+        "the value alone, no quotes, no newline"
+    );
+    // A config field too, its trailing space kept: the value is exactly what was stored.
+    let res = w.resolve_field(json!("prefix")).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(&res.bytes().await.expect("body")[..], b"Bearer ");
+    // Both are `credential.used` events naming the run and the field, and both are counted.
+    assert_eq!(w.used_events().await, 2);
+    let details = w.last_used_details().await;
+    assert_eq!(
+        (
+            details["workflow_id"].as_str(),
+            details["execution_id"].as_str(),
+            details["field"].as_str(),
+            details["version"].as_i64()
+        ),
+        (Some("wf"), Some("run-f"), Some("prefix"), Some(1)),
+        "{details}"
+    );
+    let usage = w.owner_get("/usage?days=7").await;
+    assert_eq!(usage["total"], 2, "{usage}");
+    assert_eq!(usage["by_workflow"][0]["workflow_id"], "wf");
+    // Without `field`, the same resolve answers JSON as before, and its event names no field.
+    let res = w.resolve("wf").await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "application/json");
+    assert!(w.last_used_details().await.get("field").is_none());
+    w.assert_chain_verifies().await;
+}
+
+#[tokio::test]
+async fn a_field_the_credential_lacks_is_422_on_field_and_echoes_nothing_sent() {
+    let w = world_with_member_workflow().await;
+    // A field of another type, a made-up one, and a secret pasted where the name belongs: the
+    // answer names `field` and repeats none of what was sent.
+    for sent in ["password", "no_such_field", "sk_live_resolve_me_123456"] {
+        let (status, body) = problem(w.resolve_field(json!(sent)).await).await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (422, Some("validation_failed")),
+            "{sent}: {body}"
+        );
+        assert_eq!(body["errors"][0]["field"], "field", "{body}");
+        assert!(!body.to_string().contains(sent), "{sent} echoed: {body}");
+    }
+    // Not a field name at all (empty, too long, spaces, control characters): 422 on `field`.
+    let long = "k".repeat(65);
+    for sent in ["", long.as_str(), "key ", "a b", "key\n"] {
+        let (status, body) = problem(w.resolve_field(json!(sent)).await).await;
+        assert_eq!(
+            (status, body["errors"][0]["field"].as_str()),
+            (422, Some("field"))
+        );
+        assert!(sent.trim().is_empty() || !body.to_string().contains(sent.trim()));
+    }
+    // Not a string: 400 like any wrong JSON type.
+    let (status, body) = problem(w.resolve_field(json!(["key"])).await).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("invalid_request"))
+    );
+    // Nothing was handed out: no `credential.used` event, no usage.
+    assert_eq!(w.used_events().await, 0);
+    assert_eq!(w.owner_get("/usage?days=7").await["total"], 0);
+    // A missing `workflow_id` is reported beside a bad `field`, all at once.
+    let (status, body) = problem(
+        w.app
+            .post_as(
+                &w.engine,
+                &format!("/v1/credentials/{}/resolve", w.cred),
+                &json!({"field": "a b"}),
+            )
+            .await,
+    )
+    .await;
+    let fields: Vec<&str> = body["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .filter_map(|e| e["field"].as_str())
+        .collect();
+    assert_eq!((status, fields), (422, vec!["workflow_id", "field"]));
+}
+
+#[tokio::test]
+async fn a_field_resolve_is_refused_as_any_resolve_is() {
+    let w = world().await;
+    w.workflow("wf", &w.member_id).await;
+    // The workflow's owner has no access: 403, recorded as a denial, nothing used.
+    let (status, body) = problem(w.resolve_field(json!("key")).await).await;
+    assert_eq!((status, body["code"].as_str()), (403, Some("forbidden")));
+    assert!(!body.to_string().contains("sk_live_resolve_me"));
+    // Even for a field the credential lacks: access is decided first, so a caller without it
+    // learns nothing about the credential's fields.
+    let (status, _) = problem(w.resolve_field(json!("no_such_field")).await).await;
+    assert_eq!(status, 403);
+    // With a `use` share the engine gets the value; the member (a `use`-only workflow owner)
+    // still cannot resolve with their own token: only engine tokens resolve.
+    assert_eq!(
+        w.share(json!([{"principal_type": "user", "principal_id": w.member_id, "access": "use"}]))
+            .await,
+        200
+    );
+    assert_eq!(w.resolve_field(json!("key")).await.status(), 200);
+    let (status, body) = problem(
+        w.app
+            .post_as(
+                &w.member,
+                &format!("/v1/credentials/{}/resolve", w.cred),
+                &json!({"workflow_id": "wf", "field": "key"}),
+            )
+            .await,
+    )
+    .await;
+    assert_eq!((status, body["code"].as_str()), (403, Some("forbidden")));
+    let denied: i64 = w
+        .app
+        .db
+        .client()
+        .await
+        .query_one(
+            "SELECT count(*) FROM audit_events WHERE action = 'credential.access_denied'",
+            &[],
+        )
+        .await
+        .expect("count")
+        .get(0);
+    assert_eq!(denied, 2);
+    assert_eq!(w.used_events().await, 1);
+    // Deleted: 410 as problem+json, never text.
+    w.app
+        .delete_as(&w.owner, &format!("/v1/credentials/{}", w.cred))
+        .await;
+    let (status, body) = problem(w.resolve_field(json!("key")).await).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (410, Some("credential_deleted"))
+    );
+}

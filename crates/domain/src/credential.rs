@@ -16,7 +16,7 @@ pub mod data;
 pub mod destinations;
 pub mod fields;
 
-pub use data::{merge_update, validate_new};
+pub use data::{is_field_name, merge_update, validate_new};
 pub use fields::{
     http_url, parse_description, parse_environment, parse_expires_at, parse_name,
     parse_rotation_period_days, parse_service, parse_tags, TestInput, TestSpec,
@@ -150,6 +150,23 @@ pub struct SecretDoc(Map<String, Value>);
 impl SecretDoc {
     pub fn new(map: Map<String, Value>) -> SecretDoc {
         SecretDoc(map)
+    }
+
+    /// Field `name` as the text of a resolve with `field`: a string as it is, moved out (not
+    /// copied) into a buffer overwritten when dropped; a list of strings (oauth2 `scopes`) joined
+    /// by spaces, as OAuth's `scope` parameter writes them; any other value as its JSON. `None`
+    /// when the document has no such field, or holds `null` there.
+    pub fn take_text(&mut self, name: &str) -> Option<zeroize::Zeroizing<String>> {
+        let text = match self.0.get_mut(name)? {
+            Value::Null => return None,
+            Value::String(s) => std::mem::take(s),
+            Value::Array(items) if items.iter().all(Value::is_string) => {
+                let words: Vec<&str> = items.iter().filter_map(Value::as_str).collect();
+                words.join(" ")
+            }
+            other => other.to_string(),
+        };
+        Some(zeroize::Zeroizing::new(text))
     }
 }
 

@@ -8,6 +8,7 @@ use credvault_domain::credential::{self as rules, SecretDoc, Status};
 use credvault_domain::credential_access::{resolve_access, Access};
 use credvault_store::workflows::{self as store, ResolveRow};
 use uuid::Uuid;
+use zeroize::Zeroizing;
 
 use crate::audit::Event;
 use crate::credentials;
@@ -15,20 +16,37 @@ use crate::oauth::freshness::{self, Freshness};
 use crate::usage::Used;
 use crate::{Principal, ServiceError, Services};
 
-/// A credential resolved for a run: the row it was read from and its full values.
-pub struct Resolution {
-    pub row: Arc<ResolveRow>,
-    pub data: SecretDoc,
+/// What a resolve is for, checked for form by the caller: the workflow, the engine's id of this
+/// run, and the one field wanted when only one is (a CI script's way).
+pub struct Run {
+    pub workflow: String,
+    pub execution: Option<String>,
+    pub field: Option<String>,
 }
 
-/// Resolves credential `id` for a run of `workflow` (checked for form by the caller).
+/// A credential resolved for a run.
+pub enum Resolution {
+    /// Every value, and the row they were read from.
+    Whole {
+        row: Arc<ResolveRow>,
+        data: SecretDoc,
+    },
+    /// The one field asked for, as text (overwritten when dropped).
+    Field(Zeroizing<String>),
+}
+
+/// Resolves credential `id` for `run`.
 pub async fn resolve(
     services: &Arc<Services>,
     caller: &Principal,
     id: Uuid,
-    workflow: String,
-    execution: Option<String>,
+    run: Run,
 ) -> Result<Resolution, ServiceError> {
+    let Run {
+        workflow,
+        execution,
+        field,
+    } = run;
     let ws = caller.workspace_id;
     let row = match services.cache.resolve_row(id, &workflow) {
         Some(row) if row.workspace_id == ws => row,
@@ -80,9 +98,22 @@ pub async fn resolve(
     }
     let mut row = row;
     let mut data = open_resolved(services, ws, id, &row)?;
+    if let Some(name) = &field {
+        // Before any refresh: a field the credential lacks calls no provider.
+        if !has_field(&row.kind, &data, name) {
+            return Err(no_such_field(&row.kind, &data));
+        }
+    }
     if row.kind == "oauth2" {
         (row, data) = fresh_oauth(services, caller, id, &workflow, row, data).await?;
     }
+    let text = match &field {
+        Some(name) => Some(
+            data.take_text(name)
+                .ok_or_else(|| no_such_field(&row.kind, &data))?,
+        ),
+        None => None,
+    };
     services
         .usage
         .record(Used {
@@ -91,12 +122,43 @@ pub async fn resolve(
             credential_name: row.credential_name.clone(),
             workflow_id: workflow,
             execution_id: execution,
+            field,
             version: row.version,
             actor: caller.actor.clone(),
             origin: caller.origin.clone(),
         })
         .await?;
-    Ok(Resolution { row, data })
+    Ok(match text {
+        Some(text) => Resolution::Field(text),
+        None => Resolution::Whole { row, data },
+    })
+}
+
+/// Whether a resolve may ask for field `name`: the credential has it, or it is an oauth2
+/// credential's `access_token`, which the refresh that comes first fetches when it is missing.
+fn has_field(kind: &str, data: &SecretDoc, name: &str) -> bool {
+    data.get(name).is_some_and(|v| !v.is_null()) || (kind == "oauth2" && name == "access_token")
+}
+
+/// 422 on `field`, naming the fields the credential has. It never repeats the name sent: a
+/// secret pasted in the wrong place must not come back in an error, or reach a log with it.
+fn no_such_field(kind: &str, data: &SecretDoc) -> ServiceError {
+    let mut names: Vec<&str> = data
+        .iter()
+        .filter(|(_, v)| !v.is_null())
+        .map(|(k, _)| k.as_str())
+        .collect();
+    if kind == "oauth2" && !names.contains(&"access_token") {
+        names.push("access_token");
+    }
+    names.sort_unstable();
+    ServiceError::field(
+        "field",
+        format!(
+            "is not a field of this credential; its fields: {}",
+            names.join(", ")
+        ),
+    )
 }
 
 /// The full values of a resolve row: its config with its opened secrets.

@@ -45,6 +45,8 @@ pub struct Used {
     pub credential_name: String,
     pub workflow_id: String,
     pub execution_id: Option<String>,
+    /// The one field handed out, when the resolve asked for one.
+    pub field: Option<String>,
     pub version: i32,
     pub actor: Actor,
     pub origin: Origin,
@@ -329,8 +331,10 @@ async fn write_in(
             )
             .detail("workflow_id", u.workflow_id.clone())
             .detail("version", u.version);
-        if let Some(x) = &u.execution_id {
-            ev = ev.detail("execution_id", x.clone());
+        for (name, value) in [("execution_id", &u.execution_id), ("field", &u.field)] {
+            if let Some(v) = value {
+                ev = ev.detail(name, v.clone());
+            }
         }
         by_ws
             .entry(u.workspace_id)

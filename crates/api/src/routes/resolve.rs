@@ -5,11 +5,12 @@ use std::sync::Arc;
 
 use actix_web::{post, web, HttpResponse};
 use chrono::{DateTime, Utc};
-use credvault_domain::credential::SecretDoc;
-use credvault_service::resolve::{self as runtime, Resolution};
+use credvault_domain::credential::{is_field_name, SecretDoc};
+use credvault_service::resolve::{self as runtime, Resolution, Run};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
+use zeroize::Zeroizing;
 
 use super::fields::Fields;
 use crate::auth::{need, Authorized};
@@ -23,6 +24,17 @@ pub struct ResolveRequest {
     pub workflow_id: Option<String>,
     /// The engine's id for this run, recorded in the audit event.
     pub execution_id: Option<String>,
+    /// One field's value alone, answered as `text/plain; charset=utf-8` with no trailing
+    /// newline (for CI scripts: `curl -fsS`). An oauth2 credential's `access_token` is a field
+    /// (refreshed first when due); its `scopes` come as one line, separated by spaces. A field
+    /// the credential does not have: 422 on `field`. Recorded in the audit event.
+    #[schema(
+        min_length = 1,
+        max_length = 64,
+        pattern = "^[A-Za-z0-9_.-]{1,64}$",
+        example = "access_token"
+    )]
+    pub field: Option<String>,
 }
 
 /// Every value in full: only resolve returns secrets.
@@ -43,7 +55,10 @@ pub struct Resolved {
     tag = "workflows", operation_id = "resolve_credential", summary = "Resolve a credential for a workflow run", params(("id" = Uuid, Path, description = "Credential id")),
     request_body = ResolveRequest,
     responses(
-        (status = 200, description = "Full values (`Cache-Control: no-store`)", body = Resolved),
+        (status = 200, description = "Full values (`Cache-Control: no-store`): every one as JSON, or with `field` that one value alone as text, with no trailing newline", content(
+            (Resolved = "application/json"),
+            (String = "text/plain", example = "sk_live_51HxExampleKey0042"),
+        )),
         (status = 409, description = "The credential has expired, or its provider refused a refresh (`credential_expired`); an oauth2 credential never authorized (`reauthorization_required`)", body = crate::error::Problem, content_type = "application/problem+json"),
         crate::error::responses::Gone,
         (status = 503, description = "The access token has expired and its provider cannot be reached (`upstream_unavailable`), or the audit log cannot be written (`unavailable`)", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -56,23 +71,33 @@ pub async fn resolve(
     id: web::Path<Uuid>,
     body: web::Json<ResolveRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let (workflow, execution) = run_of(&body)?;
-    let services = &state.services;
-    let Resolution { row, data } =
-        runtime::resolve(services, &caller, *id, workflow, execution).await?;
-    let answer = Resolved {
-        credential_id: *id,
-        kind: row.kind.clone(),
-        version: row.version,
-        data,
-        token_expires_at: row.token_expires_at,
-        expires_at: row.expires_at,
-    };
-    zeroized_json(answer)
+    let run = run_of(&body)?;
+    let resolution = runtime::resolve(&state.services, &caller, *id, run).await?;
+    present(*id, resolution)
 }
 
-/// The run a resolve is for: its workflow (required) and execution id, checked for form.
-fn run_of(body: &ResolveRequest) -> Result<(String, Option<String>), ApiError> {
+/// Every value as JSON, or the one field asked for as text; either way from a buffer that is
+/// zeroized once sent.
+fn present(id: Uuid, resolution: Resolution) -> Result<HttpResponse, ApiError> {
+    match resolution {
+        Resolution::Whole { row, data } => zeroized_json(Resolved {
+            credential_id: id,
+            kind: row.kind.clone(),
+            version: row.version,
+            data,
+            token_expires_at: row.token_expires_at,
+            expires_at: row.expires_at,
+        }),
+        Resolution::Field(mut text) => {
+            let bytes = std::mem::take(&mut *text).into_bytes();
+            Ok(no_store("text/plain; charset=utf-8", Zeroizing::new(bytes)))
+        }
+    }
+}
+
+/// The run a resolve is for: its workflow (required), execution id and field, checked for form.
+/// A bad field name is not repeated in the error: it may be a secret pasted in the wrong place.
+fn run_of(body: &ResolveRequest) -> Result<Run, ApiError> {
     let mut f = Fields::default();
     let workflow = f.required("workflow_id", body.workflow_id.as_deref(), |w: &str| {
         if super::workflows::valid_workflow_id(w) {
@@ -88,8 +113,19 @@ fn run_of(body: &ResolveRequest) -> Result<(String, Option<String>), ApiError> {
             Err("must be 1 to 256 printable characters")
         }
     });
-    match (workflow, execution) {
-        (Some(w), Some(x)) => Ok((w, x)),
+    let field = f.optional("field", body.field.as_deref(), |name: &str| {
+        if is_field_name(name) {
+            Ok(name.to_string())
+        } else {
+            Err("must be the name of one of the credential's fields: 1 to 64 letters, digits, '_', '.' or '-'")
+        }
+    });
+    match (workflow, execution, field) {
+        (Some(workflow), Some(execution), Some(field)) => Ok(Run {
+            workflow,
+            execution,
+            field,
+        }),
         _ => Err(f.into_error()),
     }
 }
@@ -100,13 +136,18 @@ fn run_of(body: &ResolveRequest) -> Result<(String, Option<String>), ApiError> {
 fn zeroized_json(answer: Resolved) -> Result<HttpResponse, ApiError> {
     let mut size = Counted(0);
     serde_json::to_writer(&mut size, &answer).map_err(ApiError::internal)?;
-    let mut body = zeroize::Zeroizing::new(Vec::with_capacity(size.0));
+    let mut body = Zeroizing::new(Vec::with_capacity(size.0));
     serde_json::to_writer(&mut *body, &answer).map_err(ApiError::internal)?;
     drop(answer);
-    Ok(HttpResponse::Ok()
+    Ok(no_store("application/json", body))
+}
+
+/// A 200 answer of full values: not to be cached, and its bytes overwritten once sent.
+fn no_store(content_type: &str, body: Zeroizing<Vec<u8>>) -> HttpResponse {
+    HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
-        .content_type("application/json")
-        .body(web::Bytes::from_owner(ZeroizingBody(body))))
+        .content_type(content_type)
+        .body(web::Bytes::from_owner(ZeroizingBody(body)))
 }
 
 /// Counts the bytes written to it.
@@ -124,7 +165,7 @@ impl std::io::Write for Counted {
 }
 
 /// A response body that is overwritten when actix drops it (after sending).
-struct ZeroizingBody(zeroize::Zeroizing<Vec<u8>>);
+struct ZeroizingBody(Zeroizing<Vec<u8>>);
 
 impl AsRef<[u8]> for ZeroizingBody {
     fn as_ref(&self) -> &[u8] {

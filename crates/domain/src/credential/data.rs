@@ -173,6 +173,15 @@ fn validate_fixed(
     })
 }
 
+/// Whether `name` can be the name of a field of `data`: every fixed type's names are, and a
+/// `custom` field's name must be (`[A-Za-z0-9_.-]{1,64}`).
+pub fn is_field_name(name: &str) -> bool {
+    (1..=CUSTOM_KEY_MAX).contains(&name.chars().count())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+}
+
 /// `custom` data: string values under `[A-Za-z0-9_.-]{1,64}` names. `all_secret` (the create
 /// body omitted `secret_fields`) makes every field secret; else `secret_names` lists them.
 fn validate_custom(
@@ -185,11 +194,7 @@ fn validate_custom(
         errors.push(FieldError::new("data", "must have at least one field"));
     }
     for (name, value) in obj {
-        let valid_name = (1..=CUSTOM_KEY_MAX).contains(&name.chars().count())
-            && name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
-        if !valid_name {
+        if !is_field_name(name) {
             errors.push(FieldError::new(
                 format!("data.{name}"),
                 "field names must be 1 to 64 characters of letters, digits, '_', '.' and '-'",

@@ -191,3 +191,27 @@ fn secret_documents_print_their_names_only_and_are_emptied_when_zeroized() {
     zeroize_values(&mut map);
     assert!(map.is_empty());
 }
+
+#[test]
+fn a_field_as_text_is_the_string_itself_or_a_spelled_out_value() {
+    let mut doc = SecretDoc::new(
+        json!({"key": "sk_live_secret_value_0001", "prefix": "Bearer ", "scopes": ["read", "write"],
+               "none": [], "count": 3, "gone": null})
+        .as_object()
+        .cloned()
+        .unwrap(),
+    );
+    let text = |doc: &mut SecretDoc, name: &str| doc.take_text(name).map(|t| t.to_string());
+    assert_eq!(
+        text(&mut doc, "key").as_deref(),
+        Some("sk_live_secret_value_0001")
+    );
+    // Moved out, not copied: the document no longer holds the value.
+    assert_eq!(doc["key"], "");
+    assert_eq!(text(&mut doc, "prefix").as_deref(), Some("Bearer "));
+    assert_eq!(text(&mut doc, "scopes").as_deref(), Some("read write"));
+    assert_eq!(text(&mut doc, "none").as_deref(), Some(""));
+    assert_eq!(text(&mut doc, "count").as_deref(), Some("3"));
+    assert_eq!(text(&mut doc, "gone"), None);
+    assert_eq!(text(&mut doc, "missing"), None);
+}

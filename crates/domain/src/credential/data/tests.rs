@@ -338,3 +338,17 @@ fn custom_merges_add_remove_and_re_split_fields() {
         merge_update(Custom, &current, &json!({"pw": null, "host": null}), None).unwrap_err();
     assert_eq!(errors[0].field, "data");
 }
+
+#[test]
+fn every_fixed_field_has_a_field_name_and_odd_names_are_refused() {
+    for kind in CredentialType::ALL {
+        for f in rules::fields_of(kind).unwrap_or(&[]) {
+            assert!(is_field_name(f.name), "{kind}: {}", f.name);
+        }
+    }
+    let long = "k".repeat(65);
+    for bad in ["", "a b", "key\n", "ключ", "a/b", "{{key}}", long.as_str()] {
+        assert!(!is_field_name(bad), "{bad:?}");
+    }
+    assert!(is_field_name(&"k".repeat(64)) && is_field_name("api.key-2_x"));
+}
