@@ -8,7 +8,7 @@ BIND ?= 127.0.0.1:8080
 # The database: DATABASE_URL when set, else the private cluster (started or reused).
 WITH_DB = export DATABASE_URL="$${DATABASE_URL:-$$(scripts/dev-db.sh start)}";
 
-.PHONY: run test fmt lint openapi bench reliability docker-test stop-db db help
+.PHONY: run test fmt lint openapi bench reliability test-browser docker-test stop-db db help
 
 # The contract fuzzer of `make reliability`, pinned, in a git-ignored virtualenv.
 SCHEMATHESIS_VERSION := 4.32.5
@@ -20,6 +20,7 @@ help:
 	@echo "make openapi  regenerate openapi/openapi.json from the code"
 	@echo "make bench    release-build benchmarks with printed figures; fails when a target is missed (BENCH_STRICT=0: report only)"
 	@echo "make reliability  contract fuzzing and PostgreSQL/server kills under load (3 to 5 minutes; CI runs it after make test)"
+	@echo "make test-browser examples/spa in headless chromium from another origin: sign-in, list, edit, the OAuth round trip"
 	@echo "make docker-test  build the Docker image and check that a container answers /healthz"
 	@echo "make stop-db  stop the private PostgreSQL"
 
@@ -77,6 +78,30 @@ $(VENV)/.schemathesis-$(SCHEMATHESIS_VERSION):
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install -q --disable-pip-version-check "schemathesis==$(SCHEMATHESIS_VERSION)"
 	@touch $@
+
+# examples/spa in Debian's chromium, headless, driven over the DevTools protocol (a pipe, Python's
+# standard library only), against the debug build and a fake OAuth provider; see tests/browser/.
+# As root it installs what is missing; otherwise it names the packages and stops.
+CHROMIUM ?= chromium
+
+test-browser:
+	@missing=""; \
+	command -v $(CHROMIUM) >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v python3 >/dev/null 2>&1 || missing="$$missing python3"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "test-browser: installing$$missing with apt-get"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -qq; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	  else \
+	    echo "test-browser: needs the Debian package(s)$$missing (sudo apt-get install$$missing)"; exit 1; \
+	  fi; \
+	fi
+	$(CARGO) build -q -p credvault-api --bin credvault
+	@$(WITH_DB) \
+	export CREDVAULT_BIN="$$($(CARGO) metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')/debug/credvault"; \
+	export CHROMIUM="$(CHROMIUM)"; \
+	python3 tests/browser/spa.py
 
 # Needs a running Docker engine: without one the test fails and says what is missing.
 docker-test:

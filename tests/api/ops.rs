@@ -185,3 +185,85 @@ async fn cors_answers_only_the_configured_origins() {
         .expect("req");
     assert!(res.headers().get("access-control-allow-origin").is_none());
 }
+
+/// What examples/spa does from its own origin: an edit is a PATCH with `If-Match`, so its
+/// preflight must allow both, and the page must be able to read the `ETag` of a read and the
+/// problem of a refused write (`make test-browser` does the same in a real browser).
+#[tokio::test]
+async fn cors_lets_a_browser_edit_with_if_match_from_the_etag_it_can_read() {
+    const ORIGIN: &str = "http://127.0.0.1:5173";
+    let app = TestApp::spawn_with(|s| s.cors_origins = ORIGIN.into()).await;
+    let (_, token) = app.signup("ada@example.com").await;
+    let created: Value = app
+        .post_as(
+            &token,
+            "/v1/credentials",
+            &serde_json::json!({"name": "Stripe", "service": "stripe", "type": "api_key", "data": {"key": "sk_live_browser_000042"}}),
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    let path = format!("/v1/credentials/{}", created["id"].as_str().expect("id"));
+    let listed = |res: &reqwest::Response, header: &str| -> Vec<String> {
+        res.headers()
+            .get(header)
+            .map(|v| v.to_str().expect("ascii").to_ascii_lowercase())
+            .unwrap_or_default()
+            .split(',')
+            .map(|s| s.trim().to_string())
+            .collect()
+    };
+
+    let preflight = app
+        .client
+        .request(reqwest::Method::OPTIONS, app.url(&path))
+        .header("origin", ORIGIN)
+        .header("access-control-request-method", "PATCH")
+        .header(
+            "access-control-request-headers",
+            "authorization,content-type,if-match",
+        )
+        .send()
+        .await
+        .expect("req");
+    assert_eq!(preflight.status(), 204);
+    assert!(listed(&preflight, "access-control-allow-methods").contains(&"patch".into()));
+    let allowed = listed(&preflight, "access-control-allow-headers");
+    for h in ["authorization", "content-type", "if-match"] {
+        assert!(allowed.contains(&h.to_string()), "{h} not in {allowed:?}");
+    }
+
+    let read = app
+        .client
+        .get(app.url(&path))
+        .bearer_auth(&token)
+        .header("origin", ORIGIN)
+        .send()
+        .await
+        .expect("req");
+    assert!(listed(&read, "access-control-expose-headers").contains(&"etag".into()));
+    let etag = read.headers()["etag"].clone();
+
+    let patch = |if_match: reqwest::header::HeaderValue| {
+        app.client
+            .patch(app.url(&path))
+            .bearer_auth(&token)
+            .header("origin", ORIGIN)
+            .header("if-match", if_match)
+            .json(&serde_json::json!({"description": "from the browser"}))
+            .send()
+    };
+    let saved = patch(etag.clone()).await.expect("req");
+    assert_eq!(saved.status(), 200);
+    assert_eq!(saved.headers()["access-control-allow-origin"], ORIGIN);
+    assert_ne!(saved.headers()["etag"], etag);
+    // The stale ETag again: 412, readable by the page (else it sees only a network error).
+    let stale = patch(etag).await.expect("req");
+    assert_eq!(stale.headers()["access-control-allow-origin"], ORIGIN);
+    let (status, body) = problem(stale).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (412, Some("precondition_failed"))
+    );
+}
