@@ -63,6 +63,12 @@ error_codes! {
     Timeout => (503, "timeout", "The request took too long"),
 }
 
+crate::wire_enum!(
+    /// The stable code of a problem: one per row of the server's error table.
+    ErrorCodeSchema = "ErrorCode",
+    ErrorCode::ALL.iter().map(|c| c.as_str())
+);
+
 impl ErrorCode {
     /// The code for an HTTP error status that did not come from our own table (an error of the
     /// framework); unknown ones map to the nearest class.
@@ -97,6 +103,7 @@ pub struct Problem {
     pub status: u16,
     pub detail: String,
     /// A stable snake_case error code.
+    #[schema(value_type = ErrorCodeSchema)]
     pub code: String,
     pub request_id: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]

@@ -9,6 +9,9 @@ use utoipa_actix_web::AppExt;
 
 use crate::error::{FieldError, Problem};
 
+pub mod credential_data;
+pub mod enums;
+
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -30,7 +33,8 @@ use crate::error::{FieldError, Problem};
         (name = "reports", description = "Reviews for security leads and auditors"),
         (name = "operations", description = "Health, readiness and metrics"),
     ),
-    components(schemas(Problem, FieldError)),
+    // Schemas the operations do not reach on their own (query parameters name them).
+    components(schemas(Problem, FieldError, crate::routes::credentials::SortSchema, enums::edge::AuditOutcome)),
     modifiers(&Security),
     security(("bearer" = [])),
 )]

@@ -24,6 +24,9 @@ pub enum Access {
 }
 
 impl Access {
+    /// Every level, lowest first.
+    pub const ALL: [Access; 4] = [Access::Use, Access::View, Access::Manage, Access::Owner];
+
     /// The level the store ranks as 1 (use) to 4 (owner), as list and resolve queries return
     /// it; anything below 2 is `use`.
     pub const fn from_rank(rank: i32) -> Access {

@@ -127,6 +127,11 @@ pub enum TokenKind {
 
 wire_names!(TokenKind, "personal, engine", { Personal => "personal", Engine => "engine" });
 
+impl TokenKind {
+    /// Every kind, so tables and tests can iterate without missing one.
+    pub const ALL: [TokenKind; 2] = [TokenKind::Personal, TokenKind::Engine];
+}
+
 /// Why a token request was refused; each message says what to change, and `field` names the
 /// request field for the 422 `errors` entry.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -19,19 +19,20 @@ use crate::state::AppState;
 type State = web::Data<Arc<AppState>>;
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     /// A user, token or engine id (a user's id also matches their personal tokens' events).
     pub actor_id: Option<Uuid>,
     /// e.g. `credential.used`.
     pub action: Option<String>,
     pub credential_id: Option<Uuid>,
-    /// `success`, `denied` or `failure`.
+    #[param(value_type = Option<crate::openapi::enums::edge::AuditOutcome>)]
     pub outcome: Option<String>,
     /// Inclusive, RFC 3339.
     pub from: Option<DateTime<Utc>>,
     /// Exclusive, RFC 3339.
     pub to: Option<DateTime<Utc>>,
-    /// 1..200, default 50.
+    #[param(minimum = 1, maximum = 200, default = 50)]
     pub limit: Option<i64>,
     pub cursor: Option<String>,
 }

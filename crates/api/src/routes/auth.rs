@@ -20,7 +20,9 @@ type State = web::Data<Arc<AppState>>;
 
 #[derive(Deserialize, ToSchema)]
 pub struct LoginRequest {
+    #[schema(value_type = String)]
     pub email: Option<String>,
+    #[schema(value_type = String, format = Password)]
     pub password: Option<String>,
 }
 
@@ -66,6 +68,7 @@ impl LoginRequest {
 
 #[derive(Deserialize, ToSchema)]
 pub struct RefreshRequest {
+    #[schema(value_type = String)]
     pub refresh_token: Option<String>,
 }
 

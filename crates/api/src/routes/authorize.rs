@@ -58,6 +58,7 @@ pub async fn refresh_credential(
 pub struct AuthorizeRequest {
     /// Where the callback sends the browser afterwards: an absolute URL on one of
     /// `CREDVAULT_CORS_ORIGINS`.
+    #[schema(value_type = String, required = false)]
     pub return_to: Option<String>,
 }
 
@@ -127,6 +128,7 @@ pub async fn authorize_credential(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CallbackQuery {
     /// The authorization code.
     pub code: Option<String>,
@@ -139,6 +141,7 @@ pub struct CallbackQuery {
 #[derive(Serialize, ToSchema)]
 pub struct CallbackResult {
     pub credential_id: Uuid,
+    #[schema(value_type = crate::openapi::enums::StatusSchema)]
     pub status: String,
 }
 

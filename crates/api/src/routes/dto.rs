@@ -10,6 +10,8 @@ use credvault_service::identity::users::Profile;
 use credvault_store::identity::{TeamRow, UserRow};
 use secrecy::ExposeSecret;
 
+use crate::openapi::enums::{edge, RoleSchema};
+
 #[derive(Serialize, ToSchema)]
 pub struct TeamRef {
     pub id: Uuid,
@@ -22,7 +24,7 @@ pub struct User {
     pub id: Uuid,
     pub email: String,
     pub display_name: String,
-    /// `owner`, `admin`, `member` or `auditor`.
+    #[schema(value_type = RoleSchema)]
     pub role: String,
     pub workspace_id: Uuid,
     pub teams: Vec<TeamRef>,
@@ -61,7 +63,7 @@ impl From<Profile> for User {
 #[derive(Serialize, ToSchema)]
 pub struct TokenPair {
     pub access_token: String,
-    /// Always `Bearer`.
+    #[schema(value_type = edge::TokenType)]
     pub token_type: String,
     /// Seconds until the access token expires.
     pub expires_in: i64,
@@ -83,8 +85,8 @@ impl From<Tokens> for TokenPair {
 
 #[derive(Serialize, ToSchema)]
 pub struct AuditActor {
-    /// `user`, `token`, `engine`, `system` or `anonymous`.
     #[serde(rename = "type")]
+    #[schema(value_type = edge::ActorType)]
     pub kind: String,
     pub id: Option<Uuid>,
     pub display: Option<String>,
@@ -107,7 +109,7 @@ pub struct AuditEvent {
     pub actor: AuditActor,
     pub action: String,
     pub target: AuditTarget,
-    /// `success`, `denied` or `failure`.
+    #[schema(value_type = edge::AuditOutcome)]
     pub outcome: String,
     pub ip: Option<String>,
     pub user_agent: Option<String>,

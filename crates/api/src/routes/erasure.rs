@@ -16,6 +16,7 @@ use crate::state::AppState;
 type State = web::Data<Arc<AppState>>;
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct EraseQuery {
     /// Who receives the user's credentials and workflows; without it they are destroyed.
     pub transfer_to: Option<String>,

@@ -50,6 +50,7 @@ pub struct OwnedCredential {
     pub name: String,
     pub service: String,
     #[serde(rename = "type")]
+    #[schema(value_type = crate::openapi::enums::CredentialTypeSchema)]
     pub kind: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod authorize;
 pub mod connect;
 pub mod credential_dto;
+pub mod credential_types;
 pub mod credentials;
 pub mod dto;
 pub mod erasure;

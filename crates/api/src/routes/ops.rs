@@ -12,7 +12,7 @@ use crate::state::AppState;
 
 #[derive(Serialize, ToSchema)]
 pub struct Health {
-    /// `ok` or `ready`.
+    #[schema(value_type = crate::openapi::enums::edge::HealthStatus)]
     pub status: String,
 }
 

@@ -16,10 +16,13 @@ use crate::state::AppState;
 type State = web::Data<Arc<AppState>>;
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ReviewQuery {
-    /// Not resolved in this many days (0..3650, default 90); never-used ones count.
+    /// Not resolved in this many days; never-used ones count.
+    #[param(minimum = 0, maximum = 3650, default = 90)]
     pub unused_days: Option<i32>,
-    /// Expiring within this many days (0..3650, default 14).
+    /// Expiring within this many days.
+    #[param(minimum = 0, maximum = 3650, default = 14)]
     pub expiring_days: Option<i32>,
 }
 

@@ -92,7 +92,9 @@ pub async fn revoke_other_sessions(
 
 #[derive(Deserialize, ToSchema)]
 pub struct PasswordChange {
+    #[schema(value_type = String, format = Password)]
     pub current_password: Option<String>,
+    #[schema(value_type = String, format = Password, min_length = 12, max_length = 1024)]
     pub new_password: Option<String>,
 }
 

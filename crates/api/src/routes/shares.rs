@@ -13,6 +13,7 @@ use super::credential_dto::Share;
 use crate::auth::{need, Authorized};
 use crate::error::ApiError;
 use crate::extract::IfMatch;
+use crate::openapi::enums::{edge::SharePrincipalType, ShareAccessSchema};
 use crate::state::AppState;
 
 type State = web::Data<Arc<AppState>>;
@@ -24,11 +25,12 @@ pub struct ShareList {
 
 #[derive(Deserialize, ToSchema)]
 pub struct ShareInput {
-    /// `user`, `team` or `workspace`.
+    #[schema(value_type = SharePrincipalType)]
     pub principal_type: Option<String>,
-    /// The user or team; absent for `workspace`.
+    /// The user or team of the workspace; absent for `workspace`.
+    #[schema(value_type = Uuid, required = false)]
     pub principal_id: Option<String>,
-    /// `use`, `view` or `manage`.
+    #[schema(value_type = ShareAccessSchema)]
     pub access: Option<String>,
 }
 
@@ -53,6 +55,8 @@ impl ShareInput {
 
 #[derive(Deserialize, ToSchema)]
 pub struct ReplaceShares {
+    /// The whole new set; an empty list removes every share. Each principal at most once.
+    #[schema(value_type = Vec<ShareInput>)]
     pub shares: Option<Vec<ShareInput>>,
 }
 

@@ -19,9 +19,14 @@ type State = web::Data<Arc<AppState>>;
 
 #[derive(Deserialize, ToSchema)]
 pub struct SignupRequest {
+    #[schema(value_type = String, min_length = 1, max_length = 128)]
     pub workspace_name: Option<String>,
+    /// Unique across the deployment: a user belongs to one workspace.
+    #[schema(value_type = String, format = Email, max_length = 254)]
     pub email: Option<String>,
+    #[schema(value_type = String, format = Password, min_length = 12, max_length = 1024)]
     pub password: Option<String>,
+    #[schema(value_type = String, min_length = 1, max_length = 128)]
     pub display_name: Option<String>,
 }
 

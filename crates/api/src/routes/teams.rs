@@ -37,6 +37,8 @@ pub struct TeamList {
 
 #[derive(Deserialize, ToSchema)]
 pub struct TeamBody {
+    /// Unique in the workspace.
+    #[schema(value_type = String, min_length = 1, max_length = 128)]
     pub name: Option<String>,
 }
 

@@ -16,17 +16,25 @@ use uuid::Uuid;
 use super::fields::Fields;
 use crate::auth::{need, Authorized};
 use crate::error::ApiError;
+use crate::openapi::enums::{ScopeSchema, TokenKindSchema};
 use crate::state::AppState;
 
 type State = web::Data<Arc<AppState>>;
 
 #[derive(Deserialize, ToSchema)]
 pub struct CreateToken {
+    #[schema(value_type = String, min_length = 1, max_length = 128)]
     pub name: Option<String>,
-    /// `personal` or `engine`.
+    /// Only a workspace owner creates `engine` tokens.
+    #[schema(value_type = TokenKindSchema)]
     pub kind: Option<String>,
-    /// Any of `credentials:read`, `credentials:write`, `credentials:resolve`, `workflows:write`, `audit:read`, `admin`.
+    /// Each scope once; a personal token cannot hold `credentials:resolve`, nor a scope its
+    /// user's role does not allow; an engine token holds only `credentials:resolve`,
+    /// `workflows:write` and `credentials:read`.
+    #[schema(value_type = Vec<ScopeSchema>, min_items = 1)]
     pub scopes: Option<Vec<String>>,
+    /// In the future; without it the token does not expire.
+    #[schema(value_type = DateTime<Utc>, required = false)]
     pub expires_at: Option<DateTime<Utc>>,
 }
 
@@ -35,7 +43,9 @@ pub struct CreateToken {
 pub struct ApiToken {
     pub id: Uuid,
     pub name: String,
+    #[schema(value_type = TokenKindSchema)]
     pub kind: String,
+    #[schema(value_type = Vec<ScopeSchema>)]
     pub scopes: Vec<String>,
     /// The first characters of the token, to recognise it.
     pub prefix: String,
@@ -68,7 +78,9 @@ impl From<TokenRow> for ApiToken {
 pub struct CreatedToken {
     pub id: Uuid,
     pub name: String,
+    #[schema(value_type = TokenKindSchema)]
     pub kind: String,
+    #[schema(value_type = Vec<ScopeSchema>)]
     pub scopes: Vec<String>,
     /// The token: store it now, it is never shown again.
     pub token: String,

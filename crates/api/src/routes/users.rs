@@ -14,13 +14,15 @@ use super::dto::User;
 use super::fields::Fields;
 use crate::auth::{need, Authorized};
 use crate::error::ApiError;
+use crate::openapi::enums::RoleSchema;
 use crate::state::AppState;
 
 type State = web::Data<Arc<AppState>>;
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Page {
-    /// 1..200, default 50.
+    #[param(minimum = 1, maximum = 200, default = 50)]
     pub limit: Option<i64>,
     /// From the previous page's `next_cursor`.
     pub cursor: Option<String>,
@@ -67,10 +69,14 @@ pub async fn list_users(
 
 #[derive(Deserialize, ToSchema)]
 pub struct CreateUser {
+    /// Unique across the deployment.
+    #[schema(value_type = String, format = Email, max_length = 254)]
     pub email: Option<String>,
+    #[schema(value_type = String, min_length = 1, max_length = 128)]
     pub display_name: Option<String>,
-    /// `owner`, `admin`, `member` or `auditor`.
+    #[schema(value_type = RoleSchema)]
     pub role: Option<String>,
+    #[schema(value_type = String, format = Password, min_length = 12, max_length = 1024)]
     pub password: Option<String>,
 }
 
@@ -129,9 +135,13 @@ pub async fn get_user(
 
 #[derive(Deserialize, ToSchema)]
 pub struct UpdateUser {
+    #[schema(value_type = String, min_length = 1, max_length = 128, required = false)]
     pub display_name: Option<String>,
+    /// The last owner cannot be demoted (409).
+    #[schema(value_type = RoleSchema, required = false)]
     pub role: Option<String>,
     /// Disabling revokes the user's sessions and tokens.
+    #[schema(value_type = bool, required = false)]
     pub disabled: Option<bool>,
 }
 

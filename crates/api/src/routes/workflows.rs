@@ -56,8 +56,13 @@ pub struct WorkflowList {
 
 #[derive(Deserialize, ToSchema)]
 pub struct PutWorkflow {
+    #[schema(value_type = String, min_length = 1, max_length = 128)]
     pub name: Option<String>,
+    /// The person the workflow runs as; its credentials are resolved with their access.
+    #[schema(value_type = Uuid)]
     pub owner_id: Option<String>,
+    /// Credentials of the workspace the workflow uses (default none).
+    #[schema(value_type = Vec<Uuid>, required = false)]
     pub credential_ids: Option<Vec<String>>,
 }
 
@@ -146,8 +151,9 @@ fn registration(id: String, body: &PutWorkflow) -> Result<Registration, ApiError
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct WorkflowPage {
-    /// 1..200, default 50.
+    #[param(minimum = 1, maximum = 200, default = 50)]
     pub limit: Option<i64>,
     pub cursor: Option<String>,
 }
@@ -199,8 +205,9 @@ pub async fn delete_workflow(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UsageQuery {
-    /// 1..365, default 30.
+    #[param(minimum = 1, maximum = 365, default = 30)]
     pub days: Option<i32>,
 }
 

@@ -8,10 +8,11 @@ use super::{CredentialData, CredentialType, FieldError};
 
 mod rules;
 
-use rules::{check, fields_of, Field, Presence, AUTHORIZATION_CODE};
+use rules::check;
+pub use rules::{fields_of, Field, Presence, Rule, AUTHORIZATION_CODE, PARAM_NAME_MAX};
 
 /// Longest name of a `custom` field.
-const CUSTOM_KEY_MAX: usize = 64;
+pub const CUSTOM_KEY_MAX: usize = 64;
 
 /// Checks `data` for a new credential of `kind` and splits it. `secret_fields` is only accepted
 /// for `custom` (omitted: every field is secret). Every problem is reported at once.

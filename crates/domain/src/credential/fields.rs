@@ -19,7 +19,8 @@ const TAGS_MAX: usize = 32;
 const TAG_MAX: usize = 64;
 const ROTATION_DAYS_MAX: i64 = 3650;
 const URL_MAX: usize = 2048;
-const TEST_METHODS: [&str; 3] = ["GET", "HEAD", "POST"];
+/// The methods a connection test may use.
+pub const TEST_METHODS: [&str; 3] = ["GET", "HEAD", "POST"];
 
 /// A credential's `name`: trimmed, 1..128 characters, no control characters.
 pub fn parse_name(s: &str) -> Result<String, FieldProblem> {

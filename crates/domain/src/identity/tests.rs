@@ -16,7 +16,7 @@ fn wire_names_round_trip_through_from_str_and_serde() {
         assert_eq!(json, format!("\"{scope}\""));
         assert_eq!(serde_json::from_str::<Scope>(&json).unwrap(), scope);
     }
-    for kind in [Personal, Engine] {
+    for kind in TokenKind::ALL {
         assert_eq!(kind.as_str().parse::<TokenKind>().unwrap(), kind);
         assert_eq!(serde_json::to_string(&kind).unwrap(), format!("\"{kind}\""));
     }

@@ -10,13 +10,33 @@ use credvault_store::credentials::{After, CredentialRow, ListFilter, Sort};
 use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
 
+use crate::openapi::enums::{CredentialTypeSchema, StatusSchema};
+
+/// The list's sort orders by their query names.
+pub const SORTS: [(&str, Sort); 6] = [
+    ("name", Sort::Name),
+    ("-name", Sort::NameDesc),
+    ("updated_at", Sort::Updated),
+    ("-updated_at", Sort::UpdatedDesc),
+    ("last_used_at", Sort::LastUsed),
+    ("-last_used_at", Sort::LastUsedDesc),
+];
+
+crate::wire_enum!(
+    /// The order of the credential list (default `name`); `-` sorts descending. Never-used
+    /// credentials sort last.
+    SortSchema = "CredentialSort",
+    SORTS.map(|(name, _)| name)
+);
+
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
-    /// `api_key`, `basic_auth`, `oauth2` or `custom`.
     #[serde(rename = "type")]
-    #[param(rename = "type")]
+    #[param(rename = "type", value_type = Option<CredentialTypeSchema>)]
     pub kind: Option<String>,
-    /// `active`, `expired`, `error` or `deleted` (default: all but deleted).
+    /// Default: all but `deleted`.
+    #[param(value_type = Option<StatusSchema>)]
     pub status: Option<String>,
     pub service: Option<String>,
     pub environment: Option<String>,
@@ -25,9 +45,9 @@ pub struct ListQuery {
     pub owner_id: Option<Uuid>,
     /// Case-insensitive search in name, service, description and tags.
     pub q: Option<String>,
-    /// `name` (default), `-name`, `updated_at`, `-updated_at`, `last_used_at`, `-last_used_at`; never-used sort last.
+    #[param(value_type = Option<SortSchema>)]
     pub sort: Option<String>,
-    /// 1..200, default 50.
+    #[param(minimum = 1, maximum = 200, default = 50)]
     pub limit: Option<i64>,
     pub cursor: Option<String>,
 }
@@ -41,15 +61,18 @@ struct Cursor {
 }
 
 fn parse_sort(s: Option<&str>) -> Result<Sort, ApiError> {
-    Ok(match s.unwrap_or("name") {
-        "name" => Sort::Name,
-        "-name" => Sort::NameDesc,
-        "updated_at" => Sort::Updated,
-        "-updated_at" => Sort::UpdatedDesc,
-        "last_used_at" => Sort::LastUsed,
-        "-last_used_at" => Sort::LastUsedDesc,
-        other => return Err(ApiError::invalid(format!("sort must be one of name, -name, updated_at, -updated_at, last_used_at, -last_used_at, not {other:?}"))),
-    })
+    let s = s.unwrap_or("name");
+    SORTS
+        .iter()
+        .find(|(name, _)| *name == s)
+        .map(|(_, sort)| *sort)
+        .ok_or_else(|| {
+            let names: Vec<&str> = SORTS.iter().map(|(name, _)| *name).collect();
+            ApiError::invalid(format!(
+                "sort must be one of {}, not {s:?}",
+                names.join(", ")
+            ))
+        })
 }
 
 fn bad_cursor() -> ApiError {

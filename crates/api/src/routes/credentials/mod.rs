@@ -53,7 +53,7 @@ fn idempotent<'a>(
 
 /// Create a credential.
 #[utoipa::path(
-    tag = "credentials", operation_id = "create_credential", summary = "Create a credential", request_body = CreateCredential,
+    tag = "credentials", operation_id = "create_credential", summary = "Create a credential", request_body = super::credential_types::NewCredentialBody,
     params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key and body within 24 h get the first answer")),
     responses(
         (status = 201, description = "Created; `Location` and `ETag` headers", body = Credential),

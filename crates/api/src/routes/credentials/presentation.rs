@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use crate::error::ApiError;
 use crate::routes::credential_dto::{
-    ConnectedWorkflow, Credential, CredentialSummary, OwnerRef, Share, Usage,
+    ConnectedWorkflow, Credential, CredentialDetails, CredentialSummary, OwnerRef, Share, Usage,
 };
 
 /// What lists show, and all a `use`-only caller sees.
@@ -40,8 +40,7 @@ pub fn summary(cred: &CredentialRow, access: Access) -> CredentialSummary {
 /// Everything a `view` caller sees, secrets masked.
 fn full(cred: &CredentialRow, access: Access, detail: &Detail) -> Credential {
     let [total, last_24h, last_7d, last_30d] = detail.usage;
-    Credential {
-        summary: summary(cred, access),
+    let details = CredentialDetails {
         description: cred.description.clone(),
         status_detail: cred.status_detail.clone(),
         expires_at: cred.expires_at,
@@ -54,7 +53,6 @@ fn full(cred: &CredentialRow, access: Access, detail: &Detail) -> Credential {
         ),
         test: cred.test.clone(),
         secret_fields: cred.secret_fields.clone(),
-        data: Some(rules::masked_view(&detail.data)),
         usage: Some(Usage {
             total,
             last_24h,
@@ -72,6 +70,11 @@ fn full(cred: &CredentialRow, access: Access, detail: &Detail) -> Credential {
                 .collect(),
         ),
         shares: Some(detail.shares.iter().cloned().map(Share::from).collect()),
+    };
+    Credential {
+        summary: summary(cred, access),
+        details,
+        data: rules::masked_view(&detail.data),
     }
 }
 

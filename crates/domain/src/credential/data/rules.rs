@@ -1,5 +1,6 @@
 //! Each fixed type's fields as a table (name, secret or not, required or defaulted, rule), and
-//! the rules that check one value.
+//! the rules that check one value. The table is public so that the API's description of `data`
+//! is read from it rather than written a second time.
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::Value;
@@ -8,11 +9,11 @@ use crate::credential::fields::http_url;
 use crate::credential::CredentialType;
 
 /// Longest header or query parameter name.
-const PARAM_NAME_MAX: usize = 128;
+pub const PARAM_NAME_MAX: usize = 128;
 
 /// How one field's value is checked; a check returns the value to store or the rule broken.
-#[derive(Clone, Copy)]
-pub(super) enum Rule {
+#[derive(Debug, Clone, Copy)]
+pub enum Rule {
     /// Any string, even empty.
     Text,
     /// A string with something in it and no control characters (it ends up in a header or form).
@@ -34,19 +35,22 @@ pub(super) enum Rule {
 }
 
 /// Whether a field must be sent, and what fills it when it is not.
-#[derive(Clone, Copy)]
-pub(super) enum Presence {
+#[derive(Debug, Clone, Copy)]
+pub enum Presence {
     Required,
     Optional,
     DefaultText(&'static str),
     DefaultEmptyList,
 }
 
-pub(super) struct Field {
-    pub(super) name: &'static str,
-    pub(super) secret: bool,
-    pub(super) presence: Presence,
-    pub(super) rule: Rule,
+/// One field of a type's `data`.
+#[derive(Debug)]
+pub struct Field {
+    pub name: &'static str,
+    /// Sealed, and shown masked everywhere but resolve.
+    pub secret: bool,
+    pub presence: Presence,
+    pub rule: Rule,
 }
 
 const fn field(name: &'static str, secret: bool, presence: Presence, rule: Rule) -> Field {
@@ -74,7 +78,7 @@ const BASIC_AUTH: [Field; 2] = [
     field("password", true,  Required, Rule::Text),
 ];
 
-pub(super) const AUTHORIZATION_CODE: &str = "authorization_code";
+pub const AUTHORIZATION_CODE: &str = "authorization_code";
 
 #[rustfmt::skip]
 const OAUTH2: [Field; 9] = [
@@ -90,7 +94,7 @@ const OAUTH2: [Field; 9] = [
 ];
 
 /// The fixed fields of a type; `None` for `custom`, whose fields are the caller's.
-pub(super) fn fields_of(kind: CredentialType) -> Option<&'static [Field]> {
+pub fn fields_of(kind: CredentialType) -> Option<&'static [Field]> {
     match kind {
         CredentialType::ApiKey => Some(&API_KEY),
         CredentialType::BasicAuth => Some(&BASIC_AUTH),
