@@ -253,3 +253,150 @@ fn credential_data_is_a_one_of_by_type() {
         }
     }
 }
+
+/// The integer bounds of every query parameter are the server's: the ends answer, one past
+/// either end is a 400 `invalid_request`.
+#[tokio::test]
+async fn query_bounds_in_the_document_are_the_ones_the_server_enforces() {
+    let app = crate::helpers::TestApp::spawn().await;
+    let (_, owner) = app.signup("bounds@example.com").await;
+    let body = serde_json::json!({"name": "k", "service": "s", "type": "api_key", "data": {"key": "k-123"}});
+    let res = app.post_as(&owner, "/v1/credentials", &body).await;
+    assert_eq!(res.status(), 201);
+    let id = crate::helpers::uuid_at(&res.json::<Value>().await.expect("json")["id"]);
+    let spec = document();
+    let mut checked = 0;
+    for (path, item) in spec["paths"].as_object().expect("paths") {
+        let Some(params) = item["get"]["parameters"].as_array() else {
+            continue;
+        };
+        let path = path.replace("{id}", &id.to_string());
+        for p in params.iter().filter(|p| p["in"] == "query") {
+            let (Some(min), Some(max)) = (
+                p["schema"]["minimum"].as_i64(),
+                p["schema"]["maximum"].as_i64(),
+            ) else {
+                continue;
+            };
+            let name = p["name"].as_str().expect("name");
+            for (value, ok) in [(min, true), (max, true), (min - 1, false), (max + 1, false)] {
+                let res = app.get_as(&owner, &format!("{path}?{name}={value}")).await;
+                let want = if ok { 200 } else { 400 };
+                assert_eq!(res.status(), want, "GET {path}?{name}={value}");
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 7, "only {checked} bounded query parameters");
+}
+
+/// A string of `n` characters that the field's parser would take but for its length.
+fn of_len(field: &str, n: usize) -> String {
+    match field {
+        "email" => format!("{}@example.com", "a".repeat(n.saturating_sub(12))),
+        "url" => format!("https://example.com/{}", "a".repeat(n.saturating_sub(20))),
+        _ => "a".repeat(n),
+    }
+}
+
+/// The length and range bounds of request bodies are the ones validation enforces: the ends
+/// pass, one past either end fails.
+#[test]
+fn body_bounds_in_the_document_are_the_ones_validation_enforces() {
+    use credvault_domain::credential as rules;
+    use credvault_domain::validate::{DisplayName, Email, Name, Password};
+    type Check = fn(&str) -> bool;
+    let table: [(&str, &str, Check); 14] = [
+        ("CreateCredentialFields", "name", |s| {
+            rules::parse_name(s).is_ok()
+        }),
+        ("CreateCredentialFields", "service", |s| {
+            rules::parse_service(s).is_ok()
+        }),
+        ("CreateCredentialFields", "description", |s| {
+            rules::parse_description(s).is_ok()
+        }),
+        ("CreateCredentialFields", "environment", |s| {
+            rules::parse_environment(s).is_ok()
+        }),
+        ("UpdateCredential", "name", |s| rules::parse_name(s).is_ok()),
+        ("TestRequest", "url", |s| rules::http_url(s).is_ok()),
+        ("SignupRequest", "workspace_name", |s| {
+            Name::parse(s).is_ok()
+        }),
+        ("SignupRequest", "display_name", |s| {
+            DisplayName::parse(s).is_ok()
+        }),
+        ("SignupRequest", "email", |s| Email::parse(s).is_ok()),
+        ("SignupRequest", "password", |s| Password::parse(s).is_ok()),
+        ("PasswordChange", "new_password", |s| {
+            Password::parse(s).is_ok()
+        }),
+        ("TeamBody", "name", |s| Name::parse(s).is_ok()),
+        ("CreateToken", "name", |s| Name::parse(s).is_ok()),
+        ("PutWorkflow", "name", |s| Name::parse(s).is_ok()),
+    ];
+    let spec = document();
+    for (schema, field, accepts) in table {
+        let p = deref(
+            &spec,
+            &spec["components"]["schemas"][schema]["properties"][field],
+        );
+        let at = format!("{schema}.{field}");
+        let max = p["maxLength"]
+            .as_u64()
+            .unwrap_or_else(|| panic!("{at}: no maxLength")) as usize;
+        assert!(
+            accepts(&of_len(field, max)),
+            "{at}: {max} characters refused"
+        );
+        assert!(
+            !accepts(&of_len(field, max + 1)),
+            "{at}: {} characters accepted",
+            max + 1
+        );
+        if let Some(min) = p["minLength"].as_u64().map(|m| m as usize) {
+            assert!(
+                accepts(&of_len(field, min)),
+                "{at}: {min} characters refused"
+            );
+            assert!(
+                min == 0 || !accepts(&of_len(field, min - 1)),
+                "{at}: {} accepted",
+                min - 1
+            );
+        }
+    }
+    let fields = &spec["components"]["schemas"]["CreateCredentialFields"]["properties"];
+    let days = &fields["rotation_period_days"];
+    let (min, max) = (
+        days["minimum"].as_i64().expect("min"),
+        days["maximum"].as_i64().expect("max"),
+    );
+    for (d, ok) in [(min, true), (max, true), (min - 1, false), (max + 1, false)] {
+        assert_eq!(
+            rules::parse_rotation_period_days(d).is_ok(),
+            ok,
+            "rotation_period_days {d}"
+        );
+    }
+    let most = fields["tags"]["maxItems"].as_u64().expect("maxItems") as usize;
+    let tags = |n: usize| (0..n).map(|i| format!("t{i}")).collect::<Vec<_>>();
+    assert!(rules::parse_tags(&tags(most)).is_ok() && rules::parse_tags(&tags(most + 1)).is_err());
+}
+
+/// Every field of the domain's table is described in the document.
+#[test]
+fn every_data_field_is_described() {
+    use credvault_api::openapi::credential_data::field_doc;
+    use credvault_domain::credential::{data::fields_of, CredentialType};
+    for kind in CredentialType::ALL {
+        for f in fields_of(kind).unwrap_or_default() {
+            assert!(
+                field_doc(f.name).is_some(),
+                "{kind}.{}: no description",
+                f.name
+            );
+        }
+    }
+}

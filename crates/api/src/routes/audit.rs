@@ -12,6 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::dto::AuditEvent;
+use super::page::PageQuery;
 use crate::auth::{need, Authorized};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -32,9 +33,6 @@ pub struct AuditQuery {
     pub from: Option<DateTime<Utc>>,
     /// Exclusive, RFC 3339.
     pub to: Option<DateTime<Utc>>,
-    #[param(minimum = 1, maximum = 200, default = 50)]
-    pub limit: Option<i64>,
-    pub cursor: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -43,20 +41,21 @@ pub struct AuditPage {
     pub next_cursor: Option<String>,
 }
 
-impl From<AuditQuery> for EventQuery {
-    fn from(q: AuditQuery) -> EventQuery {
+impl AuditQuery {
+    /// The query with the page asked for (an export has none).
+    fn with(self, page: PageQuery) -> EventQuery {
         EventQuery {
-            actor_id: q.actor_id,
+            actor_id: self.actor_id,
             filter: AuditFilter {
                 actor_ids: None,
-                action: q.action,
-                credential_id: q.credential_id,
-                outcome: q.outcome,
-                from: q.from,
-                to: q.to,
+                action: self.action,
+                credential_id: self.credential_id,
+                outcome: self.outcome,
+                from: self.from,
+                to: self.to,
             },
-            limit: q.limit,
-            cursor: q.cursor,
+            limit: page.limit,
+            cursor: page.cursor,
         }
     }
 }
@@ -72,27 +71,30 @@ impl From<Page<StoredEvent>> for AuditPage {
 }
 
 /// The workspace's audit events, newest first.
-#[utoipa::path(tag = "audit", operation_id = "list_audit_events", summary = "List audit events", params(AuditQuery), responses((status = 200, description = "A page of events", body = AuditPage)))]
+#[utoipa::path(tag = "audit", operation_id = "list_audit_events", summary = "List audit events", params(AuditQuery, PageQuery), responses((status = 200, description = "A page of events", body = AuditPage)))]
 #[get("/audit")]
 pub async fn list_events(
     state: State,
     caller: Authorized<need::ReadAudit>,
     q: web::Query<AuditQuery>,
+    page: web::Query<PageQuery>,
 ) -> Result<web::Json<AuditPage>, ApiError> {
-    let page = audit_log::list(&state, &caller, q.into_inner().into()).await?;
+    let q = q.into_inner().with(page.into_inner());
+    let page = audit_log::list(&state, &caller, q).await?;
     Ok(web::Json(page.into()))
 }
 
 /// A credential's history, newest first.
-#[utoipa::path(tag = "audit", operation_id = "list_credential_audit_events", summary = "A credential's audit history", params(("id" = Uuid, Path, description = "Credential id"), AuditQuery), responses((status = 200, description = "A page of events", body = AuditPage)))]
+#[utoipa::path(tag = "audit", operation_id = "list_credential_audit_events", summary = "A credential's audit history", params(("id" = Uuid, Path, description = "Credential id"), AuditQuery, PageQuery), responses((status = 200, description = "A page of events", body = AuditPage)))]
 #[get("/credentials/{id}/audit")]
 pub async fn credential_events(
     state: State,
     caller: Authorized<need::ReadCredentials>,
     id: web::Path<Uuid>,
     q: web::Query<AuditQuery>,
+    page: web::Query<PageQuery>,
 ) -> Result<web::Json<AuditPage>, ApiError> {
-    let q = q.into_inner().into();
+    let q = q.into_inner().with(page.into_inner());
     let page = audit_log::credential_history(&state, &caller, *id, q).await?;
     Ok(web::Json(page.into()))
 }
@@ -110,7 +112,8 @@ pub async fn export(
     req: actix_web::HttpRequest,
     q: web::Query<AuditQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let export = audit_log::export(&state, &caller, q.into_inner().into()).await?;
+    let q = q.into_inner().with(PageQuery::default());
+    let export = audit_log::export(&state, &caller, q).await?;
     let state = state.into_inner();
     let stream = event_pages("audit export", (b"", b"\n"), move |after| {
         let (state, export) = (state.clone(), export.clone());

@@ -12,6 +12,7 @@ pub mod erasure;
 pub mod fields;
 pub mod me;
 pub mod ops;
+pub mod page;
 pub mod reports;
 pub mod resolve;
 pub mod sessions;

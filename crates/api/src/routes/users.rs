@@ -7,40 +7,18 @@ use credvault_domain::identity::Role;
 use credvault_domain::validate::{DisplayName, Email, Password};
 use credvault_service::identity::users::{self, NewMember, UserChange};
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::dto::User;
 use super::fields::Fields;
+use super::page::PageQuery;
 use crate::auth::{need, Authorized};
 use crate::error::ApiError;
 use crate::openapi::enums::RoleSchema;
 use crate::state::AppState;
 
 type State = web::Data<Arc<AppState>>;
-
-#[derive(Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct Page {
-    #[param(minimum = 1, maximum = 200, default = 50)]
-    pub limit: Option<i64>,
-    /// From the previous page's `next_cursor`.
-    pub cursor: Option<String>,
-}
-
-impl Page {
-    pub fn parse(&self) -> Result<(i64, Option<Uuid>), ApiError> {
-        let limit = credvault_service::page::limit(self.limit)?;
-        let after = match &self.cursor {
-            None => None,
-            Some(c) => Some(
-                Uuid::parse_str(c)
-                    .map_err(|_| ApiError::invalid("cursor is not one this API gave out"))?,
-            ),
-        };
-        Ok((limit, after))
-    }
-}
 
 #[derive(Serialize, ToSchema)]
 pub struct UserList {
@@ -49,12 +27,12 @@ pub struct UserList {
 }
 
 /// Users of your workspace.
-#[utoipa::path(tag = "users", operation_id = "list_users", summary = "List users", params(Page), responses((status = 200, description = "A page of users", body = UserList)))]
+#[utoipa::path(tag = "users", operation_id = "list_users", summary = "List users", params(PageQuery), responses((status = 200, description = "A page of users", body = UserList)))]
 #[get("/users")]
 pub async fn list_users(
     state: State,
     caller: Authorized<need::ReadDirectory>,
-    page: web::Query<Page>,
+    page: web::Query<PageQuery>,
 ) -> Result<web::Json<UserList>, ApiError> {
     let (limit, after) = page.parse()?;
     let (rows, more) = users::list(&state, &caller, after, limit).await?;

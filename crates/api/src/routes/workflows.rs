@@ -13,6 +13,7 @@ use uuid::Uuid;
 
 use super::credential_dto::OwnerRef;
 use super::fields::Fields;
+use super::page::PageQuery;
 use crate::auth::{need, Authorized};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -150,21 +151,13 @@ fn registration(id: String, body: &PutWorkflow) -> Result<Registration, ApiError
     })
 }
 
-#[derive(Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct WorkflowPage {
-    #[param(minimum = 1, maximum = 200, default = 50)]
-    pub limit: Option<i64>,
-    pub cursor: Option<String>,
-}
-
 /// Workflows of the workspace, by id.
-#[utoipa::path(tag = "workflows", operation_id = "list_workflows", summary = "List workflows", params(WorkflowPage), responses((status = 200, description = "A page of workflows", body = WorkflowList)))]
+#[utoipa::path(tag = "workflows", operation_id = "list_workflows", summary = "List workflows", params(PageQuery), responses((status = 200, description = "A page of workflows", body = WorkflowList)))]
 #[get("/workflows")]
 pub async fn list_workflows(
     state: State,
     caller: Authorized<need::ReadWorkflows>,
-    page: web::Query<WorkflowPage>,
+    page: web::Query<PageQuery>,
 ) -> Result<web::Json<WorkflowList>, ApiError> {
     let limit = credvault_service::page::limit(page.limit)?;
     let cursor = page.cursor.as_deref();
