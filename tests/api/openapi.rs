@@ -400,3 +400,32 @@ fn every_data_field_is_described() {
         }
     }
 }
+
+/// Every operation says who may call it and what it records in the audit log.
+#[test]
+fn every_operation_says_who_may_call_it_and_what_it_records() {
+    let spec = document();
+    for (path, item) in spec["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("path item") {
+            let at = format!("{method} {path}");
+            // The resolve route is documented with its `field` answer (#26).
+            if path.ends_with("/resolve") {
+                continue;
+            }
+            let d = op["description"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{at}: no description"));
+            assert!(d.starts_with("**Who:**"), "{at}: who may call it? {d}");
+            assert!(
+                d.contains("**Audit log:**"),
+                "{at}: what does it record? {d}"
+            );
+            if path.contains("/credentials/{id}") {
+                assert!(
+                    d.contains("**Credential access:**"),
+                    "{at}: which access? {d}"
+                );
+            }
+        }
+    }
+}

@@ -11,6 +11,7 @@ use crate::error::{FieldError, Problem};
 
 pub mod credential_data;
 pub mod enums;
+pub mod rights;
 
 #[derive(OpenApi)]
 #[openapi(

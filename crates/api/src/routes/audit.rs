@@ -15,7 +15,10 @@ use super::dto::AuditEvent;
 use super::page::PageQuery;
 use crate::auth::{need, Authorized};
 use crate::error::ApiError;
+use crate::openapi::rights::Doc;
 use crate::state::AppState;
+use credvault_domain::credential_access::CredentialAction;
+use credvault_domain::policy::Action;
 
 type State = web::Data<Arc<AppState>>;
 
@@ -71,7 +74,7 @@ impl From<Page<StoredEvent>> for AuditPage {
 }
 
 /// The workspace's audit events, newest first.
-#[utoipa::path(tag = "audit", operation_id = "list_audit_events", summary = "List audit events", params(AuditQuery, PageQuery), responses((status = 200, description = "A page of events", body = AuditPage)))]
+#[utoipa::path(tag = "audit", operation_id = "list_audit_events", description = Doc::of(Action::ReadAudit).reads(), summary = "List audit events", params(AuditQuery, PageQuery), responses((status = 200, description = "A page of events", body = AuditPage)))]
 #[get("/audit")]
 pub async fn list_events(
     state: State,
@@ -85,7 +88,7 @@ pub async fn list_events(
 }
 
 /// A credential's history, newest first.
-#[utoipa::path(tag = "audit", operation_id = "list_credential_audit_events", summary = "A credential's audit history", params(("id" = Uuid, Path, description = "Credential id"), AuditQuery, PageQuery), responses((status = 200, description = "A page of events", body = AuditPage)))]
+#[utoipa::path(tag = "audit", operation_id = "list_credential_audit_events", description = Doc::of(Action::ReadCredentials).on_credential(CredentialAction::SeeConfiguration).reads(), summary = "A credential's audit history", params(("id" = Uuid, Path, description = "Credential id"), AuditQuery, PageQuery), responses((status = 200, description = "A page of events", body = AuditPage)))]
 #[get("/credentials/{id}/audit")]
 pub async fn credential_events(
     state: State,
@@ -101,7 +104,7 @@ pub async fn credential_events(
 
 /// Every matching event as NDJSON, oldest first, streamed a batch at a time.
 #[utoipa::path(
-    tag = "audit", operation_id = "export_audit_events", summary = "Export audit events (NDJSON)", params(AuditQuery),
+    tag = "audit", operation_id = "export_audit_events", description = Doc::of(Action::ReadAudit).reads(), summary = "Export audit events (NDJSON)", params(AuditQuery),
     responses((status = 200, description = "One AuditEvent per line, oldest first: NDJSON, or the same bytes as a download when the request asks for `Accept: application/octet-stream`",
         content((String = "application/x-ndjson"), (Vec<u8> = "application/octet-stream"))))
 )]
@@ -203,7 +206,7 @@ pub struct VerifyResult {
 }
 
 /// Recompute the workspace's hash chain.
-#[utoipa::path(tag = "audit", operation_id = "verify_audit_chain", summary = "Verify the audit chain", responses((status = 200, description = "The verdict", body = VerifyResult)))]
+#[utoipa::path(tag = "audit", operation_id = "verify_audit_chain", description = Doc::of(Action::ReadAudit).reads(), summary = "Verify the audit chain", responses((status = 200, description = "The verdict", body = VerifyResult)))]
 #[get("/audit/verify")]
 pub async fn verify(
     state: State,

@@ -14,7 +14,9 @@ use super::dto::TokenPair;
 use super::fields::Fields;
 use crate::auth::{need, origin_of, Authorized};
 use crate::error::ApiError;
+use crate::openapi::rights::Doc;
 use crate::state::AppState;
+use credvault_domain::policy::Action;
 
 type State = web::Data<Arc<AppState>>;
 
@@ -28,7 +30,7 @@ pub struct LoginRequest {
 
 /// Sign in with email and password.
 #[utoipa::path(
-    tag = "auth", operation_id = "login", summary = "Sign in", security(()),
+    tag = "auth", operation_id = "login", description = Doc::public().note("Past 10 failed sign-ins in 15 minutes for the account, or 100 for the client address, every attempt answers 429 with `Retry-After`, even with the right password.").audits("records `auth.login`; a wrong password for a known email `auth.login_failed` (an unknown email goes to the server log only)"), summary = "Sign in", security(()),
     request_body = LoginRequest,
     responses(
         (status = 200, description = "A new session", body = TokenPair),
@@ -74,7 +76,7 @@ pub struct RefreshRequest {
 
 /// Exchange a refresh token for new tokens (the refresh token rotates).
 #[utoipa::path(
-    tag = "auth", operation_id = "refresh", summary = "Refresh a session", security(()),
+    tag = "auth", operation_id = "refresh", description = Doc::public().note("Each refresh token works once: the answer carries the next one.").audits("records nothing; a refresh token used a second time records `auth.refresh_reuse` and ends its whole session"), summary = "Refresh a session", security(()),
     request_body = RefreshRequest,
     responses(
         (status = 200, description = "New tokens; the old refresh token no longer works", body = TokenPair),
@@ -97,7 +99,7 @@ pub async fn refresh(
 
 /// End the current session.
 #[utoipa::path(
-    tag = "auth", operation_id = "logout", summary = "Sign out",
+    tag = "auth", operation_id = "logout", description = Doc::of(Action::ManageOwnSessions).audits("records `auth.logout`"), summary = "Sign out",
     responses((status = 204, description = "The session and its tokens stopped working"))
 )]
 #[post("/auth/logout")]

@@ -19,7 +19,10 @@ use uuid::Uuid;
 use crate::auth::{need, origin_of, Authorized};
 use crate::credentials as svc;
 use crate::error::ApiError;
+use crate::openapi::rights::Doc;
 use crate::state::AppState;
+use credvault_domain::credential_access::CredentialAction;
+use credvault_domain::policy::Action;
 
 type State = web::Data<Arc<AppState>>;
 
@@ -32,7 +35,7 @@ pub struct RefreshResult {
 
 /// Refresh an oauth2 credential's access token now.
 #[utoipa::path(
-    tag = "credentials", operation_id = "refresh_credential", summary = "Refresh an OAuth2 token", params(("id" = Uuid, Path, description = "Credential id")),
+    tag = "credentials", operation_id = "refresh_credential", description = Doc::of(Action::WriteCredentials).on_credential(CredentialAction::Manage).audits("records `credential.refreshed`, or `credential.refresh_failed` when the provider refuses"), summary = "Refresh an OAuth2 token", params(("id" = Uuid, Path, description = "Credential id")),
     responses(
         (status = 200, description = "Refreshed (a new version with reason `refreshed`)", body = RefreshResult),
         (status = 409, description = "The provider refused the refresh token (`reauthorization_required`, with `authorization_url`)", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -94,7 +97,7 @@ fn check_return_to(state: &AppState, raw: &str) -> Result<String, ApiError> {
 
 /// Start an authorization-code flow with PKCE S256.
 #[utoipa::path(
-    tag = "credentials", operation_id = "authorize_credential", summary = "Start an OAuth2 authorization", params(("id" = Uuid, Path, description = "Credential id")),
+    tag = "credentials", operation_id = "authorize_credential", description = Doc::of(Action::WriteCredentials).on_credential(CredentialAction::Manage).note("A person only: an engine token cannot start an authorization.").audits("records nothing here; the callback records the outcome"), summary = "Start an OAuth2 authorization", params(("id" = Uuid, Path, description = "Credential id")),
     request_body(content = AuthorizeRequest, description = "Optional; an empty body is the same as `{}`"),
     responses(
         (status = 200, description = "Where to send the browser", body = AuthorizeStart),
@@ -147,7 +150,7 @@ pub struct CallbackResult {
 
 /// Where the provider sends the browser back; bound to its state, so it needs no bearer token.
 #[utoipa::path(
-    tag = "credentials", operation_id = "oauth_callback", summary = "Finish an OAuth2 authorization", params(CallbackQuery), security(()),
+    tag = "credentials", operation_id = "oauth_callback", description = Doc::public().note("Reached by the person's browser, sent back by the provider: the single-use `state` of an authorization (valid 10 minutes) binds it to the credential and the person who started it. Not for API clients.").audits("records `credential.refreshed` when the tokens are stored, or `credential.refresh_failed` when the provider refuses the code"), summary = "Finish an OAuth2 authorization", params(CallbackQuery), security(()),
     responses(
         (status = 200, description = "Authorized (when no `return_to` was given)", body = CallbackResult),
         (status = 302, description = "When the authorization had a `return_to`, the browser goes there: with `credential_id` and `status` added to its query, or, when the callback could not finish, `credential_id`, `status=error`, `error` (the problem's code) and `error_description` (its detail)"),

@@ -11,7 +11,10 @@ use uuid::Uuid;
 
 use crate::auth::{need, Authorized};
 use crate::error::ApiError;
+use crate::openapi::rights::Doc;
 use crate::state::AppState;
+use credvault_domain::credential_access::CredentialAction;
+use credvault_domain::policy::Action;
 
 type State = web::Data<Arc<AppState>>;
 
@@ -30,7 +33,7 @@ pub struct TestResult {
 
 /// Test the connection: call the credential's `test` request with the credential applied.
 #[utoipa::path(
-    tag = "credentials", operation_id = "test_credential", summary = "Test a credential's connection", params(("id" = Uuid, Path, description = "Credential id")),
+    tag = "credentials", operation_id = "test_credential", description = Doc::of(Action::ReadCredentials).on_credential(CredentialAction::SeeConfiguration).audits("records `credential.tested`, with outcome `failure` when the test fails"), summary = "Test a credential's connection", params(("id" = Uuid, Path, description = "Credential id")),
     responses(
         (status = 200, description = "The result (also when the service refused: see `ok` and `error`)", body = TestResult),
         crate::error::responses::Gone,

@@ -11,7 +11,9 @@ use uuid::Uuid;
 
 use crate::auth::{need, Authorized};
 use crate::error::ApiError;
+use crate::openapi::rights::Doc;
 use crate::state::AppState;
+use credvault_domain::policy::Action;
 
 type State = web::Data<Arc<AppState>>;
 
@@ -26,7 +28,7 @@ pub struct EraseQuery {
 /// deleted; sessions and tokens gone; personal data in audit events replaced by a pseudonym (the
 /// chain still verifies).
 #[utoipa::path(
-    tag = "users", operation_id = "erase_user", summary = "Erase a user", params(("id" = Uuid, Path, description = "User id"), EraseQuery),
+    tag = "users", operation_id = "erase_user", description = Doc::of(Action::ManageUsers).note("The last owner cannot be erased (409).").audits("records `user.erased`, `credential.transferred` or `credential.purged` for each credential the user owned, `workflow.upserted` or `workflow.deleted` for each workflow, `credential.shares_changed` where shares to the user end, and `token.revoked`; the user's personal data in earlier events is replaced by a pseudonym"), summary = "Erase a user", params(("id" = Uuid, Path, description = "User id"), EraseQuery),
     responses(
         (status = 204, description = "Erased"),
         (status = 409, description = "The workspace's last owner (`conflict`)", body = crate::error::Problem, content_type = "application/problem+json"),

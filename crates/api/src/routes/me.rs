@@ -16,12 +16,14 @@ use super::sessions::Session;
 use super::tokens::ApiToken;
 use crate::auth::{need, Authorized};
 use crate::error::ApiError;
+use crate::openapi::rights::Doc;
 use crate::state::AppState;
+use credvault_domain::policy::Action;
 
 type State = web::Data<Arc<AppState>>;
 
 /// Who you are.
-#[utoipa::path(tag = "me", operation_id = "get_me", summary = "Your profile", responses((status = 200, description = "You", body = User)))]
+#[utoipa::path(tag = "me", operation_id = "get_me", description = Doc::of(Action::ReadSelf).reads(), summary = "Your profile", responses((status = 200, description = "You", body = User)))]
 #[get("/me")]
 pub async fn me(
     state: State,
@@ -72,7 +74,7 @@ pub struct Export {
 /// Everything stored about you (GDPR access). The audit events are streamed a page at a time
 /// (a personal token a CI script has used for a year may be the actor of millions), up to the
 /// chain head as it was when the export began; the rest is read at once.
-#[utoipa::path(tag = "me", operation_id = "export_me", summary = "Export your data", responses(
+#[utoipa::path(tag = "me", operation_id = "export_me", description = Doc::of(Action::ExportSelf).reads(), summary = "Export your data", responses(
     (status = 200, description = "Your data", body = Export),
     (status = 403, description = "Asked with an API token (`forbidden`): your whole record leaves only through your own signed-in session", body = crate::error::Problem, content_type = "application/problem+json"),
 ))]

@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 
 use crate::error::{ApiError, ErrorCode};
 use crate::metrics::Metrics;
+use crate::openapi::rights::Doc;
 use crate::state::AppState;
 
 #[derive(Serialize, ToSchema)]
@@ -19,7 +20,7 @@ pub struct Health {
 /// Liveness: the process is up.
 #[utoipa::path(
     tag = "operations",
-    operation_id = "healthz",
+    operation_id = "healthz", description = Doc::public().reads(),
     summary = "Liveness probe",
     security(()),
     responses(
@@ -37,7 +38,7 @@ pub async fn healthz() -> HttpResponse {
 /// Readiness: the database answers and every migration is applied.
 #[utoipa::path(
     tag = "operations",
-    operation_id = "readyz",
+    operation_id = "readyz", description = Doc::public().reads(),
     summary = "Readiness probe",
     security(()),
     responses(
@@ -68,7 +69,7 @@ pub async fn readyz(state: web::Data<Arc<AppState>>) -> Result<HttpResponse, Api
 /// Prometheus metrics: request counts and latency per route and status, pool usage.
 #[utoipa::path(
     tag = "operations",
-    operation_id = "metrics",
+    operation_id = "metrics", description = Doc::public().reads(),
     summary = "Prometheus metrics",
     security(()),
     responses(

@@ -11,7 +11,9 @@ use super::credential_dto::CredentialSummary;
 use super::credentials::presentation;
 use crate::auth::{need, Authorized};
 use crate::error::ApiError;
+use crate::openapi::rights::Doc;
 use crate::state::AppState;
+use credvault_domain::policy::Action;
 
 type State = web::Data<Arc<AppState>>;
 
@@ -39,7 +41,7 @@ pub struct CredentialReview {
 }
 
 /// Credentials that need attention, one list per rule (up to 1000 each).
-#[utoipa::path(tag = "reports", operation_id = "credential_review", summary = "Credential review report", params(ReviewQuery), responses((status = 200, description = "The review", body = CredentialReview)))]
+#[utoipa::path(tag = "reports", operation_id = "credential_review", description = Doc::of(Action::ReadReports).reads(), summary = "Credential review report", params(ReviewQuery), responses((status = 200, description = "The review", body = CredentialReview)))]
 #[get("/reports/credential-review")]
 pub async fn credential_review(
     state: State,

@@ -14,7 +14,9 @@ use uuid::Uuid;
 use super::fields::Fields;
 use crate::auth::{need, Authorized};
 use crate::error::ApiError;
+use crate::openapi::rights::Doc;
 use crate::state::AppState;
+use credvault_domain::policy::Action;
 
 type State = web::Data<Arc<AppState>>;
 
@@ -55,7 +57,7 @@ pub struct SessionList {
 }
 
 /// Your live sessions.
-#[utoipa::path(tag = "auth", operation_id = "list_sessions", summary = "List your sessions", responses((status = 200, description = "Live sessions, newest first", body = SessionList)))]
+#[utoipa::path(tag = "auth", operation_id = "list_sessions", description = Doc::of(Action::ReadSelf).reads(), summary = "List your sessions", responses((status = 200, description = "Live sessions, newest first", body = SessionList)))]
 #[get("/auth/sessions")]
 pub async fn list_sessions(
     state: State,
@@ -68,7 +70,7 @@ pub async fn list_sessions(
 }
 
 /// Revoke one of your sessions.
-#[utoipa::path(tag = "auth", operation_id = "revoke_session", summary = "Revoke a session", params(("id" = Uuid, Path, description = "Session id")), responses((status = 204, description = "Revoked")))]
+#[utoipa::path(tag = "auth", operation_id = "revoke_session", description = Doc::of(Action::ManageOwnSessions).note("Your own sessions only: another user's session id is a 404.").audits("records `session.revoked`"), summary = "Revoke a session", params(("id" = Uuid, Path, description = "Session id")), responses((status = 204, description = "Revoked")))]
 #[delete("/auth/sessions/{id}")]
 pub async fn revoke_session(
     state: State,
@@ -80,7 +82,7 @@ pub async fn revoke_session(
 }
 
 /// Revoke all your sessions but this one.
-#[utoipa::path(tag = "auth", operation_id = "revoke_other_sessions", summary = "Revoke your other sessions", responses((status = 204, description = "Revoked")))]
+#[utoipa::path(tag = "auth", operation_id = "revoke_other_sessions", description = Doc::of(Action::ManageOwnSessions).audits("records `session.revoked` for each session ended"), summary = "Revoke your other sessions", responses((status = 204, description = "Revoked")))]
 #[delete("/auth/sessions")]
 pub async fn revoke_other_sessions(
     state: State,
@@ -100,7 +102,7 @@ pub struct PasswordChange {
 
 /// Change your password; your other sessions end.
 #[utoipa::path(
-    tag = "auth", operation_id = "change_password", summary = "Change your password", request_body = PasswordChange,
+    tag = "auth", operation_id = "change_password", description = Doc::of(Action::ManageOwnSessions).note("A wrong current password is a 403.").audits("records `user.updated`, and `session.revoked` for each other session"), summary = "Change your password", request_body = PasswordChange,
     responses((status = 204, description = "Changed; other sessions revoked"))
 )]
 #[post("/auth/password")]

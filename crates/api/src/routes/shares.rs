@@ -14,7 +14,10 @@ use crate::auth::{need, Authorized};
 use crate::error::ApiError;
 use crate::extract::IfMatch;
 use crate::openapi::enums::{edge::SharePrincipalType, ShareAccessSchema};
+use crate::openapi::rights::Doc;
 use crate::state::AppState;
+use credvault_domain::credential_access::CredentialAction;
+use credvault_domain::policy::Action;
 
 type State = web::Data<Arc<AppState>>;
 
@@ -61,7 +64,7 @@ pub struct ReplaceShares {
 }
 
 /// Who a credential is shared with.
-#[utoipa::path(tag = "sharing", operation_id = "list_shares", summary = "List a credential's shares", params(("id" = Uuid, Path, description = "Credential id")), responses((status = 200, description = "Shares", body = ShareList)))]
+#[utoipa::path(tag = "sharing", operation_id = "list_shares", description = Doc::of(Action::ReadCredentials).on_credential(CredentialAction::SeeConfiguration).reads(), summary = "List a credential's shares", params(("id" = Uuid, Path, description = "Credential id")), responses((status = 200, description = "Shares", body = ShareList)))]
 #[get("/credentials/{id}/shares")]
 pub async fn list_shares(
     state: State,
@@ -74,7 +77,7 @@ pub async fn list_shares(
 
 /// Replace every share of a credential.
 #[utoipa::path(
-    tag = "sharing", operation_id = "replace_shares", summary = "Replace a credential's shares", params(("id" = Uuid, Path, description = "Credential id"), ("If-Match" = Option<String>, Header, description = "The ETag you read")),
+    tag = "sharing", operation_id = "replace_shares", description = Doc::of(Action::WriteCredentials).on_credential(CredentialAction::ChangeSharesOrTransfer).audits("records `credential.shares_changed`"), summary = "Replace a credential's shares", params(("id" = Uuid, Path, description = "Credential id"), ("If-Match" = Option<String>, Header, description = "The ETag you read")),
     request_body = ReplaceShares,
     responses(
         (status = 200, description = "The new shares", body = ShareList),
@@ -103,7 +106,7 @@ pub async fn replace_shares(
 
 /// Remove one share.
 #[utoipa::path(
-    tag = "sharing", operation_id = "delete_share", summary = "Remove a share", params(("id" = Uuid, Path, description = "Credential id"), ("share_id" = Uuid, Path, description = "Share id"), ("If-Match" = Option<String>, Header, description = "The ETag you read")),
+    tag = "sharing", operation_id = "delete_share", description = Doc::of(Action::WriteCredentials).on_credential(CredentialAction::ChangeSharesOrTransfer).audits("records `credential.shares_changed`"), summary = "Remove a share", params(("id" = Uuid, Path, description = "Credential id"), ("share_id" = Uuid, Path, description = "Share id"), ("If-Match" = Option<String>, Header, description = "The ETag you read")),
     responses(
         (status = 204, description = "Removed"),
         crate::error::responses::Gone,

@@ -13,6 +13,7 @@ use super::dto::{TokenPair, User};
 use super::fields::Fields;
 use crate::auth::origin_of;
 use crate::error::ApiError;
+use crate::openapi::rights::Doc;
 use crate::state::AppState;
 
 type State = web::Data<Arc<AppState>>;
@@ -45,7 +46,7 @@ pub struct SignupResponse {
 
 /// Create a workspace with its first owner.
 #[utoipa::path(
-    tag = "auth", operation_id = "create_workspace", summary = "Create a workspace (sign up)", security(()),
+    tag = "auth", operation_id = "create_workspace", description = Doc::public().note("Sign-up is governed by `CREDVAULT_SIGNUP`: `open` lets anyone sign up, `first` (the default) only while no workspace exists, `closed` nobody (403).").audits("records `user.created` and `auth.login` in the new workspace"), summary = "Create a workspace (sign up)", security(()),
     request_body = SignupRequest,
     responses(
         (status = 201, description = "The workspace, its owner and their session", body = SignupResponse),

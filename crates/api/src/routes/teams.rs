@@ -12,7 +12,9 @@ use uuid::Uuid;
 use super::fields::Fields;
 use crate::auth::{need, Authorized};
 use crate::error::ApiError;
+use crate::openapi::rights::Doc;
 use crate::state::AppState;
+use credvault_domain::policy::Action;
 
 type State = web::Data<Arc<AppState>>;
 
@@ -67,7 +69,7 @@ fn name_of(body: &TeamBody) -> Result<Name, ApiError> {
 }
 
 /// Teams of your workspace.
-#[utoipa::path(tag = "teams", operation_id = "list_teams", summary = "List teams", responses((status = 200, description = "Teams with their members", body = TeamList)))]
+#[utoipa::path(tag = "teams", operation_id = "list_teams", description = Doc::of(Action::ReadDirectory).reads(), summary = "List teams", responses((status = 200, description = "Teams with their members", body = TeamList)))]
 #[get("/teams")]
 pub async fn list_teams(
     state: State,
@@ -81,7 +83,7 @@ pub async fn list_teams(
 
 /// Create a team.
 #[utoipa::path(
-    tag = "teams", operation_id = "create_team", summary = "Create a team", request_body = TeamBody,
+    tag = "teams", operation_id = "create_team", description = Doc::of(Action::ManageTeams).audits("records `team.created`"), summary = "Create a team", request_body = TeamBody,
     responses((status = 201, description = "The team", body = Team), (status = 409, description = "The name is taken (`conflict`)", body = crate::error::Problem, content_type = "application/problem+json"))
 )]
 #[post("/teams")]
@@ -99,7 +101,7 @@ pub async fn create_team(
 }
 
 /// One team.
-#[utoipa::path(tag = "teams", operation_id = "get_team", summary = "Get a team", params(("id" = Uuid, Path, description = "Team id")), responses((status = 200, description = "The team", body = Team)))]
+#[utoipa::path(tag = "teams", operation_id = "get_team", description = Doc::of(Action::ReadDirectory).reads(), summary = "Get a team", params(("id" = Uuid, Path, description = "Team id")), responses((status = 200, description = "The team", body = Team)))]
 #[get("/teams/{id}")]
 pub async fn get_team(
     state: State,
@@ -111,7 +113,7 @@ pub async fn get_team(
 
 /// Rename a team.
 #[utoipa::path(
-    tag = "teams", operation_id = "update_team", summary = "Rename a team", params(("id" = Uuid, Path, description = "Team id")), request_body = TeamBody,
+    tag = "teams", operation_id = "update_team", description = Doc::of(Action::ManageTeams).audits("records `team.updated`"), summary = "Rename a team", params(("id" = Uuid, Path, description = "Team id")), request_body = TeamBody,
     responses((status = 200, description = "The team", body = Team), (status = 409, description = "The name is taken (`conflict`)", body = crate::error::Problem, content_type = "application/problem+json"))
 )]
 #[patch("/teams/{id}")]
@@ -126,7 +128,7 @@ pub async fn update_team(
 }
 
 /// Delete a team (its members lose what its shares gave them).
-#[utoipa::path(tag = "teams", operation_id = "delete_team", summary = "Delete a team", params(("id" = Uuid, Path, description = "Team id")), responses((status = 204, description = "Deleted")))]
+#[utoipa::path(tag = "teams", operation_id = "delete_team", description = Doc::of(Action::ManageTeams).audits("records `team.deleted`"), summary = "Delete a team", params(("id" = Uuid, Path, description = "Team id")), responses((status = 204, description = "Deleted")))]
 #[delete("/teams/{id}")]
 pub async fn delete_team(
     state: State,
@@ -138,7 +140,7 @@ pub async fn delete_team(
 }
 
 /// Add a user to a team.
-#[utoipa::path(tag = "teams", operation_id = "add_team_member", summary = "Add a team member", params(("id" = Uuid, Path, description = "Team id"), ("user_id" = Uuid, Path, description = "User id")), responses((status = 204, description = "A member (again)")))]
+#[utoipa::path(tag = "teams", operation_id = "add_team_member", description = Doc::of(Action::ManageTeams).audits("records `team.member_added` (nothing when the user already is a member)"), summary = "Add a team member", params(("id" = Uuid, Path, description = "Team id"), ("user_id" = Uuid, Path, description = "User id")), responses((status = 204, description = "A member (again)")))]
 #[put("/teams/{id}/members/{user_id}")]
 pub async fn add_member(
     state: State,
@@ -150,7 +152,7 @@ pub async fn add_member(
 }
 
 /// Remove a user from a team.
-#[utoipa::path(tag = "teams", operation_id = "remove_team_member", summary = "Remove a team member", params(("id" = Uuid, Path, description = "Team id"), ("user_id" = Uuid, Path, description = "User id")), responses((status = 204, description = "Removed")))]
+#[utoipa::path(tag = "teams", operation_id = "remove_team_member", description = Doc::of(Action::ManageTeams).audits("records `team.member_removed`"), summary = "Remove a team member", params(("id" = Uuid, Path, description = "Team id"), ("user_id" = Uuid, Path, description = "User id")), responses((status = 204, description = "Removed")))]
 #[delete("/teams/{id}/members/{user_id}")]
 pub async fn remove_member(
     state: State,

@@ -17,7 +17,9 @@ use super::fields::Fields;
 use crate::auth::{need, Authorized};
 use crate::error::ApiError;
 use crate::openapi::enums::{ScopeSchema, TokenKindSchema};
+use crate::openapi::rights::Doc;
 use crate::state::AppState;
+use credvault_domain::policy::Action;
 
 type State = web::Data<Arc<AppState>>;
 
@@ -96,7 +98,7 @@ pub struct TokenList {
 
 /// Create an API token.
 #[utoipa::path(
-    tag = "tokens", operation_id = "create_token", summary = "Create an API token", request_body = CreateToken,
+    tag = "tokens", operation_id = "create_token", description = Doc::of(Action::CreatePersonalToken).and_for("an `engine` token", Action::CreateEngineToken).audits("records `token.created`"), summary = "Create an API token", request_body = CreateToken,
     responses(
         (status = 201, description = "The token, shown this once", body = CreatedToken),
         (status = 403, description = "An engine token asked for by anyone but a workspace owner, or a scope the calling token does not hold (`forbidden`)", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -163,7 +165,7 @@ impl From<Minted> for CreatedToken {
 }
 
 /// Your personal tokens, and the workspace's engine tokens for owners and admins.
-#[utoipa::path(tag = "tokens", operation_id = "list_tokens", summary = "List API tokens", responses((status = 200, description = "Live tokens", body = TokenList)))]
+#[utoipa::path(tag = "tokens", operation_id = "list_tokens", description = Doc::of(Action::ListTokens).note("Lists your personal tokens; workspace owners and admins also see the engine tokens.").reads(), summary = "List API tokens", responses((status = 200, description = "Live tokens", body = TokenList)))]
 #[get("/tokens")]
 pub async fn list_tokens(
     state: State,
@@ -176,7 +178,7 @@ pub async fn list_tokens(
 }
 
 /// Revoke a token; it stops working at once.
-#[utoipa::path(tag = "tokens", operation_id = "revoke_token", summary = "Revoke an API token", params(("id" = Uuid, Path, description = "Token id")), responses((status = 204, description = "Revoked")))]
+#[utoipa::path(tag = "tokens", operation_id = "revoke_token", description = Doc::of(Action::RevokeToken).audits("records `token.revoked`"), summary = "Revoke an API token", params(("id" = Uuid, Path, description = "Token id")), responses((status = 204, description = "Revoked")))]
 #[delete("/tokens/{id}")]
 pub async fn revoke_token(
     state: State,

@@ -16,7 +16,9 @@ use super::page::PageQuery;
 use crate::auth::{need, Authorized};
 use crate::error::ApiError;
 use crate::openapi::enums::RoleSchema;
+use crate::openapi::rights::Doc;
 use crate::state::AppState;
+use credvault_domain::policy::Action;
 
 type State = web::Data<Arc<AppState>>;
 
@@ -27,7 +29,7 @@ pub struct UserList {
 }
 
 /// Users of your workspace.
-#[utoipa::path(tag = "users", operation_id = "list_users", summary = "List users", params(PageQuery), responses((status = 200, description = "A page of users", body = UserList)))]
+#[utoipa::path(tag = "users", operation_id = "list_users", description = Doc::of(Action::ReadDirectory).reads(), summary = "List users", params(PageQuery), responses((status = 200, description = "A page of users", body = UserList)))]
 #[get("/users")]
 pub async fn list_users(
     state: State,
@@ -60,7 +62,7 @@ pub struct CreateUser {
 
 /// Add a user to your workspace.
 #[utoipa::path(
-    tag = "users", operation_id = "create_user", summary = "Create a user", request_body = CreateUser,
+    tag = "users", operation_id = "create_user", description = Doc::of(Action::ManageUsers).audits("records `user.created`"), summary = "Create a user", request_body = CreateUser,
     responses(
         (status = 201, description = "The user", body = User),
         (status = 409, description = "The email is taken (`conflict`)", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -101,7 +103,7 @@ impl CreateUser {
 }
 
 /// One user of your workspace.
-#[utoipa::path(tag = "users", operation_id = "get_user", summary = "Get a user", params(("id" = Uuid, Path, description = "User id")), responses((status = 200, description = "The user", body = User)))]
+#[utoipa::path(tag = "users", operation_id = "get_user", description = Doc::of(Action::ReadDirectory).reads(), summary = "Get a user", params(("id" = Uuid, Path, description = "User id")), responses((status = 200, description = "The user", body = User)))]
 #[get("/users/{id}")]
 pub async fn get_user(
     state: State,
@@ -125,7 +127,7 @@ pub struct UpdateUser {
 
 /// Change a user's name, role or disabled flag.
 #[utoipa::path(
-    tag = "users", operation_id = "update_user", summary = "Update a user", params(("id" = Uuid, Path, description = "User id")), request_body = UpdateUser,
+    tag = "users", operation_id = "update_user", description = Doc::of(Action::ManageUsers).note("The last owner cannot be demoted or disabled (409).").audits("records `user.updated`; disabling also `session.revoked` and `token.revoked` for what stops working"), summary = "Update a user", params(("id" = Uuid, Path, description = "User id")), request_body = UpdateUser,
     responses(
         (status = 200, description = "The user", body = User),
         (status = 409, description = "That would leave the workspace without an owner (`conflict`)", body = crate::error::Problem, content_type = "application/problem+json"),

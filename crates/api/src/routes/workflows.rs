@@ -16,7 +16,10 @@ use super::fields::Fields;
 use super::page::PageQuery;
 use crate::auth::{need, Authorized};
 use crate::error::ApiError;
+use crate::openapi::rights::Doc;
 use crate::state::AppState;
+use credvault_domain::credential_access::CredentialAction;
+use credvault_domain::policy::Action;
 
 type State = web::Data<Arc<AppState>>;
 
@@ -86,7 +89,7 @@ fn workflow_id(raw: &str) -> Result<&str, ApiError> {
 
 /// Register or update a workflow, with the credentials it declares.
 #[utoipa::path(
-    tag = "workflows", operation_id = "put_workflow", summary = "Register or update a workflow", params(("workflow_id" = String, Path, description = "The engine's id: 1..128 of [A-Za-z0-9._:-]")),
+    tag = "workflows", operation_id = "put_workflow", description = Doc::of(Action::WriteWorkflows).note("A person registers or changes only workflows they own (`owner_id` is them); an engine token does it for any owner of the workspace.").audits("records `workflow.upserted`"), summary = "Register or update a workflow", params(("workflow_id" = String, Path, description = "The engine's id: 1..128 of [A-Za-z0-9._:-]")),
     request_body = PutWorkflow,
     responses(
         (status = 201, description = "Registered", body = Workflow),
@@ -152,7 +155,7 @@ fn registration(id: String, body: &PutWorkflow) -> Result<Registration, ApiError
 }
 
 /// Workflows of the workspace, by id.
-#[utoipa::path(tag = "workflows", operation_id = "list_workflows", summary = "List workflows", params(PageQuery), responses((status = 200, description = "A page of workflows", body = WorkflowList)))]
+#[utoipa::path(tag = "workflows", operation_id = "list_workflows", description = Doc::of(Action::ReadWorkflows).reads(), summary = "List workflows", params(PageQuery), responses((status = 200, description = "A page of workflows", body = WorkflowList)))]
 #[get("/workflows")]
 pub async fn list_workflows(
     state: State,
@@ -173,7 +176,7 @@ pub async fn list_workflows(
 }
 
 /// One workflow.
-#[utoipa::path(tag = "workflows", operation_id = "get_workflow", summary = "Get a workflow", params(("workflow_id" = String, Path, description = "The engine's id")), responses((status = 200, description = "The workflow", body = Workflow)))]
+#[utoipa::path(tag = "workflows", operation_id = "get_workflow", description = Doc::of(Action::ReadWorkflows).reads(), summary = "Get a workflow", params(("workflow_id" = String, Path, description = "The engine's id")), responses((status = 200, description = "The workflow", body = Workflow)))]
 #[get("/workflows/{workflow_id}")]
 pub async fn get_workflow(
     state: State,
@@ -185,7 +188,7 @@ pub async fn get_workflow(
 }
 
 /// Remove a workflow.
-#[utoipa::path(tag = "workflows", operation_id = "delete_workflow", summary = "Delete a workflow", params(("workflow_id" = String, Path, description = "The engine's id")), responses((status = 204, description = "Deleted")))]
+#[utoipa::path(tag = "workflows", operation_id = "delete_workflow", description = Doc::of(Action::WriteWorkflows).note("A person deletes only workflows they own, unless they have the workspace role `owner` or `admin`.").audits("records `workflow.deleted`"), summary = "Delete a workflow", params(("workflow_id" = String, Path, description = "The engine's id")), responses((status = 204, description = "Deleted")))]
 #[delete("/workflows/{workflow_id}")]
 pub async fn delete_workflow(
     state: State,
@@ -226,7 +229,7 @@ pub struct UsageReport {
 }
 
 /// How often a credential was resolved, per day and per workflow.
-#[utoipa::path(tag = "credentials", operation_id = "get_credential_usage", summary = "A credential's usage", params(("id" = Uuid, Path, description = "Credential id"), UsageQuery), responses((status = 200, description = "Usage", body = UsageReport)))]
+#[utoipa::path(tag = "credentials", operation_id = "get_credential_usage", description = Doc::of(Action::ReadCredentials).on_credential(CredentialAction::SeeConfiguration).reads(), summary = "A credential's usage", params(("id" = Uuid, Path, description = "Credential id"), UsageQuery), responses((status = 200, description = "Usage", body = UsageReport)))]
 #[get("/credentials/{id}/usage")]
 pub async fn usage(
     state: State,

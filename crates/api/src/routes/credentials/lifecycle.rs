@@ -1,6 +1,9 @@
 //! Deleting, restoring, purging and transferring a credential.
 
 use super::*;
+use crate::openapi::rights::Doc;
+use credvault_domain::credential_access::CredentialAction;
+use credvault_domain::policy::Action;
 use credvault_service::credentials::lifecycle;
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -14,7 +17,7 @@ pub struct DeleteQuery {
 
 /// Soft-delete (restorable until `purge_after`), or with `purge=true` destroy a deleted one now.
 #[utoipa::path(
-    tag = "credentials", operation_id = "delete_credential", summary = "Delete a credential", params(("id" = Uuid, Path, description = "Credential id"), DeleteQuery, ("If-Match" = Option<String>, Header, description = "The ETag you read")),
+    tag = "credentials", operation_id = "delete_credential", description = Doc::of(Action::WriteCredentials).on_credential(CredentialAction::Manage).note("`purge=true` also needs the workspace role `owner` or `admin`, and a credential deleted first.").audits("records `credential.deleted`; a purge `credential.purged`"), summary = "Delete a credential", params(("id" = Uuid, Path, description = "Credential id"), DeleteQuery, ("If-Match" = Option<String>, Header, description = "The ETag you read")),
     responses(
         (status = 200, description = "Soft-deleted", body = Deleted),
         (status = 204, description = "Purged (with `purge=true`)"),
@@ -48,7 +51,7 @@ pub async fn delete_credential(
 
 /// Undo a delete, until `purge_after`.
 #[utoipa::path(
-    tag = "credentials", operation_id = "restore_credential", summary = "Restore a deleted credential", params(("id" = Uuid, Path, description = "Credential id")),
+    tag = "credentials", operation_id = "restore_credential", description = Doc::of(Action::WriteCredentials).on_credential(CredentialAction::Manage).audits("records `credential.restored`"), summary = "Restore a deleted credential", params(("id" = Uuid, Path, description = "Credential id")),
     responses(
         (status = 200, description = "The credential, active again", body = Credential),
         (status = 409, description = "The credential is not deleted (`conflict`)", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -66,7 +69,7 @@ pub async fn restore_credential(
 
 /// Give a credential to another user of the workspace.
 #[utoipa::path(
-    tag = "credentials", operation_id = "transfer_credential", summary = "Transfer ownership", params(("id" = Uuid, Path, description = "Credential id"), ("If-Match" = Option<String>, Header, description = "The ETag you read")),
+    tag = "credentials", operation_id = "transfer_credential", description = Doc::of(Action::WriteCredentials).on_credential(CredentialAction::ChangeSharesOrTransfer).audits("records `credential.transferred`"), summary = "Transfer ownership", params(("id" = Uuid, Path, description = "Credential id"), ("If-Match" = Option<String>, Header, description = "The ETag you read")),
     request_body = TransferCredential,
     responses(
         (status = 200, description = "The credential with its new owner", body = Credential),

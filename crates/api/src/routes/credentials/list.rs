@@ -11,6 +11,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
 
 use crate::openapi::enums::{CredentialTypeSchema, StatusSchema};
+use crate::openapi::rights::Doc;
+use credvault_domain::policy::Action;
 
 /// The list's sort orders by their query names.
 pub const SORTS: [(&str, Sort); 6] = [
@@ -80,7 +82,7 @@ fn bad_cursor() -> ApiError {
 }
 
 /// Credentials you can see, filtered, searched and sorted, a page at a time.
-#[utoipa::path(tag = "credentials", operation_id = "list_credentials", summary = "List credentials", params(ListQuery), responses((status = 200, description = "A page of credentials", body = CredentialList)))]
+#[utoipa::path(tag = "credentials", operation_id = "list_credentials", description = Doc::of(Action::ReadCredentials).note("Lists the credentials you have any access to, with that access.").reads(), summary = "List credentials", params(ListQuery), responses((status = 200, description = "A page of credentials", body = CredentialList)))]
 #[get("/credentials")]
 pub async fn list_credentials(
     state: State,

@@ -17,7 +17,9 @@ use crate::auth::{need, Authorized};
 use crate::credentials as svc;
 use crate::error::ApiError;
 use crate::extract::{replay, IdempotencyKey, IfMatch};
+use crate::openapi::rights::Doc;
 use crate::state::AppState;
+use credvault_domain::policy::Action;
 
 pub mod input;
 mod lifecycle;
@@ -53,7 +55,7 @@ fn idempotent<'a>(
 
 /// Create a credential.
 #[utoipa::path(
-    tag = "credentials", operation_id = "create_credential", summary = "Create a credential", request_body = super::credential_types::NewCredentialBody,
+    tag = "credentials", operation_id = "create_credential", description = Doc::of(Action::WriteCredentials).note("The caller owns the new credential.").audits("records `credential.created`"), summary = "Create a credential", request_body = super::credential_types::NewCredentialBody,
     params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key and body within 24 h get the first answer")),
     responses(
         (status = 201, description = "Created; `Location` and `ETag` headers", body = Credential),
@@ -86,7 +88,7 @@ pub async fn create_credential(
 
 /// One credential: summary for `use`, configuration (secrets masked), usage and shares from `view`.
 #[utoipa::path(
-    tag = "credentials", operation_id = "get_credential", summary = "Get a credential", params(("id" = Uuid, Path, description = "Credential id")),
+    tag = "credentials", operation_id = "get_credential", description = Doc::of(Action::ReadCredentials).on_credential(CredentialAction::SeeSummary).note("With `use` access only the summary fields come back; from `view` up the details and `data` too, secrets masked.").reads(), summary = "Get a credential", params(("id" = Uuid, Path, description = "Credential id")),
     responses((status = 200, description = "The credential, with its `ETag`", body = Credential))
 )]
 #[get("/credentials/{id}")]

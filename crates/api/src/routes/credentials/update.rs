@@ -1,11 +1,14 @@
 //! Updating a credential: metadata, and data merged field by field.
 
 use super::*;
+use crate::openapi::rights::Doc;
+use credvault_domain::credential_access::CredentialAction;
+use credvault_domain::policy::Action;
 use credvault_service::credentials::change;
 
 /// Update a credential: metadata, and `data` merged field by field (a secret change makes a new version).
 #[utoipa::path(
-    tag = "credentials", operation_id = "update_credential", summary = "Update a credential", params(("id" = Uuid, Path, description = "Credential id"), ("If-Match" = Option<String>, Header, description = "The ETag you read")),
+    tag = "credentials", operation_id = "update_credential", description = Doc::of(Action::WriteCredentials).on_credential(CredentialAction::Manage).audits("records `credential.updated`"), summary = "Update a credential", params(("id" = Uuid, Path, description = "Credential id"), ("If-Match" = Option<String>, Header, description = "The ETag you read")),
     request_body = UpdateCredential,
     responses(
         (status = 200, description = "The credential", body = Credential),

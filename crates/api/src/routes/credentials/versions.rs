@@ -1,11 +1,14 @@
 //! A credential's versions: rotate, list, restore one.
 
 use super::*;
+use crate::openapi::rights::Doc;
+use credvault_domain::credential_access::CredentialAction;
+use credvault_domain::policy::Action;
 use credvault_service::credentials::change;
 
 /// Rotate: the new secret values become a new current version.
 #[utoipa::path(
-    tag = "credentials", operation_id = "rotate_credential", summary = "Rotate a credential's secret", params(("id" = Uuid, Path, description = "Credential id"), ("If-Match" = Option<String>, Header, description = "The ETag you read"), ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key and body within 24 h get the first answer")),
+    tag = "credentials", operation_id = "rotate_credential", description = Doc::of(Action::WriteCredentials).on_credential(CredentialAction::Manage).audits("records `credential.rotated`"), summary = "Rotate a credential's secret", params(("id" = Uuid, Path, description = "Credential id"), ("If-Match" = Option<String>, Header, description = "The ETag you read"), ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key and body within 24 h get the first answer")),
     request_body = RotateCredential,
     responses(
         (status = 200, description = "The credential at its new version", body = Credential),
@@ -35,7 +38,7 @@ pub async fn rotate_credential(
 }
 
 /// The versions of a credential, newest first.
-#[utoipa::path(tag = "credentials", operation_id = "list_credential_versions", summary = "List a credential's versions", params(("id" = Uuid, Path, description = "Credential id")), responses((status = 200, description = "Versions", body = VersionList)))]
+#[utoipa::path(tag = "credentials", operation_id = "list_credential_versions", description = Doc::of(Action::ReadCredentials).on_credential(CredentialAction::SeeConfiguration).reads(), summary = "List a credential's versions", params(("id" = Uuid, Path, description = "Credential id")), responses((status = 200, description = "Versions", body = VersionList)))]
 #[get("/credentials/{id}/versions")]
 pub async fn list_versions(
     state: State,
@@ -58,7 +61,7 @@ pub async fn list_versions(
 
 /// Make a copy of an earlier version the new current version.
 #[utoipa::path(
-    tag = "credentials", operation_id = "restore_credential_version", summary = "Restore a version", params(("id" = Uuid, Path, description = "Credential id"), ("version" = i32, Path, description = "Version to restore"), ("If-Match" = Option<String>, Header, description = "The ETag you read")),
+    tag = "credentials", operation_id = "restore_credential_version", description = Doc::of(Action::WriteCredentials).on_credential(CredentialAction::Manage).audits("records `credential.version_restored`"), summary = "Restore a version", params(("id" = Uuid, Path, description = "Credential id"), ("version" = i32, Path, description = "Version to restore"), ("If-Match" = Option<String>, Header, description = "The ETag you read")),
     responses(
         (status = 200, description = "The credential at its new version", body = Credential),
         crate::error::responses::Gone,
