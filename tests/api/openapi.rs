@@ -429,3 +429,66 @@ fn every_operation_says_who_may_call_it_and_what_it_records() {
         }
     }
 }
+
+/// Every response of an operation, shared ones followed, as (where, status, response).
+fn responses(spec: &Value) -> Vec<(String, String, Value)> {
+    let mut out = Vec::new();
+    for (path, item) in spec["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("path item") {
+            for (status, r) in op["responses"].as_object().expect("responses") {
+                let r = match r["$ref"].as_str() {
+                    Some(name) => {
+                        &spec["components"]["responses"]
+                            [name.rsplit('/').next().unwrap_or_default()]
+                    }
+                    None => r,
+                };
+                out.push((format!("{method} {path}"), status.clone(), r.clone()));
+            }
+        }
+    }
+    out
+}
+
+/// The headers a client reads are declared where the server sends them.
+#[test]
+fn response_headers_are_declared() {
+    let spec = document();
+    let mut etags = 0;
+    for (at, status, r) in responses(&spec) {
+        let h = &r["headers"];
+        assert!(
+            h["X-Request-Id"].is_object(),
+            "{at} {status}: no X-Request-Id"
+        );
+        if status == "429" || status == "503" {
+            assert!(
+                h["Retry-After"].is_object(),
+                "{at} {status}: no Retry-After"
+            );
+        }
+        let body = &r["content"]["application/json"]["schema"]["$ref"];
+        if status.starts_with('2') && body == "#/components/schemas/Credential" {
+            assert!(
+                h["ETag"].is_object(),
+                "{at} {status}: a credential without its ETag"
+            );
+            etags += 1;
+        }
+    }
+    assert!(etags >= 7, "only {etags} credential answers");
+    let created = &spec["paths"]["/v1/credentials"]["post"]["responses"]["201"]["headers"];
+    assert!(created["Location"].is_object() && created["Idempotent-Replayed"].is_object());
+}
+
+/// The export is NDJSON text, not the array of integers a `Vec<u8>` body documents.
+#[test]
+fn the_audit_export_is_ndjson_text() {
+    let spec = document();
+    let ok = &spec["paths"]["/v1/audit/export"]["get"]["responses"]["200"]["content"];
+    assert_eq!(ok["application/x-ndjson"]["schema"]["type"], "string");
+    for (media, content) in ok.as_object().expect("content") {
+        assert_eq!(content["schema"]["type"], "string", "{media}");
+        assert!(content["schema"]["items"].is_null(), "{media}");
+    }
+}

@@ -11,6 +11,7 @@ use crate::error::{FieldError, Problem};
 
 pub mod credential_data;
 pub mod enums;
+pub mod headers;
 pub mod rights;
 
 #[derive(OpenApi)]
@@ -113,17 +114,16 @@ pub fn spec() -> Spec {
         .split_for_parts();
     spec.info.version = env!("CARGO_PKG_VERSION").to_string();
     let components = spec.components.get_or_insert_with(Default::default);
-    for (name, _, description) in ERROR_RESPONSES {
+    for (name, status, description) in ERROR_RESPONSES {
         let problem = Content::new(Some(Ref::from_schema_name("Problem")));
-        components.responses.insert(
-            name.to_string(),
-            RefOr::T(
-                ResponseBuilder::new()
-                    .description(*description)
-                    .content("application/problem+json", problem)
-                    .build(),
-            ),
-        );
+        let mut response = ResponseBuilder::new()
+            .description(*description)
+            .content("application/problem+json", problem)
+            .build();
+        headers::add(status, &mut response, false);
+        components
+            .responses
+            .insert(name.to_string(), RefOr::T(response));
     }
     for item in spec.paths.paths.values_mut() {
         for op in [
@@ -139,6 +139,7 @@ pub fn spec() -> Spec {
             add_error_responses(op);
         }
     }
+    headers::ResponseHeaders.modify(&mut spec);
     spec
 }
 

@@ -105,8 +105,8 @@ pub async fn credential_events(
 /// Every matching event as NDJSON, oldest first, streamed a batch at a time.
 #[utoipa::path(
     tag = "audit", operation_id = "export_audit_events", description = Doc::of(Action::ReadAudit).reads(), summary = "Export audit events (NDJSON)", params(AuditQuery),
-    responses((status = 200, description = "One AuditEvent per line, oldest first: NDJSON, or the same bytes as a download when the request asks for `Accept: application/octet-stream`",
-        content((String = "application/x-ndjson"), (Vec<u8> = "application/octet-stream"))))
+    responses((status = 200, description = "Newline-delimited JSON: one `AuditEvent` per line, oldest first, each line ending in a newline. The same bytes come as a download (`Content-Disposition: attachment`) when the request asks only for `Accept: application/octet-stream`.",
+        content((String = "application/x-ndjson"), (String = "application/octet-stream"))))
 )]
 #[get("/audit/export")]
 pub async fn export(

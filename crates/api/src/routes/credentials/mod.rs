@@ -58,7 +58,8 @@ fn idempotent<'a>(
     tag = "credentials", operation_id = "create_credential", description = Doc::of(Action::WriteCredentials).note("The caller owns the new credential.").audits("records `credential.created`"), summary = "Create a credential", request_body = super::credential_types::NewCredentialBody,
     params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key and body within 24 h get the first answer")),
     responses(
-        (status = 201, description = "Created; `Location` and `ETag` headers", body = Credential),
+        (status = 201, description = "Created", body = Credential,
+            headers(("Location" = String, description = "The new credential: `/v1/credentials/{id}`"))),
         (status = 409, description = "The owner was erased at the same moment (`conflict`): reload and retry", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields (`validation_failed`) or a reused Idempotency-Key (`idempotency_key_reused`)", body = crate::error::Problem, content_type = "application/problem+json"),
     )
