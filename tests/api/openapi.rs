@@ -492,3 +492,30 @@ fn the_audit_export_is_ndjson_text() {
         assert!(content["schema"]["items"].is_null(), "{media}");
     }
 }
+
+/// The browser-only callback is tagged so that SDK generators can leave it out.
+#[test]
+fn the_browser_only_callback_is_marked_for_sdks_to_leave_out() {
+    let spec = document();
+    let mut browser = Vec::new();
+    for (path, item) in spec["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("path item") {
+            let tagged = op["tags"]
+                .as_array()
+                .is_some_and(|t| t.iter().any(|t| t == "browser"));
+            let excluded = op["x-sdk-exclude"] == true;
+            assert_eq!(
+                tagged, excluded,
+                "{method} {path}: tag `browser` and `x-sdk-exclude` go together"
+            );
+            if tagged {
+                browser.push(format!("{method} {path}"));
+            }
+        }
+    }
+    assert_eq!(browser, ["get /v1/oauth/callback"]);
+    let tags = spec["tags"].as_array().expect("tags");
+    assert!(tags
+        .iter()
+        .any(|t| t["name"] == "browser" && t["description"].is_string()));
+}

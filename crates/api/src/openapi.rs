@@ -34,6 +34,7 @@ pub mod rights;
         (name = "audit", description = "The tamper-evident audit log"),
         (name = "reports", description = "Reviews for security leads and auditors"),
         (name = "operations", description = "Health, readiness and metrics"),
+        (name = "browser", description = "Reached by a person's browser, not by API clients (the OAuth callback). Its operations carry `x-sdk-exclude: true`: SDK generators leave them out."),
     ),
     // Schemas the operations do not reach on their own (query parameters name them).
     components(schemas(Problem, FieldError, crate::routes::credentials::SortSchema, enums::edge::AuditOutcome)),

@@ -150,7 +150,7 @@ pub struct CallbackResult {
 
 /// Where the provider sends the browser back; bound to its state, so it needs no bearer token.
 #[utoipa::path(
-    tag = "credentials", operation_id = "oauth_callback", description = Doc::public().note("Reached by the person's browser, sent back by the provider: the single-use `state` of an authorization (valid 10 minutes) binds it to the credential and the person who started it. Not for API clients.").audits("records `credential.refreshed` when the tokens are stored, or `credential.refresh_failed` when the provider refuses the code"), summary = "Finish an OAuth2 authorization", params(CallbackQuery), security(()),
+    tag = "browser", operation_id = "oauth_callback", extensions(("x-sdk-exclude" = json!(true))), description = Doc::public().note("Reached by the person's browser, sent back by the provider: the single-use `state` of an authorization (valid 10 minutes) binds it to the credential and the person who started it. Not for API clients.").audits("records `credential.refreshed` when the tokens are stored, or `credential.refresh_failed` when the provider refuses the code"), summary = "Finish an OAuth2 authorization", params(CallbackQuery), security(()),
     responses(
         (status = 200, description = "Authorized (when no `return_to` was given)", body = CallbackResult),
         (status = 302, description = "When the authorization had a `return_to`, the browser goes there: with `credential_id` and `status` added to its query, or, when the callback could not finish, `credential_id`, `status=error`, `error` (the problem's code) and `error_description` (its detail)",
