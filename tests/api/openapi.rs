@@ -519,3 +519,80 @@ fn the_browser_only_callback_is_marked_for_sdks_to_leave_out() {
         .iter()
         .any(|t| t["name"] == "browser" && t["description"].is_string()));
 }
+
+/// Every request body has an example, and so do the main answers: a credential, a page of
+/// credentials, and every problem (its code one the response's status answers with).
+#[test]
+fn request_bodies_and_main_answers_have_examples() {
+    let spec = document();
+    for (path, item) in spec["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("path item") {
+            let Some(content) = op["requestBody"]["content"].as_object() else {
+                continue;
+            };
+            for (media, c) in content {
+                let has = c["example"].is_object() || c["examples"].is_object();
+                assert!(has, "{method} {path}: the {media} body has no example");
+            }
+        }
+    }
+    let mut credentials = 0;
+    for (at, status, r) in responses(&spec) {
+        let json = &r["content"]["application/json"];
+        let body = json["schema"]["$ref"].as_str().unwrap_or_default();
+        if status.starts_with('2') && body.ends_with("/Credential")
+            || body.ends_with("/CredentialList")
+        {
+            assert!(json["example"].is_object(), "{at} {status}: no example");
+            credentials += 1;
+        }
+        if let Some(problem) = r["content"].get("application/problem+json") {
+            let example = &problem["example"];
+            assert_eq!(
+                example["status"].to_string(),
+                status,
+                "{at} {status}: {example}"
+            );
+            let code = example["code"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{at} {status}: no example"));
+            assert!(r["description"]
+                .as_str()
+                .is_some_and(|d| d.contains(&format!("`{code}`"))));
+        }
+    }
+    assert!(credentials >= 8, "only {credentials} credential answers");
+}
+
+/// The create examples are credentials the server takes, and it answers in the read example's
+/// shape.
+#[tokio::test]
+async fn the_create_examples_are_accepted_and_read_back_like_the_read_example() {
+    let app = crate::helpers::TestApp::spawn().await;
+    let (_, owner) = app.signup("examples@example.com").await;
+    let spec = document();
+    let create = &spec["paths"]["/v1/credentials"]["post"];
+    let examples = create["requestBody"]["content"]["application/json"]["examples"]
+        .as_object()
+        .expect("examples");
+    assert_eq!(examples.len(), 4);
+    let read = &create["responses"]["201"]["content"]["application/json"]["example"];
+    let mut keys: Vec<&String> = read.as_object().expect("read example").keys().collect();
+    keys.sort();
+    for (name, example) in examples {
+        let res = app
+            .post_as(&owner, "/v1/credentials", &example["value"])
+            .await;
+        assert_eq!(
+            res.status(),
+            201,
+            "{name}: {}",
+            res.text().await.unwrap_or_default()
+        );
+        let body: Value = res.json().await.expect("json");
+        let mut got: Vec<&String> = body.as_object().expect("object").keys().collect();
+        got.sort();
+        assert_eq!(got, keys, "{name}");
+        assert_eq!(body["type"], example["value"]["type"]);
+    }
+}

@@ -11,6 +11,7 @@ use crate::error::{FieldError, Problem};
 
 pub mod credential_data;
 pub mod enums;
+pub mod examples;
 pub mod headers;
 pub mod rights;
 
@@ -116,7 +117,8 @@ pub fn spec() -> Spec {
     spec.info.version = env!("CARGO_PKG_VERSION").to_string();
     let components = spec.components.get_or_insert_with(Default::default);
     for (name, status, description) in ERROR_RESPONSES {
-        let problem = Content::new(Some(Ref::from_schema_name("Problem")));
+        let mut problem = Content::new(Some(Ref::from_schema_name("Problem")));
+        problem.example = examples::problem_example(status, description);
         let mut response = ResponseBuilder::new()
             .description(*description)
             .content("application/problem+json", problem)
@@ -126,8 +128,18 @@ pub fn spec() -> Spec {
             .responses
             .insert(name.to_string(), RefOr::T(response));
     }
-    for item in spec.paths.paths.values_mut() {
-        for op in [
+    for op in operations_mut(&mut spec) {
+        add_error_responses(op);
+    }
+    headers::ResponseHeaders.modify(&mut spec);
+    examples::Examples.modify(&mut spec);
+    spec
+}
+
+/// Every operation of the document.
+pub fn operations_mut(spec: &mut Spec) -> impl Iterator<Item = &mut Operation> {
+    spec.paths.paths.values_mut().flat_map(|item| {
+        [
             &mut item.get,
             &mut item.put,
             &mut item.post,
@@ -136,12 +148,7 @@ pub fn spec() -> Spec {
         ]
         .into_iter()
         .flatten()
-        {
-            add_error_responses(op);
-        }
-    }
-    headers::ResponseHeaders.modify(&mut spec);
-    spec
+    })
 }
 
 /// Which shared errors an operation can answer follows from its shape: a body can be malformed,

@@ -78,20 +78,11 @@ impl Modify for ResponseHeaders {
     fn modify(&self, spec: &mut Spec) {
         let components = spec.components.get_or_insert_with(Default::default);
         components.schemas.extend(value_schemas());
-        for item in spec.paths.paths.values_mut() {
-            let ops = [
-                &mut item.get,
-                &mut item.put,
-                &mut item.post,
-                &mut item.delete,
-                &mut item.patch,
-            ];
-            for op in ops.into_iter().flatten() {
-                let idempotent = takes_idempotency_key(op);
-                for (status, response) in op.responses.responses.iter_mut() {
-                    if let RefOr::T(r) = response {
-                        add(status, r, idempotent);
-                    }
+        for op in super::operations_mut(spec) {
+            let idempotent = takes_idempotency_key(op);
+            for (status, response) in op.responses.responses.iter_mut() {
+                if let RefOr::T(r) = response {
+                    add(status, r, idempotent);
                 }
             }
         }

@@ -44,7 +44,7 @@ pub async fn healthz() -> HttpResponse {
     responses(
         (status = 200, description = "Ready to serve", body = Health),
         (status = 431, description = "Request headers over 16 KiB in all (`request_header_fields_too_large`)", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unreachable, migrations pending or shutting down", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unreachable, migrations pending or shutting down (`unavailable`)", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/readyz")]
