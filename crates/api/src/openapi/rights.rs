@@ -78,6 +78,8 @@ fn who(action: Action) -> String {
 }
 
 const REFUSED: &str = "No access at all is a 404 and too little a 403, both recorded";
+const SUMMARY_REFUSED: &str = "No access at all is a 404, recorded";
+const RESOLVE_REFUSED: &str = "Without it the answer is a 403, recorded";
 const ENGINE_USE: &str = " An engine token has `use` on every credential of its workspace.";
 
 /// Who may do `action` on a credential: its owner, a share from some level up, and the workspace
@@ -104,22 +106,24 @@ fn credential_rule(action: CredentialAction) -> String {
     if let Some(a) = least {
         who.push(format!("a share of `{a}` or more"));
     }
-    let roles = match roles.as_slice() {
-        [] => "; workspace roles do not count".to_owned(),
-        names => format!(", or the workspace role {}", either(names)),
+    let (who, roles) = match roles.as_slice() {
+        [] => (
+            who.join(" or "),
+            "; workspace roles do not count".to_owned(),
+        ),
+        names => (
+            who.join(", "),
+            format!(", or the workspace role {}", either(names)),
+        ),
     };
-    let whose = match action {
-        CredentialAction::Resolve => " (for the workflow's owner)",
-        _ => "",
-    };
-    let (refused, engines) = match action {
-        CredentialAction::SeeSummary => ("No access at all is a 404, recorded", ENGINE_USE),
-        CredentialAction::SeeConfiguration => (REFUSED, ENGINE_USE),
-        _ => (REFUSED, ""),
+    let (whose, refused, engines) = match action {
+        CredentialAction::SeeSummary => ("", SUMMARY_REFUSED, ENGINE_USE),
+        CredentialAction::SeeConfiguration => ("", REFUSED, ENGINE_USE),
+        CredentialAction::Resolve => (" (of the workflow's owner)", RESOLVE_REFUSED, ""),
+        _ => ("", REFUSED, ""),
     };
     format!(
-        "**Credential access:** {}{roles}{whose}.{engines} {refused} as `credential.access_denied`.",
-        who.join(", ")
+        "**Credential access{whose}:** {who}{roles}.{engines} {refused} as `credential.access_denied`."
     )
 }
 

@@ -12,23 +12,33 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 use zeroize::Zeroizing;
 
+use super::credential_types::{register, typed, Family};
 use super::fields::Fields;
 use crate::auth::{need, Authorized};
 use crate::error::ApiError;
+use crate::openapi::credential_data::Way;
+use crate::openapi::rights::Doc;
 use crate::state::AppState;
+use credvault_domain::credential_access::CredentialAction;
+use credvault_domain::policy::Action;
 
 type State = web::Data<Arc<AppState>>;
 
 #[derive(Deserialize, ToSchema)]
 pub struct ResolveRequest {
+    /// The workflow the values are for: registered in the workspace, its owner needs `use`.
+    #[schema(value_type = String, min_length = 1, max_length = 128, pattern = "^[A-Za-z0-9._:-]+$")]
     pub workflow_id: Option<String>,
     /// The engine's id for this run, recorded in the audit event.
+    #[schema(value_type = String, min_length = 1, max_length = 256, required = false)]
     pub execution_id: Option<String>,
     /// One field's value alone, answered as `text/plain; charset=utf-8` with no trailing
     /// newline (for CI scripts: `curl -fsS`). An oauth2 credential's `access_token` is a field
     /// (refreshed first when due); its `scopes` come as one line, separated by spaces. A field
     /// the credential does not have: 422 on `field`. Recorded in the audit event.
     #[schema(
+        value_type = String,
+        required = false,
         min_length = 1,
         max_length = 64,
         pattern = "^[A-Za-z0-9_.-]{1,64}$",
@@ -37,26 +47,47 @@ pub struct ResolveRequest {
     pub field: Option<String>,
 }
 
-/// Every value in full: only resolve returns secrets.
+// Its schema holds what every type shares; `type` and `data` are described per type by
+// `ResolvedBody`.
+/// What a resolve answers whatever the type: every value in full (only resolve returns secrets).
 #[derive(Serialize, ToSchema)]
+#[schema(as = ResolvedFields)]
 pub struct Resolved {
     pub credential_id: Uuid,
     #[serde(rename = "type")]
+    #[schema(ignore)]
     pub kind: String,
+    /// The version whose values these are.
     pub version: i32,
-    #[schema(value_type = Object)]
+    #[schema(ignore)]
     pub data: SecretDoc,
+    /// oauth2: when the access token expires.
     pub token_expires_at: Option<DateTime<Utc>>,
     pub expires_at: Option<DateTime<Utc>>,
 }
 
+/// A resolve's JSON answer, by `type`.
+pub struct ResolvedBody;
+
+const RESOLVED: Family = Family {
+    description: "A credential's values in full for a workflow run, by its `type`.",
+    member: |t| format!("Resolved{t}"),
+    shared: |out| vec![register::<Resolved>(out)],
+    own: |kind| typed(kind, Way::Output, "Every field in full.").required("data"),
+};
+
+crate::one_schema_per_credential_type!(ResolvedBody = "Resolved", RESOLVED);
+
 /// The runtime path: a credential's full values for a workflow run, recorded before they are sent.
 #[utoipa::path(
     tag = "workflows", operation_id = "resolve_credential", summary = "Resolve a credential for a workflow run", params(("id" = Uuid, Path, description = "Credential id")),
+    description = Doc::of(Action::ResolveCredentials).on_credential(CredentialAction::Resolve).note("The workflow must be registered in the workspace; `field` asks for one value as text.").audits("records `credential.used` and counts the use before answering (with `field` too); a refresh on the way records `credential.refreshed` or `credential.refresh_failed`"),
     request_body = ResolveRequest,
     responses(
-        (status = 200, description = "Full values (`Cache-Control: no-store`): every one as JSON, or with `field` that one value alone as text, with no trailing newline", content(
-            (Resolved = "application/json"),
+        (status = 200, description = "Full values: every one as JSON, or with `field` that one value alone as text, with no trailing newline",
+            headers(("Cache-Control" = String, description = "`no-store`: keep the values out of every cache")),
+            content(
+            (ResolvedBody = "application/json"),
             (String = "text/plain", example = "sk_live_51HxExampleKey0042"),
         )),
         (status = 409, description = "The credential has expired, or its provider refused a refresh (`credential_expired`); an oauth2 credential never authorized (`reauthorization_required`)", body = crate::error::Problem, content_type = "application/problem+json"),
