@@ -57,27 +57,21 @@ fn string() -> ObjectBuilder {
     ObjectBuilder::new().schema_type(Type::String)
 }
 
-/// One field's schema: its rule as type and bounds, its default (in input), and a description
-/// that says when it is secret.
+/// One field's schema: its rule as type and bounds, and a description that says when it is
+/// secret and (in input) what it defaults to. The default is said in words only: generators
+/// such as openapi-typescript make a property with a `default` required, which a create body's
+/// defaulted fields are not.
 fn field_schema(f: &Field, way: Way) -> RefOr<Schema> {
     let mut doc = field_doc(f.name).unwrap_or_default().to_owned();
     if f.secret {
         doc.push_str(&format!(" Secret: reads show it masked (`{MASK}` and its last 4 characters when it is 12 or longer); only resolve gives it in full."));
     }
-    let default = match (f.presence, way) {
-        (Presence::DefaultText(t), Way::Input) => {
-            match t {
-                "" => doc.push_str(" Default empty."),
-                t => doc.push_str(&format!(" Default `{t}`.")),
-            }
-            Some(serde_json::Value::from(t))
-        }
-        (Presence::DefaultEmptyList, Way::Input) => {
-            doc.push_str(" Default none.");
-            Some(serde_json::json!([]))
-        }
-        _ => None,
-    };
+    match (f.presence, way) {
+        (Presence::DefaultText(""), Way::Input) => doc.push_str(" Default empty."),
+        (Presence::DefaultText(t), Way::Input) => doc.push_str(&format!(" Default `{t}`.")),
+        (Presence::DefaultEmptyList, Way::Input) => doc.push_str(" Default none."),
+        _ => {}
+    }
     let b = match f.rule {
         Rule::Text | Rule::Prefix => string(),
         Rule::Token => string().min_length(Some(1)),
@@ -93,12 +87,11 @@ fn field_schema(f: &Field, way: Way) -> RefOr<Schema> {
             let scope = string().min_length(Some(1)).pattern(Some(r"^\S+$"));
             let list = ArrayBuilder::new()
                 .items(scope)
-                .description(Some(doc.trim()))
-                .default(default);
+                .description(Some(doc.trim()));
             return list.into();
         }
     };
-    b.description(Some(doc.trim())).default(default).into()
+    b.description(Some(doc.trim())).into()
 }
 
 /// The fields a `way` requires: the required ones, and on the way out the defaulted ones too.
