@@ -18,6 +18,7 @@ help:
 	@echo "make run      build, start the private database, create a dev master key, serve on http://$(BIND)"
 	@echo "make test     cargo fmt --check, clippy -D warnings, and every test (against a private PostgreSQL)"
 	@echo "make openapi  regenerate openapi/openapi.json from the code"
+	@echo "make openapi-lint  lint openapi/openapi.json with Redocly's recommended rules (pinned, through npx): 0 errors, 0 warnings"
 	@echo "make bench    release-build benchmarks with printed figures; fails when a target is missed (BENCH_STRICT=0: report only)"
 	@echo "make reliability  contract fuzzing and PostgreSQL/server kills under load (3 to 5 minutes; CI runs it after make test)"
 	@echo "make test-browser examples/spa in headless chromium from another origin: sign-in, list, edit, the OAuth round trip"
@@ -54,6 +55,21 @@ lint:
 openapi:
 	$(CARGO) run -q -p credvault-api -- openapi -o openapi/openapi.json
 	@echo "wrote openapi/openapi.json"
+
+# Redocly's recommended rules, no config of ours: warnings fail too (redocly itself fails on
+# errors only).
+REDOCLY_VERSION := 2.77.0
+.PHONY: openapi-lint
+openapi-lint:
+	@command -v npx >/dev/null || { echo "openapi-lint: npx is needed (apt-get install npm)"; exit 1; }
+	@mkdir -p .data
+	@REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true NO_UPDATE_NOTIFIER=1 \
+	  npx --yes @redocly/cli@$(REDOCLY_VERSION) lint openapi/openapi.json --format=json --max-problems=1000 \
+	  >.data/openapi-lint.json 2>/dev/null || true
+	@python3 -c 'import json,sys; d=json.load(open(".data/openapi-lint.json")); t=d.get("totals",{}); \
+	  [print(p["severity"], p["ruleId"], p["message"], (p.get("location") or [{}])[0].get("pointer","")) for p in d.get("problems",[])]; \
+	  print("openapi-lint: %d errors, %d warnings (redocly %s)" % (t.get("errors",0), t.get("warnings",0), d.get("version",""))); \
+	  sys.exit(1 if t.get("errors",0) or t.get("warnings",0) else 0)'
 
 bench:
 	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null 2>&1; } \

@@ -247,6 +247,13 @@ fn credential_data_is_a_one_of_by_type() {
                 }
                 None => assert_eq!(data["additionalProperties"]["type"], "string", "{target}"),
             }
+            // A `default` makes openapi-typescript require the property, even in a create body.
+            for (field, schema) in data["properties"].as_object().into_iter().flatten() {
+                assert!(
+                    schema["default"].is_null(),
+                    "{target}: data.{field} has a default"
+                );
+            }
         }
     }
 }
