@@ -8,17 +8,26 @@ BIND ?= 127.0.0.1:8080
 # The database: DATABASE_URL when set, else the private cluster (started or reused).
 WITH_DB = export DATABASE_URL="$${DATABASE_URL:-$$(scripts/dev-db.sh start)}";
 
-.PHONY: run test fmt lint openapi bench reliability test-browser docker-test stop-db db help
+.PHONY: run test fmt lint openapi sdk sdk-check sdk-test bench reliability test-browser docker-test stop-db db help
 
 # The contract fuzzer of `make reliability`, pinned, in a git-ignored virtualenv.
 SCHEMATHESIS_VERSION := 4.32.5
 VENV := .venv
+# The SDK generators, pinned in clients/typescript/package-lock.json (openapi-typescript, openapi-fetch,
+# typescript) and clients/python-tools.txt (openapi-python-client), installed in git-ignored
+# directories and again only when those files change; npm's and pip's caches under .data/sdk.
+SDK_NODE := clients/typescript/node_modules/.credvault-installed
+SDK_VENV := .data/sdk/venv
+SDK_TOOLS := $(SDK_NODE) $(SDK_VENV)/.credvault-installed
+# The debug binary `make test` builds (cargo's target directory may be elsewhere).
+DEBUG_BIN = "$$($(CARGO) metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')/debug/credvault"
 
 help:
 	@echo "make run      build, start the private database, create a dev master key, serve on http://$(BIND)"
-	@echo "make test     cargo fmt --check, clippy -D warnings, and every test (against a private PostgreSQL)"
+	@echo "make test     cargo fmt --check, clippy -D warnings, every test (against a private PostgreSQL), the SDK checks"
 	@echo "make openapi  regenerate openapi/openapi.json from the code"
 	@echo "make openapi-lint  lint openapi/openapi.json with Redocly's recommended rules (pinned, through npx): 0 errors, 0 warnings"
+	@echo "make sdk      regenerate the TypeScript and Python clients in clients/ from openapi/openapi.json"
 	@echo "make bench    release-build benchmarks with printed figures; fails when a target is missed (BENCH_STRICT=0: report only)"
 	@echo "make reliability  contract fuzzing and PostgreSQL/server kills under load (3 to 5 minutes; CI runs it after make test)"
 	@echo "make test-browser examples/spa in headless chromium from another origin: sign-in, list, edit, the OAuth round trip"
@@ -40,11 +49,13 @@ run:
 	echo "credvault: serving plain HTTP on http://$(BIND) (docs: http://$(BIND)/docs); Ctrl-C stops"; \
 	exec $(CARGO) run -q -p credvault-api --bin credvault -- serve --bind "$(BIND)"
 
-test:
+test: $(SDK_TOOLS)
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) build -p credvault-api --bin credvault
+	@scripts/sdk.sh check
 	@$(WITH_DB) $(CARGO) test --workspace
+	@$(WITH_DB) export CREDVAULT_BIN=$(DEBUG_BIN); scripts/sdk.sh test
 
 fmt:
 	$(CARGO) fmt --all
@@ -70,6 +81,31 @@ openapi-lint:
 	  [print(p["severity"], p["ruleId"], p["message"], (p.get("location") or [{}])[0].get("pointer","")) for p in d.get("problems",[])]; \
 	  print("openapi-lint: %d errors, %d warnings (redocly %s)" % (t.get("errors",0), t.get("warnings",0), d.get("version",""))); \
 	  sys.exit(1 if t.get("errors",0) or t.get("warnings",0) else 0)'
+
+# clients/typescript/src/schema.ts (openapi-typescript; openapi-fetch makes the requests) and
+# clients/python (openapi-python-client), from openapi/openapi.json; `make test` fails when they
+# are stale, and runs a scenario through each against a live server (sdk-check, sdk-test alone).
+sdk: $(SDK_TOOLS)
+	@scripts/sdk.sh generate
+
+sdk-check: $(SDK_TOOLS)
+	@scripts/sdk.sh check
+
+sdk-test: $(SDK_TOOLS)
+	$(CARGO) build -q -p credvault-api --bin credvault
+	@$(WITH_DB) export CREDVAULT_BIN=$(DEBUG_BIN); scripts/sdk.sh test
+
+$(SDK_NODE): clients/typescript/package.json clients/typescript/package-lock.json
+	@scripts/sdk.sh need node
+	cd clients/typescript && npm_config_cache="$(CURDIR)/.data/sdk/npm-cache" npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(SDK_VENV)/.credvault-installed: clients/python-tools.txt
+	@scripts/sdk.sh need python
+	rm -rf $(SDK_VENV)
+	python3 -m venv $(SDK_VENV)
+	PIP_CACHE_DIR="$(CURDIR)/.data/sdk/pip-cache" $(SDK_VENV)/bin/pip install -q --disable-pip-version-check -r clients/python-tools.txt
+	@touch $@
 
 bench:
 	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null 2>&1; } \

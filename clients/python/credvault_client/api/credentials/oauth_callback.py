@@ -1,0 +1,225 @@
+from http import HTTPStatus
+from typing import Any, cast
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.callback_result import CallbackResult
+from ...models.problem import Problem
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    *,
+    code: None | str | Unset = UNSET,
+    state: None | str | Unset = UNSET,
+    error: None | str | Unset = UNSET,
+) -> dict[str, Any]:
+
+    params: dict[str, Any] = {}
+
+    json_code: None | str | Unset
+    if isinstance(code, Unset):
+        json_code = UNSET
+    else:
+        json_code = code
+    params["code"] = json_code
+
+    json_state: None | str | Unset
+    if isinstance(state, Unset):
+        json_state = UNSET
+    else:
+        json_state = state
+    params["state"] = json_state
+
+    json_error: None | str | Unset
+    if isinstance(error, Unset):
+        json_error = UNSET
+    else:
+        json_error = error
+    params["error"] = json_error
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+
+    _kwargs: dict[str, Any] = {
+        "method": "get",
+        "url": "/v1/oauth/callback",
+        "params": params,
+    }
+
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Any | CallbackResult | Problem | None:
+    if response.status_code == 200:
+        response_200 = CallbackResult.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 302:
+        response_302 = cast(Any, None)
+        return response_302
+
+    if response.status_code == 400:
+        response_400 = Problem.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 410:
+        response_410 = Problem.from_dict(response.json())
+
+        return response_410
+
+    if response.status_code == 503:
+        response_503 = Problem.from_dict(response.json())
+
+        return response_503
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[Any | CallbackResult | Problem]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    *,
+    client: AuthenticatedClient,
+    code: None | str | Unset = UNSET,
+    state: None | str | Unset = UNSET,
+    error: None | str | Unset = UNSET,
+) -> Response[Any | CallbackResult | Problem]:
+    """Finish an OAuth2 authorization
+
+    Args:
+        code (None | str | Unset):
+        state (None | str | Unset):
+        error (None | str | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Any | CallbackResult | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        code=code,
+        state=state,
+        error=error,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    *,
+    client: AuthenticatedClient,
+    code: None | str | Unset = UNSET,
+    state: None | str | Unset = UNSET,
+    error: None | str | Unset = UNSET,
+) -> Any | CallbackResult | Problem | None:
+    """Finish an OAuth2 authorization
+
+    Args:
+        code (None | str | Unset):
+        state (None | str | Unset):
+        error (None | str | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Any | CallbackResult | Problem
+    """
+
+    return sync_detailed(
+        client=client,
+        code=code,
+        state=state,
+        error=error,
+    ).parsed
+
+
+async def asyncio_detailed(
+    *,
+    client: AuthenticatedClient,
+    code: None | str | Unset = UNSET,
+    state: None | str | Unset = UNSET,
+    error: None | str | Unset = UNSET,
+) -> Response[Any | CallbackResult | Problem]:
+    """Finish an OAuth2 authorization
+
+    Args:
+        code (None | str | Unset):
+        state (None | str | Unset):
+        error (None | str | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Any | CallbackResult | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        code=code,
+        state=state,
+        error=error,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    *,
+    client: AuthenticatedClient,
+    code: None | str | Unset = UNSET,
+    state: None | str | Unset = UNSET,
+    error: None | str | Unset = UNSET,
+) -> Any | CallbackResult | Problem | None:
+    """Finish an OAuth2 authorization
+
+    Args:
+        code (None | str | Unset):
+        state (None | str | Unset):
+        error (None | str | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Any | CallbackResult | Problem
+    """
+
+    return (
+        await asyncio_detailed(
+            client=client,
+            code=code,
+            state=state,
+            error=error,
+        )
+    ).parsed

@@ -1,0 +1,144 @@
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from typing import Any, TypeVar, cast
+from uuid import UUID
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..types import UNSET, Unset
+
+T = TypeVar("T", bound="CreatedToken")
+
+
+@_attrs_define
+class CreatedToken:
+    """A new token, with its value shown this once.
+
+    Attributes:
+        created_at (datetime.datetime):
+        id (UUID):
+        kind (str):
+        name (str):
+        prefix (str):
+        scopes (list[str]):
+        token (str): The token: store it now, it is never shown again.
+        expires_at (datetime.datetime | None | Unset):
+    """
+
+    created_at: datetime.datetime
+    id: UUID
+    kind: str
+    name: str
+    prefix: str
+    scopes: list[str]
+    token: str
+    expires_at: datetime.datetime | None | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        created_at = self.created_at.isoformat()
+
+        id = str(self.id)
+
+        kind = self.kind
+
+        name = self.name
+
+        prefix = self.prefix
+
+        scopes = self.scopes
+
+        token = self.token
+
+        expires_at: None | str | Unset
+        if isinstance(self.expires_at, Unset):
+            expires_at = UNSET
+        elif isinstance(self.expires_at, datetime.datetime):
+            expires_at = self.expires_at.isoformat()
+        else:
+            expires_at = self.expires_at
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "created_at": created_at,
+                "id": id,
+                "kind": kind,
+                "name": name,
+                "prefix": prefix,
+                "scopes": scopes,
+                "token": token,
+            }
+        )
+        if expires_at is not UNSET:
+            field_dict["expires_at"] = expires_at
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        d = dict(src_dict)
+        created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
+
+        id = UUID(d.pop("id"))
+
+        kind = d.pop("kind")
+
+        name = d.pop("name")
+
+        prefix = d.pop("prefix")
+
+        scopes = cast(list[str], d.pop("scopes"))
+
+        token = d.pop("token")
+
+        def _parse_expires_at(data: object) -> datetime.datetime | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                expires_at_type_0 = datetime.datetime.fromisoformat(data)
+
+                return expires_at_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(datetime.datetime | None | Unset, data)
+
+        expires_at = _parse_expires_at(d.pop("expires_at", UNSET))
+
+        created_token = cls(
+            created_at=created_at,
+            id=id,
+            kind=kind,
+            name=name,
+            prefix=prefix,
+            scopes=scopes,
+            token=token,
+            expires_at=expires_at,
+        )
+
+        created_token.additional_properties = d
+        return created_token
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties
