@@ -19,7 +19,8 @@ function expect<T>(what: string, answer: Answer<T>, status: number): T {
   return answer.data;
 }
 
-function check(what: string, ok: boolean, detail: unknown = ""): void {
+/** Stops the scenario unless `ok`; an assertion, so `check(x.type === "api_key")` narrows `x`. */
+function check(what: string, ok: boolean, detail: unknown = ""): asserts ok {
   if (!ok) throw new Error(`${what} ${JSON.stringify(detail)}`);
 }
 
@@ -62,7 +63,7 @@ check("the read carries an ETag", etag !== null);
 check("the read is an api_key credential", credential.type === "api_key", credential.type);
 const data = credential.data;
 check("the read has data", data !== null && data !== undefined);
-const masked = data?.key;
+const masked = data.key;
 check("the key reads masked", masked === `••••${secret.slice(-4)}`, masked);
 check("no field reads in full", !JSON.stringify(data).includes(secret));
 
@@ -73,7 +74,7 @@ const stale = await owner.PATCH("/v1/credentials/{id}", {
 check("a stale If-Match is refused with 412", stale.response.status === 412, stale.error);
 
 const updated = await owner.PATCH("/v1/credentials/{id}", {
-  params: { path: { id }, header: { "If-Match": etag ?? "" } },
+  params: { path: { id }, header: { "If-Match": etag } },
   body: { name: "Stripe live (TypeScript SDK)", tags: ["sdk", "payments"] },
 });
 check("the update is stored", expect("update", updated, 200).name === "Stripe live (TypeScript SDK)");
@@ -106,7 +107,8 @@ const resolved = expect(
   }),
   200,
 );
-check("resolve answers the key in full", resolved.data.key === secret, resolved.type);
+check("resolve answers an api_key credential", resolved.type === "api_key", resolved.type);
+check("resolve answers the key in full", resolved.data.key === secret);
 check("resolve answers the current version", resolved.version === created.version);
 
 console.log(`typescript client: sign-up, create, read (masked), If-Match update, engine workflow, resolve: ok (${baseUrl})`);
