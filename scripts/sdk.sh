@@ -81,7 +81,9 @@ generate_into() {
   local ts_out="$1" py_out="$2" ts_pid
   # Objects declared without properties (free-form, like an audit event's `details`) take any
   # field: `Record<string, unknown>`, not openapi-typescript's default `Record<string, never>`.
-  "$ts/node_modules/.bin/openapi-typescript" "$spec" --empty-objects-unknown -o "$ts_out" \
+  # A property with a `default` stays optional unless the schema requires it (by default
+  # openapi-typescript makes it required, in request bodies too, where the server fills it in).
+  "$ts/node_modules/.bin/openapi-typescript" "$spec" --empty-objects-unknown --default-non-nullable false -o "$ts_out" \
     >"$work/openapi-typescript.log" 2>&1 &
   ts_pid=$!
   # openapi-python-client formats its output with ruff, which it expects on PATH (and which would
