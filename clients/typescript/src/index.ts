@@ -9,7 +9,14 @@ export type { components, operations, paths } from "./schema.js";
 /** Every schema of the contract by name: `Schemas["Credential"]`, `Schemas["Problem"]`, ... */
 export type Schemas = components["schemas"];
 
-export type CredvaultClient = Client<paths>;
+/**
+ * The media types a call's `data` and `error` are typed from: JSON (`application/json`,
+ * `application/problem+json`), which openapi-fetch parses by default. An answer that is text
+ * (resolve with `field`, `/metrics`) is read with `parseAs: "text"`, which types `data` as a string.
+ */
+export type JsonMedia = `${string}/${string}json`;
+
+export type CredvaultClient = Client<paths, JsonMedia>;
 
 /**
  * A client for the credvault server at `baseUrl` (e.g. `http://127.0.0.1:8080`), sending `token`
@@ -22,7 +29,7 @@ export function createCredvaultClient(
   token?: string,
   options: Omit<ClientOptions, "baseUrl"> = {},
 ): CredvaultClient {
-  const client = createClient<paths>({ ...options, baseUrl });
+  const client = createClient<paths, JsonMedia>({ ...options, baseUrl });
   if (token !== undefined) {
     client.use({
       onRequest({ request }) {

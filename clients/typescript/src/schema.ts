@@ -1035,6 +1035,14 @@ export interface components {
         ResolveRequest: {
             /** @description The engine's id for this run, recorded in the audit event. */
             execution_id?: string | null;
+            /**
+             * @description One field's value alone, answered as `text/plain; charset=utf-8` with no trailing
+             *     newline (for CI scripts: `curl -fsS`). An oauth2 credential's `access_token` is a field
+             *     (refreshed first when due); its `scopes` come as one line, separated by spaces. A field
+             *     the credential does not have: 422 on `field`. Recorded in the audit event.
+             * @example access_token
+             */
+            field?: string | null;
             workflow_id?: string | null;
         };
         /** @description Every value in full: only resolve returns secrets. */
@@ -2217,13 +2225,15 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Full values (`Cache-Control: no-store`) */
+            /** @description Full values (`Cache-Control: no-store`): every one as JSON, or with `field` that one value alone as text, with no trailing newline */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Resolved"];
+                    /** @example sk_live_51HxExampleKey0042 */
+                    "text/plain": string;
                 };
             };
             400: components["responses"]["InvalidRequest"];

@@ -16,10 +16,15 @@ class ResolveRequest:
     """
     Attributes:
         execution_id (None | str | Unset): The engine's id for this run, recorded in the audit event.
+        field (None | str | Unset): One field's value alone, answered as `text/plain; charset=utf-8` with no trailing
+            newline (for CI scripts: `curl -fsS`). An oauth2 credential's `access_token` is a field
+            (refreshed first when due); its `scopes` come as one line, separated by spaces. A field
+            the credential does not have: 422 on `field`. Recorded in the audit event. Example: access_token.
         workflow_id (None | str | Unset):
     """
 
     execution_id: None | str | Unset = UNSET
+    field: None | str | Unset = UNSET
     workflow_id: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -29,6 +34,12 @@ class ResolveRequest:
             execution_id = UNSET
         else:
             execution_id = self.execution_id
+
+        field: None | str | Unset
+        if isinstance(self.field, Unset):
+            field = UNSET
+        else:
+            field = self.field
 
         workflow_id: None | str | Unset
         if isinstance(self.workflow_id, Unset):
@@ -41,6 +52,8 @@ class ResolveRequest:
         field_dict.update({})
         if execution_id is not UNSET:
             field_dict["execution_id"] = execution_id
+        if field is not UNSET:
+            field_dict["field"] = field
         if workflow_id is not UNSET:
             field_dict["workflow_id"] = workflow_id
 
@@ -59,6 +72,15 @@ class ResolveRequest:
 
         execution_id = _parse_execution_id(d.pop("execution_id", UNSET))
 
+        def _parse_field(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        field = _parse_field(d.pop("field", UNSET))
+
         def _parse_workflow_id(data: object) -> None | str | Unset:
             if data is None:
                 return data
@@ -70,6 +92,7 @@ class ResolveRequest:
 
         resolve_request = cls(
             execution_id=execution_id,
+            field=field,
             workflow_id=workflow_id,
         )
 
