@@ -13,21 +13,21 @@ from credvault_client.api.credentials import create_credential, get_credential, 
 from credvault_client.api.tokens import create_token
 from credvault_client.api.workflows import put_workflow, resolve_credential
 from credvault_client.models import (
-    CreateCredential,
-    CreateCredentialData,
+    ApiKeyCredential,
+    ApiKeyDataInput,
+    CreateApiKeyCredential,
     CreatedToken,
     CreateToken,
-    Credential,
     Problem,
     PutWorkflow,
+    ResolvedApiKey,
     ResolveRequest,
-    Resolved,
     SignupRequest,
     SignupResponse,
     UpdateCredential,
     Workflow,
 )
-from credvault_client.types import Response
+from credvault_client.types import Response, Unset
 
 T = TypeVar("T")
 
@@ -67,26 +67,31 @@ def main() -> None:
     me = signup.user
 
     owner = AuthenticatedClient(base_url=base_url, token=signup.tokens.access_token)
-    data = CreateCredentialData.from_dict({"key": secret, "prefix": "Bearer "})
     created = expect(
         "create",
         create_credential.sync_detailed(
             client=owner,
-            body=CreateCredential(name="Stripe (Python SDK)", service="stripe", type_="api_key", data=data, tags=["sdk"]),
+            body=CreateApiKeyCredential(
+                name="Stripe (Python SDK)",
+                service="stripe",
+                type_="api_key",
+                data=ApiKeyDataInput(key=secret, prefix="Bearer "),
+                tags=["sdk"],
+            ),
             idempotency_key=f"py-{run}",
         ),
         HTTPStatus.CREATED,
-        Credential,
+        ApiKeyCredential,
     )
 
     read = get_credential.sync_detailed(created.id, client=owner)
-    credential = expect("read", read, HTTPStatus.OK, Credential)
+    # The answer is parsed as the schema of its `type`: an API key's, whose `data` is an ApiKeyData.
+    credential = expect("read", read, HTTPStatus.OK, ApiKeyCredential)
     etag = read.headers.get("ETag")
     check("the read carries an ETag", etag is not None)
-    check("the read is an api_key credential", credential.type_ == "api_key", credential.type_)
-    fields = credential.data.to_dict() if credential.data else {}
-    check("the key reads masked", fields.get("key") == "••••" + secret[-4:], fields)
-    check("no field reads in full", secret not in str(fields))
+    check("the read has data", not isinstance(credential.data, Unset))
+    check("the key reads masked", credential.data.key == "••••" + secret[-4:], credential.data)
+    check("no field reads in full", secret not in str(credential.data.to_dict()))
 
     stale = update_credential.sync_detailed(
         created.id, client=owner, body=UpdateCredential(name="never stored"), if_match='"not-the-etag"'
@@ -99,7 +104,7 @@ def main() -> None:
         body=UpdateCredential(name="Stripe live (Python SDK)", tags=["sdk", "payments"]),
         if_match=etag,
     )
-    check("the update is stored", expect("update", updated, HTTPStatus.OK, Credential).name == "Stripe live (Python SDK)")
+    check("the update is stored", expect("update", updated, HTTPStatus.OK, ApiKeyCredential).name == "Stripe live (Python SDK)")
     check("the update changes the ETag", updated.headers.get("ETag") != etag)
 
     token = expect(
@@ -116,7 +121,7 @@ def main() -> None:
     workflow = expect(
         "register a workflow",
         put_workflow.sync_detailed(
-            workflow_id, client=engine, body=PutWorkflow(name="Python SDK", owner_id=str(me.id), credential_ids=[str(created.id)])
+            workflow_id, client=engine, body=PutWorkflow(name="Python SDK", owner_id=me.id, credential_ids=[created.id])
         ),
         HTTPStatus.CREATED,
         Workflow,
@@ -129,9 +134,9 @@ def main() -> None:
             created.id, client=engine, body=ResolveRequest(workflow_id=workflow_id, execution_id=f"run-{run}")
         ),
         HTTPStatus.OK,
-        Resolved,
+        ResolvedApiKey,
     )
-    check("resolve answers the key in full", resolved.data.to_dict().get("key") == secret, resolved.type_)
+    check("resolve answers the key in full", resolved.data.key == secret, resolved.type_)
     check("resolve answers the current version", resolved.version == created.version)
 
     print(f"python client: sign-up, create, read (masked), If-Match update, engine workflow, resolve: ok ({base_url})")

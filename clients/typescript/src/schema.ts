@@ -11,7 +11,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness probe */
+        /**
+         * Liveness probe
+         * @description **Who:** anyone, without a bearer token.
+         *
+         *     **Audit log:** records nothing.
+         */
         get: operations["healthz"];
         put?: never;
         post?: never;
@@ -28,7 +33,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Prometheus metrics */
+        /**
+         * Prometheus metrics
+         * @description **Who:** anyone, without a bearer token.
+         *
+         *     **Audit log:** records nothing.
+         */
         get: operations["metrics"];
         put?: never;
         post?: never;
@@ -45,7 +55,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness probe */
+        /**
+         * Readiness probe
+         * @description **Who:** anyone, without a bearer token.
+         *
+         *     **Audit log:** records nothing.
+         */
         get: operations["readyz"];
         put?: never;
         post?: never;
@@ -62,7 +77,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List audit events */
+        /**
+         * List audit events
+         * @description **Who:** workspace role `owner`, `admin` or `auditor`, or a personal token of theirs with `audit:read`; engine tokens cannot.
+         *
+         *     **Audit log:** records nothing.
+         */
         get: operations["list_audit_events"];
         put?: never;
         post?: never;
@@ -79,7 +99,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Export audit events (NDJSON) */
+        /**
+         * Export audit events (NDJSON)
+         * @description **Who:** workspace role `owner`, `admin` or `auditor`, or a personal token of theirs with `audit:read`; engine tokens cannot.
+         *
+         *     **Audit log:** records nothing.
+         */
         get: operations["export_audit_events"];
         put?: never;
         post?: never;
@@ -96,7 +121,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Verify the audit chain */
+        /**
+         * Verify the audit chain
+         * @description **Who:** workspace role `owner`, `admin` or `auditor`, or a personal token of theirs with `audit:read`; engine tokens cannot.
+         *
+         *     **Audit log:** records nothing.
+         */
         get: operations["verify_audit_chain"];
         put?: never;
         post?: never;
@@ -115,7 +145,14 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Sign in */
+        /**
+         * Sign in
+         * @description **Who:** anyone, without a bearer token.
+         *
+         *     Past 10 failed sign-ins in 15 minutes for the account, or 100 for the client address, every attempt answers 429 with `Retry-After`, even with the right password.
+         *
+         *     **Audit log:** records `auth.login`; a wrong password for a known email `auth.login_failed` (an unknown email goes to the server log only).
+         */
         post: operations["login"];
         delete?: never;
         options?: never;
@@ -132,7 +169,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Sign out */
+        /**
+         * Sign out
+         * @description **Who:** any user of the workspace, with a signed-in session only (not an API token); engine tokens cannot.
+         *
+         *     **Audit log:** records `auth.logout`.
+         */
         post: operations["logout"];
         delete?: never;
         options?: never;
@@ -149,7 +191,14 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Change your password */
+        /**
+         * Change your password
+         * @description **Who:** any user of the workspace, with a signed-in session only (not an API token); engine tokens cannot.
+         *
+         *     A wrong current password is a 403.
+         *
+         *     **Audit log:** records `user.updated`, and `session.revoked` for each other session.
+         */
         post: operations["change_password"];
         delete?: never;
         options?: never;
@@ -166,7 +215,14 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Refresh a session */
+        /**
+         * Refresh a session
+         * @description **Who:** anyone, without a bearer token.
+         *
+         *     Each refresh token works once: the answer carries the next one.
+         *
+         *     **Audit log:** records nothing; a refresh token used a second time records `auth.refresh_reuse` and ends its whole session.
+         */
         post: operations["refresh"];
         delete?: never;
         options?: never;
@@ -181,11 +237,21 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List your sessions */
+        /**
+         * List your sessions
+         * @description **Who:** any user of the workspace, or a personal token of theirs; engine tokens cannot.
+         *
+         *     **Audit log:** records nothing.
+         */
         get: operations["list_sessions"];
         put?: never;
         post?: never;
-        /** Revoke your other sessions */
+        /**
+         * Revoke your other sessions
+         * @description **Who:** any user of the workspace, with a signed-in session only (not an API token); engine tokens cannot.
+         *
+         *     **Audit log:** records `session.revoked` for each session ended.
+         */
         delete: operations["revoke_other_sessions"];
         options?: never;
         head?: never;
@@ -202,7 +268,14 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Revoke a session */
+        /**
+         * Revoke a session
+         * @description **Who:** any user of the workspace, with a signed-in session only (not an API token); engine tokens cannot.
+         *
+         *     Your own sessions only: another user's session id is a 404.
+         *
+         *     **Audit log:** records `session.revoked`.
+         */
         delete: operations["revoke_session"];
         options?: never;
         head?: never;
@@ -216,10 +289,24 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List credentials */
+        /**
+         * List credentials
+         * @description **Who:** any user of the workspace, or a personal token of theirs with `credentials:read`; an engine token with `credentials:read`.
+         *
+         *     Lists the credentials you have any access to, with that access.
+         *
+         *     **Audit log:** records nothing.
+         */
         get: operations["list_credentials"];
         put?: never;
-        /** Create a credential */
+        /**
+         * Create a credential
+         * @description **Who:** workspace role `owner`, `admin` or `member`, or a personal token of theirs with `credentials:write`; engine tokens cannot.
+         *
+         *     The caller owns the new credential.
+         *
+         *     **Audit log:** records `credential.created`.
+         */
         post: operations["create_credential"];
         delete?: never;
         options?: never;
@@ -234,15 +321,40 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get a credential */
+        /**
+         * Get a credential
+         * @description **Who:** any user of the workspace, or a personal token of theirs with `credentials:read`; an engine token with `credentials:read`.
+         *
+         *     **Credential access:** the credential's owner, a share of `use` or more, or the workspace role `owner`, `admin` or `auditor`. An engine token has `use` on every credential of its workspace. No access at all is a 404, recorded as `credential.access_denied`.
+         *
+         *     With `use` access only the summary fields come back; from `view` up the details and `data` too, secrets masked.
+         *
+         *     **Audit log:** records nothing.
+         */
         get: operations["get_credential"];
         put?: never;
         post?: never;
-        /** Delete a credential */
+        /**
+         * Delete a credential
+         * @description **Who:** workspace role `owner`, `admin` or `member`, or a personal token of theirs with `credentials:write`; engine tokens cannot.
+         *
+         *     **Credential access:** the credential's owner, a share of `manage` or more, or the workspace role `owner` or `admin`. No access at all is a 404 and too little a 403, both recorded as `credential.access_denied`.
+         *
+         *     `purge=true` also needs the workspace role `owner` or `admin`, and a credential deleted first.
+         *
+         *     **Audit log:** records `credential.deleted`; a purge `credential.purged`.
+         */
         delete: operations["delete_credential"];
         options?: never;
         head?: never;
-        /** Update a credential */
+        /**
+         * Update a credential
+         * @description **Who:** workspace role `owner`, `admin` or `member`, or a personal token of theirs with `credentials:write`; engine tokens cannot.
+         *
+         *     **Credential access:** the credential's owner, a share of `manage` or more, or the workspace role `owner` or `admin`. No access at all is a 404 and too little a 403, both recorded as `credential.access_denied`.
+         *
+         *     **Audit log:** records `credential.updated`.
+         */
         patch: operations["update_credential"];
         trace?: never;
     };
@@ -253,7 +365,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A credential's audit history */
+        /**
+         * A credential's audit history
+         * @description **Who:** any user of the workspace, or a personal token of theirs with `credentials:read`; an engine token with `credentials:read`.
+         *
+         *     **Credential access:** the credential's owner, a share of `view` or more, or the workspace role `owner`, `admin` or `auditor`. An engine token has `use` on every credential of its workspace. No access at all is a 404 and too little a 403, both recorded as `credential.access_denied`.
+         *
+         *     **Audit log:** records nothing.
+         */
         get: operations["list_credential_audit_events"];
         put?: never;
         post?: never;
@@ -272,7 +391,16 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Start an OAuth2 authorization */
+        /**
+         * Start an OAuth2 authorization
+         * @description **Who:** workspace role `owner`, `admin` or `member`, or a personal token of theirs with `credentials:write`; engine tokens cannot.
+         *
+         *     **Credential access:** the credential's owner, a share of `manage` or more, or the workspace role `owner` or `admin`. No access at all is a 404 and too little a 403, both recorded as `credential.access_denied`.
+         *
+         *     A person only: an engine token cannot start an authorization.
+         *
+         *     **Audit log:** records nothing here; the callback records the outcome.
+         */
         post: operations["authorize_credential"];
         delete?: never;
         options?: never;
@@ -289,7 +417,14 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Refresh an OAuth2 token */
+        /**
+         * Refresh an OAuth2 token
+         * @description **Who:** workspace role `owner`, `admin` or `member`, or a personal token of theirs with `credentials:write`; engine tokens cannot.
+         *
+         *     **Credential access:** the credential's owner, a share of `manage` or more, or the workspace role `owner` or `admin`. No access at all is a 404 and too little a 403, both recorded as `credential.access_denied`.
+         *
+         *     **Audit log:** records `credential.refreshed`, or `credential.refresh_failed` when the provider refuses.
+         */
         post: operations["refresh_credential"];
         delete?: never;
         options?: never;
@@ -306,7 +441,16 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Resolve a credential for a workflow run */
+        /**
+         * Resolve a credential for a workflow run
+         * @description **Who:** no person, only an engine token with `credentials:resolve`.
+         *
+         *     **Credential access (of the workflow's owner):** the credential's owner or a share of `use` or more; workspace roles do not count. Without it the answer is a 403, recorded as `credential.access_denied`.
+         *
+         *     The workflow must be registered in the workspace; `field` asks for one value as text.
+         *
+         *     **Audit log:** records `credential.used` and counts the use before answering (with `field` too); a refresh on the way records `credential.refreshed` or `credential.refresh_failed`.
+         */
         post: operations["resolve_credential"];
         delete?: never;
         options?: never;
@@ -323,7 +467,14 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Restore a deleted credential */
+        /**
+         * Restore a deleted credential
+         * @description **Who:** workspace role `owner`, `admin` or `member`, or a personal token of theirs with `credentials:write`; engine tokens cannot.
+         *
+         *     **Credential access:** the credential's owner, a share of `manage` or more, or the workspace role `owner` or `admin`. No access at all is a 404 and too little a 403, both recorded as `credential.access_denied`.
+         *
+         *     **Audit log:** records `credential.restored`.
+         */
         post: operations["restore_credential"];
         delete?: never;
         options?: never;
@@ -340,7 +491,14 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Rotate a credential's secret */
+        /**
+         * Rotate a credential's secret
+         * @description **Who:** workspace role `owner`, `admin` or `member`, or a personal token of theirs with `credentials:write`; engine tokens cannot.
+         *
+         *     **Credential access:** the credential's owner, a share of `manage` or more, or the workspace role `owner` or `admin`. No access at all is a 404 and too little a 403, both recorded as `credential.access_denied`.
+         *
+         *     **Audit log:** records `credential.rotated`.
+         */
         post: operations["rotate_credential"];
         delete?: never;
         options?: never;
@@ -355,9 +513,23 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List a credential's shares */
+        /**
+         * List a credential's shares
+         * @description **Who:** any user of the workspace, or a personal token of theirs with `credentials:read`; an engine token with `credentials:read`.
+         *
+         *     **Credential access:** the credential's owner, a share of `view` or more, or the workspace role `owner`, `admin` or `auditor`. An engine token has `use` on every credential of its workspace. No access at all is a 404 and too little a 403, both recorded as `credential.access_denied`.
+         *
+         *     **Audit log:** records nothing.
+         */
         get: operations["list_shares"];
-        /** Replace a credential's shares */
+        /**
+         * Replace a credential's shares
+         * @description **Who:** workspace role `owner`, `admin` or `member`, or a personal token of theirs with `credentials:write`; engine tokens cannot.
+         *
+         *     **Credential access:** the credential's owner, or the workspace role `owner` or `admin`. No access at all is a 404 and too little a 403, both recorded as `credential.access_denied`.
+         *
+         *     **Audit log:** records `credential.shares_changed`.
+         */
         put: operations["replace_shares"];
         post?: never;
         delete?: never;
@@ -376,7 +548,14 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Remove a share */
+        /**
+         * Remove a share
+         * @description **Who:** workspace role `owner`, `admin` or `member`, or a personal token of theirs with `credentials:write`; engine tokens cannot.
+         *
+         *     **Credential access:** the credential's owner, or the workspace role `owner` or `admin`. No access at all is a 404 and too little a 403, both recorded as `credential.access_denied`.
+         *
+         *     **Audit log:** records `credential.shares_changed`.
+         */
         delete: operations["delete_share"];
         options?: never;
         head?: never;
@@ -392,7 +571,14 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Test a credential's connection */
+        /**
+         * Test a credential's connection
+         * @description **Who:** any user of the workspace, or a personal token of theirs with `credentials:read`; an engine token with `credentials:read`.
+         *
+         *     **Credential access:** the credential's owner, a share of `view` or more, or the workspace role `owner`, `admin` or `auditor`. An engine token has `use` on every credential of its workspace. No access at all is a 404 and too little a 403, both recorded as `credential.access_denied`.
+         *
+         *     **Audit log:** records `credential.tested`, with outcome `failure` when the test fails.
+         */
         post: operations["test_credential"];
         delete?: never;
         options?: never;
@@ -409,7 +595,14 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Transfer ownership */
+        /**
+         * Transfer ownership
+         * @description **Who:** workspace role `owner`, `admin` or `member`, or a personal token of theirs with `credentials:write`; engine tokens cannot.
+         *
+         *     **Credential access:** the credential's owner, or the workspace role `owner` or `admin`. No access at all is a 404 and too little a 403, both recorded as `credential.access_denied`.
+         *
+         *     **Audit log:** records `credential.transferred`.
+         */
         post: operations["transfer_credential"];
         delete?: never;
         options?: never;
@@ -424,7 +617,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A credential's usage */
+        /**
+         * A credential's usage
+         * @description **Who:** any user of the workspace, or a personal token of theirs with `credentials:read`; an engine token with `credentials:read`.
+         *
+         *     **Credential access:** the credential's owner, a share of `view` or more, or the workspace role `owner`, `admin` or `auditor`. An engine token has `use` on every credential of its workspace. No access at all is a 404 and too little a 403, both recorded as `credential.access_denied`.
+         *
+         *     **Audit log:** records nothing.
+         */
         get: operations["get_credential_usage"];
         put?: never;
         post?: never;
@@ -441,7 +641,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List a credential's versions */
+        /**
+         * List a credential's versions
+         * @description **Who:** any user of the workspace, or a personal token of theirs with `credentials:read`; an engine token with `credentials:read`.
+         *
+         *     **Credential access:** the credential's owner, a share of `view` or more, or the workspace role `owner`, `admin` or `auditor`. An engine token has `use` on every credential of its workspace. No access at all is a 404 and too little a 403, both recorded as `credential.access_denied`.
+         *
+         *     **Audit log:** records nothing.
+         */
         get: operations["list_credential_versions"];
         put?: never;
         post?: never;
@@ -460,7 +667,14 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Restore a version */
+        /**
+         * Restore a version
+         * @description **Who:** workspace role `owner`, `admin` or `member`, or a personal token of theirs with `credentials:write`; engine tokens cannot.
+         *
+         *     **Credential access:** the credential's owner, a share of `manage` or more, or the workspace role `owner` or `admin`. No access at all is a 404 and too little a 403, both recorded as `credential.access_denied`.
+         *
+         *     **Audit log:** records `credential.version_restored`.
+         */
         post: operations["restore_credential_version"];
         delete?: never;
         options?: never;
@@ -475,7 +689,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Your profile */
+        /**
+         * Your profile
+         * @description **Who:** any user of the workspace, or a personal token of theirs; engine tokens cannot.
+         *
+         *     **Audit log:** records nothing.
+         */
         get: operations["get_me"];
         put?: never;
         post?: never;
@@ -492,7 +711,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Export your data */
+        /**
+         * Export your data
+         * @description **Who:** any user of the workspace, with a signed-in session only (not an API token); engine tokens cannot.
+         *
+         *     **Audit log:** records nothing.
+         */
         get: operations["export_me"];
         put?: never;
         post?: never;
@@ -509,7 +733,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Finish an OAuth2 authorization */
+        /**
+         * Finish an OAuth2 authorization
+         * @description **Who:** anyone, without a bearer token.
+         *
+         *     Reached by the person's browser, sent back by the provider: the single-use `state` of an authorization (valid 10 minutes) binds it to the credential and the person who started it. Not for API clients.
+         *
+         *     **Audit log:** records `credential.refreshed` when the tokens are stored, or `credential.refresh_failed` when the provider refuses the code.
+         */
         get: operations["oauth_callback"];
         put?: never;
         post?: never;
@@ -526,7 +757,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Credential review report */
+        /**
+         * Credential review report
+         * @description **Who:** workspace role `owner`, `admin` or `auditor`, or a personal token of theirs with `audit:read`; engine tokens cannot.
+         *
+         *     **Audit log:** records nothing.
+         */
         get: operations["credential_review"];
         put?: never;
         post?: never;
@@ -543,10 +779,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List teams */
+        /**
+         * List teams
+         * @description **Who:** any user of the workspace, or a personal token of theirs with `credentials:read` or `admin`; engine tokens cannot.
+         *
+         *     **Audit log:** records nothing.
+         */
         get: operations["list_teams"];
         put?: never;
-        /** Create a team */
+        /**
+         * Create a team
+         * @description **Who:** workspace role `owner` or `admin`, or a personal token of theirs with `admin`; engine tokens cannot.
+         *
+         *     **Audit log:** records `team.created`.
+         */
         post: operations["create_team"];
         delete?: never;
         options?: never;
@@ -561,15 +807,30 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get a team */
+        /**
+         * Get a team
+         * @description **Who:** any user of the workspace, or a personal token of theirs with `credentials:read` or `admin`; engine tokens cannot.
+         *
+         *     **Audit log:** records nothing.
+         */
         get: operations["get_team"];
         put?: never;
         post?: never;
-        /** Delete a team */
+        /**
+         * Delete a team
+         * @description **Who:** workspace role `owner` or `admin`, or a personal token of theirs with `admin`; engine tokens cannot.
+         *
+         *     **Audit log:** records `team.deleted`.
+         */
         delete: operations["delete_team"];
         options?: never;
         head?: never;
-        /** Rename a team */
+        /**
+         * Rename a team
+         * @description **Who:** workspace role `owner` or `admin`, or a personal token of theirs with `admin`; engine tokens cannot.
+         *
+         *     **Audit log:** records `team.updated`.
+         */
         patch: operations["update_team"];
         trace?: never;
     };
@@ -581,10 +842,20 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Add a team member */
+        /**
+         * Add a team member
+         * @description **Who:** workspace role `owner` or `admin`, or a personal token of theirs with `admin`; engine tokens cannot.
+         *
+         *     **Audit log:** records `team.member_added` (nothing when the user already is a member).
+         */
         put: operations["add_team_member"];
         post?: never;
-        /** Remove a team member */
+        /**
+         * Remove a team member
+         * @description **Who:** workspace role `owner` or `admin`, or a personal token of theirs with `admin`; engine tokens cannot.
+         *
+         *     **Audit log:** records `team.member_removed`.
+         */
         delete: operations["remove_team_member"];
         options?: never;
         head?: never;
@@ -598,10 +869,24 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List API tokens */
+        /**
+         * List API tokens
+         * @description **Who:** any user of the workspace, or a personal token of theirs with `admin`; engine tokens cannot.
+         *
+         *     Lists your personal tokens; workspace owners and admins also see the engine tokens.
+         *
+         *     **Audit log:** records nothing.
+         */
         get: operations["list_tokens"];
         put?: never;
-        /** Create an API token */
+        /**
+         * Create an API token
+         * @description **Who:** any user of the workspace, or a personal token of theirs with `admin`; engine tokens cannot.
+         *
+         *     **Who, for an `engine` token:** workspace role `owner`, or a personal token of theirs with `admin`; engine tokens cannot.
+         *
+         *     **Audit log:** records `token.created`.
+         */
         post: operations["create_token"];
         delete?: never;
         options?: never;
@@ -619,7 +904,12 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Revoke an API token */
+        /**
+         * Revoke an API token
+         * @description **Who:** any user of the workspace, or a personal token of theirs with `admin`; engine tokens cannot.
+         *
+         *     **Audit log:** records `token.revoked`.
+         */
         delete: operations["revoke_token"];
         options?: never;
         head?: never;
@@ -633,10 +923,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List users */
+        /**
+         * List users
+         * @description **Who:** any user of the workspace, or a personal token of theirs with `credentials:read` or `admin`; engine tokens cannot.
+         *
+         *     **Audit log:** records nothing.
+         */
         get: operations["list_users"];
         put?: never;
-        /** Create a user */
+        /**
+         * Create a user
+         * @description **Who:** workspace role `owner` or `admin`, or a personal token of theirs with `admin`; engine tokens cannot.
+         *
+         *     **Audit log:** records `user.created`.
+         */
         post: operations["create_user"];
         delete?: never;
         options?: never;
@@ -651,15 +951,34 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get a user */
+        /**
+         * Get a user
+         * @description **Who:** any user of the workspace, or a personal token of theirs with `credentials:read` or `admin`; engine tokens cannot.
+         *
+         *     **Audit log:** records nothing.
+         */
         get: operations["get_user"];
         put?: never;
         post?: never;
-        /** Erase a user */
+        /**
+         * Erase a user
+         * @description **Who:** workspace role `owner` or `admin`, or a personal token of theirs with `admin`; engine tokens cannot.
+         *
+         *     The last owner cannot be erased (409).
+         *
+         *     **Audit log:** records `user.erased`, `credential.transferred` or `credential.purged` for each credential the user owned, `workflow.upserted` or `workflow.deleted` for each workflow, `credential.shares_changed` where shares to the user end, and `token.revoked`; the user's personal data in earlier events is replaced by a pseudonym.
+         */
         delete: operations["erase_user"];
         options?: never;
         head?: never;
-        /** Update a user */
+        /**
+         * Update a user
+         * @description **Who:** workspace role `owner` or `admin`, or a personal token of theirs with `admin`; engine tokens cannot.
+         *
+         *     The last owner cannot be demoted or disabled (409).
+         *
+         *     **Audit log:** records `user.updated`; disabling also `session.revoked` and `token.revoked` for what stops working.
+         */
         patch: operations["update_user"];
         trace?: never;
     };
@@ -670,7 +989,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List workflows */
+        /**
+         * List workflows
+         * @description **Who:** any user of the workspace, or a personal token of theirs; an engine token with `workflows:write`.
+         *
+         *     **Audit log:** records nothing.
+         */
         get: operations["list_workflows"];
         put?: never;
         post?: never;
@@ -687,12 +1011,31 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get a workflow */
+        /**
+         * Get a workflow
+         * @description **Who:** any user of the workspace, or a personal token of theirs; an engine token with `workflows:write`.
+         *
+         *     **Audit log:** records nothing.
+         */
         get: operations["get_workflow"];
-        /** Register or update a workflow */
+        /**
+         * Register or update a workflow
+         * @description **Who:** workspace role `owner`, `admin` or `member`, or a personal token of theirs with `workflows:write`; an engine token with `workflows:write`.
+         *
+         *     A person registers or changes only workflows they own (`owner_id` is them); an engine token does it for any owner of the workspace.
+         *
+         *     **Audit log:** records `workflow.upserted`.
+         */
         put: operations["put_workflow"];
         post?: never;
-        /** Delete a workflow */
+        /**
+         * Delete a workflow
+         * @description **Who:** workspace role `owner`, `admin` or `member`, or a personal token of theirs with `workflows:write`; an engine token with `workflows:write`.
+         *
+         *     A person deletes only workflows they own, unless they have the workspace role `owner` or `admin`.
+         *
+         *     **Audit log:** records `workflow.deleted`.
+         */
         delete: operations["delete_workflow"];
         options?: never;
         head?: never;
@@ -708,7 +1051,14 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Create a workspace (sign up) */
+        /**
+         * Create a workspace (sign up)
+         * @description **Who:** anyone, without a bearer token.
+         *
+         *     Sign-up is governed by `CREDVAULT_SIGNUP`: `open` lets anyone sign up, `first` (the default) only while no workspace exists, `closed` nobody (403).
+         *
+         *     **Audit log:** records `user.created` and `auth.login` in the new workspace.
+         */
         post: operations["create_workspace"];
         delete?: never;
         options?: never;
@@ -720,9 +1070,54 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * @description Who acted: a person by session (`user`), a personal API token (`token`), an engine token
+         *     (`engine`), the server itself (`system`), or nobody known (`anonymous`, e.g. a failed
+         *     sign-in).
+         * @enum {string}
+         */
+        ActorType: "user" | "token" | "engine" | "system" | "anonymous";
         AffectedWorkflow: {
             id: string;
             name: string;
+        };
+        ApiKeyCredential: components["schemas"]["CredentialSummary"] & components["schemas"]["CredentialDetails"] & {
+            /** @description The credential's fields, secrets masked (from `view` access up). */
+            data?: components["schemas"]["ApiKeyData"];
+            /** @enum {string} */
+            type: "api_key";
+        } & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "api_key";
+        };
+        ApiKeyData: {
+            /** @description The API key. Secret: reads show it masked (`••••` and its last 4 characters when it is 12 or longer); only resolve gives it in full. */
+            key: string;
+            /** @description The header or query parameter that carries the key. */
+            name: string;
+            /**
+             * @description Where the key goes: a request header or a query parameter.
+             * @enum {string}
+             */
+            placement: "header" | "query";
+            /** @description Text put before the key, e.g. `Bearer `. */
+            prefix: string;
+        };
+        ApiKeyDataInput: {
+            /** @description The API key. Secret: reads show it masked (`••••` and its last 4 characters when it is 12 or longer); only resolve gives it in full. */
+            key: string;
+            /** @description The header or query parameter that carries the key. Default `Authorization`. */
+            name?: string;
+            /**
+             * @description Where the key goes: a request header or a query parameter. Default `header`.
+             * @enum {string}
+             */
+            placement?: "header" | "query";
+            /** @description Text put before the key, e.g. `Bearer `. Default empty. */
+            prefix?: string;
         };
         /** @description A token as listed (never its value). */
         ApiToken: {
@@ -738,20 +1133,19 @@ export interface components {
             expires_at?: string | null;
             /** Format: uuid */
             id: string;
-            kind: string;
+            kind: components["schemas"]["TokenKind"];
             /** Format: date-time */
             last_used_at?: string | null;
             name: string;
             /** @description The first characters of the token, to recognise it. */
             prefix: string;
-            scopes: string[];
+            scopes: components["schemas"]["Scope"][];
         };
         AuditActor: {
             display?: string | null;
             /** Format: uuid */
             id?: string | null;
-            /** @description `user`, `token`, `engine`, `system` or `anonymous`. */
-            type: string;
+            type: components["schemas"]["ActorType"];
         };
         /** @description One audit event; `hash` = SHA-256(`prev_hash` ‖ canonical event), hex. */
         AuditEvent: {
@@ -764,8 +1158,7 @@ export interface components {
             /** Format: uuid */
             id: string;
             ip?: string | null;
-            /** @description `success`, `denied` or `failure`. */
-            outcome: string;
+            outcome: components["schemas"]["AuditOutcome"];
             prev_hash: string;
             request_id?: string | null;
             /** Format: int64 */
@@ -773,6 +1166,11 @@ export interface components {
             target: components["schemas"]["AuditTarget"];
             user_agent?: string | null;
         };
+        /**
+         * @description How an audited attempt ended.
+         * @enum {string}
+         */
+        AuditOutcome: "success" | "denied" | "failure";
         AuditPage: {
             items: components["schemas"]["AuditEvent"][];
             next_cursor?: string | null;
@@ -787,7 +1185,7 @@ export interface components {
              * @description Where the callback sends the browser afterwards: an absolute URL on one of
              *     `CREDVAULT_CORS_ORIGINS`.
              */
-            return_to?: string | null;
+            return_to?: string;
         };
         AuthorizeStart: {
             /** @description Send the person's browser here. */
@@ -795,10 +1193,28 @@ export interface components {
             /** @description Single-use, valid for 10 minutes. */
             state: string;
         };
+        BasicAuthCredential: components["schemas"]["CredentialSummary"] & components["schemas"]["CredentialDetails"] & {
+            /** @description The credential's fields, secrets masked (from `view` access up). */
+            data?: components["schemas"]["BasicAuthData"];
+            /** @enum {string} */
+            type: "basic_auth";
+        } & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "basic_auth";
+        };
+        BasicAuthData: {
+            /** @description The password. Secret: reads show it masked (`••••` and its last 4 characters when it is 12 or longer); only resolve gives it in full. */
+            password: string;
+            /** @description The user name (no `:`). */
+            username: string;
+        };
         CallbackResult: {
             /** Format: uuid */
             credential_id: string;
-            status: string;
+            status: components["schemas"]["CredentialStatus"];
         };
         ConnectedWorkflow: {
             id: string;
@@ -806,39 +1222,106 @@ export interface components {
             last_used_at?: string | null;
             name: string;
         };
-        CreateCredential: {
-            /** @description The type's fields (see the API guide); secret ones are sealed. */
-            data: Record<string, unknown>;
-            description?: string | null;
-            environment?: string | null;
-            /** Format: date-time */
-            expires_at?: string | null;
-            name?: string | null;
-            /** Format: int64 */
-            rotation_period_days?: number | null;
-            /** @description For `custom`: which keys of `data` are secret (default: all). */
-            secret_fields?: string[] | null;
-            service?: string | null;
-            tags?: string[] | null;
-            test?: null | components["schemas"]["TestRequest"];
-            /** @description `api_key`, `basic_auth`, `oauth2` or `custom`. */
-            type?: string | null;
+        CreateApiKeyCredential: components["schemas"]["CreateCredentialFields"] & {
+            /** @description The type's fields; secret ones are sealed. */
+            data: components["schemas"]["ApiKeyDataInput"];
+            /** @enum {string} */
+            type: "api_key";
+        } & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "api_key";
+        };
+        CreateBasicAuthCredential: components["schemas"]["CreateCredentialFields"] & {
+            /** @description The type's fields; secret ones are sealed. */
+            data: components["schemas"]["BasicAuthData"];
+            /** @enum {string} */
+            type: "basic_auth";
+        } & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "basic_auth";
+        };
+        /** @description A new credential, by its `type`, which fixes the fields of `data`. */
+        CreateCredential: components["schemas"]["CreateApiKeyCredential"] | components["schemas"]["CreateBasicAuthCredential"] | components["schemas"]["CreateOAuth2Credential"] | components["schemas"]["CreateCustomCredential"];
+        /** @description The fields of a new credential that every type has. */
+        CreateCredentialFields: {
+            description?: string;
+            /** @description e.g. `production`. */
+            environment?: string;
+            /**
+             * Format: date-time
+             * @description In the future. From then on the credential is `expired`.
+             */
+            expires_at?: string;
+            name: string;
+            /**
+             * Format: int32
+             * @description Rotation is due this many days after the last one (or the creation).
+             */
+            rotation_period_days?: number;
+            /** @description The external service, e.g. `Stripe`. */
+            service: string;
+            /** @description Each 1 to 64 characters; stored trimmed, lowercased and without duplicates. */
+            tags?: string[];
+            test?: components["schemas"]["TestRequest"];
+        };
+        CreateCustomCredential: components["schemas"]["CreateCredentialFields"] & {
+            /** @description The type's fields; secret ones are sealed. */
+            data: components["schemas"]["CustomData"];
+            /** @description Which keys of `data` are secret; without it, all are. */
+            secret_fields?: string[];
+            /** @enum {string} */
+            type: "custom";
+        } & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "custom";
+        };
+        CreateOAuth2Credential: components["schemas"]["CreateCredentialFields"] & {
+            /** @description The type's fields; secret ones are sealed. */
+            data: components["schemas"]["OAuth2DataInput"];
+            /** @enum {string} */
+            type: "oauth2";
+        } & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "oauth2";
         };
         CreateToken: {
-            /** Format: date-time */
-            expires_at?: string | null;
-            /** @description `personal` or `engine`. */
-            kind?: string | null;
-            name?: string | null;
-            /** @description Any of `credentials:read`, `credentials:write`, `credentials:resolve`, `workflows:write`, `audit:read`, `admin`. */
-            scopes?: string[] | null;
+            /**
+             * Format: date-time
+             * @description In the future; without it the token does not expire.
+             */
+            expires_at?: string;
+            /** @description Only a workspace owner creates `engine` tokens. */
+            kind: components["schemas"]["TokenKind"];
+            name: string;
+            /**
+             * @description Each scope once; a personal token cannot hold `credentials:resolve`, nor a scope its
+             *     user's role does not allow; an engine token holds only `credentials:resolve`,
+             *     `workflows:write` and `credentials:read`.
+             */
+            scopes: components["schemas"]["Scope"][];
         };
         CreateUser: {
-            display_name?: string | null;
-            email?: string | null;
-            password?: string | null;
-            /** @description `owner`, `admin`, `member` or `auditor`. */
-            role?: string | null;
+            display_name: string;
+            /**
+             * Format: email
+             * @description Unique across the deployment.
+             */
+            email: string;
+            /** Format: password */
+            password: string;
+            role: components["schemas"]["Role"];
         };
         /** @description A new token, with its value shown this once. */
         CreatedToken: {
@@ -848,35 +1331,51 @@ export interface components {
             expires_at?: string | null;
             /** Format: uuid */
             id: string;
-            kind: string;
+            kind: components["schemas"]["TokenKind"];
             name: string;
             prefix: string;
-            scopes: string[];
+            scopes: components["schemas"]["Scope"][];
             /** @description The token: store it now, it is never shown again. */
             token: string;
         };
+        /** @description A credential, by its `type`. Callers with `use` access get the summary fields only; from `view` up, the details and `data` too, with every secret field masked (`••••` and the last 4 characters when 12 or longer). */
+        Credential: components["schemas"]["ApiKeyCredential"] | components["schemas"]["BasicAuthCredential"] | components["schemas"]["OAuth2Credential"] | components["schemas"]["CustomCredential"];
+        /** @description The fields of `data` to change, merged into the stored ones (an absent field keeps its value, `null` removes an optional one): for the fixed types, fields of that type (`scopes` is a list of strings, the rest strings); for `custom`, string values. A change of a secret field makes a new version. */
+        CredentialDataPatch: {
+            [key: string]: string | string[] | null;
+        };
         /**
-         * @description A credential. Callers with `use` access get the summary fields only; from `view` up, the
-         *     rest too, with every secret field masked (`••••` + last 4 characters when 12 or longer).
+         * @description What a caller with `view` access or more reads beyond the summary, besides `data` (whose
+         *     shape depends on the type); a `use`-only caller gets none of it.
          */
-        Credential: components["schemas"]["CredentialSummary"] & {
-            connected_workflows?: components["schemas"]["ConnectedWorkflow"][] | null;
-            /** @description The credential's fields, secrets masked. */
-            data?: Record<string, unknown> | null;
+        CredentialDetails: {
+            /** @description Workflows that declare this credential. */
+            connected_workflows?: components["schemas"]["ConnectedWorkflow"][];
             description?: string | null;
             /** Format: date-time */
             expires_at?: string | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description Null until the first rotation.
+             */
             rotated_at?: string | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description `rotated_at` (or else `created_at`) plus the period.
+             */
             rotation_due_at?: string | null;
             /** Format: int32 */
             rotation_period_days?: number | null;
+            /**
+             * @description For `custom`: the secret keys of `data`, sorted; null for the other types, whose secret
+             *     fields are fixed.
+             */
             secret_fields?: string[] | null;
-            shares?: components["schemas"]["Share"][] | null;
+            shares?: components["schemas"]["Share"][];
+            /** @description Why the status is what it is (a failed test or refresh). */
             status_detail?: string | null;
             test?: null | components["schemas"]["TestRequest"];
-            usage?: null | components["schemas"]["Usage"];
+            usage?: components["schemas"]["Usage"];
         };
         CredentialList: {
             items: components["schemas"]["CredentialSummary"][];
@@ -892,10 +1391,19 @@ export interface components {
             rotation_overdue: components["schemas"]["CredentialSummary"][];
             unused: components["schemas"]["CredentialSummary"][];
         };
+        /**
+         * @description The order of the credential list (default `name`); `-` sorts descending. Never-used credentials sort last.
+         * @enum {string}
+         */
+        CredentialSort: "name" | "-name" | "updated_at" | "-updated_at" | "last_used_at" | "-last_used_at";
+        /**
+         * @description `active`; `expired` (past `expires_at`, or an OAuth refresh was refused); `error` (the last test or refresh failed); `deleted` (soft-deleted, restorable until purged).
+         * @enum {string}
+         */
+        CredentialStatus: "active" | "expired" | "error" | "deleted";
         /** @description What lists show, and all a `use`-only caller sees. */
         CredentialSummary: {
-            /** @description Your effective access: `owner`, `manage`, `view` or `use`. */
-            access: string;
+            access: components["schemas"]["EffectiveAccess"];
             /** Format: date-time */
             created_at: string;
             environment?: string | null;
@@ -908,11 +1416,9 @@ export interface components {
             service: string;
             /** @description True when the credential has any share. */
             shared: boolean;
-            /** @description `active`, `expired`, `error` or `deleted`. */
-            status: string;
+            status: components["schemas"]["CredentialStatus"];
             tags: string[];
-            /** @description `api_key`, `basic_auth`, `oauth2` or `custom`. */
-            type: string;
+            type: components["schemas"]["CredentialType"];
             /** Format: date-time */
             updated_at: string;
             /**
@@ -920,6 +1426,27 @@ export interface components {
              * @description The current secret version.
              */
             version: number;
+        };
+        /**
+         * @description What kind of secret a credential holds; it fixes the shape of `data`.
+         * @enum {string}
+         */
+        CredentialType: "api_key" | "basic_auth" | "oauth2" | "custom";
+        CustomCredential: components["schemas"]["CredentialSummary"] & components["schemas"]["CredentialDetails"] & {
+            /** @description The credential's fields, secrets masked (from `view` access up). */
+            data?: components["schemas"]["CustomData"];
+            /** @enum {string} */
+            type: "custom";
+        } & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "custom";
+        };
+        /** @description Any fields of string values (at least one). `secret_fields` says which are secret: reads show those masked, only resolve gives them in full. */
+        CustomData: {
+            [key: string]: string;
         };
         DayCount: {
             /** Format: int64 */
@@ -939,6 +1466,18 @@ export interface components {
              */
             purge_after: string;
         };
+        /** @description The credential's version, opaque: it changes whenever anything about the credential does. Send it back in `If-Match` to change the credential only as you read it. */
+        ETag: string;
+        /**
+         * @description Your effective access to the credential, highest first: `owner`, `manage`, `view`, `use`. `none` appears only in the answer to a transfer by which you gave away a credential you keep no access to.
+         * @enum {string}
+         */
+        EffectiveAccess: "owner" | "manage" | "view" | "use" | "none";
+        /**
+         * @description The stable code of a problem: one per row of the server's error table.
+         * @enum {string}
+         */
+        ErrorCode: "invalid_request" | "invalid_state" | "unauthenticated" | "invalid_credentials" | "forbidden" | "account_disabled" | "not_found" | "method_not_allowed" | "not_acceptable" | "conflict" | "credential_expired" | "reauthorization_required" | "credential_deleted" | "precondition_failed" | "payload_too_large" | "unsupported_media_type" | "validation_failed" | "idempotency_key_reused" | "rate_limited" | "request_header_fields_too_large" | "internal_error" | "upstream_unavailable" | "unavailable" | "timeout";
         /** @description Everything credvault stores about you. */
         Export: {
             /** @description Audit events where you (or one of your tokens) are the actor, oldest first. */
@@ -965,18 +1504,101 @@ export interface components {
             message: string;
         };
         Health: {
-            /** @description `ok` or `ready`. */
-            status: string;
+            status: components["schemas"]["HealthStatus"];
         };
+        /**
+         * @description `ok` (liveness) or `ready` (readiness).
+         * @enum {string}
+         */
+        HealthStatus: "ok" | "ready";
+        /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key` and body: nothing was done again. */
+        IdempotentReplayed: string;
         LoginRequest: {
-            email?: string | null;
-            password?: string | null;
+            email: string;
+            /** Format: password */
+            password: string;
         };
         Member: {
             display_name: string;
             email: string;
             /** Format: uuid */
             id: string;
+        };
+        OAuth2Credential: components["schemas"]["CredentialSummary"] & components["schemas"]["CredentialDetails"] & {
+            /** @description The credential's fields, secrets masked (from `view` access up). */
+            data?: components["schemas"]["OAuth2Data"];
+            /** @enum {string} */
+            type: "oauth2";
+        } & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "oauth2";
+        };
+        OAuth2Data: {
+            /** @description The current access token (set by the authorization and each refresh; may be sent to import one). Secret: reads show it masked (`••••` and its last 4 characters when it is 12 or longer); only resolve gives it in full. */
+            access_token?: string;
+            /**
+             * Format: uri
+             * @description The provider's authorization endpoint; required for `authorization_code`.
+             */
+            authorization_url?: string;
+            /** @description The client id at the provider. */
+            client_id: string;
+            /** @description The client secret at the provider. Secret: reads show it masked (`••••` and its last 4 characters when it is 12 or longer); only resolve gives it in full. */
+            client_secret: string;
+            /**
+             * @description `authorization_code` (a person authorizes in a browser, see `oauth/authorize`) or `client_credentials`.
+             * @enum {string}
+             */
+            grant_type: "authorization_code" | "client_credentials";
+            /** @description The refresh token (set by the authorization; may be sent to import one). Secret: reads show it masked (`••••` and its last 4 characters when it is 12 or longer); only resolve gives it in full. */
+            refresh_token?: string;
+            /** @description The scopes asked for, each without spaces. */
+            scopes: string[];
+            /**
+             * Format: date-time
+             * @description When the access token expires.
+             */
+            token_expires_at?: string;
+            /**
+             * Format: uri
+             * @description The provider's token endpoint.
+             */
+            token_url: string;
+        };
+        OAuth2DataInput: {
+            /** @description The current access token (set by the authorization and each refresh; may be sent to import one). Secret: reads show it masked (`••••` and its last 4 characters when it is 12 or longer); only resolve gives it in full. */
+            access_token?: string;
+            /**
+             * Format: uri
+             * @description The provider's authorization endpoint; required for `authorization_code`.
+             */
+            authorization_url?: string;
+            /** @description The client id at the provider. */
+            client_id: string;
+            /** @description The client secret at the provider. Secret: reads show it masked (`••••` and its last 4 characters when it is 12 or longer); only resolve gives it in full. */
+            client_secret: string;
+            /**
+             * @description `authorization_code` (a person authorizes in a browser, see `oauth/authorize`) or `client_credentials`.
+             * @enum {string}
+             */
+            grant_type: "authorization_code" | "client_credentials";
+            /** @description The refresh token (set by the authorization; may be sent to import one). Secret: reads show it masked (`••••` and its last 4 characters when it is 12 or longer); only resolve gives it in full. */
+            refresh_token?: string;
+            /** @description The scopes asked for, each without spaces. Default none. */
+            scopes?: string[];
+            /**
+             * Format: date-time
+             * @description When the access token expires.
+             */
+            token_expires_at?: string;
+            /**
+             * Format: uri
+             * @description The provider's token endpoint.
+             */
+            token_url: string;
         };
         OwnedCredential: {
             /** Format: date-time */
@@ -987,7 +1609,7 @@ export interface components {
             id: string;
             name: string;
             service: string;
-            type: string;
+            type: components["schemas"]["CredentialType"];
             /** Format: date-time */
             updated_at: string;
         };
@@ -997,15 +1619,17 @@ export interface components {
             id: string;
         };
         PasswordChange: {
-            current_password?: string | null;
-            new_password?: string | null;
+            /** Format: password */
+            current_password: string;
+            /** Format: password */
+            new_password: string;
         };
         /** @description An RFC 9457 problem document. */
         Problem: {
             /** @description With `reauthorization_required`: a ready URL that starts a new authorization. */
             authorization_url?: string | null;
             /** @description A stable snake_case error code. */
-            code: string;
+            code: components["schemas"]["ErrorCode"];
             detail: string;
             errors?: components["schemas"]["FieldError"][];
             request_id: string;
@@ -1016,12 +1640,17 @@ export interface components {
             type: string;
         };
         PutWorkflow: {
-            credential_ids?: string[] | null;
-            name?: string | null;
-            owner_id?: string | null;
+            /** @description Credentials of the workspace the workflow uses (default none). */
+            credential_ids?: string[];
+            name: string;
+            /**
+             * Format: uuid
+             * @description The person the workflow runs as; its credentials are resolved with their access.
+             */
+            owner_id: string;
         };
         RefreshRequest: {
-            refresh_token?: string | null;
+            refresh_token: string;
         };
         /** @description The result of a refresh. */
         RefreshResult: {
@@ -1030,11 +1659,14 @@ export interface components {
             token_expires_at?: string | null;
         };
         ReplaceShares: {
-            shares?: components["schemas"]["ShareInput"][] | null;
+            /** @description The whole new set; an empty list removes every share. Each principal at most once. */
+            shares: components["schemas"]["ShareInput"][];
         };
+        /** @description The request's id: the client's own `X-Request-Id` when it sent a short plain one (up to 128 of `A-Z a-z 0-9 - _ . :`), else a new one. Problems carry it as `request_id`; quote it when reporting one. */
+        RequestId: string;
         ResolveRequest: {
             /** @description The engine's id for this run, recorded in the audit event. */
-            execution_id?: string | null;
+            execution_id?: string;
             /**
              * @description One field's value alone, answered as `text/plain; charset=utf-8` with no trailing
              *     newline (for CI scripts: `curl -fsS`). An oauth2 credential's `access_token` is a field
@@ -1042,26 +1674,96 @@ export interface components {
              *     the credential does not have: 422 on `field`. Recorded in the audit event.
              * @example access_token
              */
-            field?: string | null;
-            workflow_id?: string | null;
+            field?: string;
+            /** @description The workflow the values are for: registered in the workspace, its owner needs `use`. */
+            workflow_id: string;
         };
-        /** @description Every value in full: only resolve returns secrets. */
-        Resolved: {
+        /** @description A credential's values in full for a workflow run, by its `type`. */
+        Resolved: components["schemas"]["ResolvedApiKey"] | components["schemas"]["ResolvedBasicAuth"] | components["schemas"]["ResolvedOAuth2"] | components["schemas"]["ResolvedCustom"];
+        ResolvedApiKey: components["schemas"]["ResolvedFields"] & {
+            /** @description Every field in full. */
+            data: components["schemas"]["ApiKeyData"];
+            /** @enum {string} */
+            type: "api_key";
+        } & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "api_key";
+        };
+        ResolvedBasicAuth: components["schemas"]["ResolvedFields"] & {
+            /** @description Every field in full. */
+            data: components["schemas"]["BasicAuthData"];
+            /** @enum {string} */
+            type: "basic_auth";
+        } & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "basic_auth";
+        };
+        ResolvedCustom: components["schemas"]["ResolvedFields"] & {
+            /** @description Every field in full. */
+            data: components["schemas"]["CustomData"];
+            /** @enum {string} */
+            type: "custom";
+        } & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "custom";
+        };
+        /** @description What a resolve answers whatever the type: every value in full (only resolve returns secrets). */
+        ResolvedFields: {
             /** Format: uuid */
             credential_id: string;
-            data: Record<string, unknown>;
             /** Format: date-time */
             expires_at?: string | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description oauth2: when the access token expires.
+             */
             token_expires_at?: string | null;
-            type: string;
-            /** Format: int32 */
+            /**
+             * Format: int32
+             * @description The version whose values these are.
+             */
             version: number;
         };
-        RotateCredential: {
-            /** @description The new secret values (other fields may change too). */
-            data: Record<string, unknown>;
+        ResolvedOAuth2: components["schemas"]["ResolvedFields"] & {
+            /** @description Every field in full. */
+            data: components["schemas"]["OAuth2Data"];
+            /** @enum {string} */
+            type: "oauth2";
+        } & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "oauth2";
         };
+        /** @description Seconds to wait before trying again, when the server knows. */
+        RetryAfter: number;
+        /**
+         * @description A workspace role.
+         * @enum {string}
+         */
+        Role: "owner" | "admin" | "member" | "auditor";
+        RotateCredential: {
+            /**
+             * @description The new secret values, merged field by field like an update's (other fields may change
+             *     too).
+             */
+            data: components["schemas"]["CredentialDataPatch"];
+        };
+        /**
+         * @description What an API token may do, on top of its principal's rights.
+         * @enum {string}
+         */
+        Scope: "credentials:read" | "credentials:write" | "credentials:resolve" | "workflows:write" | "audit:read" | "admin";
         Session: {
             /** Format: date-time */
             created_at: string;
@@ -1086,8 +1788,7 @@ export interface components {
             items: components["schemas"]["Session"][];
         };
         Share: {
-            /** @description `use`, `view` or `manage`. */
-            access: string;
+            access: components["schemas"]["ShareAccess"];
             /** Format: date-time */
             created_at: string;
             /** Format: uuid */
@@ -1096,13 +1797,19 @@ export interface components {
             id: string;
             principal: components["schemas"]["SharePrincipal"];
         };
+        /**
+         * @description What a share grants, lowest first (a share never makes anyone the owner).
+         * @enum {string}
+         */
+        ShareAccess: "use" | "view" | "manage";
         ShareInput: {
-            /** @description `use`, `view` or `manage`. */
-            access?: string | null;
-            /** @description The user or team; absent for `workspace`. */
-            principal_id?: string | null;
-            /** @description `user`, `team` or `workspace`. */
-            principal_type?: string | null;
+            access: components["schemas"]["ShareAccess"];
+            /**
+             * Format: uuid
+             * @description The user or team of the workspace; absent for `workspace`.
+             */
+            principal_id?: string;
+            principal_type: components["schemas"]["SharePrincipalType"];
         };
         ShareList: {
             items: components["schemas"]["Share"][];
@@ -1111,14 +1818,23 @@ export interface components {
             /** Format: uuid */
             id?: string | null;
             name?: string | null;
-            /** @description `user`, `team` or `workspace`. */
-            type: string;
+            type: components["schemas"]["SharePrincipalType"];
         };
+        /**
+         * @description Who is shared with.
+         * @enum {string}
+         */
+        SharePrincipalType: "user" | "team" | "workspace";
         SignupRequest: {
-            display_name?: string | null;
-            email?: string | null;
-            password?: string | null;
-            workspace_name?: string | null;
+            display_name: string;
+            /**
+             * Format: email
+             * @description Unique across the deployment: a user belongs to one workspace.
+             */
+            email: string;
+            /** Format: password */
+            password: string;
+            workspace_name: string;
         };
         SignupResponse: {
             tokens: components["schemas"]["TokenPair"];
@@ -1132,7 +1848,8 @@ export interface components {
             name: string;
         };
         TeamBody: {
-            name?: string | null;
+            /** @description Unique in the workspace. */
+            name: string;
         };
         TeamList: {
             items: components["schemas"]["Team"][];
@@ -1142,13 +1859,19 @@ export interface components {
             id: string;
             name: string;
         };
+        /**
+         * @description The HTTP method of a connection test.
+         * @enum {string}
+         */
+        TestMethod: "GET" | "HEAD" | "POST";
         /** @description How "test the connection" calls the service with the credential applied. */
         TestRequest: {
-            /** @description Statuses that count as success (default: any 2xx). */
+            /** @description Statuses that count as success, each 100 to 599 (default, or null: any 2xx). */
             expected_status?: number[] | null;
-            /** @description `GET` (default), `HEAD` or `POST`. */
-            method?: string | null;
-            url?: string | null;
+            /** @description Default `GET`. */
+            method?: components["schemas"]["TestMethod"];
+            /** @description An absolute http(s) URL; `{{field}}` places a field of `data` in it. */
+            url: string;
         };
         /** @description The result of a connection test. No secret appears in it. */
         TestResult: {
@@ -1166,6 +1889,11 @@ export interface components {
             /** Format: date-time */
             tested_at: string;
         };
+        /**
+         * @description `personal` acts as its user, narrowed to its scopes; `engine` is a service principal of the workspace (for a workflow engine).
+         * @enum {string}
+         */
+        TokenKind: "personal" | "engine";
         TokenList: {
             items: components["schemas"]["ApiToken"][];
         };
@@ -1180,34 +1908,45 @@ export interface components {
             refresh_token: string;
             /** Format: uuid */
             session_id: string;
-            /** @description Always `Bearer`. */
-            token_type: string;
+            token_type: components["schemas"]["TokenType"];
         };
+        /**
+         * @description The kind of access token: always `Bearer`.
+         * @enum {string}
+         */
+        TokenType: "Bearer";
         TransferCredential: {
-            owner_id?: string | null;
+            /**
+             * Format: uuid
+             * @description Another enabled user of the workspace.
+             */
+            owner_id: string;
         };
-        /** @description Any create field but `type`; `data` is merged field by field. `null` clears an optional field. */
+        /**
+         * @description Any create field but `type` (sending it is a 422: a credential's type cannot change); `data` is
+         *     merged field by field. `null` clears an optional field.
+         */
         UpdateCredential: {
-            data?: Record<string, unknown> | null;
+            data?: components["schemas"]["CredentialDataPatch"];
             description?: string | null;
             environment?: string | null;
             /** Format: date-time */
             expires_at?: string | null;
-            name?: string | null;
-            /** Format: int64 */
+            name?: string;
+            /** Format: int32 */
             rotation_period_days?: number | null;
-            secret_fields?: string[] | null;
-            service?: string | null;
-            tags?: string[] | null;
+            /** @description For `custom`: the secret keys of `data` after the change (all of them are re-split). */
+            secret_fields?: string[];
+            service?: string;
+            tags?: string[];
             test?: null | components["schemas"]["TestRequest"];
-            /** @description Not accepted: the type of a credential cannot change. */
-            type?: string | null;
         };
         UpdateUser: {
             /** @description Disabling revokes the user's sessions and tokens. */
-            disabled?: boolean | null;
-            display_name?: string | null;
-            role?: string | null;
+            disabled?: boolean;
+            display_name?: string;
+            /** @description The last owner cannot be demoted (409). */
+            role?: components["schemas"]["Role"];
         };
         Usage: {
             /** Format: int64 */
@@ -1236,8 +1975,7 @@ export interface components {
             email: string;
             /** Format: uuid */
             id: string;
-            /** @description `owner`, `admin`, `member` or `auditor`. */
-            role: string;
+            role: components["schemas"]["Role"];
             teams: components["schemas"]["TeamRef"][];
             /** Format: uuid */
             workspace_id: string;
@@ -1262,14 +2000,18 @@ export interface components {
             /** Format: uuid */
             created_by?: string | null;
             current: boolean;
-            /** @description `created`, `updated`, `rotated`, `refreshed` or `restored`. */
-            reason: string;
+            reason: components["schemas"]["VersionReason"];
             /** Format: int32 */
             version: number;
         };
         VersionList: {
             items: components["schemas"]["VersionInfo"][];
         };
+        /**
+         * @description Why a version was made.
+         * @enum {string}
+         */
+        VersionReason: "created" | "updated" | "rotated" | "refreshed" | "restored";
         Workflow: {
             /** Format: date-time */
             created_at: string;
@@ -1305,72 +2047,167 @@ export interface components {
         /** @description Authenticated but not allowed (`forbidden`) */
         Forbidden: {
             headers: {
+                "X-Request-Id"?: components["schemas"]["RequestId"];
                 [name: string]: unknown;
             };
             content: {
+                /**
+                 * @example {
+                 *       "code": "forbidden",
+                 *       "detail": "You are not allowed to do this",
+                 *       "request_id": "0193a1c5-2f3a-7b4c-8d9e-0f1a2b3c4d5e",
+                 *       "status": 403,
+                 *       "title": "You are not allowed to do this",
+                 *       "type": "https://credvault.dev/problems/forbidden"
+                 *     }
+                 */
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
         /** @description Malformed JSON, wrong types or bad query parameters (`invalid_request`) */
         InvalidRequest: {
             headers: {
+                "X-Request-Id"?: components["schemas"]["RequestId"];
                 [name: string]: unknown;
             };
             content: {
+                /**
+                 * @example {
+                 *       "code": "invalid_request",
+                 *       "detail": "The request is malformed",
+                 *       "request_id": "0193a1c5-2f3a-7b4c-8d9e-0f1a2b3c4d5e",
+                 *       "status": 400,
+                 *       "title": "The request is malformed",
+                 *       "type": "https://credvault.dev/problems/invalid_request"
+                 *     }
+                 */
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
         /** @description No such resource in your workspace (`not_found`) */
         NotFound: {
             headers: {
+                "X-Request-Id"?: components["schemas"]["RequestId"];
                 [name: string]: unknown;
             };
             content: {
+                /**
+                 * @example {
+                 *       "code": "not_found",
+                 *       "detail": "Not found",
+                 *       "request_id": "0193a1c5-2f3a-7b4c-8d9e-0f1a2b3c4d5e",
+                 *       "status": 404,
+                 *       "title": "Not found",
+                 *       "type": "https://credvault.dev/problems/not_found"
+                 *     }
+                 */
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
         /** @description Body over 1 MiB (`payload_too_large`) */
         PayloadTooLarge: {
             headers: {
+                "X-Request-Id"?: components["schemas"]["RequestId"];
                 [name: string]: unknown;
             };
             content: {
+                /**
+                 * @example {
+                 *       "code": "payload_too_large",
+                 *       "detail": "The request body is too large",
+                 *       "request_id": "0193a1c5-2f3a-7b4c-8d9e-0f1a2b3c4d5e",
+                 *       "status": 413,
+                 *       "title": "The request body is too large",
+                 *       "type": "https://credvault.dev/problems/payload_too_large"
+                 *     }
+                 */
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
         /** @description Missing, invalid, expired or revoked token (`unauthenticated`) */
         Unauthenticated: {
             headers: {
+                "X-Request-Id"?: components["schemas"]["RequestId"];
                 [name: string]: unknown;
             };
             content: {
+                /**
+                 * @example {
+                 *       "code": "unauthenticated",
+                 *       "detail": "Authentication is required",
+                 *       "request_id": "0193a1c5-2f3a-7b4c-8d9e-0f1a2b3c4d5e",
+                 *       "status": 401,
+                 *       "title": "Authentication is required",
+                 *       "type": "https://credvault.dev/problems/unauthenticated"
+                 *     }
+                 */
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
         /** @description The database or the audit log cannot be written (`unavailable`) */
         Unavailable: {
             headers: {
+                "Retry-After"?: components["schemas"]["RetryAfter"];
+                "X-Request-Id"?: components["schemas"]["RequestId"];
                 [name: string]: unknown;
             };
             content: {
+                /**
+                 * @example {
+                 *       "code": "unavailable",
+                 *       "detail": "The service is unavailable",
+                 *       "request_id": "0193a1c5-2f3a-7b4c-8d9e-0f1a2b3c4d5e",
+                 *       "status": 503,
+                 *       "title": "The service is unavailable",
+                 *       "type": "https://credvault.dev/problems/unavailable"
+                 *     }
+                 */
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
         /** @description Body is not application/json (`unsupported_media_type`) */
         UnsupportedMediaType: {
             headers: {
+                "X-Request-Id"?: components["schemas"]["RequestId"];
                 [name: string]: unknown;
             };
             content: {
+                /**
+                 * @example {
+                 *       "code": "unsupported_media_type",
+                 *       "detail": "The request body must be application/json",
+                 *       "request_id": "0193a1c5-2f3a-7b4c-8d9e-0f1a2b3c4d5e",
+                 *       "status": 415,
+                 *       "title": "The request body must be application/json",
+                 *       "type": "https://credvault.dev/problems/unsupported_media_type"
+                 *     }
+                 */
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
         /** @description Missing fields or rule violations, one entry per field (`validation_failed`) */
         ValidationFailed: {
             headers: {
+                "X-Request-Id"?: components["schemas"]["RequestId"];
                 [name: string]: unknown;
             };
             content: {
+                /**
+                 * @example {
+                 *       "code": "validation_failed",
+                 *       "detail": "data.key: is required",
+                 *       "errors": [
+                 *         {
+                 *           "field": "data.key",
+                 *           "message": "is required"
+                 *         }
+                 *       ],
+                 *       "request_id": "0193a1c5-2f3a-7b4c-8d9e-0f1a2b3c4d5e",
+                 *       "status": 422,
+                 *       "title": "The request is not valid",
+                 *       "type": "https://credvault.dev/problems/validation_failed"
+                 *     }
+                 */
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
@@ -1394,6 +2231,7 @@ export interface operations {
             /** @description The process is up */
             200: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1403,9 +2241,20 @@ export interface operations {
             /** @description Request headers over 16 KiB in all (`request_header_fields_too_large`) */
             431: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "request_header_fields_too_large",
+                     *       "detail": "Request headers are too large",
+                     *       "request_id": "0193a1c5-2f3a-7b4c-8d9e-0f1a2b3c4d5e",
+                     *       "status": 431,
+                     *       "title": "Request headers are too large",
+                     *       "type": "https://credvault.dev/problems/request_header_fields_too_large"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1423,6 +2272,7 @@ export interface operations {
             /** @description Prometheus text exposition */
             200: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1432,9 +2282,20 @@ export interface operations {
             /** @description Request headers over 16 KiB in all (`request_header_fields_too_large`) */
             431: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "request_header_fields_too_large",
+                     *       "detail": "Request headers are too large",
+                     *       "request_id": "0193a1c5-2f3a-7b4c-8d9e-0f1a2b3c4d5e",
+                     *       "status": 431,
+                     *       "title": "Request headers are too large",
+                     *       "type": "https://credvault.dev/problems/request_header_fields_too_large"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1452,6 +2313,7 @@ export interface operations {
             /** @description Ready to serve */
             200: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1461,18 +2323,41 @@ export interface operations {
             /** @description Request headers over 16 KiB in all (`request_header_fields_too_large`) */
             431: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "request_header_fields_too_large",
+                     *       "detail": "Request headers are too large",
+                     *       "request_id": "0193a1c5-2f3a-7b4c-8d9e-0f1a2b3c4d5e",
+                     *       "status": 431,
+                     *       "title": "Request headers are too large",
+                     *       "type": "https://credvault.dev/problems/request_header_fields_too_large"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Database unreachable, migrations pending or shutting down */
+            /** @description Database unreachable, migrations pending or shutting down (`unavailable`) */
             503: {
                 headers: {
+                    "Retry-After"?: components["schemas"]["RetryAfter"];
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "unavailable",
+                     *       "detail": "The service is unavailable",
+                     *       "request_id": "0193a1c5-2f3a-7b4c-8d9e-0f1a2b3c4d5e",
+                     *       "status": 503,
+                     *       "title": "The service is unavailable",
+                     *       "type": "https://credvault.dev/problems/unavailable"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1482,19 +2367,18 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description A user, token or engine id (a user's id also matches their personal tokens' events). */
-                actor_id?: string | null;
+                actor_id?: string;
                 /** @description e.g. `credential.used`. */
-                action?: string | null;
-                credential_id?: string | null;
-                /** @description `success`, `denied` or `failure`. */
-                outcome?: string | null;
+                action?: string;
+                credential_id?: string;
+                outcome?: components["schemas"]["AuditOutcome"];
                 /** @description Inclusive, RFC 3339. */
-                from?: string | null;
+                from?: string;
                 /** @description Exclusive, RFC 3339. */
-                to?: string | null;
-                /** @description 1..200, default 50. */
-                limit?: number | null;
-                cursor?: string | null;
+                to?: string;
+                limit?: number;
+                /** @description From the previous page's `next_cursor`. */
+                cursor?: string;
             };
             header?: never;
             path?: never;
@@ -1505,6 +2389,7 @@ export interface operations {
             /** @description A page of events */
             200: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1521,19 +2406,15 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description A user, token or engine id (a user's id also matches their personal tokens' events). */
-                actor_id?: string | null;
+                actor_id?: string;
                 /** @description e.g. `credential.used`. */
-                action?: string | null;
-                credential_id?: string | null;
-                /** @description `success`, `denied` or `failure`. */
-                outcome?: string | null;
+                action?: string;
+                credential_id?: string;
+                outcome?: components["schemas"]["AuditOutcome"];
                 /** @description Inclusive, RFC 3339. */
-                from?: string | null;
+                from?: string;
                 /** @description Exclusive, RFC 3339. */
-                to?: string | null;
-                /** @description 1..200, default 50. */
-                limit?: number | null;
-                cursor?: string | null;
+                to?: string;
             };
             header?: never;
             path?: never;
@@ -1541,14 +2422,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description One AuditEvent per line, oldest first: NDJSON, or the same bytes as a download when the request asks for `Accept: application/octet-stream` */
+            /** @description Newline-delimited JSON: one `AuditEvent` per line, oldest first, each line ending in a newline. The same bytes come as a download (`Content-Disposition: attachment`) when the request asks only for `Accept: application/octet-stream`. */
             200: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/x-ndjson": string;
-                    "application/octet-stream": number[];
+                    "application/octet-stream": string;
                 };
             };
             400: components["responses"]["InvalidRequest"];
@@ -1569,6 +2451,7 @@ export interface operations {
             /** @description The verdict */
             200: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1589,6 +2472,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "email": "ada@example.com",
+                 *       "password": "correct horse battery staple"
+                 *     }
+                 */
                 "application/json": components["schemas"]["LoginRequest"];
             };
         };
@@ -1596,6 +2485,7 @@ export interface operations {
             /** @description A new session */
             200: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1606,18 +2496,40 @@ export interface operations {
             /** @description Wrong email or password (`invalid_credentials`) */
             401: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_credentials",
+                     *       "detail": "The email or password is wrong",
+                     *       "request_id": "0193a1c5-2f3a-7b4c-8d9e-0f1a2b3c4d5e",
+                     *       "status": 401,
+                     *       "title": "The email or password is wrong",
+                     *       "type": "https://credvault.dev/problems/invalid_credentials"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The account is disabled (`account_disabled`) */
             403: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "account_disabled",
+                     *       "detail": "This account is disabled",
+                     *       "request_id": "0193a1c5-2f3a-7b4c-8d9e-0f1a2b3c4d5e",
+                     *       "status": 403,
+                     *       "title": "This account is disabled",
+                     *       "type": "https://credvault.dev/problems/account_disabled"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1627,18 +2539,42 @@ export interface operations {
             /** @description Too many failed sign-ins (`rate_limited`, with Retry-After) */
             429: {
                 headers: {
+                    "Retry-After"?: components["schemas"]["RetryAfter"];
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "rate_limited",
+                     *       "detail": "Too many requests",
+                     *       "request_id": "0193a1c5-2f3a-7b4c-8d9e-0f1a2b3c4d5e",
+                     *       "status": 429,
+                     *       "title": "Too many requests",
+                     *       "type": "https://credvault.dev/problems/rate_limited"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Too many sign-ins at once (`unavailable`, with Retry-After): try again in a moment */
             503: {
                 headers: {
+                    "Retry-After"?: components["schemas"]["RetryAfter"];
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "unavailable",
+                     *       "detail": "The service is unavailable",
+                     *       "request_id": "0193a1c5-2f3a-7b4c-8d9e-0f1a2b3c4d5e",
+                     *       "status": 503,
+                     *       "title": "The service is unavailable",
+                     *       "type": "https://credvault.dev/problems/unavailable"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1656,6 +2592,7 @@ export interface operations {
             /** @description The session and its tokens stopped working */
             204: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1674,6 +2611,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "current_password": "correct horse battery staple",
+                 *       "new_password": "a longer passphrase of mine"
+                 *     }
+                 */
                 "application/json": components["schemas"]["PasswordChange"];
             };
         };
@@ -1681,6 +2624,7 @@ export interface operations {
             /** @description Changed; other sessions revoked */
             204: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1703,6 +2647,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "refresh_token": "cvr_3q2-example-refresh-token"
+                 *     }
+                 */
                 "application/json": components["schemas"]["RefreshRequest"];
             };
         };
@@ -1710,6 +2659,7 @@ export interface operations {
             /** @description New tokens; the old refresh token no longer works */
             200: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1720,9 +2670,20 @@ export interface operations {
             /** @description Unknown, used or revoked refresh token (`unauthenticated`); reuse revokes the session */
             401: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "unauthenticated",
+                     *       "detail": "Authentication is required",
+                     *       "request_id": "0193a1c5-2f3a-7b4c-8d9e-0f1a2b3c4d5e",
+                     *       "status": 401,
+                     *       "title": "Authentication is required",
+                     *       "type": "https://credvault.dev/problems/unauthenticated"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1743,6 +2704,7 @@ export interface operations {
             /** @description Live sessions, newest first */
             200: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1766,6 +2728,7 @@ export interface operations {
             /** @description Revoked */
             204: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1790,6 +2753,7 @@ export interface operations {
             /** @description Revoked */
             204: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1803,22 +2767,19 @@ export interface operations {
     list_credentials: {
         parameters: {
             query?: {
-                /** @description `api_key`, `basic_auth`, `oauth2` or `custom`. */
-                type?: string | null;
-                /** @description `active`, `expired`, `error` or `deleted` (default: all but deleted). */
-                status?: string | null;
-                service?: string | null;
-                environment?: string | null;
-                tag?: string | null;
-                shared?: boolean | null;
-                owner_id?: string | null;
+                type?: components["schemas"]["CredentialType"];
+                /** @description Default: all but `deleted`. */
+                status?: components["schemas"]["CredentialStatus"];
+                service?: string;
+                environment?: string;
+                tag?: string;
+                shared?: boolean;
+                owner_id?: string;
                 /** @description Case-insensitive search in name, service, description and tags. */
-                q?: string | null;
-                /** @description `name` (default), `-name`, `updated_at`, `-updated_at`, `last_used_at`, `-last_used_at`; never-used sort last. */
-                sort?: string | null;
-                /** @description 1..200, default 50. */
-                limit?: number | null;
-                cursor?: string | null;
+                q?: string;
+                sort?: components["schemas"]["CredentialSort"];
+                limit?: number;
+                cursor?: string;
             };
             header?: never;
             path?: never;
@@ -1829,9 +2790,38 @@ export interface operations {
             /** @description A page of credentials */
             200: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "access": "owner",
+                     *           "created_at": "2026-09-01T10:00:00Z",
+                     *           "environment": "production",
+                     *           "id": "0193a1c4-0b7e-7d8f-a1b2-c3d4e5f6a7b8",
+                     *           "last_used_at": "2026-11-30T09:12:44Z",
+                     *           "name": "Stripe live key",
+                     *           "owner": {
+                     *             "display_name": "Ada Lovelace",
+                     *             "id": "0193a1c2-5e20-7c4b-9d5e-3a7f9b0c1d2e"
+                     *           },
+                     *           "service": "Stripe",
+                     *           "shared": true,
+                     *           "status": "active",
+                     *           "tags": [
+                     *             "payments"
+                     *           ],
+                     *           "type": "api_key",
+                     *           "updated_at": "2026-11-02T08:30:00Z",
+                     *           "version": 3
+                     *         }
+                     *       ],
+                     *       "next_cursor": "eyJzIjoibmFtZSIsImsiOiJzdHJpcGUgbGl2ZSBrZXkifQ"
+                     *     }
+                     */
                     "application/json": components["schemas"]["CredentialList"];
                 };
             };
@@ -1857,12 +2847,87 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Created; `Location` and `ETag` headers */
+            /** @description Created */
             201: {
                 headers: {
+                    ETag?: components["schemas"]["ETag"];
+                    "Idempotent-Replayed"?: components["schemas"]["IdempotentReplayed"];
+                    /** @description The new credential: `/v1/credentials/{id}` */
+                    Location?: string;
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "access": "owner",
+                     *       "connected_workflows": [
+                     *         {
+                     *           "id": "billing-sync",
+                     *           "last_used_at": "2026-11-30T09:12:44Z",
+                     *           "name": "Billing sync"
+                     *         }
+                     *       ],
+                     *       "created_at": "2026-09-01T10:00:00Z",
+                     *       "data": {
+                     *         "key": "••••9f3a",
+                     *         "name": "Authorization",
+                     *         "placement": "header",
+                     *         "prefix": "Bearer "
+                     *       },
+                     *       "description": "Charges and refunds for the shop",
+                     *       "environment": "production",
+                     *       "expires_at": null,
+                     *       "id": "0193a1c4-0b7e-7d8f-a1b2-c3d4e5f6a7b8",
+                     *       "last_used_at": "2026-11-30T09:12:44Z",
+                     *       "name": "Stripe live key",
+                     *       "owner": {
+                     *         "display_name": "Ada Lovelace",
+                     *         "id": "0193a1c2-5e20-7c4b-9d5e-3a7f9b0c1d2e"
+                     *       },
+                     *       "rotated_at": "2026-11-02T08:30:00Z",
+                     *       "rotation_due_at": "2027-01-31T08:30:00Z",
+                     *       "rotation_period_days": 90,
+                     *       "secret_fields": null,
+                     *       "service": "Stripe",
+                     *       "shared": true,
+                     *       "shares": [
+                     *         {
+                     *           "access": "use",
+                     *           "created_at": "2026-09-01T10:05:00Z",
+                     *           "created_by": "0193a1c2-5e20-7c4b-9d5e-3a7f9b0c1d2e",
+                     *           "id": "0193a1c4-3c4d-7e5f-8a9b-0c1d2e3f4a5b",
+                     *           "principal": {
+                     *             "id": "0193a1c3-1d2e-7f3a-b4c5-d6e7f8a9b0c1",
+                     *             "name": "Payments",
+                     *             "type": "team"
+                     *           }
+                     *         }
+                     *       ],
+                     *       "status": "active",
+                     *       "status_detail": null,
+                     *       "tags": [
+                     *         "payments"
+                     *       ],
+                     *       "test": {
+                     *         "expected_status": [
+                     *           200
+                     *         ],
+                     *         "method": "GET",
+                     *         "url": "https://api.stripe.com/v1/balance"
+                     *       },
+                     *       "type": "api_key",
+                     *       "updated_at": "2026-11-02T08:30:00Z",
+                     *       "usage": {
+                     *         "last_24h": 41,
+                     *         "last_30d": 1190,
+                     *         "last_7d": 280,
+                     *         "last_used_at": "2026-11-30T09:12:44Z",
+                     *         "total": 1532
+                     *       },
+                     *       "version": 3
+                     *     }
+                     */
                     "application/json": components["schemas"]["Credential"];
                 };
             };
@@ -1872,9 +2937,20 @@ export interface operations {
             /** @description The owner was erased at the same moment (`conflict`): reload and retry */
             409: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "conflict",
+                     *       "detail": "The request conflicts with the current state",
+                     *       "request_id": "0193a1c5-2f3a-7b4c-8d9e-0f1a2b3c4d5e",
+                     *       "status": 409,
+                     *       "title": "The request conflicts with the current state",
+                     *       "type": "https://credvault.dev/problems/conflict"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1883,9 +2959,26 @@ export interface operations {
             /** @description Invalid fields (`validation_failed`) or a reused Idempotency-Key (`idempotency_key_reused`) */
             422: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "validation_failed",
+                     *       "detail": "data.key: is required",
+                     *       "errors": [
+                     *         {
+                     *           "field": "data.key",
+                     *           "message": "is required"
+                     *         }
+                     *       ],
+                     *       "request_id": "0193a1c5-2f3a-7b4c-8d9e-0f1a2b3c4d5e",
+                     *       "status": 422,
+                     *       "title": "The request is not valid",
+                     *       "type": "https://credvault.dev/problems/validation_failed"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1907,9 +3000,81 @@ export interface operations {
             /** @description The credential, with its `ETag` */
             200: {
                 headers: {
+                    ETag?: components["schemas"]["ETag"];
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "access": "owner",
+                     *       "connected_workflows": [
+                     *         {
+                     *           "id": "billing-sync",
+                     *           "last_used_at": "2026-11-30T09:12:44Z",
+                     *           "name": "Billing sync"
+                     *         }
+                     *       ],
+                     *       "created_at": "2026-09-01T10:00:00Z",
+                     *       "data": {
+                     *         "key": "••••9f3a",
+                     *         "name": "Authorization",
+                     *         "placement": "header",
+                     *         "prefix": "Bearer "
+                     *       },
+                     *       "description": "Charges and refunds for the shop",
+                     *       "environment": "production",
+                     *       "expires_at": null,
+                     *       "id": "0193a1c4-0b7e-7d8f-a1b2-c3d4e5f6a7b8",
+                     *       "last_used_at": "2026-11-30T09:12:44Z",
+                     *       "name": "Stripe live key",
+                     *       "owner": {
+                     *         "display_name": "Ada Lovelace",
+                     *         "id": "0193a1c2-5e20-7c4b-9d5e-3a7f9b0c1d2e"
+                     *       },
+                     *       "rotated_at": "2026-11-02T08:30:00Z",
+                     *       "rotation_due_at": "2027-01-31T08:30:00Z",
+                     *       "rotation_period_days": 90,
+                     *       "secret_fields": null,
+                     *       "service": "Stripe",
+                     *       "shared": true,
+                     *       "shares": [
+                     *         {
+                     *           "access": "use",
+                     *           "created_at": "2026-09-01T10:05:00Z",
+                     *           "created_by": "0193a1c2-5e20-7c4b-9d5e-3a7f9b0c1d2e",
+                     *           "id": "0193a1c4-3c4d-7e5f-8a9b-0c1d2e3f4a5b",
+                     *           "principal": {
+                     *             "id": "0193a1c3-1d2e-7f3a-b4c5-d6e7f8a9b0c1",
+                     *             "name": "Payments",
+                     *             "type": "team"
+                     *           }
+                     *         }
+                     *       ],
+                     *       "status": "active",
+                     *       "status_detail": null,
+                     *       "tags": [
+                     *         "payments"
+                     *       ],
+                     *       "test": {
+                     *         "expected_status": [
+                     *           200
+                     *         ],
+                     *         "method": "GET",
+                     *         "url": "https://api.stripe.com/v1/balance"
+                     *       },
+                     *       "type": "api_key",
+                     *       "updated_at": "2026-11-02T08:30:00Z",
+                     *       "usage": {
+                     *         "last_24h": 41,
+                     *         "last_30d": 1190,
+                     *         "last_7d": 280,
+                     *         "last_used_at": "2026-11-30T09:12:44Z",
+                     *         "total": 1532
+                     *       },
+                     *       "version": 3
+                     *     }
+                     */
                     "application/json": components["schemas"]["Credential"];
                 };
             };
@@ -1923,7 +3088,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description Purge a soft-deleted credential at once (workspace owner/admin). */
-                purge?: boolean | null;
+                purge?: boolean;
             };
             header?: {
                 /** @description The ETag you read */
@@ -1940,6 +3105,7 @@ export interface operations {
             /** @description Soft-deleted */
             200: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1949,6 +3115,7 @@ export interface operations {
             /** @description Purged (with `purge=true`) */
             204: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1960,27 +3127,60 @@ export interface operations {
             /** @description Purging needs a soft-deleted credential (`conflict`) */
             409: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "conflict",
+                     *       "detail": "The request conflicts with the current state",
+                     *       "request_id": "0193a1c5-2f3a-7b4c-8d9e-0f1a2b3c4d5e",
+                     *       "status": 409,
+                     *       "title": "The request conflicts with the current state",
+                     *       "type": "https://credvault.dev/problems/conflict"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Already deleted (`credential_deleted`) */
             410: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "credential_deleted",
+                     *       "detail": "The credential is deleted",
+                     *       "request_id": "0193a1c5-2f3a-7b4c-8d9e-0f1a2b3c4d5e",
+                     *       "status": 410,
+                     *       "title": "The credential is deleted",
+                     *       "type": "https://credvault.dev/problems/credential_deleted"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The ETag does not match (`precondition_failed`) */
             412: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "precondition_failed",
+                     *       "detail": "The resource has changed (If-Match did not match)",
+                     *       "request_id": "0193a1c5-2f3a-7b4c-8d9e-0f1a2b3c4d5e",
+                     *       "status": 412,
+                     *       "title": "The resource has changed (If-Match did not match)",
+                     *       "type": "https://credvault.dev/problems/precondition_failed"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2002,6 +3202,18 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "data": {
+                 *         "key": "example-api-key-00000000a1b2"
+                 *       },
+                 *       "description": "Charges and refunds",
+                 *       "tags": [
+                 *         "payments",
+                 *         "billing"
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["UpdateCredential"];
             };
         };
@@ -2009,9 +3221,81 @@ export interface operations {
             /** @description The credential */
             200: {
                 headers: {
+                    ETag?: components["schemas"]["ETag"];
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "access": "owner",
+                     *       "connected_workflows": [
+                     *         {
+                     *           "id": "billing-sync",
+                     *           "last_used_at": "2026-11-30T09:12:44Z",
+                     *           "name": "Billing sync"
+                     *         }
+                     *       ],
+                     *       "created_at": "2026-09-01T10:00:00Z",
+                     *       "data": {
+                     *         "key": "••••9f3a",
+                     *         "name": "Authorization",
+                     *         "placement": "header",
+                     *         "prefix": "Bearer "
+                     *       },
+                     *       "description": "Charges and refunds for the shop",
+                     *       "environment": "production",
+                     *       "expires_at": null,
+                     *       "id": "0193a1c4-0b7e-7d8f-a1b2-c3d4e5f6a7b8",
+                     *       "last_used_at": "2026-11-30T09:12:44Z",
+                     *       "name": "Stripe live key",
+                     *       "owner": {
+                     *         "display_name": "Ada Lovelace",
+                     *         "id": "0193a1c2-5e20-7c4b-9d5e-3a7f9b0c1d2e"
+                     *       },
+                     *       "rotated_at": "2026-11-02T08:30:00Z",
+                     *       "rotation_due_at": "2027-01-31T08:30:00Z",
+                     *       "rotation_period_days": 90,
+                     *       "secret_fields": null,
+                     *       "service": "Stripe",
+                     *       "shared": true,
+                     *       "shares": [
+                     *         {
+                     *           "access": "use",
+                     *           "created_at": "2026-09-01T10:05:00Z",
+                     *           "created_by": "0193a1c2-5e20-7c4b-9d5e-3a7f9b0c1d2e",
+                     *           "id": "0193a1c4-3c4d-7e5f-8a9b-0c1d2e3f4a5b",
+                     *           "principal": {
+                     *             "id": "0193a1c3-1d2e-7f3a-b4c5-d6e7f8a9b0c1",
+                     *             "name": "Payments",
+                     *             "type": "team"
+                     *           }
+                     *         }
+                     *       ],
+                     *       "status": "active",
+                     *       "status_detail": null,
+                     *       "tags": [
+                     *         "payments"
+                     *       ],
+                     *       "test": {
+                     *         "expected_status": [
+                     *           200
+                     *         ],
+                     *         "method": "GET",
+                     *         "url": "https://api.stripe.com/v1/balance"
+                     *       },
+                     *       "type": "api_key",
+                     *       "updated_at": "2026-11-02T08:30:00Z",
+                     *       "usage": {
+                     *         "last_24h": 41,
+                     *         "last_30d": 1190,
+                     *         "last_7d": 280,
+                     *         "last_used_at": "2026-11-30T09:12:44Z",
+                     *         "total": 1532
+                     *       },
+                     *       "version": 3
+                     *     }
+                     */
                     "application/json": components["schemas"]["Credential"];
                 };
             };
@@ -2022,18 +3306,40 @@ export interface operations {
             /** @description The credential is deleted (`credential_deleted`) */
             410: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "credential_deleted",
+                     *       "detail": "The credential is deleted",
+                     *       "request_id": "0193a1c5-2f3a-7b4c-8d9e-0f1a2b3c4d5e",
+                     *       "status": 410,
+                     *       "title": "The credential is deleted",
+                     *       "type": "https://credvault.dev/problems/credential_deleted"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The ETag does not match (`precondition_failed`) */
             412: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "precondition_failed",
+                     *       "detail": "The resource has changed (If-Match did not match)",
+                     *       "request_id": "0193a1c5-2f3a-7b4c-8d9e-0f1a2b3c4d5e",
+                     *       "status": 412,
+                     *       "title": "The resource has changed (If-Match did not match)",
+                     *       "type": "https://credvault.dev/problems/precondition_failed"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2042,9 +3348,26 @@ export interface operations {
             /** @description Invalid fields, or a destination (`test.url`, `data.token_url`, `data.authorization_url`) moved to another origin, or a secret `{{field}}` added to the test, without the secret sent again (`validation_failed`, the entry naming the secret to send) */
             422: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "validation_failed",
+                     *       "detail": "data.key: is required",
+                     *       "errors": [
+                     *         {
+                     *           "field": "data.key",
+                     *           "message": "is required"
+                     *         }
+                     *       ],
+                     *       "request_id": "0193a1c5-2f3a-7b4c-8d9e-0f1a2b3c4d5e",
+                     *       "status": 422,
+                     *       "title": "The request is not valid",
+                     *       "type": "https://credvault.dev/problems/validation_failed"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2055,19 +3378,18 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description A user, token or engine id (a user's id also matches their personal tokens' events). */
-                actor_id?: string | null;
+                actor_id?: string;
                 /** @description e.g. `credential.used`. */
-                action?: string | null;
-                credential_id?: string | null;
-                /** @description `success`, `denied` or `failure`. */
-                outcome?: string | null;
+                action?: string;
+                credential_id?: string;
+                outcome?: components["schemas"]["AuditOutcome"];
                 /** @description Inclusive, RFC 3339. */
-                from?: string | null;
+                from?: string;
                 /** @description Exclusive, RFC 3339. */
-                to?: string | null;
-                /** @description 1..200, default 50. */
-                limit?: number | null;
-                cursor?: string | null;
+                to?: string;
+                limit?: number;
+                /** @description From the previous page's `next_cursor`. */
+                cursor?: string;
             };
             header?: never;
             path: {
@@ -2081,6 +3403,7 @@ export interface operations {
             /** @description A page of events */
             200: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2107,6 +3430,11 @@ export interface operations {
         /** @description Optional; an empty body is the same as `{}` */
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "return_to": "https://app.example.com/credentials"
+                 *     }
+                 */
                 "application/json": components["schemas"]["AuthorizeRequest"];
             };
         };
@@ -2114,6 +3442,7 @@ export interface operations {
             /** @description Where to send the browser */
             200: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2127,9 +3456,20 @@ export interface operations {
             /** @description The credential is deleted (`credential_deleted`) */
             410: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "credential_deleted",
+                     *       "detail": "The credential is deleted",
+                     *       "request_id": "0193a1c5-2f3a-7b4c-8d9e-0f1a2b3c4d5e",
+                     *       "status": 410,
+                     *       "title": "The credential is deleted",
+                     *       "type": "https://credvault.dev/problems/credential_deleted"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2138,9 +3478,26 @@ export interface operations {
             /** @description Not an authorization_code credential, or `return_to` is not on an allowed origin (`validation_failed`) */
             422: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "validation_failed",
+                     *       "detail": "data.key: is required",
+                     *       "errors": [
+                     *         {
+                     *           "field": "data.key",
+                     *           "message": "is required"
+                     *         }
+                     *       ],
+                     *       "request_id": "0193a1c5-2f3a-7b4c-8d9e-0f1a2b3c4d5e",
+                     *       "status": 422,
+                     *       "title": "The request is not valid",
+                     *       "type": "https://credvault.dev/problems/validation_failed"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2162,6 +3519,7 @@ export interface operations {
             /** @description Refreshed (a new version with reason `refreshed`) */
             200: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2174,36 +3532,87 @@ export interface operations {
             /** @description The provider refused the refresh token (`reauthorization_required`, with `authorization_url`) */
             409: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "reauthorization_required",
+                     *       "detail": "The credential must be authorized again",
+                     *       "request_id": "0193a1c5-2f3a-7b4c-8d9e-0f1a2b3c4d5e",
+                     *       "status": 409,
+                     *       "title": "The credential must be authorized again",
+                     *       "type": "https://credvault.dev/problems/reauthorization_required"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The credential is deleted (`credential_deleted`) */
             410: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "credential_deleted",
+                     *       "detail": "The credential is deleted",
+                     *       "request_id": "0193a1c5-2f3a-7b4c-8d9e-0f1a2b3c4d5e",
+                     *       "status": 410,
+                     *       "title": "The credential is deleted",
+                     *       "type": "https://credvault.dev/problems/credential_deleted"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not an oauth2 credential (`validation_failed`) */
             422: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "validation_failed",
+                     *       "detail": "data.key: is required",
+                     *       "errors": [
+                     *         {
+                     *           "field": "data.key",
+                     *           "message": "is required"
+                     *         }
+                     *       ],
+                     *       "request_id": "0193a1c5-2f3a-7b4c-8d9e-0f1a2b3c4d5e",
+                     *       "status": 422,
+                     *       "title": "The request is not valid",
+                     *       "type": "https://credvault.dev/problems/validation_failed"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The token endpoint cannot be reached (`upstream_unavailable`) */
             503: {
                 headers: {
+                    "Retry-After"?: components["schemas"]["RetryAfter"];
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "upstream_unavailable",
+                     *       "detail": "The external service cannot be reached",
+                     *       "request_id": "0193a1c5-2f3a-7b4c-8d9e-0f1a2b3c4d5e",
+                     *       "status": 503,
+                     *       "title": "The external service cannot be reached",
+                     *       "type": "https://credvault.dev/problems/upstream_unavailable"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2221,13 +3630,22 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "execution_id": "run-2026-12-01-0001",
+                 *       "workflow_id": "billing-sync"
+                 *     }
+                 */
                 "application/json": components["schemas"]["ResolveRequest"];
             };
         };
         responses: {
-            /** @description Full values (`Cache-Control: no-store`): every one as JSON, or with `field` that one value alone as text, with no trailing newline */
+            /** @description Full values: every one as JSON, or with `field` that one value alone as text, with no trailing newline */
             200: {
                 headers: {
+                    /** @description `no-store`: keep the values out of every cache */
+                    "Cache-Control"?: string;
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2243,18 +3661,40 @@ export interface operations {
             /** @description The credential has expired, or its provider refused a refresh (`credential_expired`); an oauth2 credential never authorized (`reauthorization_required`) */
             409: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "credential_expired",
+                     *       "detail": "The credential has expired",
+                     *       "request_id": "0193a1c5-2f3a-7b4c-8d9e-0f1a2b3c4d5e",
+                     *       "status": 409,
+                     *       "title": "The credential has expired",
+                     *       "type": "https://credvault.dev/problems/credential_expired"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The credential is deleted (`credential_deleted`) */
             410: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "credential_deleted",
+                     *       "detail": "The credential is deleted",
+                     *       "request_id": "0193a1c5-2f3a-7b4c-8d9e-0f1a2b3c4d5e",
+                     *       "status": 410,
+                     *       "title": "The credential is deleted",
+                     *       "type": "https://credvault.dev/problems/credential_deleted"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2264,9 +3704,21 @@ export interface operations {
             /** @description The access token has expired and its provider cannot be reached (`upstream_unavailable`), or the audit log cannot be written (`unavailable`) */
             503: {
                 headers: {
+                    "Retry-After"?: components["schemas"]["RetryAfter"];
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "upstream_unavailable",
+                     *       "detail": "The external service cannot be reached",
+                     *       "request_id": "0193a1c5-2f3a-7b4c-8d9e-0f1a2b3c4d5e",
+                     *       "status": 503,
+                     *       "title": "The external service cannot be reached",
+                     *       "type": "https://credvault.dev/problems/upstream_unavailable"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2287,9 +3739,81 @@ export interface operations {
             /** @description The credential, active again */
             200: {
                 headers: {
+                    ETag?: components["schemas"]["ETag"];
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "access": "owner",
+                     *       "connected_workflows": [
+                     *         {
+                     *           "id": "billing-sync",
+                     *           "last_used_at": "2026-11-30T09:12:44Z",
+                     *           "name": "Billing sync"
+                     *         }
+                     *       ],
+                     *       "created_at": "2026-09-01T10:00:00Z",
+                     *       "data": {
+                     *         "key": "••••9f3a",
+                     *         "name": "Authorization",
+                     *         "placement": "header",
+                     *         "prefix": "Bearer "
+                     *       },
+                     *       "description": "Charges and refunds for the shop",
+                     *       "environment": "production",
+                     *       "expires_at": null,
+                     *       "id": "0193a1c4-0b7e-7d8f-a1b2-c3d4e5f6a7b8",
+                     *       "last_used_at": "2026-11-30T09:12:44Z",
+                     *       "name": "Stripe live key",
+                     *       "owner": {
+                     *         "display_name": "Ada Lovelace",
+                     *         "id": "0193a1c2-5e20-7c4b-9d5e-3a7f9b0c1d2e"
+                     *       },
+                     *       "rotated_at": "2026-11-02T08:30:00Z",
+                     *       "rotation_due_at": "2027-01-31T08:30:00Z",
+                     *       "rotation_period_days": 90,
+                     *       "secret_fields": null,
+                     *       "service": "Stripe",
+                     *       "shared": true,
+                     *       "shares": [
+                     *         {
+                     *           "access": "use",
+                     *           "created_at": "2026-09-01T10:05:00Z",
+                     *           "created_by": "0193a1c2-5e20-7c4b-9d5e-3a7f9b0c1d2e",
+                     *           "id": "0193a1c4-3c4d-7e5f-8a9b-0c1d2e3f4a5b",
+                     *           "principal": {
+                     *             "id": "0193a1c3-1d2e-7f3a-b4c5-d6e7f8a9b0c1",
+                     *             "name": "Payments",
+                     *             "type": "team"
+                     *           }
+                     *         }
+                     *       ],
+                     *       "status": "active",
+                     *       "status_detail": null,
+                     *       "tags": [
+                     *         "payments"
+                     *       ],
+                     *       "test": {
+                     *         "expected_status": [
+                     *           200
+                     *         ],
+                     *         "method": "GET",
+                     *         "url": "https://api.stripe.com/v1/balance"
+                     *       },
+                     *       "type": "api_key",
+                     *       "updated_at": "2026-11-02T08:30:00Z",
+                     *       "usage": {
+                     *         "last_24h": 41,
+                     *         "last_30d": 1190,
+                     *         "last_7d": 280,
+                     *         "last_used_at": "2026-11-30T09:12:44Z",
+                     *         "total": 1532
+                     *       },
+                     *       "version": 3
+                     *     }
+                     */
                     "application/json": components["schemas"]["Credential"];
                 };
             };
@@ -2299,9 +3823,20 @@ export interface operations {
             /** @description The credential is not deleted (`conflict`) */
             409: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "conflict",
+                     *       "detail": "The request conflicts with the current state",
+                     *       "request_id": "0193a1c5-2f3a-7b4c-8d9e-0f1a2b3c4d5e",
+                     *       "status": 409,
+                     *       "title": "The request conflicts with the current state",
+                     *       "type": "https://credvault.dev/problems/conflict"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2325,6 +3860,13 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "data": {
+                 *         "key": "example-api-key-00000000c3d4"
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["RotateCredential"];
             };
         };
@@ -2332,9 +3874,82 @@ export interface operations {
             /** @description The credential at its new version */
             200: {
                 headers: {
+                    ETag?: components["schemas"]["ETag"];
+                    "Idempotent-Replayed"?: components["schemas"]["IdempotentReplayed"];
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "access": "owner",
+                     *       "connected_workflows": [
+                     *         {
+                     *           "id": "billing-sync",
+                     *           "last_used_at": "2026-11-30T09:12:44Z",
+                     *           "name": "Billing sync"
+                     *         }
+                     *       ],
+                     *       "created_at": "2026-09-01T10:00:00Z",
+                     *       "data": {
+                     *         "key": "••••9f3a",
+                     *         "name": "Authorization",
+                     *         "placement": "header",
+                     *         "prefix": "Bearer "
+                     *       },
+                     *       "description": "Charges and refunds for the shop",
+                     *       "environment": "production",
+                     *       "expires_at": null,
+                     *       "id": "0193a1c4-0b7e-7d8f-a1b2-c3d4e5f6a7b8",
+                     *       "last_used_at": "2026-11-30T09:12:44Z",
+                     *       "name": "Stripe live key",
+                     *       "owner": {
+                     *         "display_name": "Ada Lovelace",
+                     *         "id": "0193a1c2-5e20-7c4b-9d5e-3a7f9b0c1d2e"
+                     *       },
+                     *       "rotated_at": "2026-11-02T08:30:00Z",
+                     *       "rotation_due_at": "2027-01-31T08:30:00Z",
+                     *       "rotation_period_days": 90,
+                     *       "secret_fields": null,
+                     *       "service": "Stripe",
+                     *       "shared": true,
+                     *       "shares": [
+                     *         {
+                     *           "access": "use",
+                     *           "created_at": "2026-09-01T10:05:00Z",
+                     *           "created_by": "0193a1c2-5e20-7c4b-9d5e-3a7f9b0c1d2e",
+                     *           "id": "0193a1c4-3c4d-7e5f-8a9b-0c1d2e3f4a5b",
+                     *           "principal": {
+                     *             "id": "0193a1c3-1d2e-7f3a-b4c5-d6e7f8a9b0c1",
+                     *             "name": "Payments",
+                     *             "type": "team"
+                     *           }
+                     *         }
+                     *       ],
+                     *       "status": "active",
+                     *       "status_detail": null,
+                     *       "tags": [
+                     *         "payments"
+                     *       ],
+                     *       "test": {
+                     *         "expected_status": [
+                     *           200
+                     *         ],
+                     *         "method": "GET",
+                     *         "url": "https://api.stripe.com/v1/balance"
+                     *       },
+                     *       "type": "api_key",
+                     *       "updated_at": "2026-11-02T08:30:00Z",
+                     *       "usage": {
+                     *         "last_24h": 41,
+                     *         "last_30d": 1190,
+                     *         "last_7d": 280,
+                     *         "last_used_at": "2026-11-30T09:12:44Z",
+                     *         "total": 1532
+                     *       },
+                     *       "version": 3
+                     *     }
+                     */
                     "application/json": components["schemas"]["Credential"];
                 };
             };
@@ -2345,18 +3960,40 @@ export interface operations {
             /** @description The credential is deleted (`credential_deleted`) */
             410: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "credential_deleted",
+                     *       "detail": "The credential is deleted",
+                     *       "request_id": "0193a1c5-2f3a-7b4c-8d9e-0f1a2b3c4d5e",
+                     *       "status": 410,
+                     *       "title": "The credential is deleted",
+                     *       "type": "https://credvault.dev/problems/credential_deleted"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The ETag does not match (`precondition_failed`) */
             412: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "precondition_failed",
+                     *       "detail": "The resource has changed (If-Match did not match)",
+                     *       "request_id": "0193a1c5-2f3a-7b4c-8d9e-0f1a2b3c4d5e",
+                     *       "status": 412,
+                     *       "title": "The resource has changed (If-Match did not match)",
+                     *       "type": "https://credvault.dev/problems/precondition_failed"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2365,9 +4002,26 @@ export interface operations {
             /** @description Invalid data, a reused Idempotency-Key, or a destination moved to another origin without the secret that goes there (`validation_failed`) */
             422: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "validation_failed",
+                     *       "detail": "data.key: is required",
+                     *       "errors": [
+                     *         {
+                     *           "field": "data.key",
+                     *           "message": "is required"
+                     *         }
+                     *       ],
+                     *       "request_id": "0193a1c5-2f3a-7b4c-8d9e-0f1a2b3c4d5e",
+                     *       "status": 422,
+                     *       "title": "The request is not valid",
+                     *       "type": "https://credvault.dev/problems/validation_failed"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2389,6 +4043,7 @@ export interface operations {
             /** @description Shares */
             200: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2416,6 +4071,26 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "shares": [
+                 *         {
+                 *           "access": "use",
+                 *           "principal_id": "0193a1c3-1d2e-7f3a-b4c5-d6e7f8a9b0c1",
+                 *           "principal_type": "team"
+                 *         },
+                 *         {
+                 *           "access": "manage",
+                 *           "principal_id": "0193a1c2-7a31-7d5c-8e6f-4b8a0c1d2e3f",
+                 *           "principal_type": "user"
+                 *         },
+                 *         {
+                 *           "access": "view",
+                 *           "principal_type": "workspace"
+                 *         }
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["ReplaceShares"];
             };
         };
@@ -2423,6 +4098,7 @@ export interface operations {
             /** @description The new shares */
             200: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2436,18 +4112,40 @@ export interface operations {
             /** @description The credential is deleted (`credential_deleted`) */
             410: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "credential_deleted",
+                     *       "detail": "The credential is deleted",
+                     *       "request_id": "0193a1c5-2f3a-7b4c-8d9e-0f1a2b3c4d5e",
+                     *       "status": 410,
+                     *       "title": "The credential is deleted",
+                     *       "type": "https://credvault.dev/problems/credential_deleted"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The ETag does not match (`precondition_failed`) */
             412: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "precondition_failed",
+                     *       "detail": "The resource has changed (If-Match did not match)",
+                     *       "request_id": "0193a1c5-2f3a-7b4c-8d9e-0f1a2b3c4d5e",
+                     *       "status": 412,
+                     *       "title": "The resource has changed (If-Match did not match)",
+                     *       "type": "https://credvault.dev/problems/precondition_failed"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2477,6 +4175,7 @@ export interface operations {
             /** @description Removed */
             204: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -2487,18 +4186,40 @@ export interface operations {
             /** @description The credential is deleted (`credential_deleted`) */
             410: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "credential_deleted",
+                     *       "detail": "The credential is deleted",
+                     *       "request_id": "0193a1c5-2f3a-7b4c-8d9e-0f1a2b3c4d5e",
+                     *       "status": 410,
+                     *       "title": "The credential is deleted",
+                     *       "type": "https://credvault.dev/problems/credential_deleted"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The ETag does not match (`precondition_failed`) */
             412: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "precondition_failed",
+                     *       "detail": "The resource has changed (If-Match did not match)",
+                     *       "request_id": "0193a1c5-2f3a-7b4c-8d9e-0f1a2b3c4d5e",
+                     *       "status": 412,
+                     *       "title": "The resource has changed (If-Match did not match)",
+                     *       "type": "https://credvault.dev/problems/precondition_failed"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2520,6 +4241,7 @@ export interface operations {
             /** @description The result (also when the service refused: see `ok` and `error`) */
             200: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2532,18 +4254,46 @@ export interface operations {
             /** @description The credential is deleted (`credential_deleted`) */
             410: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "credential_deleted",
+                     *       "detail": "The credential is deleted",
+                     *       "request_id": "0193a1c5-2f3a-7b4c-8d9e-0f1a2b3c4d5e",
+                     *       "status": 410,
+                     *       "title": "The credential is deleted",
+                     *       "type": "https://credvault.dev/problems/credential_deleted"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The credential has no test request (`validation_failed`) */
             422: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "validation_failed",
+                     *       "detail": "data.key: is required",
+                     *       "errors": [
+                     *         {
+                     *           "field": "data.key",
+                     *           "message": "is required"
+                     *         }
+                     *       ],
+                     *       "request_id": "0193a1c5-2f3a-7b4c-8d9e-0f1a2b3c4d5e",
+                     *       "status": 422,
+                     *       "title": "The request is not valid",
+                     *       "type": "https://credvault.dev/problems/validation_failed"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2565,6 +4315,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "owner_id": "0193a1c2-7a31-7d5c-8e6f-4b8a0c1d2e3f"
+                 *     }
+                 */
                 "application/json": components["schemas"]["TransferCredential"];
             };
         };
@@ -2572,9 +4327,81 @@ export interface operations {
             /** @description The credential with its new owner */
             200: {
                 headers: {
+                    ETag?: components["schemas"]["ETag"];
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "access": "owner",
+                     *       "connected_workflows": [
+                     *         {
+                     *           "id": "billing-sync",
+                     *           "last_used_at": "2026-11-30T09:12:44Z",
+                     *           "name": "Billing sync"
+                     *         }
+                     *       ],
+                     *       "created_at": "2026-09-01T10:00:00Z",
+                     *       "data": {
+                     *         "key": "••••9f3a",
+                     *         "name": "Authorization",
+                     *         "placement": "header",
+                     *         "prefix": "Bearer "
+                     *       },
+                     *       "description": "Charges and refunds for the shop",
+                     *       "environment": "production",
+                     *       "expires_at": null,
+                     *       "id": "0193a1c4-0b7e-7d8f-a1b2-c3d4e5f6a7b8",
+                     *       "last_used_at": "2026-11-30T09:12:44Z",
+                     *       "name": "Stripe live key",
+                     *       "owner": {
+                     *         "display_name": "Ada Lovelace",
+                     *         "id": "0193a1c2-5e20-7c4b-9d5e-3a7f9b0c1d2e"
+                     *       },
+                     *       "rotated_at": "2026-11-02T08:30:00Z",
+                     *       "rotation_due_at": "2027-01-31T08:30:00Z",
+                     *       "rotation_period_days": 90,
+                     *       "secret_fields": null,
+                     *       "service": "Stripe",
+                     *       "shared": true,
+                     *       "shares": [
+                     *         {
+                     *           "access": "use",
+                     *           "created_at": "2026-09-01T10:05:00Z",
+                     *           "created_by": "0193a1c2-5e20-7c4b-9d5e-3a7f9b0c1d2e",
+                     *           "id": "0193a1c4-3c4d-7e5f-8a9b-0c1d2e3f4a5b",
+                     *           "principal": {
+                     *             "id": "0193a1c3-1d2e-7f3a-b4c5-d6e7f8a9b0c1",
+                     *             "name": "Payments",
+                     *             "type": "team"
+                     *           }
+                     *         }
+                     *       ],
+                     *       "status": "active",
+                     *       "status_detail": null,
+                     *       "tags": [
+                     *         "payments"
+                     *       ],
+                     *       "test": {
+                     *         "expected_status": [
+                     *           200
+                     *         ],
+                     *         "method": "GET",
+                     *         "url": "https://api.stripe.com/v1/balance"
+                     *       },
+                     *       "type": "api_key",
+                     *       "updated_at": "2026-11-02T08:30:00Z",
+                     *       "usage": {
+                     *         "last_24h": 41,
+                     *         "last_30d": 1190,
+                     *         "last_7d": 280,
+                     *         "last_used_at": "2026-11-30T09:12:44Z",
+                     *         "total": 1532
+                     *       },
+                     *       "version": 3
+                     *     }
+                     */
                     "application/json": components["schemas"]["Credential"];
                 };
             };
@@ -2585,18 +4412,40 @@ export interface operations {
             /** @description The credential is deleted (`credential_deleted`) */
             410: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "credential_deleted",
+                     *       "detail": "The credential is deleted",
+                     *       "request_id": "0193a1c5-2f3a-7b4c-8d9e-0f1a2b3c4d5e",
+                     *       "status": 410,
+                     *       "title": "The credential is deleted",
+                     *       "type": "https://credvault.dev/problems/credential_deleted"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The ETag does not match (`precondition_failed`) */
             412: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "precondition_failed",
+                     *       "detail": "The resource has changed (If-Match did not match)",
+                     *       "request_id": "0193a1c5-2f3a-7b4c-8d9e-0f1a2b3c4d5e",
+                     *       "status": 412,
+                     *       "title": "The resource has changed (If-Match did not match)",
+                     *       "type": "https://credvault.dev/problems/precondition_failed"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2609,8 +4458,7 @@ export interface operations {
     get_credential_usage: {
         parameters: {
             query?: {
-                /** @description 1..365, default 30. */
-                days?: number | null;
+                days?: number;
             };
             header?: never;
             path: {
@@ -2624,6 +4472,7 @@ export interface operations {
             /** @description Usage */
             200: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2652,6 +4501,7 @@ export interface operations {
             /** @description Versions */
             200: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2684,9 +4534,81 @@ export interface operations {
             /** @description The credential at its new version */
             200: {
                 headers: {
+                    ETag?: components["schemas"]["ETag"];
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "access": "owner",
+                     *       "connected_workflows": [
+                     *         {
+                     *           "id": "billing-sync",
+                     *           "last_used_at": "2026-11-30T09:12:44Z",
+                     *           "name": "Billing sync"
+                     *         }
+                     *       ],
+                     *       "created_at": "2026-09-01T10:00:00Z",
+                     *       "data": {
+                     *         "key": "••••9f3a",
+                     *         "name": "Authorization",
+                     *         "placement": "header",
+                     *         "prefix": "Bearer "
+                     *       },
+                     *       "description": "Charges and refunds for the shop",
+                     *       "environment": "production",
+                     *       "expires_at": null,
+                     *       "id": "0193a1c4-0b7e-7d8f-a1b2-c3d4e5f6a7b8",
+                     *       "last_used_at": "2026-11-30T09:12:44Z",
+                     *       "name": "Stripe live key",
+                     *       "owner": {
+                     *         "display_name": "Ada Lovelace",
+                     *         "id": "0193a1c2-5e20-7c4b-9d5e-3a7f9b0c1d2e"
+                     *       },
+                     *       "rotated_at": "2026-11-02T08:30:00Z",
+                     *       "rotation_due_at": "2027-01-31T08:30:00Z",
+                     *       "rotation_period_days": 90,
+                     *       "secret_fields": null,
+                     *       "service": "Stripe",
+                     *       "shared": true,
+                     *       "shares": [
+                     *         {
+                     *           "access": "use",
+                     *           "created_at": "2026-09-01T10:05:00Z",
+                     *           "created_by": "0193a1c2-5e20-7c4b-9d5e-3a7f9b0c1d2e",
+                     *           "id": "0193a1c4-3c4d-7e5f-8a9b-0c1d2e3f4a5b",
+                     *           "principal": {
+                     *             "id": "0193a1c3-1d2e-7f3a-b4c5-d6e7f8a9b0c1",
+                     *             "name": "Payments",
+                     *             "type": "team"
+                     *           }
+                     *         }
+                     *       ],
+                     *       "status": "active",
+                     *       "status_detail": null,
+                     *       "tags": [
+                     *         "payments"
+                     *       ],
+                     *       "test": {
+                     *         "expected_status": [
+                     *           200
+                     *         ],
+                     *         "method": "GET",
+                     *         "url": "https://api.stripe.com/v1/balance"
+                     *       },
+                     *       "type": "api_key",
+                     *       "updated_at": "2026-11-02T08:30:00Z",
+                     *       "usage": {
+                     *         "last_24h": 41,
+                     *         "last_30d": 1190,
+                     *         "last_7d": 280,
+                     *         "last_used_at": "2026-11-30T09:12:44Z",
+                     *         "total": 1532
+                     *       },
+                     *       "version": 3
+                     *     }
+                     */
                     "application/json": components["schemas"]["Credential"];
                 };
             };
@@ -2696,27 +4618,66 @@ export interface operations {
             /** @description The credential is deleted (`credential_deleted`) */
             410: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "credential_deleted",
+                     *       "detail": "The credential is deleted",
+                     *       "request_id": "0193a1c5-2f3a-7b4c-8d9e-0f1a2b3c4d5e",
+                     *       "status": 410,
+                     *       "title": "The credential is deleted",
+                     *       "type": "https://credvault.dev/problems/credential_deleted"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The ETag does not match (`precondition_failed`) */
             412: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "precondition_failed",
+                     *       "detail": "The resource has changed (If-Match did not match)",
+                     *       "request_id": "0193a1c5-2f3a-7b4c-8d9e-0f1a2b3c4d5e",
+                     *       "status": 412,
+                     *       "title": "The resource has changed (If-Match did not match)",
+                     *       "type": "https://credvault.dev/problems/precondition_failed"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description A destination is no longer where that version's secrets were set for (`validation_failed`): move it back first, or rotate */
             422: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "validation_failed",
+                     *       "detail": "data.key: is required",
+                     *       "errors": [
+                     *         {
+                     *           "field": "data.key",
+                     *           "message": "is required"
+                     *         }
+                     *       ],
+                     *       "request_id": "0193a1c5-2f3a-7b4c-8d9e-0f1a2b3c4d5e",
+                     *       "status": 422,
+                     *       "title": "The request is not valid",
+                     *       "type": "https://credvault.dev/problems/validation_failed"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2735,6 +4696,7 @@ export interface operations {
             /** @description You */
             200: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2758,6 +4720,7 @@ export interface operations {
             /** @description Your data */
             200: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2768,9 +4731,20 @@ export interface operations {
             /** @description Asked with an API token (`forbidden`): your whole record leaves only through your own signed-in session */
             403: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "forbidden",
+                     *       "detail": "You are not allowed to do this",
+                     *       "request_id": "0193a1c5-2f3a-7b4c-8d9e-0f1a2b3c4d5e",
+                     *       "status": 403,
+                     *       "title": "You are not allowed to do this",
+                     *       "type": "https://credvault.dev/problems/forbidden"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2781,11 +4755,11 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description The authorization code. */
-                code?: string | null;
+                code?: string;
                 /** @description The state from `authorize`. */
-                state?: string | null;
+                state?: string;
                 /** @description The provider's error code, when the person declined. */
-                error?: string | null;
+                error?: string;
             };
             header?: never;
             path?: never;
@@ -2796,6 +4770,7 @@ export interface operations {
             /** @description Authorized (when no `return_to` was given) */
             200: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2805,6 +4780,9 @@ export interface operations {
             /** @description When the authorization had a `return_to`, the browser goes there: with `credential_id` and `status` added to its query, or, when the callback could not finish, `credential_id`, `status=error`, `error` (the problem's code) and `error_description` (its detail) */
             302: {
                 headers: {
+                    /** @description `return_to` with the outcome added to its query */
+                    Location?: string;
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -2812,27 +4790,61 @@ export interface operations {
             /** @description Unknown, used or expired state, or the credential was purged since (`invalid_state`), or the person declined (`invalid_request`) */
             400: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_state",
+                     *       "detail": "The OAuth state is unknown, used or expired",
+                     *       "request_id": "0193a1c5-2f3a-7b4c-8d9e-0f1a2b3c4d5e",
+                     *       "status": 400,
+                     *       "title": "The OAuth state is unknown, used or expired",
+                     *       "type": "https://credvault.dev/problems/invalid_state"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The credential was deleted since the authorization started (`credential_deleted`): restore it and authorize again */
             410: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "credential_deleted",
+                     *       "detail": "The credential is deleted",
+                     *       "request_id": "0193a1c5-2f3a-7b4c-8d9e-0f1a2b3c4d5e",
+                     *       "status": 410,
+                     *       "title": "The credential is deleted",
+                     *       "type": "https://credvault.dev/problems/credential_deleted"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The token endpoint cannot be reached (`upstream_unavailable`) */
             503: {
                 headers: {
+                    "Retry-After"?: components["schemas"]["RetryAfter"];
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "upstream_unavailable",
+                     *       "detail": "The external service cannot be reached",
+                     *       "request_id": "0193a1c5-2f3a-7b4c-8d9e-0f1a2b3c4d5e",
+                     *       "status": 503,
+                     *       "title": "The external service cannot be reached",
+                     *       "type": "https://credvault.dev/problems/upstream_unavailable"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2841,10 +4853,10 @@ export interface operations {
     credential_review: {
         parameters: {
             query?: {
-                /** @description Not resolved in this many days (0..3650, default 90); never-used ones count. */
-                unused_days?: number | null;
-                /** @description Expiring within this many days (0..3650, default 14). */
-                expiring_days?: number | null;
+                /** @description Not resolved in this many days; never-used ones count. */
+                unused_days?: number;
+                /** @description Expiring within this many days. */
+                expiring_days?: number;
             };
             header?: never;
             path?: never;
@@ -2855,6 +4867,7 @@ export interface operations {
             /** @description The review */
             200: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2879,6 +4892,7 @@ export interface operations {
             /** @description Teams with their members */
             200: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2899,6 +4913,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "Payments"
+                 *     }
+                 */
                 "application/json": components["schemas"]["TeamBody"];
             };
         };
@@ -2906,6 +4925,7 @@ export interface operations {
             /** @description The team */
             201: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2918,9 +4938,20 @@ export interface operations {
             /** @description The name is taken (`conflict`) */
             409: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "conflict",
+                     *       "detail": "The request conflicts with the current state",
+                     *       "request_id": "0193a1c5-2f3a-7b4c-8d9e-0f1a2b3c4d5e",
+                     *       "status": 409,
+                     *       "title": "The request conflicts with the current state",
+                     *       "type": "https://credvault.dev/problems/conflict"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2945,6 +4976,7 @@ export interface operations {
             /** @description The team */
             200: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2972,6 +5004,7 @@ export interface operations {
             /** @description Deleted */
             204: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -2994,6 +5027,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "Payments"
+                 *     }
+                 */
                 "application/json": components["schemas"]["TeamBody"];
             };
         };
@@ -3001,6 +5039,7 @@ export interface operations {
             /** @description The team */
             200: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3014,9 +5053,20 @@ export interface operations {
             /** @description The name is taken (`conflict`) */
             409: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "conflict",
+                     *       "detail": "The request conflicts with the current state",
+                     *       "request_id": "0193a1c5-2f3a-7b4c-8d9e-0f1a2b3c4d5e",
+                     *       "status": 409,
+                     *       "title": "The request conflicts with the current state",
+                     *       "type": "https://credvault.dev/problems/conflict"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3043,6 +5093,7 @@ export interface operations {
             /** @description A member (again) */
             204: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -3070,6 +5121,7 @@ export interface operations {
             /** @description Removed */
             204: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -3092,6 +5144,7 @@ export interface operations {
             /** @description Live tokens */
             200: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3112,6 +5165,16 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "expires_at": "2027-06-30T00:00:00Z",
+                 *       "kind": "personal",
+                 *       "name": "CI deploys",
+                 *       "scopes": [
+                 *         "credentials:read"
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["CreateToken"];
             };
         };
@@ -3119,6 +5182,7 @@ export interface operations {
             /** @description The token, shown this once */
             201: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3130,9 +5194,20 @@ export interface operations {
             /** @description An engine token asked for by anyone but a workspace owner, or a scope the calling token does not hold (`forbidden`) */
             403: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "forbidden",
+                     *       "detail": "You are not allowed to do this",
+                     *       "request_id": "0193a1c5-2f3a-7b4c-8d9e-0f1a2b3c4d5e",
+                     *       "status": 403,
+                     *       "title": "You are not allowed to do this",
+                     *       "type": "https://credvault.dev/problems/forbidden"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3157,6 +5232,7 @@ export interface operations {
             /** @description Revoked */
             204: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -3170,10 +5246,9 @@ export interface operations {
     list_users: {
         parameters: {
             query?: {
-                /** @description 1..200, default 50. */
-                limit?: number | null;
+                limit?: number;
                 /** @description From the previous page's `next_cursor`. */
-                cursor?: string | null;
+                cursor?: string;
             };
             header?: never;
             path?: never;
@@ -3184,6 +5259,7 @@ export interface operations {
             /** @description A page of users */
             200: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3205,6 +5281,14 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "display_name": "Grace Hopper",
+                 *       "email": "grace@example.com",
+                 *       "password": "a first password for grace",
+                 *       "role": "member"
+                 *     }
+                 */
                 "application/json": components["schemas"]["CreateUser"];
             };
         };
@@ -3212,6 +5296,7 @@ export interface operations {
             /** @description The user */
             201: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3224,9 +5309,20 @@ export interface operations {
             /** @description The email is taken (`conflict`) */
             409: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "conflict",
+                     *       "detail": "The request conflicts with the current state",
+                     *       "request_id": "0193a1c5-2f3a-7b4c-8d9e-0f1a2b3c4d5e",
+                     *       "status": 409,
+                     *       "title": "The request conflicts with the current state",
+                     *       "type": "https://credvault.dev/problems/conflict"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3251,6 +5347,7 @@ export interface operations {
             /** @description The user */
             200: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3267,7 +5364,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description Who receives the user's credentials and workflows; without it they are destroyed. */
-                transfer_to?: string | null;
+                transfer_to?: string;
             };
             header?: never;
             path: {
@@ -3281,6 +5378,7 @@ export interface operations {
             /** @description Erased */
             204: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -3292,18 +5390,46 @@ export interface operations {
             /** @description The workspace's last owner (`conflict`) */
             409: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "conflict",
+                     *       "detail": "The request conflicts with the current state",
+                     *       "request_id": "0193a1c5-2f3a-7b4c-8d9e-0f1a2b3c4d5e",
+                     *       "status": 409,
+                     *       "title": "The request conflicts with the current state",
+                     *       "type": "https://credvault.dev/problems/conflict"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description `transfer_to` is not another enabled user of the workspace (`validation_failed`) */
             422: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "validation_failed",
+                     *       "detail": "data.key: is required",
+                     *       "errors": [
+                     *         {
+                     *           "field": "data.key",
+                     *           "message": "is required"
+                     *         }
+                     *       ],
+                     *       "request_id": "0193a1c5-2f3a-7b4c-8d9e-0f1a2b3c4d5e",
+                     *       "status": 422,
+                     *       "title": "The request is not valid",
+                     *       "type": "https://credvault.dev/problems/validation_failed"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3322,6 +5448,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "role": "admin"
+                 *     }
+                 */
                 "application/json": components["schemas"]["UpdateUser"];
             };
         };
@@ -3329,6 +5460,7 @@ export interface operations {
             /** @description The user */
             200: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3342,9 +5474,20 @@ export interface operations {
             /** @description That would leave the workspace without an owner (`conflict`) */
             409: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "conflict",
+                     *       "detail": "The request conflicts with the current state",
+                     *       "request_id": "0193a1c5-2f3a-7b4c-8d9e-0f1a2b3c4d5e",
+                     *       "status": 409,
+                     *       "title": "The request conflicts with the current state",
+                     *       "type": "https://credvault.dev/problems/conflict"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3357,9 +5500,9 @@ export interface operations {
     list_workflows: {
         parameters: {
             query?: {
-                /** @description 1..200, default 50. */
-                limit?: number | null;
-                cursor?: string | null;
+                limit?: number;
+                /** @description From the previous page's `next_cursor`. */
+                cursor?: string;
             };
             header?: never;
             path?: never;
@@ -3370,6 +5513,7 @@ export interface operations {
             /** @description A page of workflows */
             200: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3397,6 +5541,7 @@ export interface operations {
             /** @description The workflow */
             200: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3421,6 +5566,15 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "credential_ids": [
+                 *         "0193a1c4-0b7e-7d8f-a1b2-c3d4e5f6a7b8"
+                 *       ],
+                 *       "name": "Billing sync",
+                 *       "owner_id": "0193a1c2-5e20-7c4b-9d5e-3a7f9b0c1d2e"
+                 *     }
+                 */
                 "application/json": components["schemas"]["PutWorkflow"];
             };
         };
@@ -3428,6 +5582,7 @@ export interface operations {
             /** @description Updated */
             200: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3437,6 +5592,7 @@ export interface operations {
             /** @description Registered */
             201: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3448,9 +5604,20 @@ export interface operations {
             /** @description A person registering a workflow for someone else, or changing someone else's (`forbidden`): only an engine token does that */
             403: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "forbidden",
+                     *       "detail": "You are not allowed to do this",
+                     *       "request_id": "0193a1c5-2f3a-7b4c-8d9e-0f1a2b3c4d5e",
+                     *       "status": 403,
+                     *       "title": "You are not allowed to do this",
+                     *       "type": "https://credvault.dev/problems/forbidden"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3458,9 +5625,20 @@ export interface operations {
             /** @description A declared credential was purged at the same moment (`conflict`): reload and retry */
             409: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "conflict",
+                     *       "detail": "The request conflicts with the current state",
+                     *       "request_id": "0193a1c5-2f3a-7b4c-8d9e-0f1a2b3c4d5e",
+                     *       "status": 409,
+                     *       "title": "The request conflicts with the current state",
+                     *       "type": "https://credvault.dev/problems/conflict"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3485,6 +5663,7 @@ export interface operations {
             /** @description Deleted */
             204: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -3504,6 +5683,14 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "display_name": "Ada Lovelace",
+                 *       "email": "ada@example.com",
+                 *       "password": "correct horse battery staple",
+                 *       "workspace_name": "Acme"
+                 *     }
+                 */
                 "application/json": components["schemas"]["SignupRequest"];
             };
         };
@@ -3511,6 +5698,7 @@ export interface operations {
             /** @description The workspace, its owner and their session */
             201: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3521,18 +5709,40 @@ export interface operations {
             /** @description Sign-up is closed (`forbidden`) */
             403: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "forbidden",
+                     *       "detail": "You are not allowed to do this",
+                     *       "request_id": "0193a1c5-2f3a-7b4c-8d9e-0f1a2b3c4d5e",
+                     *       "status": 403,
+                     *       "title": "You are not allowed to do this",
+                     *       "type": "https://credvault.dev/problems/forbidden"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The email is taken (`conflict`) */
             409: {
                 headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "conflict",
+                     *       "detail": "The request conflicts with the current state",
+                     *       "request_id": "0193a1c5-2f3a-7b4c-8d9e-0f1a2b3c4d5e",
+                     *       "status": 409,
+                     *       "title": "The request conflicts with the current state",
+                     *       "type": "https://credvault.dev/problems/conflict"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };

@@ -7,6 +7,7 @@ from uuid import UUID
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.actor_type import ActorType, check_actor_type
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="AuditActor")
@@ -16,18 +17,20 @@ T = TypeVar("T", bound="AuditActor")
 class AuditActor:
     """
     Attributes:
-        type_ (str): `user`, `token`, `engine`, `system` or `anonymous`.
+        type_ (ActorType): Who acted: a person by session (`user`), a personal API token (`token`), an engine token
+            (`engine`), the server itself (`system`), or nobody known (`anonymous`, e.g. a failed
+            sign-in).
         display (None | str | Unset):
         id (None | Unset | UUID):
     """
 
-    type_: str
+    type_: ActorType
     display: None | str | Unset = UNSET
     id: None | Unset | UUID = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        type_ = self.type_
+        type_: str = self.type_
 
         display: None | str | Unset
         if isinstance(self.display, Unset):
@@ -60,7 +63,7 @@ class AuditActor:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        type_ = d.pop("type")
+        type_ = check_actor_type(d.pop("type"))
 
         def _parse_display(data: object) -> None | str | Unset:
             if data is None:

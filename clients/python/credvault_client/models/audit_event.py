@@ -8,6 +8,7 @@ from uuid import UUID
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.audit_outcome import AuditOutcome, check_audit_outcome
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -30,7 +31,7 @@ class AuditEvent:
         details (AuditEventDetails):
         hash_ (str):
         id (UUID):
-        outcome (str): `success`, `denied` or `failure`.
+        outcome (AuditOutcome): How an audited attempt ended.
         prev_hash (str):
         seq (int):
         target (AuditTarget):
@@ -45,7 +46,7 @@ class AuditEvent:
     details: AuditEventDetails
     hash_: str
     id: UUID
-    outcome: str
+    outcome: AuditOutcome
     prev_hash: str
     seq: int
     target: AuditTarget
@@ -67,7 +68,7 @@ class AuditEvent:
 
         id = str(self.id)
 
-        outcome = self.outcome
+        outcome: str = self.outcome
 
         prev_hash = self.prev_hash
 
@@ -137,7 +138,7 @@ class AuditEvent:
 
         id = UUID(d.pop("id"))
 
-        outcome = d.pop("outcome")
+        outcome = check_audit_outcome(d.pop("outcome"))
 
         prev_hash = d.pop("prev_hash")
 

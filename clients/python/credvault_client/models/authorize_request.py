@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -15,19 +15,15 @@ T = TypeVar("T", bound="AuthorizeRequest")
 class AuthorizeRequest:
     """
     Attributes:
-        return_to (None | str | Unset): Where the callback sends the browser afterwards: an absolute URL on one of
+        return_to (str | Unset): Where the callback sends the browser afterwards: an absolute URL on one of
             `CREDVAULT_CORS_ORIGINS`.
     """
 
-    return_to: None | str | Unset = UNSET
+    return_to: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return_to: None | str | Unset
-        if isinstance(self.return_to, Unset):
-            return_to = UNSET
-        else:
-            return_to = self.return_to
+        return_to = self.return_to
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -40,15 +36,7 @@ class AuthorizeRequest:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-
-        def _parse_return_to(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        return_to = _parse_return_to(d.pop("return_to", UNSET))
+        return_to = d.pop("return_to", UNSET)
 
         authorize_request = cls(
             return_to=return_to,

@@ -7,6 +7,8 @@ from uuid import UUID
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.credential_status import CredentialStatus, check_credential_status
+
 T = TypeVar("T", bound="CallbackResult")
 
 
@@ -15,17 +17,18 @@ class CallbackResult:
     """
     Attributes:
         credential_id (UUID):
-        status (str):
+        status (CredentialStatus): `active`; `expired` (past `expires_at`, or an OAuth refresh was refused); `error`
+            (the last test or refresh failed); `deleted` (soft-deleted, restorable until purged).
     """
 
     credential_id: UUID
-    status: str
+    status: CredentialStatus
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         credential_id = str(self.credential_id)
 
-        status = self.status
+        status: str = self.status
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -43,7 +46,7 @@ class CallbackResult:
         d = dict(src_dict)
         credential_id = UUID(d.pop("credential_id"))
 
-        status = d.pop("status")
+        status = check_credential_status(d.pop("status"))
 
         callback_result = cls(
             credential_id=credential_id,

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..models.role import Role, check_role
 
 T = TypeVar("T", bound="CreateUser")
 
@@ -15,96 +15,50 @@ T = TypeVar("T", bound="CreateUser")
 class CreateUser:
     """
     Attributes:
-        display_name (None | str | Unset):
-        email (None | str | Unset):
-        password (None | str | Unset):
-        role (None | str | Unset): `owner`, `admin`, `member` or `auditor`.
+        display_name (str):
+        email (str): Unique across the deployment.
+        password (str):
+        role (Role): A workspace role.
     """
 
-    display_name: None | str | Unset = UNSET
-    email: None | str | Unset = UNSET
-    password: None | str | Unset = UNSET
-    role: None | str | Unset = UNSET
+    display_name: str
+    email: str
+    password: str
+    role: Role
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        display_name: None | str | Unset
-        if isinstance(self.display_name, Unset):
-            display_name = UNSET
-        else:
-            display_name = self.display_name
+        display_name = self.display_name
 
-        email: None | str | Unset
-        if isinstance(self.email, Unset):
-            email = UNSET
-        else:
-            email = self.email
+        email = self.email
 
-        password: None | str | Unset
-        if isinstance(self.password, Unset):
-            password = UNSET
-        else:
-            password = self.password
+        password = self.password
 
-        role: None | str | Unset
-        if isinstance(self.role, Unset):
-            role = UNSET
-        else:
-            role = self.role
+        role: str = self.role
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if display_name is not UNSET:
-            field_dict["display_name"] = display_name
-        if email is not UNSET:
-            field_dict["email"] = email
-        if password is not UNSET:
-            field_dict["password"] = password
-        if role is not UNSET:
-            field_dict["role"] = role
+        field_dict.update(
+            {
+                "display_name": display_name,
+                "email": email,
+                "password": password,
+                "role": role,
+            }
+        )
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
+        display_name = d.pop("display_name")
 
-        def _parse_display_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        email = d.pop("email")
 
-        display_name = _parse_display_name(d.pop("display_name", UNSET))
+        password = d.pop("password")
 
-        def _parse_email(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        email = _parse_email(d.pop("email", UNSET))
-
-        def _parse_password(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        password = _parse_password(d.pop("password", UNSET))
-
-        def _parse_role(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        role = _parse_role(d.pop("role", UNSET))
+        role = check_role(d.pop("role"))
 
         create_user = cls(
             display_name=display_name,

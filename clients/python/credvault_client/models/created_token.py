@@ -8,6 +8,8 @@ from uuid import UUID
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.scope import Scope, check_scope
+from ..models.token_kind import TokenKind, check_token_kind
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="CreatedToken")
@@ -20,20 +22,21 @@ class CreatedToken:
     Attributes:
         created_at (datetime.datetime):
         id (UUID):
-        kind (str):
+        kind (TokenKind): `personal` acts as its user, narrowed to its scopes; `engine` is a service principal of the
+            workspace (for a workflow engine).
         name (str):
         prefix (str):
-        scopes (list[str]):
+        scopes (list[Scope]):
         token (str): The token: store it now, it is never shown again.
         expires_at (datetime.datetime | None | Unset):
     """
 
     created_at: datetime.datetime
     id: UUID
-    kind: str
+    kind: TokenKind
     name: str
     prefix: str
-    scopes: list[str]
+    scopes: list[Scope]
     token: str
     expires_at: datetime.datetime | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -43,13 +46,16 @@ class CreatedToken:
 
         id = str(self.id)
 
-        kind = self.kind
+        kind: str = self.kind
 
         name = self.name
 
         prefix = self.prefix
 
-        scopes = self.scopes
+        scopes = []
+        for scopes_item_data in self.scopes:
+            scopes_item: str = scopes_item_data
+            scopes.append(scopes_item)
 
         token = self.token
 
@@ -86,13 +92,18 @@ class CreatedToken:
 
         id = UUID(d.pop("id"))
 
-        kind = d.pop("kind")
+        kind = check_token_kind(d.pop("kind"))
 
         name = d.pop("name")
 
         prefix = d.pop("prefix")
 
-        scopes = cast(list[str], d.pop("scopes"))
+        scopes = []
+        _scopes = d.pop("scopes")
+        for scopes_item_data in _scopes:
+            scopes_item = check_scope(scopes_item_data)
+
+            scopes.append(scopes_item)
 
         token = d.pop("token")
 

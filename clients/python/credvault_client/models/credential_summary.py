@@ -8,6 +8,9 @@ from uuid import UUID
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.credential_status import CredentialStatus, check_credential_status
+from ..models.credential_type import CredentialType, check_credential_type
+from ..models.effective_access import EffectiveAccess, check_effective_access
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -22,32 +25,35 @@ class CredentialSummary:
     """What lists show, and all a `use`-only caller sees.
 
     Attributes:
-        access (str): Your effective access: `owner`, `manage`, `view` or `use`.
+        access (EffectiveAccess): Your effective access to the credential, highest first: `owner`, `manage`, `view`,
+            `use`. `none` appears only in the answer to a transfer by which you gave away a credential you keep no access
+            to.
         created_at (datetime.datetime):
         id (UUID):
         name (str):
         owner (OwnerRef):
         service (str):
         shared (bool): True when the credential has any share.
-        status (str): `active`, `expired`, `error` or `deleted`.
+        status (CredentialStatus): `active`; `expired` (past `expires_at`, or an OAuth refresh was refused); `error`
+            (the last test or refresh failed); `deleted` (soft-deleted, restorable until purged).
         tags (list[str]):
-        type_ (str): `api_key`, `basic_auth`, `oauth2` or `custom`.
+        type_ (CredentialType): What kind of secret a credential holds; it fixes the shape of `data`.
         updated_at (datetime.datetime):
         version (int): The current secret version.
         environment (None | str | Unset):
         last_used_at (datetime.datetime | None | Unset):
     """
 
-    access: str
+    access: EffectiveAccess
     created_at: datetime.datetime
     id: UUID
     name: str
     owner: OwnerRef
     service: str
     shared: bool
-    status: str
+    status: CredentialStatus
     tags: list[str]
-    type_: str
+    type_: CredentialType
     updated_at: datetime.datetime
     version: int
     environment: None | str | Unset = UNSET
@@ -55,7 +61,7 @@ class CredentialSummary:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        access = self.access
+        access: str = self.access
 
         created_at = self.created_at.isoformat()
 
@@ -69,11 +75,11 @@ class CredentialSummary:
 
         shared = self.shared
 
-        status = self.status
+        status: str = self.status
 
         tags = self.tags
 
-        type_ = self.type_
+        type_: str = self.type_
 
         updated_at = self.updated_at.isoformat()
 
@@ -123,7 +129,7 @@ class CredentialSummary:
         from ..models.owner_ref import OwnerRef  # noqa: PLC0415
 
         d = dict(src_dict)
-        access = d.pop("access")
+        access = check_effective_access(d.pop("access"))
 
         created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
 
@@ -137,11 +143,11 @@ class CredentialSummary:
 
         shared = d.pop("shared")
 
-        status = d.pop("status")
+        status = check_credential_status(d.pop("status"))
 
         tags = cast(list[str], d.pop("tags"))
 
-        type_ = d.pop("type")
+        type_ = check_credential_type(d.pop("type"))
 
         updated_at = datetime.datetime.fromisoformat(d.pop("updated_at"))
 

@@ -8,6 +8,8 @@ from uuid import UUID
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.scope import Scope, check_scope
+from ..models.token_kind import TokenKind, check_token_kind
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ExportedToken")
@@ -19,10 +21,11 @@ class ExportedToken:
     Attributes:
         created_at (datetime.datetime):
         id (UUID):
-        kind (str):
+        kind (TokenKind): `personal` acts as its user, narrowed to its scopes; `engine` is a service principal of the
+            workspace (for a workflow engine).
         name (str):
         prefix (str): The first characters of the token, to recognise it.
-        scopes (list[str]):
+        scopes (list[Scope]):
         created_by (None | Unset | UUID): For an engine token, the workspace owner who created it (it stops working when
             they are
             disabled, erased or no longer an owner); null for a personal token.
@@ -33,10 +36,10 @@ class ExportedToken:
 
     created_at: datetime.datetime
     id: UUID
-    kind: str
+    kind: TokenKind
     name: str
     prefix: str
-    scopes: list[str]
+    scopes: list[Scope]
     created_by: None | Unset | UUID = UNSET
     expires_at: datetime.datetime | None | Unset = UNSET
     last_used_at: datetime.datetime | None | Unset = UNSET
@@ -48,13 +51,16 @@ class ExportedToken:
 
         id = str(self.id)
 
-        kind = self.kind
+        kind: str = self.kind
 
         name = self.name
 
         prefix = self.prefix
 
-        scopes = self.scopes
+        scopes = []
+        for scopes_item_data in self.scopes:
+            scopes_item: str = scopes_item_data
+            scopes.append(scopes_item)
 
         created_by: None | str | Unset
         if isinstance(self.created_by, Unset):
@@ -118,13 +124,18 @@ class ExportedToken:
 
         id = UUID(d.pop("id"))
 
-        kind = d.pop("kind")
+        kind = check_token_kind(d.pop("kind"))
 
         name = d.pop("name")
 
         prefix = d.pop("prefix")
 
-        scopes = cast(list[str], d.pop("scopes"))
+        scopes = []
+        _scopes = d.pop("scopes")
+        for scopes_item_data in _scopes:
+            scopes_item = check_scope(scopes_item_data)
+
+            scopes.append(scopes_item)
 
         def _parse_created_by(data: object) -> None | Unset | UUID:
             if data is None:

@@ -6,6 +6,8 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.health_status import HealthStatus, check_health_status
+
 T = TypeVar("T", bound="Health")
 
 
@@ -13,14 +15,14 @@ T = TypeVar("T", bound="Health")
 class Health:
     """
     Attributes:
-        status (str): `ok` or `ready`.
+        status (HealthStatus): `ok` (liveness) or `ready` (readiness).
     """
 
-    status: str
+    status: HealthStatus
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        status = self.status
+        status: str = self.status
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -35,7 +37,7 @@ class Health:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        status = d.pop("status")
+        status = check_health_status(d.pop("status"))
 
         health = cls(
             status=status,

@@ -8,6 +8,7 @@ from uuid import UUID
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.credential_type import CredentialType, check_credential_type
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="OwnedCredential")
@@ -21,7 +22,7 @@ class OwnedCredential:
         id (UUID):
         name (str):
         service (str):
-        type_ (str):
+        type_ (CredentialType): What kind of secret a credential holds; it fixes the shape of `data`.
         updated_at (datetime.datetime):
         deleted_at (datetime.datetime | None | Unset):
     """
@@ -30,7 +31,7 @@ class OwnedCredential:
     id: UUID
     name: str
     service: str
-    type_: str
+    type_: CredentialType
     updated_at: datetime.datetime
     deleted_at: datetime.datetime | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -44,7 +45,7 @@ class OwnedCredential:
 
         service = self.service
 
-        type_ = self.type_
+        type_: str = self.type_
 
         updated_at = self.updated_at.isoformat()
 
@@ -84,7 +85,7 @@ class OwnedCredential:
 
         service = d.pop("service")
 
-        type_ = d.pop("type")
+        type_ = check_credential_type(d.pop("type"))
 
         updated_at = datetime.datetime.fromisoformat(d.pop("updated_at"))
 

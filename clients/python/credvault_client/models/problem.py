@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.error_code import ErrorCode, check_error_code
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -20,7 +21,7 @@ class Problem:
     """An RFC 9457 problem document.
 
     Attributes:
-        code (str): A stable snake_case error code.
+        code (ErrorCode): The stable code of a problem: one per row of the server's error table.
         detail (str):
         request_id (str):
         status (int):
@@ -31,7 +32,7 @@ class Problem:
         errors (list[FieldError] | Unset):
     """
 
-    code: str
+    code: ErrorCode
     detail: str
     request_id: str
     status: int
@@ -42,7 +43,7 @@ class Problem:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        code = self.code
+        code: str = self.code
 
         detail = self.detail
 
@@ -91,7 +92,7 @@ class Problem:
         from ..models.field_error import FieldError  # noqa: PLC0415
 
         d = dict(src_dict)
-        code = d.pop("code")
+        code = check_error_code(d.pop("code"))
 
         detail = d.pop("detail")
 

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
+from uuid import UUID
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -15,93 +16,61 @@ T = TypeVar("T", bound="PutWorkflow")
 class PutWorkflow:
     """
     Attributes:
-        credential_ids (list[str] | None | Unset):
-        name (None | str | Unset):
-        owner_id (None | str | Unset):
+        name (str):
+        owner_id (UUID): The person the workflow runs as; its credentials are resolved with their access.
+        credential_ids (list[UUID] | Unset): Credentials of the workspace the workflow uses (default none).
     """
 
-    credential_ids: list[str] | None | Unset = UNSET
-    name: None | str | Unset = UNSET
-    owner_id: None | str | Unset = UNSET
+    name: str
+    owner_id: UUID
+    credential_ids: list[UUID] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        credential_ids: list[str] | None | Unset
-        if isinstance(self.credential_ids, Unset):
-            credential_ids = UNSET
-        elif isinstance(self.credential_ids, list):
-            credential_ids = self.credential_ids
+        name = self.name
 
-        else:
-            credential_ids = self.credential_ids
+        owner_id = str(self.owner_id)
 
-        name: None | str | Unset
-        if isinstance(self.name, Unset):
-            name = UNSET
-        else:
-            name = self.name
-
-        owner_id: None | str | Unset
-        if isinstance(self.owner_id, Unset):
-            owner_id = UNSET
-        else:
-            owner_id = self.owner_id
+        credential_ids: list[str] | Unset = UNSET
+        if not isinstance(self.credential_ids, Unset):
+            credential_ids = []
+            for credential_ids_item_data in self.credential_ids:
+                credential_ids_item = str(credential_ids_item_data)
+                credential_ids.append(credential_ids_item)
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
+        field_dict.update(
+            {
+                "name": name,
+                "owner_id": owner_id,
+            }
+        )
         if credential_ids is not UNSET:
             field_dict["credential_ids"] = credential_ids
-        if name is not UNSET:
-            field_dict["name"] = name
-        if owner_id is not UNSET:
-            field_dict["owner_id"] = owner_id
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
+        name = d.pop("name")
 
-        def _parse_credential_ids(data: object) -> list[str] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                credential_ids_type_0 = cast(list[str], data)
+        owner_id = UUID(d.pop("owner_id"))
 
-                return credential_ids_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[str] | None | Unset, data)
+        _credential_ids = d.pop("credential_ids", UNSET)
+        credential_ids: list[UUID] | Unset = UNSET
+        if _credential_ids is not UNSET:
+            credential_ids = []
+            for credential_ids_item_data in _credential_ids:
+                credential_ids_item = UUID(credential_ids_item_data)
 
-        credential_ids = _parse_credential_ids(d.pop("credential_ids", UNSET))
-
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        name = _parse_name(d.pop("name", UNSET))
-
-        def _parse_owner_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        owner_id = _parse_owner_id(d.pop("owner_id", UNSET))
+                credential_ids.append(credential_ids_item)
 
         put_workflow = cls(
-            credential_ids=credential_ids,
             name=name,
             owner_id=owner_id,
+            credential_ids=credential_ids,
         )
 
         put_workflow.additional_properties = d

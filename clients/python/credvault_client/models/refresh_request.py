@@ -1,12 +1,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="RefreshRequest")
 
@@ -15,39 +13,29 @@ T = TypeVar("T", bound="RefreshRequest")
 class RefreshRequest:
     """
     Attributes:
-        refresh_token (None | str | Unset):
+        refresh_token (str):
     """
 
-    refresh_token: None | str | Unset = UNSET
+    refresh_token: str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        refresh_token: None | str | Unset
-        if isinstance(self.refresh_token, Unset):
-            refresh_token = UNSET
-        else:
-            refresh_token = self.refresh_token
+        refresh_token = self.refresh_token
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if refresh_token is not UNSET:
-            field_dict["refresh_token"] = refresh_token
+        field_dict.update(
+            {
+                "refresh_token": refresh_token,
+            }
+        )
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-
-        def _parse_refresh_token(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        refresh_token = _parse_refresh_token(d.pop("refresh_token", UNSET))
+        refresh_token = d.pop("refresh_token")
 
         refresh_request = cls(
             refresh_token=refresh_token,

@@ -1,12 +1,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
     from ..models.share_input import ShareInput
@@ -19,30 +17,25 @@ T = TypeVar("T", bound="ReplaceShares")
 class ReplaceShares:
     """
     Attributes:
-        shares (list[ShareInput] | None | Unset):
+        shares (list[ShareInput]): The whole new set; an empty list removes every share. Each principal at most once.
     """
 
-    shares: list[ShareInput] | None | Unset = UNSET
+    shares: list[ShareInput]
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        shares: list[dict[str, Any]] | None | Unset
-        if isinstance(self.shares, Unset):
-            shares = UNSET
-        elif isinstance(self.shares, list):
-            shares = []
-            for shares_type_0_item_data in self.shares:
-                shares_type_0_item = shares_type_0_item_data.to_dict()
-                shares.append(shares_type_0_item)
-
-        else:
-            shares = self.shares
+        shares = []
+        for shares_item_data in self.shares:
+            shares_item = shares_item_data.to_dict()
+            shares.append(shares_item)
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if shares is not UNSET:
-            field_dict["shares"] = shares
+        field_dict.update(
+            {
+                "shares": shares,
+            }
+        )
 
         return field_dict
 
@@ -51,28 +44,12 @@ class ReplaceShares:
         from ..models.share_input import ShareInput  # noqa: PLC0415
 
         d = dict(src_dict)
+        shares = []
+        _shares = d.pop("shares")
+        for shares_item_data in _shares:
+            shares_item = ShareInput.from_dict(shares_item_data)
 
-        def _parse_shares(data: object) -> list[ShareInput] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                shares_type_0 = []
-                _shares_type_0 = data
-                for shares_type_0_item_data in _shares_type_0:
-                    shares_type_0_item = ShareInput.from_dict(shares_type_0_item_data)
-
-                    shares_type_0.append(shares_type_0_item)
-
-                return shares_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[ShareInput] | None | Unset, data)
-
-        shares = _parse_shares(d.pop("shares", UNSET))
+            shares.append(shares_item)
 
         replace_shares = cls(
             shares=shares,

@@ -7,7 +7,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 if TYPE_CHECKING:
-    from ..models.rotate_credential_data import RotateCredentialData
+    from ..models.credential_data_patch import CredentialDataPatch
 
 
 T = TypeVar("T", bound="RotateCredential")
@@ -17,10 +17,12 @@ T = TypeVar("T", bound="RotateCredential")
 class RotateCredential:
     """
     Attributes:
-        data (RotateCredentialData): The new secret values (other fields may change too).
+        data (CredentialDataPatch): The fields of `data` to change, merged into the stored ones (an absent field keeps
+            its value, `null` removes an optional one): for the fixed types, fields of that type (`scopes` is a list of
+            strings, the rest strings); for `custom`, string values. A change of a secret field makes a new version.
     """
 
-    data: RotateCredentialData
+    data: CredentialDataPatch
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -38,10 +40,10 @@ class RotateCredential:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.rotate_credential_data import RotateCredentialData  # noqa: PLC0415
+        from ..models.credential_data_patch import CredentialDataPatch  # noqa: PLC0415
 
         d = dict(src_dict)
-        data = RotateCredentialData.from_dict(d.pop("data"))
+        data = CredentialDataPatch.from_dict(d.pop("data"))
 
         rotate_credential = cls(
             data=data,

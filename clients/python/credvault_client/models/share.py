@@ -8,6 +8,7 @@ from uuid import UUID
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.share_access import ShareAccess, check_share_access
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -21,14 +22,14 @@ T = TypeVar("T", bound="Share")
 class Share:
     """
     Attributes:
-        access (str): `use`, `view` or `manage`.
+        access (ShareAccess): What a share grants, lowest first (a share never makes anyone the owner).
         created_at (datetime.datetime):
         id (UUID):
         principal (SharePrincipal):
         created_by (None | Unset | UUID):
     """
 
-    access: str
+    access: ShareAccess
     created_at: datetime.datetime
     id: UUID
     principal: SharePrincipal
@@ -36,7 +37,7 @@ class Share:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        access = self.access
+        access: str = self.access
 
         created_at = self.created_at.isoformat()
 
@@ -72,7 +73,7 @@ class Share:
         from ..models.share_principal import SharePrincipal  # noqa: PLC0415
 
         d = dict(src_dict)
-        access = d.pop("access")
+        access = check_share_access(d.pop("access"))
 
         created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
 

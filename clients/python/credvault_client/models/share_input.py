@@ -1,11 +1,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
+from uuid import UUID
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.share_access import ShareAccess, check_share_access
+from ..models.share_principal_type import SharePrincipalType, check_share_principal_type
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ShareInput")
@@ -15,82 +18,56 @@ T = TypeVar("T", bound="ShareInput")
 class ShareInput:
     """
     Attributes:
-        access (None | str | Unset): `use`, `view` or `manage`.
-        principal_id (None | str | Unset): The user or team; absent for `workspace`.
-        principal_type (None | str | Unset): `user`, `team` or `workspace`.
+        access (ShareAccess): What a share grants, lowest first (a share never makes anyone the owner).
+        principal_type (SharePrincipalType): Who is shared with.
+        principal_id (UUID | Unset): The user or team of the workspace; absent for `workspace`.
     """
 
-    access: None | str | Unset = UNSET
-    principal_id: None | str | Unset = UNSET
-    principal_type: None | str | Unset = UNSET
+    access: ShareAccess
+    principal_type: SharePrincipalType
+    principal_id: UUID | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        access: None | str | Unset
-        if isinstance(self.access, Unset):
-            access = UNSET
-        else:
-            access = self.access
+        access: str = self.access
 
-        principal_id: None | str | Unset
-        if isinstance(self.principal_id, Unset):
-            principal_id = UNSET
-        else:
-            principal_id = self.principal_id
+        principal_type: str = self.principal_type
 
-        principal_type: None | str | Unset
-        if isinstance(self.principal_type, Unset):
-            principal_type = UNSET
-        else:
-            principal_type = self.principal_type
+        principal_id: str | Unset = UNSET
+        if not isinstance(self.principal_id, Unset):
+            principal_id = str(self.principal_id)
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if access is not UNSET:
-            field_dict["access"] = access
+        field_dict.update(
+            {
+                "access": access,
+                "principal_type": principal_type,
+            }
+        )
         if principal_id is not UNSET:
             field_dict["principal_id"] = principal_id
-        if principal_type is not UNSET:
-            field_dict["principal_type"] = principal_type
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
+        access = check_share_access(d.pop("access"))
 
-        def _parse_access(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        principal_type = check_share_principal_type(d.pop("principal_type"))
 
-        access = _parse_access(d.pop("access", UNSET))
-
-        def _parse_principal_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        principal_id = _parse_principal_id(d.pop("principal_id", UNSET))
-
-        def _parse_principal_type(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        principal_type = _parse_principal_type(d.pop("principal_type", UNSET))
+        _principal_id = d.pop("principal_id", UNSET)
+        principal_id: UUID | Unset
+        if isinstance(_principal_id, Unset):
+            principal_id = UNSET
+        else:
+            principal_id = UUID(_principal_id)
 
         share_input = cls(
             access=access,
-            principal_id=principal_id,
             principal_type=principal_type,
+            principal_id=principal_id,
         )
 
         share_input.additional_properties = d

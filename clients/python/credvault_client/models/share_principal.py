@@ -7,6 +7,7 @@ from uuid import UUID
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.share_principal_type import SharePrincipalType, check_share_principal_type
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="SharePrincipal")
@@ -16,18 +17,18 @@ T = TypeVar("T", bound="SharePrincipal")
 class SharePrincipal:
     """
     Attributes:
-        type_ (str): `user`, `team` or `workspace`.
+        type_ (SharePrincipalType): Who is shared with.
         id (None | Unset | UUID):
         name (None | str | Unset):
     """
 
-    type_: str
+    type_: SharePrincipalType
     id: None | Unset | UUID = UNSET
     name: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        type_ = self.type_
+        type_: str = self.type_
 
         id: None | str | Unset
         if isinstance(self.id, Unset):
@@ -60,7 +61,7 @@ class SharePrincipal:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        type_ = d.pop("type")
+        type_ = check_share_principal_type(d.pop("type"))
 
         def _parse_id(data: object) -> None | Unset | UUID:
             if data is None:

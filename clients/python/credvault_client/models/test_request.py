@@ -6,6 +6,7 @@ from typing import Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.test_method import TestMethod, check_test_method
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="TestRequest")
@@ -16,17 +17,20 @@ class TestRequest:
     """How "test the connection" calls the service with the credential applied.
 
     Attributes:
-        expected_status (list[int] | None | Unset): Statuses that count as success (default: any 2xx).
-        method (None | str | Unset): `GET` (default), `HEAD` or `POST`.
-        url (None | str | Unset):
+        url (str): An absolute http(s) URL; `{{field}}` places a field of `data` in it.
+        expected_status (list[int] | None | Unset): Statuses that count as success, each 100 to 599 (default, or null:
+            any 2xx).
+        method (TestMethod | Unset): The HTTP method of a connection test.
     """
 
+    url: str
     expected_status: list[int] | None | Unset = UNSET
-    method: None | str | Unset = UNSET
-    url: None | str | Unset = UNSET
+    method: TestMethod | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        url = self.url
+
         expected_status: list[int] | None | Unset
         if isinstance(self.expected_status, Unset):
             expected_status = UNSET
@@ -36,33 +40,28 @@ class TestRequest:
         else:
             expected_status = self.expected_status
 
-        method: None | str | Unset
-        if isinstance(self.method, Unset):
-            method = UNSET
-        else:
+        method: str | Unset = UNSET
+        if not isinstance(self.method, Unset):
             method = self.method
-
-        url: None | str | Unset
-        if isinstance(self.url, Unset):
-            url = UNSET
-        else:
-            url = self.url
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
+        field_dict.update(
+            {
+                "url": url,
+            }
+        )
         if expected_status is not UNSET:
             field_dict["expected_status"] = expected_status
         if method is not UNSET:
             field_dict["method"] = method
-        if url is not UNSET:
-            field_dict["url"] = url
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
+        url = d.pop("url")
 
         def _parse_expected_status(data: object) -> list[int] | None | Unset:
             if data is None:
@@ -81,28 +80,17 @@ class TestRequest:
 
         expected_status = _parse_expected_status(d.pop("expected_status", UNSET))
 
-        def _parse_method(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        method = _parse_method(d.pop("method", UNSET))
-
-        def _parse_url(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        url = _parse_url(d.pop("url", UNSET))
+        _method = d.pop("method", UNSET)
+        method: TestMethod | Unset
+        if isinstance(_method, Unset):
+            method = UNSET
+        else:
+            method = check_test_method(_method)
 
         test_request = cls(
+            url=url,
             expected_status=expected_status,
             method=method,
-            url=url,
         )
 
         test_request.additional_properties = d

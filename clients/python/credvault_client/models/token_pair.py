@@ -7,6 +7,8 @@ from uuid import UUID
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.token_type import TokenType, check_token_type
+
 T = TypeVar("T", bound="TokenPair")
 
 
@@ -19,14 +21,14 @@ class TokenPair:
         expires_in (int): Seconds until the access token expires.
         refresh_token (str):
         session_id (UUID):
-        token_type (str): Always `Bearer`.
+        token_type (TokenType): The kind of access token: always `Bearer`.
     """
 
     access_token: str
     expires_in: int
     refresh_token: str
     session_id: UUID
-    token_type: str
+    token_type: TokenType
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -38,7 +40,7 @@ class TokenPair:
 
         session_id = str(self.session_id)
 
-        token_type = self.token_type
+        token_type: str = self.token_type
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -65,7 +67,7 @@ class TokenPair:
 
         session_id = UUID(d.pop("session_id"))
 
-        token_type = d.pop("token_type")
+        token_type = check_token_type(d.pop("token_type"))
 
         token_pair = cls(
             access_token=access_token,

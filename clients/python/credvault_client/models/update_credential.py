@@ -10,8 +10,8 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
+    from ..models.credential_data_patch import CredentialDataPatch
     from ..models.test_request import TestRequest
-    from ..models.update_credential_data_type_0 import UpdateCredentialDataType0
 
 
 T = TypeVar("T", bound="UpdateCredential")
@@ -19,46 +19,43 @@ T = TypeVar("T", bound="UpdateCredential")
 
 @_attrs_define
 class UpdateCredential:
-    """Any create field but `type`; `data` is merged field by field. `null` clears an optional field.
+    """Any create field but `type` (sending it is a 422: a credential's type cannot change); `data` is
+    merged field by field. `null` clears an optional field.
 
-    Attributes:
-        data (None | Unset | UpdateCredentialDataType0):
-        description (None | str | Unset):
-        environment (None | str | Unset):
-        expires_at (datetime.datetime | None | Unset):
-        name (None | str | Unset):
-        rotation_period_days (int | None | Unset):
-        secret_fields (list[str] | None | Unset):
-        service (None | str | Unset):
-        tags (list[str] | None | Unset):
-        test (None | TestRequest | Unset):
-        type_ (None | str | Unset): Not accepted: the type of a credential cannot change.
+        Attributes:
+            data (CredentialDataPatch | Unset): The fields of `data` to change, merged into the stored ones (an absent field
+                keeps its value, `null` removes an optional one): for the fixed types, fields of that type (`scopes` is a list
+                of strings, the rest strings); for `custom`, string values. A change of a secret field makes a new version.
+            description (None | str | Unset):
+            environment (None | str | Unset):
+            expires_at (datetime.datetime | None | Unset):
+            name (str | Unset):
+            rotation_period_days (int | None | Unset):
+            secret_fields (list[str] | Unset): For `custom`: the secret keys of `data` after the change (all of them are re-
+                split).
+            service (str | Unset):
+            tags (list[str] | Unset):
+            test (None | TestRequest | Unset):
     """
 
-    data: None | Unset | UpdateCredentialDataType0 = UNSET
+    data: CredentialDataPatch | Unset = UNSET
     description: None | str | Unset = UNSET
     environment: None | str | Unset = UNSET
     expires_at: datetime.datetime | None | Unset = UNSET
-    name: None | str | Unset = UNSET
+    name: str | Unset = UNSET
     rotation_period_days: int | None | Unset = UNSET
-    secret_fields: list[str] | None | Unset = UNSET
-    service: None | str | Unset = UNSET
-    tags: list[str] | None | Unset = UNSET
+    secret_fields: list[str] | Unset = UNSET
+    service: str | Unset = UNSET
+    tags: list[str] | Unset = UNSET
     test: None | TestRequest | Unset = UNSET
-    type_: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.test_request import TestRequest  # noqa: PLC0415
-        from ..models.update_credential_data_type_0 import UpdateCredentialDataType0  # noqa: PLC0415
 
-        data: dict[str, Any] | None | Unset
-        if isinstance(self.data, Unset):
-            data = UNSET
-        elif isinstance(self.data, UpdateCredentialDataType0):
+        data: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.data, Unset):
             data = self.data.to_dict()
-        else:
-            data = self.data
 
         description: None | str | Unset
         if isinstance(self.description, Unset):
@@ -80,11 +77,7 @@ class UpdateCredential:
         else:
             expires_at = self.expires_at
 
-        name: None | str | Unset
-        if isinstance(self.name, Unset):
-            name = UNSET
-        else:
-            name = self.name
+        name = self.name
 
         rotation_period_days: int | None | Unset
         if isinstance(self.rotation_period_days, Unset):
@@ -92,28 +85,14 @@ class UpdateCredential:
         else:
             rotation_period_days = self.rotation_period_days
 
-        secret_fields: list[str] | None | Unset
-        if isinstance(self.secret_fields, Unset):
-            secret_fields = UNSET
-        elif isinstance(self.secret_fields, list):
+        secret_fields: list[str] | Unset = UNSET
+        if not isinstance(self.secret_fields, Unset):
             secret_fields = self.secret_fields
 
-        else:
-            secret_fields = self.secret_fields
+        service = self.service
 
-        service: None | str | Unset
-        if isinstance(self.service, Unset):
-            service = UNSET
-        else:
-            service = self.service
-
-        tags: list[str] | None | Unset
-        if isinstance(self.tags, Unset):
-            tags = UNSET
-        elif isinstance(self.tags, list):
-            tags = self.tags
-
-        else:
+        tags: list[str] | Unset = UNSET
+        if not isinstance(self.tags, Unset):
             tags = self.tags
 
         test: dict[str, Any] | None | Unset
@@ -123,12 +102,6 @@ class UpdateCredential:
             test = self.test.to_dict()
         else:
             test = self.test
-
-        type_: None | str | Unset
-        if isinstance(self.type_, Unset):
-            type_ = UNSET
-        else:
-            type_ = self.type_
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -153,34 +126,21 @@ class UpdateCredential:
             field_dict["tags"] = tags
         if test is not UNSET:
             field_dict["test"] = test
-        if type_ is not UNSET:
-            field_dict["type"] = type_
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.credential_data_patch import CredentialDataPatch  # noqa: PLC0415
         from ..models.test_request import TestRequest  # noqa: PLC0415
-        from ..models.update_credential_data_type_0 import UpdateCredentialDataType0  # noqa: PLC0415
 
         d = dict(src_dict)
-
-        def _parse_data(data: object) -> None | Unset | UpdateCredentialDataType0:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                data_type_0 = UpdateCredentialDataType0.from_dict(data)
-
-                return data_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | Unset | UpdateCredentialDataType0, data)
-
-        data = _parse_data(d.pop("data", UNSET))
+        _data = d.pop("data", UNSET)
+        data: CredentialDataPatch | Unset
+        if isinstance(_data, Unset):
+            data = UNSET
+        else:
+            data = CredentialDataPatch.from_dict(_data)
 
         def _parse_description(data: object) -> None | str | Unset:
             if data is None:
@@ -217,14 +177,7 @@ class UpdateCredential:
 
         expires_at = _parse_expires_at(d.pop("expires_at", UNSET))
 
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        name = _parse_name(d.pop("name", UNSET))
+        name = d.pop("name", UNSET)
 
         def _parse_rotation_period_days(data: object) -> int | None | Unset:
             if data is None:
@@ -235,48 +188,11 @@ class UpdateCredential:
 
         rotation_period_days = _parse_rotation_period_days(d.pop("rotation_period_days", UNSET))
 
-        def _parse_secret_fields(data: object) -> list[str] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                secret_fields_type_0 = cast(list[str], data)
+        secret_fields = cast(list[str], d.pop("secret_fields", UNSET))
 
-                return secret_fields_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[str] | None | Unset, data)
+        service = d.pop("service", UNSET)
 
-        secret_fields = _parse_secret_fields(d.pop("secret_fields", UNSET))
-
-        def _parse_service(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        service = _parse_service(d.pop("service", UNSET))
-
-        def _parse_tags(data: object) -> list[str] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                tags_type_0 = cast(list[str], data)
-
-                return tags_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[str] | None | Unset, data)
-
-        tags = _parse_tags(d.pop("tags", UNSET))
+        tags = cast(list[str], d.pop("tags", UNSET))
 
         def _parse_test(data: object) -> None | TestRequest | Unset:
             if data is None:
@@ -295,15 +211,6 @@ class UpdateCredential:
 
         test = _parse_test(d.pop("test", UNSET))
 
-        def _parse_type_(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        type_ = _parse_type_(d.pop("type", UNSET))
-
         update_credential = cls(
             data=data,
             description=description,
@@ -315,7 +222,6 @@ class UpdateCredential:
             service=service,
             tags=tags,
             test=test,
-            type_=type_,
         )
 
         update_credential.additional_properties = d

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.role import Role, check_role
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="UpdateUser")
@@ -15,33 +16,23 @@ T = TypeVar("T", bound="UpdateUser")
 class UpdateUser:
     """
     Attributes:
-        disabled (bool | None | Unset): Disabling revokes the user's sessions and tokens.
-        display_name (None | str | Unset):
-        role (None | str | Unset):
+        disabled (bool | Unset): Disabling revokes the user's sessions and tokens.
+        display_name (str | Unset):
+        role (Role | Unset): A workspace role.
     """
 
-    disabled: bool | None | Unset = UNSET
-    display_name: None | str | Unset = UNSET
-    role: None | str | Unset = UNSET
+    disabled: bool | Unset = UNSET
+    display_name: str | Unset = UNSET
+    role: Role | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        disabled: bool | None | Unset
-        if isinstance(self.disabled, Unset):
-            disabled = UNSET
-        else:
-            disabled = self.disabled
+        disabled = self.disabled
 
-        display_name: None | str | Unset
-        if isinstance(self.display_name, Unset):
-            display_name = UNSET
-        else:
-            display_name = self.display_name
+        display_name = self.display_name
 
-        role: None | str | Unset
-        if isinstance(self.role, Unset):
-            role = UNSET
-        else:
+        role: str | Unset = UNSET
+        if not isinstance(self.role, Unset):
             role = self.role
 
         field_dict: dict[str, Any] = {}
@@ -59,33 +50,16 @@ class UpdateUser:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
+        disabled = d.pop("disabled", UNSET)
 
-        def _parse_disabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        display_name = d.pop("display_name", UNSET)
 
-        disabled = _parse_disabled(d.pop("disabled", UNSET))
-
-        def _parse_display_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        display_name = _parse_display_name(d.pop("display_name", UNSET))
-
-        def _parse_role(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        role = _parse_role(d.pop("role", UNSET))
+        _role = d.pop("role", UNSET)
+        role: Role | Unset
+        if isinstance(_role, Unset):
+            role = UNSET
+        else:
+            role = check_role(_role)
 
         update_user = cls(
             disabled=disabled,

@@ -8,6 +8,8 @@ from uuid import UUID
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.role import Role, check_role
+
 if TYPE_CHECKING:
     from ..models.team_ref import TeamRef
 
@@ -25,7 +27,7 @@ class User:
         display_name (str):
         email (str):
         id (UUID):
-        role (str): `owner`, `admin`, `member` or `auditor`.
+        role (Role): A workspace role.
         teams (list[TeamRef]):
         workspace_id (UUID):
     """
@@ -35,7 +37,7 @@ class User:
     display_name: str
     email: str
     id: UUID
-    role: str
+    role: Role
     teams: list[TeamRef]
     workspace_id: UUID
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -51,7 +53,7 @@ class User:
 
         id = str(self.id)
 
-        role = self.role
+        role: str = self.role
 
         teams = []
         for teams_item_data in self.teams:
@@ -92,7 +94,7 @@ class User:
 
         id = UUID(d.pop("id"))
 
-        role = d.pop("role")
+        role = check_role(d.pop("role"))
 
         teams = []
         _teams = d.pop("teams")

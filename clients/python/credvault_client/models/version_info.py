@@ -8,6 +8,7 @@ from uuid import UUID
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.version_reason import VersionReason, check_version_reason
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="VersionInfo")
@@ -19,14 +20,14 @@ class VersionInfo:
     Attributes:
         created_at (datetime.datetime):
         current (bool):
-        reason (str): `created`, `updated`, `rotated`, `refreshed` or `restored`.
+        reason (VersionReason): Why a version was made.
         version (int):
         created_by (None | Unset | UUID):
     """
 
     created_at: datetime.datetime
     current: bool
-    reason: str
+    reason: VersionReason
     version: int
     created_by: None | Unset | UUID = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -36,7 +37,7 @@ class VersionInfo:
 
         current = self.current
 
-        reason = self.reason
+        reason: str = self.reason
 
         version = self.version
 
@@ -70,7 +71,7 @@ class VersionInfo:
 
         current = d.pop("current")
 
-        reason = d.pop("reason")
+        reason = check_version_reason(d.pop("reason"))
 
         version = d.pop("version")
 

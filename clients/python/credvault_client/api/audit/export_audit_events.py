@@ -7,87 +7,50 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.audit_outcome import AuditOutcome
 from ...models.problem import Problem
 from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     *,
-    actor_id: None | Unset | UUID = UNSET,
-    action: None | str | Unset = UNSET,
-    credential_id: None | Unset | UUID = UNSET,
-    outcome: None | str | Unset = UNSET,
-    from_: datetime.datetime | None | Unset = UNSET,
-    to: datetime.datetime | None | Unset = UNSET,
-    limit: int | None | Unset = UNSET,
-    cursor: None | str | Unset = UNSET,
+    actor_id: UUID | Unset = UNSET,
+    action: str | Unset = UNSET,
+    credential_id: UUID | Unset = UNSET,
+    outcome: AuditOutcome | Unset = UNSET,
+    from_: datetime.datetime | Unset = UNSET,
+    to: datetime.datetime | Unset = UNSET,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
 
-    json_actor_id: None | str | Unset
-    if isinstance(actor_id, Unset):
-        json_actor_id = UNSET
-    elif isinstance(actor_id, UUID):
+    json_actor_id: str | Unset = UNSET
+    if not isinstance(actor_id, Unset):
         json_actor_id = str(actor_id)
-    else:
-        json_actor_id = actor_id
     params["actor_id"] = json_actor_id
 
-    json_action: None | str | Unset
-    if isinstance(action, Unset):
-        json_action = UNSET
-    else:
-        json_action = action
-    params["action"] = json_action
+    params["action"] = action
 
-    json_credential_id: None | str | Unset
-    if isinstance(credential_id, Unset):
-        json_credential_id = UNSET
-    elif isinstance(credential_id, UUID):
+    json_credential_id: str | Unset = UNSET
+    if not isinstance(credential_id, Unset):
         json_credential_id = str(credential_id)
-    else:
-        json_credential_id = credential_id
     params["credential_id"] = json_credential_id
 
-    json_outcome: None | str | Unset
-    if isinstance(outcome, Unset):
-        json_outcome = UNSET
-    else:
+    json_outcome: str | Unset = UNSET
+    if not isinstance(outcome, Unset):
         json_outcome = outcome
+
     params["outcome"] = json_outcome
 
-    json_from_: None | str | Unset
-    if isinstance(from_, Unset):
-        json_from_ = UNSET
-    elif isinstance(from_, datetime.datetime):
+    json_from_: str | Unset = UNSET
+    if not isinstance(from_, Unset):
         json_from_ = from_.isoformat()
-    else:
-        json_from_ = from_
     params["from"] = json_from_
 
-    json_to: None | str | Unset
-    if isinstance(to, Unset):
-        json_to = UNSET
-    elif isinstance(to, datetime.datetime):
+    json_to: str | Unset = UNSET
+    if not isinstance(to, Unset):
         json_to = to.isoformat()
-    else:
-        json_to = to
     params["to"] = json_to
-
-    json_limit: int | None | Unset
-    if isinstance(limit, Unset):
-        json_limit = UNSET
-    else:
-        json_limit = limit
-    params["limit"] = json_limit
-
-    json_cursor: None | str | Unset
-    if isinstance(cursor, Unset):
-        json_cursor = UNSET
-    else:
-        json_cursor = cursor
-    params["cursor"] = json_cursor
 
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
@@ -100,10 +63,9 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Problem | list[int] | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Problem | str | None:
     if response.status_code == 200:
-        response_200 = cast(list[int], response.content)
-
+        response_200 = cast(str, response.content)
         return response_200
 
     if response.status_code == 400:
@@ -132,7 +94,7 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         return None
 
 
-def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Problem | list[int]]:
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Problem | str]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -144,33 +106,34 @@ def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
-    actor_id: None | Unset | UUID = UNSET,
-    action: None | str | Unset = UNSET,
-    credential_id: None | Unset | UUID = UNSET,
-    outcome: None | str | Unset = UNSET,
-    from_: datetime.datetime | None | Unset = UNSET,
-    to: datetime.datetime | None | Unset = UNSET,
-    limit: int | None | Unset = UNSET,
-    cursor: None | str | Unset = UNSET,
-) -> Response[Problem | list[int]]:
+    actor_id: UUID | Unset = UNSET,
+    action: str | Unset = UNSET,
+    credential_id: UUID | Unset = UNSET,
+    outcome: AuditOutcome | Unset = UNSET,
+    from_: datetime.datetime | Unset = UNSET,
+    to: datetime.datetime | Unset = UNSET,
+) -> Response[Problem | str]:
     """Export audit events (NDJSON)
 
+     **Who:** workspace role `owner`, `admin` or `auditor`, or a personal token of theirs with
+    `audit:read`; engine tokens cannot.
+
+    **Audit log:** records nothing.
+
     Args:
-        actor_id (None | Unset | UUID):
-        action (None | str | Unset):
-        credential_id (None | Unset | UUID):
-        outcome (None | str | Unset):
-        from_ (datetime.datetime | None | Unset):
-        to (datetime.datetime | None | Unset):
-        limit (int | None | Unset):
-        cursor (None | str | Unset):
+        actor_id (UUID | Unset):
+        action (str | Unset):
+        credential_id (UUID | Unset):
+        outcome (AuditOutcome | Unset): How an audited attempt ended.
+        from_ (datetime.datetime | Unset):
+        to (datetime.datetime | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Problem | list[int]]
+        Response[Problem | str]
     """
 
     kwargs = _get_kwargs(
@@ -180,8 +143,6 @@ def sync_detailed(
         outcome=outcome,
         from_=from_,
         to=to,
-        limit=limit,
-        cursor=cursor,
     )
 
     response = client.get_httpx_client().request(
@@ -194,33 +155,34 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
-    actor_id: None | Unset | UUID = UNSET,
-    action: None | str | Unset = UNSET,
-    credential_id: None | Unset | UUID = UNSET,
-    outcome: None | str | Unset = UNSET,
-    from_: datetime.datetime | None | Unset = UNSET,
-    to: datetime.datetime | None | Unset = UNSET,
-    limit: int | None | Unset = UNSET,
-    cursor: None | str | Unset = UNSET,
-) -> Problem | list[int] | None:
+    actor_id: UUID | Unset = UNSET,
+    action: str | Unset = UNSET,
+    credential_id: UUID | Unset = UNSET,
+    outcome: AuditOutcome | Unset = UNSET,
+    from_: datetime.datetime | Unset = UNSET,
+    to: datetime.datetime | Unset = UNSET,
+) -> Problem | str | None:
     """Export audit events (NDJSON)
 
+     **Who:** workspace role `owner`, `admin` or `auditor`, or a personal token of theirs with
+    `audit:read`; engine tokens cannot.
+
+    **Audit log:** records nothing.
+
     Args:
-        actor_id (None | Unset | UUID):
-        action (None | str | Unset):
-        credential_id (None | Unset | UUID):
-        outcome (None | str | Unset):
-        from_ (datetime.datetime | None | Unset):
-        to (datetime.datetime | None | Unset):
-        limit (int | None | Unset):
-        cursor (None | str | Unset):
+        actor_id (UUID | Unset):
+        action (str | Unset):
+        credential_id (UUID | Unset):
+        outcome (AuditOutcome | Unset): How an audited attempt ended.
+        from_ (datetime.datetime | Unset):
+        to (datetime.datetime | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Problem | list[int]
+        Problem | str
     """
 
     return sync_detailed(
@@ -231,41 +193,40 @@ def sync(
         outcome=outcome,
         from_=from_,
         to=to,
-        limit=limit,
-        cursor=cursor,
     ).parsed
 
 
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
-    actor_id: None | Unset | UUID = UNSET,
-    action: None | str | Unset = UNSET,
-    credential_id: None | Unset | UUID = UNSET,
-    outcome: None | str | Unset = UNSET,
-    from_: datetime.datetime | None | Unset = UNSET,
-    to: datetime.datetime | None | Unset = UNSET,
-    limit: int | None | Unset = UNSET,
-    cursor: None | str | Unset = UNSET,
-) -> Response[Problem | list[int]]:
+    actor_id: UUID | Unset = UNSET,
+    action: str | Unset = UNSET,
+    credential_id: UUID | Unset = UNSET,
+    outcome: AuditOutcome | Unset = UNSET,
+    from_: datetime.datetime | Unset = UNSET,
+    to: datetime.datetime | Unset = UNSET,
+) -> Response[Problem | str]:
     """Export audit events (NDJSON)
 
+     **Who:** workspace role `owner`, `admin` or `auditor`, or a personal token of theirs with
+    `audit:read`; engine tokens cannot.
+
+    **Audit log:** records nothing.
+
     Args:
-        actor_id (None | Unset | UUID):
-        action (None | str | Unset):
-        credential_id (None | Unset | UUID):
-        outcome (None | str | Unset):
-        from_ (datetime.datetime | None | Unset):
-        to (datetime.datetime | None | Unset):
-        limit (int | None | Unset):
-        cursor (None | str | Unset):
+        actor_id (UUID | Unset):
+        action (str | Unset):
+        credential_id (UUID | Unset):
+        outcome (AuditOutcome | Unset): How an audited attempt ended.
+        from_ (datetime.datetime | Unset):
+        to (datetime.datetime | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Problem | list[int]]
+        Response[Problem | str]
     """
 
     kwargs = _get_kwargs(
@@ -275,8 +236,6 @@ async def asyncio_detailed(
         outcome=outcome,
         from_=from_,
         to=to,
-        limit=limit,
-        cursor=cursor,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -287,33 +246,34 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
-    actor_id: None | Unset | UUID = UNSET,
-    action: None | str | Unset = UNSET,
-    credential_id: None | Unset | UUID = UNSET,
-    outcome: None | str | Unset = UNSET,
-    from_: datetime.datetime | None | Unset = UNSET,
-    to: datetime.datetime | None | Unset = UNSET,
-    limit: int | None | Unset = UNSET,
-    cursor: None | str | Unset = UNSET,
-) -> Problem | list[int] | None:
+    actor_id: UUID | Unset = UNSET,
+    action: str | Unset = UNSET,
+    credential_id: UUID | Unset = UNSET,
+    outcome: AuditOutcome | Unset = UNSET,
+    from_: datetime.datetime | Unset = UNSET,
+    to: datetime.datetime | Unset = UNSET,
+) -> Problem | str | None:
     """Export audit events (NDJSON)
 
+     **Who:** workspace role `owner`, `admin` or `auditor`, or a personal token of theirs with
+    `audit:read`; engine tokens cannot.
+
+    **Audit log:** records nothing.
+
     Args:
-        actor_id (None | Unset | UUID):
-        action (None | str | Unset):
-        credential_id (None | Unset | UUID):
-        outcome (None | str | Unset):
-        from_ (datetime.datetime | None | Unset):
-        to (datetime.datetime | None | Unset):
-        limit (int | None | Unset):
-        cursor (None | str | Unset):
+        actor_id (UUID | Unset):
+        action (str | Unset):
+        credential_id (UUID | Unset):
+        outcome (AuditOutcome | Unset): How an audited attempt ended.
+        from_ (datetime.datetime | Unset):
+        to (datetime.datetime | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Problem | list[int]
+        Problem | str
     """
 
     return (
@@ -325,7 +285,5 @@ async def asyncio(
             outcome=outcome,
             from_=from_,
             to=to,
-            limit=limit,
-            cursor=cursor,
         )
     ).parsed

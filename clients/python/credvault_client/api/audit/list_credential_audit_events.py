@@ -8,6 +8,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.audit_outcome import AuditOutcome
 from ...models.audit_page import AuditPage
 from ...models.problem import Problem
 from ...types import UNSET, Response, Unset
@@ -16,81 +17,49 @@ from ...types import UNSET, Response, Unset
 def _get_kwargs(
     id: UUID,
     *,
-    actor_id: None | Unset | UUID = UNSET,
-    action: None | str | Unset = UNSET,
-    credential_id: None | Unset | UUID = UNSET,
-    outcome: None | str | Unset = UNSET,
-    from_: datetime.datetime | None | Unset = UNSET,
-    to: datetime.datetime | None | Unset = UNSET,
-    limit: int | None | Unset = UNSET,
-    cursor: None | str | Unset = UNSET,
+    actor_id: UUID | Unset = UNSET,
+    action: str | Unset = UNSET,
+    credential_id: UUID | Unset = UNSET,
+    outcome: AuditOutcome | Unset = UNSET,
+    from_: datetime.datetime | Unset = UNSET,
+    to: datetime.datetime | Unset = UNSET,
+    limit: int | Unset = 50,
+    cursor: str | Unset = UNSET,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
 
-    json_actor_id: None | str | Unset
-    if isinstance(actor_id, Unset):
-        json_actor_id = UNSET
-    elif isinstance(actor_id, UUID):
+    json_actor_id: str | Unset = UNSET
+    if not isinstance(actor_id, Unset):
         json_actor_id = str(actor_id)
-    else:
-        json_actor_id = actor_id
     params["actor_id"] = json_actor_id
 
-    json_action: None | str | Unset
-    if isinstance(action, Unset):
-        json_action = UNSET
-    else:
-        json_action = action
-    params["action"] = json_action
+    params["action"] = action
 
-    json_credential_id: None | str | Unset
-    if isinstance(credential_id, Unset):
-        json_credential_id = UNSET
-    elif isinstance(credential_id, UUID):
+    json_credential_id: str | Unset = UNSET
+    if not isinstance(credential_id, Unset):
         json_credential_id = str(credential_id)
-    else:
-        json_credential_id = credential_id
     params["credential_id"] = json_credential_id
 
-    json_outcome: None | str | Unset
-    if isinstance(outcome, Unset):
-        json_outcome = UNSET
-    else:
+    json_outcome: str | Unset = UNSET
+    if not isinstance(outcome, Unset):
         json_outcome = outcome
+
     params["outcome"] = json_outcome
 
-    json_from_: None | str | Unset
-    if isinstance(from_, Unset):
-        json_from_ = UNSET
-    elif isinstance(from_, datetime.datetime):
+    json_from_: str | Unset = UNSET
+    if not isinstance(from_, Unset):
         json_from_ = from_.isoformat()
-    else:
-        json_from_ = from_
     params["from"] = json_from_
 
-    json_to: None | str | Unset
-    if isinstance(to, Unset):
-        json_to = UNSET
-    elif isinstance(to, datetime.datetime):
+    json_to: str | Unset = UNSET
+    if not isinstance(to, Unset):
         json_to = to.isoformat()
-    else:
-        json_to = to
     params["to"] = json_to
 
-    json_limit: int | None | Unset
-    if isinstance(limit, Unset):
-        json_limit = UNSET
-    else:
-        json_limit = limit
-    params["limit"] = json_limit
+    params["limit"] = limit
 
-    json_cursor: None | str | Unset
-    if isinstance(cursor, Unset):
-        json_cursor = UNSET
-    else:
-        json_cursor = cursor
-    params["cursor"] = json_cursor
+    params["cursor"] = cursor
 
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
@@ -155,27 +124,36 @@ def sync_detailed(
     id: UUID,
     *,
     client: AuthenticatedClient | Client,
-    actor_id: None | Unset | UUID = UNSET,
-    action: None | str | Unset = UNSET,
-    credential_id: None | Unset | UUID = UNSET,
-    outcome: None | str | Unset = UNSET,
-    from_: datetime.datetime | None | Unset = UNSET,
-    to: datetime.datetime | None | Unset = UNSET,
-    limit: int | None | Unset = UNSET,
-    cursor: None | str | Unset = UNSET,
+    actor_id: UUID | Unset = UNSET,
+    action: str | Unset = UNSET,
+    credential_id: UUID | Unset = UNSET,
+    outcome: AuditOutcome | Unset = UNSET,
+    from_: datetime.datetime | Unset = UNSET,
+    to: datetime.datetime | Unset = UNSET,
+    limit: int | Unset = 50,
+    cursor: str | Unset = UNSET,
 ) -> Response[AuditPage | Problem]:
     """A credential's audit history
 
+     **Who:** any user of the workspace, or a personal token of theirs with `credentials:read`; an engine
+    token with `credentials:read`.
+
+    **Credential access:** the credential's owner, a share of `view` or more, or the workspace role
+    `owner`, `admin` or `auditor`. An engine token has `use` on every credential of its workspace. No
+    access at all is a 404 and too little a 403, both recorded as `credential.access_denied`.
+
+    **Audit log:** records nothing.
+
     Args:
         id (UUID):
-        actor_id (None | Unset | UUID):
-        action (None | str | Unset):
-        credential_id (None | Unset | UUID):
-        outcome (None | str | Unset):
-        from_ (datetime.datetime | None | Unset):
-        to (datetime.datetime | None | Unset):
-        limit (int | None | Unset):
-        cursor (None | str | Unset):
+        actor_id (UUID | Unset):
+        action (str | Unset):
+        credential_id (UUID | Unset):
+        outcome (AuditOutcome | Unset): How an audited attempt ended.
+        from_ (datetime.datetime | Unset):
+        to (datetime.datetime | Unset):
+        limit (int | Unset):  Default: 50.
+        cursor (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -208,27 +186,36 @@ def sync(
     id: UUID,
     *,
     client: AuthenticatedClient | Client,
-    actor_id: None | Unset | UUID = UNSET,
-    action: None | str | Unset = UNSET,
-    credential_id: None | Unset | UUID = UNSET,
-    outcome: None | str | Unset = UNSET,
-    from_: datetime.datetime | None | Unset = UNSET,
-    to: datetime.datetime | None | Unset = UNSET,
-    limit: int | None | Unset = UNSET,
-    cursor: None | str | Unset = UNSET,
+    actor_id: UUID | Unset = UNSET,
+    action: str | Unset = UNSET,
+    credential_id: UUID | Unset = UNSET,
+    outcome: AuditOutcome | Unset = UNSET,
+    from_: datetime.datetime | Unset = UNSET,
+    to: datetime.datetime | Unset = UNSET,
+    limit: int | Unset = 50,
+    cursor: str | Unset = UNSET,
 ) -> AuditPage | Problem | None:
     """A credential's audit history
 
+     **Who:** any user of the workspace, or a personal token of theirs with `credentials:read`; an engine
+    token with `credentials:read`.
+
+    **Credential access:** the credential's owner, a share of `view` or more, or the workspace role
+    `owner`, `admin` or `auditor`. An engine token has `use` on every credential of its workspace. No
+    access at all is a 404 and too little a 403, both recorded as `credential.access_denied`.
+
+    **Audit log:** records nothing.
+
     Args:
         id (UUID):
-        actor_id (None | Unset | UUID):
-        action (None | str | Unset):
-        credential_id (None | Unset | UUID):
-        outcome (None | str | Unset):
-        from_ (datetime.datetime | None | Unset):
-        to (datetime.datetime | None | Unset):
-        limit (int | None | Unset):
-        cursor (None | str | Unset):
+        actor_id (UUID | Unset):
+        action (str | Unset):
+        credential_id (UUID | Unset):
+        outcome (AuditOutcome | Unset): How an audited attempt ended.
+        from_ (datetime.datetime | Unset):
+        to (datetime.datetime | Unset):
+        limit (int | Unset):  Default: 50.
+        cursor (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -256,27 +243,36 @@ async def asyncio_detailed(
     id: UUID,
     *,
     client: AuthenticatedClient | Client,
-    actor_id: None | Unset | UUID = UNSET,
-    action: None | str | Unset = UNSET,
-    credential_id: None | Unset | UUID = UNSET,
-    outcome: None | str | Unset = UNSET,
-    from_: datetime.datetime | None | Unset = UNSET,
-    to: datetime.datetime | None | Unset = UNSET,
-    limit: int | None | Unset = UNSET,
-    cursor: None | str | Unset = UNSET,
+    actor_id: UUID | Unset = UNSET,
+    action: str | Unset = UNSET,
+    credential_id: UUID | Unset = UNSET,
+    outcome: AuditOutcome | Unset = UNSET,
+    from_: datetime.datetime | Unset = UNSET,
+    to: datetime.datetime | Unset = UNSET,
+    limit: int | Unset = 50,
+    cursor: str | Unset = UNSET,
 ) -> Response[AuditPage | Problem]:
     """A credential's audit history
 
+     **Who:** any user of the workspace, or a personal token of theirs with `credentials:read`; an engine
+    token with `credentials:read`.
+
+    **Credential access:** the credential's owner, a share of `view` or more, or the workspace role
+    `owner`, `admin` or `auditor`. An engine token has `use` on every credential of its workspace. No
+    access at all is a 404 and too little a 403, both recorded as `credential.access_denied`.
+
+    **Audit log:** records nothing.
+
     Args:
         id (UUID):
-        actor_id (None | Unset | UUID):
-        action (None | str | Unset):
-        credential_id (None | Unset | UUID):
-        outcome (None | str | Unset):
-        from_ (datetime.datetime | None | Unset):
-        to (datetime.datetime | None | Unset):
-        limit (int | None | Unset):
-        cursor (None | str | Unset):
+        actor_id (UUID | Unset):
+        action (str | Unset):
+        credential_id (UUID | Unset):
+        outcome (AuditOutcome | Unset): How an audited attempt ended.
+        from_ (datetime.datetime | Unset):
+        to (datetime.datetime | Unset):
+        limit (int | Unset):  Default: 50.
+        cursor (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -307,27 +303,36 @@ async def asyncio(
     id: UUID,
     *,
     client: AuthenticatedClient | Client,
-    actor_id: None | Unset | UUID = UNSET,
-    action: None | str | Unset = UNSET,
-    credential_id: None | Unset | UUID = UNSET,
-    outcome: None | str | Unset = UNSET,
-    from_: datetime.datetime | None | Unset = UNSET,
-    to: datetime.datetime | None | Unset = UNSET,
-    limit: int | None | Unset = UNSET,
-    cursor: None | str | Unset = UNSET,
+    actor_id: UUID | Unset = UNSET,
+    action: str | Unset = UNSET,
+    credential_id: UUID | Unset = UNSET,
+    outcome: AuditOutcome | Unset = UNSET,
+    from_: datetime.datetime | Unset = UNSET,
+    to: datetime.datetime | Unset = UNSET,
+    limit: int | Unset = 50,
+    cursor: str | Unset = UNSET,
 ) -> AuditPage | Problem | None:
     """A credential's audit history
 
+     **Who:** any user of the workspace, or a personal token of theirs with `credentials:read`; an engine
+    token with `credentials:read`.
+
+    **Credential access:** the credential's owner, a share of `view` or more, or the workspace role
+    `owner`, `admin` or `auditor`. An engine token has `use` on every credential of its workspace. No
+    access at all is a 404 and too little a 403, both recorded as `credential.access_denied`.
+
+    **Audit log:** records nothing.
+
     Args:
         id (UUID):
-        actor_id (None | Unset | UUID):
-        action (None | str | Unset):
-        credential_id (None | Unset | UUID):
-        outcome (None | str | Unset):
-        from_ (datetime.datetime | None | Unset):
-        to (datetime.datetime | None | Unset):
-        limit (int | None | Unset):
-        cursor (None | str | Unset):
+        actor_id (UUID | Unset):
+        action (str | Unset):
+        credential_id (UUID | Unset):
+        outcome (AuditOutcome | Unset): How an audited attempt ended.
+        from_ (datetime.datetime | Unset):
+        to (datetime.datetime | Unset):
+        limit (int | Unset):  Default: 50.
+        cursor (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

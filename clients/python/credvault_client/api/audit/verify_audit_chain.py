@@ -64,6 +64,11 @@ def sync_detailed(
 ) -> Response[Problem | VerifyResult]:
     """Verify the audit chain
 
+     **Who:** workspace role `owner`, `admin` or `auditor`, or a personal token of theirs with
+    `audit:read`; engine tokens cannot.
+
+    **Audit log:** records nothing.
+
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -87,6 +92,11 @@ def sync(
 ) -> Problem | VerifyResult | None:
     """Verify the audit chain
 
+     **Who:** workspace role `owner`, `admin` or `auditor`, or a personal token of theirs with
+    `audit:read`; engine tokens cannot.
+
+    **Audit log:** records nothing.
+
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -105,6 +115,11 @@ async def asyncio_detailed(
     client: AuthenticatedClient | Client,
 ) -> Response[Problem | VerifyResult]:
     """Verify the audit chain
+
+     **Who:** workspace role `owner`, `admin` or `auditor`, or a personal token of theirs with
+    `audit:read`; engine tokens cannot.
+
+    **Audit log:** records nothing.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -126,6 +141,11 @@ async def asyncio(
     client: AuthenticatedClient | Client,
 ) -> Problem | VerifyResult | None:
     """Verify the audit chain
+
+     **Who:** workspace role `owner`, `admin` or `auditor`, or a personal token of theirs with
+    `audit:read`; engine tokens cannot.
+
+    **Audit log:** records nothing.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -91,6 +91,13 @@ def sync_detailed(
 ) -> Response[Any | Problem]:
     """Change your password
 
+     **Who:** any user of the workspace, with a signed-in session only (not an API token); engine tokens
+    cannot.
+
+    A wrong current password is a 403.
+
+    **Audit log:** records `user.updated`, and `session.revoked` for each other session.
+
     Args:
         body (PasswordChange):
 
@@ -120,6 +127,13 @@ def sync(
 ) -> Any | Problem | None:
     """Change your password
 
+     **Who:** any user of the workspace, with a signed-in session only (not an API token); engine tokens
+    cannot.
+
+    A wrong current password is a 403.
+
+    **Audit log:** records `user.updated`, and `session.revoked` for each other session.
+
     Args:
         body (PasswordChange):
 
@@ -143,6 +157,13 @@ async def asyncio_detailed(
     body: PasswordChange,
 ) -> Response[Any | Problem]:
     """Change your password
+
+     **Who:** any user of the workspace, with a signed-in session only (not an API token); engine tokens
+    cannot.
+
+    A wrong current password is a 403.
+
+    **Audit log:** records `user.updated`, and `session.revoked` for each other session.
 
     Args:
         body (PasswordChange):
@@ -170,6 +191,13 @@ async def asyncio(
     body: PasswordChange,
 ) -> Any | Problem | None:
     """Change your password
+
+     **Who:** any user of the workspace, with a signed-in session only (not an API token); engine tokens
+    cannot.
+
+    A wrong current password is a 403.
+
+    **Audit log:** records `user.updated`, and `session.revoked` for each other session.
 
     Args:
         body (PasswordChange):

@@ -92,6 +92,13 @@ def sync_detailed(
 ) -> Response[Problem | SignupResponse]:
     """Create a workspace (sign up)
 
+     **Who:** anyone, without a bearer token.
+
+    Sign-up is governed by `CREDVAULT_SIGNUP`: `open` lets anyone sign up, `first` (the default) only
+    while no workspace exists, `closed` nobody (403).
+
+    **Audit log:** records `user.created` and `auth.login` in the new workspace.
+
     Args:
         body (SignupRequest):
 
@@ -121,6 +128,13 @@ def sync(
 ) -> Problem | SignupResponse | None:
     """Create a workspace (sign up)
 
+     **Who:** anyone, without a bearer token.
+
+    Sign-up is governed by `CREDVAULT_SIGNUP`: `open` lets anyone sign up, `first` (the default) only
+    while no workspace exists, `closed` nobody (403).
+
+    **Audit log:** records `user.created` and `auth.login` in the new workspace.
+
     Args:
         body (SignupRequest):
 
@@ -144,6 +158,13 @@ async def asyncio_detailed(
     body: SignupRequest,
 ) -> Response[Problem | SignupResponse]:
     """Create a workspace (sign up)
+
+     **Who:** anyone, without a bearer token.
+
+    Sign-up is governed by `CREDVAULT_SIGNUP`: `open` lets anyone sign up, `first` (the default) only
+    while no workspace exists, `closed` nobody (403).
+
+    **Audit log:** records `user.created` and `auth.login` in the new workspace.
 
     Args:
         body (SignupRequest):
@@ -171,6 +192,13 @@ async def asyncio(
     body: SignupRequest,
 ) -> Problem | SignupResponse | None:
     """Create a workspace (sign up)
+
+     **Who:** anyone, without a bearer token.
+
+    Sign-up is governed by `CREDVAULT_SIGNUP`: `open` lets anyone sign up, `first` (the default) only
+    while no workspace exists, `closed` nobody (403).
+
+    **Audit log:** records `user.created` and `auth.login` in the new workspace.
 
     Args:
         body (SignupRequest):

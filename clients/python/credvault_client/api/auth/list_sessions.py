@@ -64,6 +64,10 @@ def sync_detailed(
 ) -> Response[Problem | SessionList]:
     """List your sessions
 
+     **Who:** any user of the workspace, or a personal token of theirs; engine tokens cannot.
+
+    **Audit log:** records nothing.
+
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -87,6 +91,10 @@ def sync(
 ) -> Problem | SessionList | None:
     """List your sessions
 
+     **Who:** any user of the workspace, or a personal token of theirs; engine tokens cannot.
+
+    **Audit log:** records nothing.
+
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -105,6 +113,10 @@ async def asyncio_detailed(
     client: AuthenticatedClient | Client,
 ) -> Response[Problem | SessionList]:
     """List your sessions
+
+     **Who:** any user of the workspace, or a personal token of theirs; engine tokens cannot.
+
+    **Audit log:** records nothing.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -126,6 +138,10 @@ async def asyncio(
     client: AuthenticatedClient | Client,
 ) -> Problem | SessionList | None:
     """List your sessions
+
+     **Who:** any user of the workspace, or a personal token of theirs; engine tokens cannot.
+
+    **Audit log:** records nothing.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

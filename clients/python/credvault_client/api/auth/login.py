@@ -98,6 +98,14 @@ def sync_detailed(
 ) -> Response[Problem | TokenPair]:
     """Sign in
 
+     **Who:** anyone, without a bearer token.
+
+    Past 10 failed sign-ins in 15 minutes for the account, or 100 for the client address, every attempt
+    answers 429 with `Retry-After`, even with the right password.
+
+    **Audit log:** records `auth.login`; a wrong password for a known email `auth.login_failed` (an
+    unknown email goes to the server log only).
+
     Args:
         body (LoginRequest):
 
@@ -127,6 +135,14 @@ def sync(
 ) -> Problem | TokenPair | None:
     """Sign in
 
+     **Who:** anyone, without a bearer token.
+
+    Past 10 failed sign-ins in 15 minutes for the account, or 100 for the client address, every attempt
+    answers 429 with `Retry-After`, even with the right password.
+
+    **Audit log:** records `auth.login`; a wrong password for a known email `auth.login_failed` (an
+    unknown email goes to the server log only).
+
     Args:
         body (LoginRequest):
 
@@ -150,6 +166,14 @@ async def asyncio_detailed(
     body: LoginRequest,
 ) -> Response[Problem | TokenPair]:
     """Sign in
+
+     **Who:** anyone, without a bearer token.
+
+    Past 10 failed sign-ins in 15 minutes for the account, or 100 for the client address, every attempt
+    answers 429 with `Retry-After`, even with the right password.
+
+    **Audit log:** records `auth.login`; a wrong password for a known email `auth.login_failed` (an
+    unknown email goes to the server log only).
 
     Args:
         body (LoginRequest):
@@ -177,6 +201,14 @@ async def asyncio(
     body: LoginRequest,
 ) -> Problem | TokenPair | None:
     """Sign in
+
+     **Who:** anyone, without a bearer token.
+
+    Past 10 failed sign-ins in 15 minutes for the account, or 100 for the client address, every attempt
+    answers 429 with `Retry-After`, even with the right password.
+
+    **Audit log:** records `auth.login`; a wrong password for a known email `auth.login_failed` (an
+    unknown email goes to the server log only).
 
     Args:
         body (LoginRequest):

@@ -83,6 +83,13 @@ def sync_detailed(
 ) -> Response[Problem | TokenPair]:
     """Refresh a session
 
+     **Who:** anyone, without a bearer token.
+
+    Each refresh token works once: the answer carries the next one.
+
+    **Audit log:** records nothing; a refresh token used a second time records `auth.refresh_reuse` and
+    ends its whole session.
+
     Args:
         body (RefreshRequest):
 
@@ -112,6 +119,13 @@ def sync(
 ) -> Problem | TokenPair | None:
     """Refresh a session
 
+     **Who:** anyone, without a bearer token.
+
+    Each refresh token works once: the answer carries the next one.
+
+    **Audit log:** records nothing; a refresh token used a second time records `auth.refresh_reuse` and
+    ends its whole session.
+
     Args:
         body (RefreshRequest):
 
@@ -135,6 +149,13 @@ async def asyncio_detailed(
     body: RefreshRequest,
 ) -> Response[Problem | TokenPair]:
     """Refresh a session
+
+     **Who:** anyone, without a bearer token.
+
+    Each refresh token works once: the answer carries the next one.
+
+    **Audit log:** records nothing; a refresh token used a second time records `auth.refresh_reuse` and
+    ends its whole session.
 
     Args:
         body (RefreshRequest):
@@ -162,6 +183,13 @@ async def asyncio(
     body: RefreshRequest,
 ) -> Problem | TokenPair | None:
     """Refresh a session
+
+     **Who:** anyone, without a bearer token.
+
+    Each refresh token works once: the answer carries the next one.
+
+    **Audit log:** records nothing; a refresh token used a second time records `auth.refresh_reuse` and
+    ends its whole session.
 
     Args:
         body (RefreshRequest):

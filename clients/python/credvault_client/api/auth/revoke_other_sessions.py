@@ -60,6 +60,11 @@ def sync_detailed(
 ) -> Response[Any | Problem]:
     """Revoke your other sessions
 
+     **Who:** any user of the workspace, with a signed-in session only (not an API token); engine tokens
+    cannot.
+
+    **Audit log:** records `session.revoked` for each session ended.
+
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -83,6 +88,11 @@ def sync(
 ) -> Any | Problem | None:
     """Revoke your other sessions
 
+     **Who:** any user of the workspace, with a signed-in session only (not an API token); engine tokens
+    cannot.
+
+    **Audit log:** records `session.revoked` for each session ended.
+
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -101,6 +111,11 @@ async def asyncio_detailed(
     client: AuthenticatedClient | Client,
 ) -> Response[Any | Problem]:
     """Revoke your other sessions
+
+     **Who:** any user of the workspace, with a signed-in session only (not an API token); engine tokens
+    cannot.
+
+    **Audit log:** records `session.revoked` for each session ended.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -122,6 +137,11 @@ async def asyncio(
     client: AuthenticatedClient | Client,
 ) -> Any | Problem | None:
     """Revoke your other sessions
+
+     **Who:** any user of the workspace, with a signed-in session only (not an API token); engine tokens
+    cannot.
+
+    **Audit log:** records `session.revoked` for each session ended.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

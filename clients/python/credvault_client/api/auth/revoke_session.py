@@ -72,6 +72,13 @@ def sync_detailed(
 ) -> Response[Any | Problem]:
     """Revoke a session
 
+     **Who:** any user of the workspace, with a signed-in session only (not an API token); engine tokens
+    cannot.
+
+    Your own sessions only: another user's session id is a 404.
+
+    **Audit log:** records `session.revoked`.
+
     Args:
         id (UUID):
 
@@ -101,6 +108,13 @@ def sync(
 ) -> Any | Problem | None:
     """Revoke a session
 
+     **Who:** any user of the workspace, with a signed-in session only (not an API token); engine tokens
+    cannot.
+
+    Your own sessions only: another user's session id is a 404.
+
+    **Audit log:** records `session.revoked`.
+
     Args:
         id (UUID):
 
@@ -124,6 +138,13 @@ async def asyncio_detailed(
     client: AuthenticatedClient | Client,
 ) -> Response[Any | Problem]:
     """Revoke a session
+
+     **Who:** any user of the workspace, with a signed-in session only (not an API token); engine tokens
+    cannot.
+
+    Your own sessions only: another user's session id is a 404.
+
+    **Audit log:** records `session.revoked`.
 
     Args:
         id (UUID):
@@ -151,6 +172,13 @@ async def asyncio(
     client: AuthenticatedClient | Client,
 ) -> Any | Problem | None:
     """Revoke a session
+
+     **Who:** any user of the workspace, with a signed-in session only (not an API token); engine tokens
+    cannot.
+
+    Your own sessions only: another user's session id is a 404.
+
+    **Audit log:** records `session.revoked`.
 
     Args:
         id (UUID):

@@ -113,6 +113,17 @@ def sync_detailed(
 ) -> Response[AuthorizeStart | Problem]:
     """Start an OAuth2 authorization
 
+     **Who:** workspace role `owner`, `admin` or `member`, or a personal token of theirs with
+    `credentials:write`; engine tokens cannot.
+
+    **Credential access:** the credential's owner, a share of `manage` or more, or the workspace role
+    `owner` or `admin`. No access at all is a 404 and too little a 403, both recorded as
+    `credential.access_denied`.
+
+    A person only: an engine token cannot start an authorization.
+
+    **Audit log:** records nothing here; the callback records the outcome.
+
     Args:
         id (UUID):
         body (AuthorizeRequest):
@@ -145,6 +156,17 @@ def sync(
 ) -> AuthorizeStart | Problem | None:
     """Start an OAuth2 authorization
 
+     **Who:** workspace role `owner`, `admin` or `member`, or a personal token of theirs with
+    `credentials:write`; engine tokens cannot.
+
+    **Credential access:** the credential's owner, a share of `manage` or more, or the workspace role
+    `owner` or `admin`. No access at all is a 404 and too little a 403, both recorded as
+    `credential.access_denied`.
+
+    A person only: an engine token cannot start an authorization.
+
+    **Audit log:** records nothing here; the callback records the outcome.
+
     Args:
         id (UUID):
         body (AuthorizeRequest):
@@ -171,6 +193,17 @@ async def asyncio_detailed(
     body: AuthorizeRequest,
 ) -> Response[AuthorizeStart | Problem]:
     """Start an OAuth2 authorization
+
+     **Who:** workspace role `owner`, `admin` or `member`, or a personal token of theirs with
+    `credentials:write`; engine tokens cannot.
+
+    **Credential access:** the credential's owner, a share of `manage` or more, or the workspace role
+    `owner` or `admin`. No access at all is a 404 and too little a 403, both recorded as
+    `credential.access_denied`.
+
+    A person only: an engine token cannot start an authorization.
+
+    **Audit log:** records nothing here; the callback records the outcome.
 
     Args:
         id (UUID):
@@ -201,6 +234,17 @@ async def asyncio(
     body: AuthorizeRequest,
 ) -> AuthorizeStart | Problem | None:
     """Start an OAuth2 authorization
+
+     **Who:** workspace role `owner`, `admin` or `member`, or a personal token of theirs with
+    `credentials:write`; engine tokens cannot.
+
+    **Credential access:** the credential's owner, a share of `manage` or more, or the workspace role
+    `owner` or `admin`. No access at all is a 404 and too little a 403, both recorded as
+    `credential.access_denied`.
+
+    A person only: an engine token cannot start an authorization.
+
+    **Audit log:** records nothing here; the callback records the outcome.
 
     Args:
         id (UUID):

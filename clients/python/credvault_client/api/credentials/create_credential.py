@@ -5,15 +5,21 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.create_credential import CreateCredential
-from ...models.credential import Credential
+from ...models.api_key_credential import ApiKeyCredential
+from ...models.basic_auth_credential import BasicAuthCredential
+from ...models.create_api_key_credential import CreateApiKeyCredential
+from ...models.create_basic_auth_credential import CreateBasicAuthCredential
+from ...models.create_custom_credential import CreateCustomCredential
+from ...models.create_o_auth_2_credential import CreateOAuth2Credential
+from ...models.custom_credential import CustomCredential
+from ...models.o_auth_2_credential import OAuth2Credential
 from ...models.problem import Problem
 from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     *,
-    body: CreateCredential,
+    body: CreateApiKeyCredential | CreateBasicAuthCredential | CreateCustomCredential | CreateOAuth2Credential,
     idempotency_key: None | str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
@@ -25,7 +31,14 @@ def _get_kwargs(
         "url": "/v1/credentials",
     }
 
-    _kwargs["json"] = body.to_dict()
+    if isinstance(body, CreateApiKeyCredential):
+        _kwargs["json"] = body.to_dict()
+    elif isinstance(body, CreateBasicAuthCredential):
+        _kwargs["json"] = body.to_dict()
+    elif isinstance(body, CreateOAuth2Credential):
+        _kwargs["json"] = body.to_dict()
+    else:
+        _kwargs["json"] = body.to_dict()
 
     headers["Content-Type"] = "application/json"
 
@@ -33,9 +46,45 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Credential | Problem | None:
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> ApiKeyCredential | BasicAuthCredential | CustomCredential | OAuth2Credential | Problem | None:
     if response.status_code == 201:
-        response_201 = Credential.from_dict(response.json())
+
+        def _parse_response_201(
+            data: object,
+        ) -> ApiKeyCredential | BasicAuthCredential | CustomCredential | OAuth2Credential:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_credential_type_0 = ApiKeyCredential.from_dict(data)
+
+                return componentsschemas_credential_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_credential_type_1 = BasicAuthCredential.from_dict(data)
+
+                return componentsschemas_credential_type_1
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_credential_type_2 = OAuth2Credential.from_dict(data)
+
+                return componentsschemas_credential_type_2
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_credential_type_3 = CustomCredential.from_dict(data)
+
+            return componentsschemas_credential_type_3
+
+        response_201 = _parse_response_201(response.json())
 
         return response_201
 
@@ -87,7 +136,7 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Credential | Problem]:
+) -> Response[ApiKeyCredential | BasicAuthCredential | CustomCredential | OAuth2Credential | Problem]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -99,21 +148,30 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
-    body: CreateCredential,
+    body: CreateApiKeyCredential | CreateBasicAuthCredential | CreateCustomCredential | CreateOAuth2Credential,
     idempotency_key: None | str | Unset = UNSET,
-) -> Response[Credential | Problem]:
+) -> Response[ApiKeyCredential | BasicAuthCredential | CustomCredential | OAuth2Credential | Problem]:
     """Create a credential
+
+     **Who:** workspace role `owner`, `admin` or `member`, or a personal token of theirs with
+    `credentials:write`; engine tokens cannot.
+
+    The caller owns the new credential.
+
+    **Audit log:** records `credential.created`.
 
     Args:
         idempotency_key (None | str | Unset):
-        body (CreateCredential):
+        body (CreateApiKeyCredential | CreateBasicAuthCredential | CreateCustomCredential |
+            CreateOAuth2Credential): A new credential, by its `type`, which fixes the fields of
+            `data`.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Credential | Problem]
+        Response[ApiKeyCredential | BasicAuthCredential | CustomCredential | OAuth2Credential | Problem]
     """
 
     kwargs = _get_kwargs(
@@ -131,21 +189,30 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
-    body: CreateCredential,
+    body: CreateApiKeyCredential | CreateBasicAuthCredential | CreateCustomCredential | CreateOAuth2Credential,
     idempotency_key: None | str | Unset = UNSET,
-) -> Credential | Problem | None:
+) -> ApiKeyCredential | BasicAuthCredential | CustomCredential | OAuth2Credential | Problem | None:
     """Create a credential
+
+     **Who:** workspace role `owner`, `admin` or `member`, or a personal token of theirs with
+    `credentials:write`; engine tokens cannot.
+
+    The caller owns the new credential.
+
+    **Audit log:** records `credential.created`.
 
     Args:
         idempotency_key (None | str | Unset):
-        body (CreateCredential):
+        body (CreateApiKeyCredential | CreateBasicAuthCredential | CreateCustomCredential |
+            CreateOAuth2Credential): A new credential, by its `type`, which fixes the fields of
+            `data`.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Credential | Problem
+        ApiKeyCredential | BasicAuthCredential | CustomCredential | OAuth2Credential | Problem
     """
 
     return sync_detailed(
@@ -158,21 +225,30 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
-    body: CreateCredential,
+    body: CreateApiKeyCredential | CreateBasicAuthCredential | CreateCustomCredential | CreateOAuth2Credential,
     idempotency_key: None | str | Unset = UNSET,
-) -> Response[Credential | Problem]:
+) -> Response[ApiKeyCredential | BasicAuthCredential | CustomCredential | OAuth2Credential | Problem]:
     """Create a credential
+
+     **Who:** workspace role `owner`, `admin` or `member`, or a personal token of theirs with
+    `credentials:write`; engine tokens cannot.
+
+    The caller owns the new credential.
+
+    **Audit log:** records `credential.created`.
 
     Args:
         idempotency_key (None | str | Unset):
-        body (CreateCredential):
+        body (CreateApiKeyCredential | CreateBasicAuthCredential | CreateCustomCredential |
+            CreateOAuth2Credential): A new credential, by its `type`, which fixes the fields of
+            `data`.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Credential | Problem]
+        Response[ApiKeyCredential | BasicAuthCredential | CustomCredential | OAuth2Credential | Problem]
     """
 
     kwargs = _get_kwargs(
@@ -188,21 +264,30 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
-    body: CreateCredential,
+    body: CreateApiKeyCredential | CreateBasicAuthCredential | CreateCustomCredential | CreateOAuth2Credential,
     idempotency_key: None | str | Unset = UNSET,
-) -> Credential | Problem | None:
+) -> ApiKeyCredential | BasicAuthCredential | CustomCredential | OAuth2Credential | Problem | None:
     """Create a credential
+
+     **Who:** workspace role `owner`, `admin` or `member`, or a personal token of theirs with
+    `credentials:write`; engine tokens cannot.
+
+    The caller owns the new credential.
+
+    **Audit log:** records `credential.created`.
 
     Args:
         idempotency_key (None | str | Unset):
-        body (CreateCredential):
+        body (CreateApiKeyCredential | CreateBasicAuthCredential | CreateCustomCredential |
+            CreateOAuth2Credential): A new credential, by its `type`, which fixes the fields of
+            `data`.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Credential | Problem
+        ApiKeyCredential | BasicAuthCredential | CustomCredential | OAuth2Credential | Problem
     """
 
     return (

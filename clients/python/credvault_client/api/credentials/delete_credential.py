@@ -15,7 +15,7 @@ from ...types import UNSET, Response, Unset
 def _get_kwargs(
     id: UUID,
     *,
-    purge: bool | None | Unset = UNSET,
+    purge: bool | Unset = UNSET,
     if_match: None | str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
@@ -24,12 +24,7 @@ def _get_kwargs(
 
     params: dict[str, Any] = {}
 
-    json_purge: bool | None | Unset
-    if isinstance(purge, Unset):
-        json_purge = UNSET
-    else:
-        json_purge = purge
-    params["purge"] = json_purge
+    params["purge"] = purge
 
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
@@ -118,14 +113,25 @@ def sync_detailed(
     id: UUID,
     *,
     client: AuthenticatedClient | Client,
-    purge: bool | None | Unset = UNSET,
+    purge: bool | Unset = UNSET,
     if_match: None | str | Unset = UNSET,
 ) -> Response[Any | Deleted | Problem]:
     """Delete a credential
 
+     **Who:** workspace role `owner`, `admin` or `member`, or a personal token of theirs with
+    `credentials:write`; engine tokens cannot.
+
+    **Credential access:** the credential's owner, a share of `manage` or more, or the workspace role
+    `owner` or `admin`. No access at all is a 404 and too little a 403, both recorded as
+    `credential.access_denied`.
+
+    `purge=true` also needs the workspace role `owner` or `admin`, and a credential deleted first.
+
+    **Audit log:** records `credential.deleted`; a purge `credential.purged`.
+
     Args:
         id (UUID):
-        purge (bool | None | Unset):
+        purge (bool | Unset):
         if_match (None | str | Unset):
 
     Raises:
@@ -153,14 +159,25 @@ def sync(
     id: UUID,
     *,
     client: AuthenticatedClient | Client,
-    purge: bool | None | Unset = UNSET,
+    purge: bool | Unset = UNSET,
     if_match: None | str | Unset = UNSET,
 ) -> Any | Deleted | Problem | None:
     """Delete a credential
 
+     **Who:** workspace role `owner`, `admin` or `member`, or a personal token of theirs with
+    `credentials:write`; engine tokens cannot.
+
+    **Credential access:** the credential's owner, a share of `manage` or more, or the workspace role
+    `owner` or `admin`. No access at all is a 404 and too little a 403, both recorded as
+    `credential.access_denied`.
+
+    `purge=true` also needs the workspace role `owner` or `admin`, and a credential deleted first.
+
+    **Audit log:** records `credential.deleted`; a purge `credential.purged`.
+
     Args:
         id (UUID):
-        purge (bool | None | Unset):
+        purge (bool | Unset):
         if_match (None | str | Unset):
 
     Raises:
@@ -183,14 +200,25 @@ async def asyncio_detailed(
     id: UUID,
     *,
     client: AuthenticatedClient | Client,
-    purge: bool | None | Unset = UNSET,
+    purge: bool | Unset = UNSET,
     if_match: None | str | Unset = UNSET,
 ) -> Response[Any | Deleted | Problem]:
     """Delete a credential
 
+     **Who:** workspace role `owner`, `admin` or `member`, or a personal token of theirs with
+    `credentials:write`; engine tokens cannot.
+
+    **Credential access:** the credential's owner, a share of `manage` or more, or the workspace role
+    `owner` or `admin`. No access at all is a 404 and too little a 403, both recorded as
+    `credential.access_denied`.
+
+    `purge=true` also needs the workspace role `owner` or `admin`, and a credential deleted first.
+
+    **Audit log:** records `credential.deleted`; a purge `credential.purged`.
+
     Args:
         id (UUID):
-        purge (bool | None | Unset):
+        purge (bool | Unset):
         if_match (None | str | Unset):
 
     Raises:
@@ -216,14 +244,25 @@ async def asyncio(
     id: UUID,
     *,
     client: AuthenticatedClient | Client,
-    purge: bool | None | Unset = UNSET,
+    purge: bool | Unset = UNSET,
     if_match: None | str | Unset = UNSET,
 ) -> Any | Deleted | Problem | None:
     """Delete a credential
 
+     **Who:** workspace role `owner`, `admin` or `member`, or a personal token of theirs with
+    `credentials:write`; engine tokens cannot.
+
+    **Credential access:** the credential's owner, a share of `manage` or more, or the workspace role
+    `owner` or `admin`. No access at all is a 404 and too little a 403, both recorded as
+    `credential.access_denied`.
+
+    `purge=true` also needs the workspace role `owner` or `admin`, and a credential deleted first.
+
+    **Audit log:** records `credential.deleted`; a purge `credential.purged`.
+
     Args:
         id (UUID):
-        purge (bool | None | Unset):
+        purge (bool | Unset):
         if_match (None | str | Unset):
 
     Raises:

@@ -15,17 +15,12 @@ from ...types import UNSET, Response, Unset
 def _get_kwargs(
     id: UUID,
     *,
-    days: int | None | Unset = UNSET,
+    days: int | Unset = 30,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
 
-    json_days: int | None | Unset
-    if isinstance(days, Unset):
-        json_days = UNSET
-    else:
-        json_days = days
-    params["days"] = json_days
+    params["days"] = days
 
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
@@ -92,13 +87,22 @@ def sync_detailed(
     id: UUID,
     *,
     client: AuthenticatedClient | Client,
-    days: int | None | Unset = UNSET,
+    days: int | Unset = 30,
 ) -> Response[Problem | UsageReport]:
     """A credential's usage
 
+     **Who:** any user of the workspace, or a personal token of theirs with `credentials:read`; an engine
+    token with `credentials:read`.
+
+    **Credential access:** the credential's owner, a share of `view` or more, or the workspace role
+    `owner`, `admin` or `auditor`. An engine token has `use` on every credential of its workspace. No
+    access at all is a 404 and too little a 403, both recorded as `credential.access_denied`.
+
+    **Audit log:** records nothing.
+
     Args:
         id (UUID):
-        days (int | None | Unset):
+        days (int | Unset):  Default: 30.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -124,13 +128,22 @@ def sync(
     id: UUID,
     *,
     client: AuthenticatedClient | Client,
-    days: int | None | Unset = UNSET,
+    days: int | Unset = 30,
 ) -> Problem | UsageReport | None:
     """A credential's usage
 
+     **Who:** any user of the workspace, or a personal token of theirs with `credentials:read`; an engine
+    token with `credentials:read`.
+
+    **Credential access:** the credential's owner, a share of `view` or more, or the workspace role
+    `owner`, `admin` or `auditor`. An engine token has `use` on every credential of its workspace. No
+    access at all is a 404 and too little a 403, both recorded as `credential.access_denied`.
+
+    **Audit log:** records nothing.
+
     Args:
         id (UUID):
-        days (int | None | Unset):
+        days (int | Unset):  Default: 30.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -151,13 +164,22 @@ async def asyncio_detailed(
     id: UUID,
     *,
     client: AuthenticatedClient | Client,
-    days: int | None | Unset = UNSET,
+    days: int | Unset = 30,
 ) -> Response[Problem | UsageReport]:
     """A credential's usage
 
+     **Who:** any user of the workspace, or a personal token of theirs with `credentials:read`; an engine
+    token with `credentials:read`.
+
+    **Credential access:** the credential's owner, a share of `view` or more, or the workspace role
+    `owner`, `admin` or `auditor`. An engine token has `use` on every credential of its workspace. No
+    access at all is a 404 and too little a 403, both recorded as `credential.access_denied`.
+
+    **Audit log:** records nothing.
+
     Args:
         id (UUID):
-        days (int | None | Unset):
+        days (int | Unset):  Default: 30.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -181,13 +203,22 @@ async def asyncio(
     id: UUID,
     *,
     client: AuthenticatedClient | Client,
-    days: int | None | Unset = UNSET,
+    days: int | Unset = 30,
 ) -> Problem | UsageReport | None:
     """A credential's usage
 
+     **Who:** any user of the workspace, or a personal token of theirs with `credentials:read`; an engine
+    token with `credentials:read`.
+
+    **Credential access:** the credential's owner, a share of `view` or more, or the workspace role
+    `owner`, `admin` or `auditor`. An engine token has `use` on every credential of its workspace. No
+    access at all is a 404 and too little a 403, both recorded as `credential.access_denied`.
+
+    **Audit log:** records nothing.
+
     Args:
         id (UUID):
-        days (int | None | Unset):
+        days (int | Unset):  Default: 30.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -76,6 +76,15 @@ def sync_detailed(
 ) -> Response[Problem | VersionList]:
     """List a credential's versions
 
+     **Who:** any user of the workspace, or a personal token of theirs with `credentials:read`; an engine
+    token with `credentials:read`.
+
+    **Credential access:** the credential's owner, a share of `view` or more, or the workspace role
+    `owner`, `admin` or `auditor`. An engine token has `use` on every credential of its workspace. No
+    access at all is a 404 and too little a 403, both recorded as `credential.access_denied`.
+
+    **Audit log:** records nothing.
+
     Args:
         id (UUID):
 
@@ -105,6 +114,15 @@ def sync(
 ) -> Problem | VersionList | None:
     """List a credential's versions
 
+     **Who:** any user of the workspace, or a personal token of theirs with `credentials:read`; an engine
+    token with `credentials:read`.
+
+    **Credential access:** the credential's owner, a share of `view` or more, or the workspace role
+    `owner`, `admin` or `auditor`. An engine token has `use` on every credential of its workspace. No
+    access at all is a 404 and too little a 403, both recorded as `credential.access_denied`.
+
+    **Audit log:** records nothing.
+
     Args:
         id (UUID):
 
@@ -128,6 +146,15 @@ async def asyncio_detailed(
     client: AuthenticatedClient | Client,
 ) -> Response[Problem | VersionList]:
     """List a credential's versions
+
+     **Who:** any user of the workspace, or a personal token of theirs with `credentials:read`; an engine
+    token with `credentials:read`.
+
+    **Credential access:** the credential's owner, a share of `view` or more, or the workspace role
+    `owner`, `admin` or `auditor`. An engine token has `use` on every credential of its workspace. No
+    access at all is a 404 and too little a 403, both recorded as `credential.access_denied`.
+
+    **Audit log:** records nothing.
 
     Args:
         id (UUID):
@@ -155,6 +182,15 @@ async def asyncio(
     client: AuthenticatedClient | Client,
 ) -> Problem | VersionList | None:
     """List a credential's versions
+
+     **Who:** any user of the workspace, or a personal token of theirs with `credentials:read`; an engine
+    token with `credentials:read`.
+
+    **Credential access:** the credential's owner, a share of `view` or more, or the workspace role
+    `owner`, `admin` or `auditor`. An engine token has `use` on every credential of its workspace. No
+    access at all is a 404 and too little a 403, both recorded as `credential.access_denied`.
+
+    **Audit log:** records nothing.
 
     Args:
         id (UUID):

@@ -7,105 +7,66 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.credential_list import CredentialList
+from ...models.credential_sort import CredentialSort
+from ...models.credential_status import CredentialStatus
+from ...models.credential_type import CredentialType
 from ...models.problem import Problem
 from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     *,
-    type_: None | str | Unset = UNSET,
-    status: None | str | Unset = UNSET,
-    service: None | str | Unset = UNSET,
-    environment: None | str | Unset = UNSET,
-    tag: None | str | Unset = UNSET,
-    shared: bool | None | Unset = UNSET,
-    owner_id: None | Unset | UUID = UNSET,
-    q: None | str | Unset = UNSET,
-    sort: None | str | Unset = UNSET,
-    limit: int | None | Unset = UNSET,
-    cursor: None | str | Unset = UNSET,
+    type_: CredentialType | Unset = UNSET,
+    status: CredentialStatus | Unset = UNSET,
+    service: str | Unset = UNSET,
+    environment: str | Unset = UNSET,
+    tag: str | Unset = UNSET,
+    shared: bool | Unset = UNSET,
+    owner_id: UUID | Unset = UNSET,
+    q: str | Unset = UNSET,
+    sort: CredentialSort | Unset = UNSET,
+    limit: int | Unset = 50,
+    cursor: str | Unset = UNSET,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
 
-    json_type_: None | str | Unset
-    if isinstance(type_, Unset):
-        json_type_ = UNSET
-    else:
+    json_type_: str | Unset = UNSET
+    if not isinstance(type_, Unset):
         json_type_ = type_
+
     params["type"] = json_type_
 
-    json_status: None | str | Unset
-    if isinstance(status, Unset):
-        json_status = UNSET
-    else:
+    json_status: str | Unset = UNSET
+    if not isinstance(status, Unset):
         json_status = status
+
     params["status"] = json_status
 
-    json_service: None | str | Unset
-    if isinstance(service, Unset):
-        json_service = UNSET
-    else:
-        json_service = service
-    params["service"] = json_service
+    params["service"] = service
 
-    json_environment: None | str | Unset
-    if isinstance(environment, Unset):
-        json_environment = UNSET
-    else:
-        json_environment = environment
-    params["environment"] = json_environment
+    params["environment"] = environment
 
-    json_tag: None | str | Unset
-    if isinstance(tag, Unset):
-        json_tag = UNSET
-    else:
-        json_tag = tag
-    params["tag"] = json_tag
+    params["tag"] = tag
 
-    json_shared: bool | None | Unset
-    if isinstance(shared, Unset):
-        json_shared = UNSET
-    else:
-        json_shared = shared
-    params["shared"] = json_shared
+    params["shared"] = shared
 
-    json_owner_id: None | str | Unset
-    if isinstance(owner_id, Unset):
-        json_owner_id = UNSET
-    elif isinstance(owner_id, UUID):
+    json_owner_id: str | Unset = UNSET
+    if not isinstance(owner_id, Unset):
         json_owner_id = str(owner_id)
-    else:
-        json_owner_id = owner_id
     params["owner_id"] = json_owner_id
 
-    json_q: None | str | Unset
-    if isinstance(q, Unset):
-        json_q = UNSET
-    else:
-        json_q = q
-    params["q"] = json_q
+    params["q"] = q
 
-    json_sort: None | str | Unset
-    if isinstance(sort, Unset):
-        json_sort = UNSET
-    else:
+    json_sort: str | Unset = UNSET
+    if not isinstance(sort, Unset):
         json_sort = sort
+
     params["sort"] = json_sort
 
-    json_limit: int | None | Unset
-    if isinstance(limit, Unset):
-        json_limit = UNSET
-    else:
-        json_limit = limit
-    params["limit"] = json_limit
+    params["limit"] = limit
 
-    json_cursor: None | str | Unset
-    if isinstance(cursor, Unset):
-        json_cursor = UNSET
-    else:
-        json_cursor = cursor
-    params["cursor"] = json_cursor
+    params["cursor"] = cursor
 
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
@@ -166,32 +127,43 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
-    type_: None | str | Unset = UNSET,
-    status: None | str | Unset = UNSET,
-    service: None | str | Unset = UNSET,
-    environment: None | str | Unset = UNSET,
-    tag: None | str | Unset = UNSET,
-    shared: bool | None | Unset = UNSET,
-    owner_id: None | Unset | UUID = UNSET,
-    q: None | str | Unset = UNSET,
-    sort: None | str | Unset = UNSET,
-    limit: int | None | Unset = UNSET,
-    cursor: None | str | Unset = UNSET,
+    type_: CredentialType | Unset = UNSET,
+    status: CredentialStatus | Unset = UNSET,
+    service: str | Unset = UNSET,
+    environment: str | Unset = UNSET,
+    tag: str | Unset = UNSET,
+    shared: bool | Unset = UNSET,
+    owner_id: UUID | Unset = UNSET,
+    q: str | Unset = UNSET,
+    sort: CredentialSort | Unset = UNSET,
+    limit: int | Unset = 50,
+    cursor: str | Unset = UNSET,
 ) -> Response[CredentialList | Problem]:
     """List credentials
 
+     **Who:** any user of the workspace, or a personal token of theirs with `credentials:read`; an engine
+    token with `credentials:read`.
+
+    Lists the credentials you have any access to, with that access.
+
+    **Audit log:** records nothing.
+
     Args:
-        type_ (None | str | Unset):
-        status (None | str | Unset):
-        service (None | str | Unset):
-        environment (None | str | Unset):
-        tag (None | str | Unset):
-        shared (bool | None | Unset):
-        owner_id (None | Unset | UUID):
-        q (None | str | Unset):
-        sort (None | str | Unset):
-        limit (int | None | Unset):
-        cursor (None | str | Unset):
+        type_ (CredentialType | Unset): What kind of secret a credential holds; it fixes the shape
+            of `data`.
+        status (CredentialStatus | Unset): `active`; `expired` (past `expires_at`, or an OAuth
+            refresh was refused); `error` (the last test or refresh failed); `deleted` (soft-deleted,
+            restorable until purged).
+        service (str | Unset):
+        environment (str | Unset):
+        tag (str | Unset):
+        shared (bool | Unset):
+        owner_id (UUID | Unset):
+        q (str | Unset):
+        sort (CredentialSort | Unset): The order of the credential list (default `name`); `-`
+            sorts descending. Never-used credentials sort last.
+        limit (int | Unset):  Default: 50.
+        cursor (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -225,32 +197,43 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
-    type_: None | str | Unset = UNSET,
-    status: None | str | Unset = UNSET,
-    service: None | str | Unset = UNSET,
-    environment: None | str | Unset = UNSET,
-    tag: None | str | Unset = UNSET,
-    shared: bool | None | Unset = UNSET,
-    owner_id: None | Unset | UUID = UNSET,
-    q: None | str | Unset = UNSET,
-    sort: None | str | Unset = UNSET,
-    limit: int | None | Unset = UNSET,
-    cursor: None | str | Unset = UNSET,
+    type_: CredentialType | Unset = UNSET,
+    status: CredentialStatus | Unset = UNSET,
+    service: str | Unset = UNSET,
+    environment: str | Unset = UNSET,
+    tag: str | Unset = UNSET,
+    shared: bool | Unset = UNSET,
+    owner_id: UUID | Unset = UNSET,
+    q: str | Unset = UNSET,
+    sort: CredentialSort | Unset = UNSET,
+    limit: int | Unset = 50,
+    cursor: str | Unset = UNSET,
 ) -> CredentialList | Problem | None:
     """List credentials
 
+     **Who:** any user of the workspace, or a personal token of theirs with `credentials:read`; an engine
+    token with `credentials:read`.
+
+    Lists the credentials you have any access to, with that access.
+
+    **Audit log:** records nothing.
+
     Args:
-        type_ (None | str | Unset):
-        status (None | str | Unset):
-        service (None | str | Unset):
-        environment (None | str | Unset):
-        tag (None | str | Unset):
-        shared (bool | None | Unset):
-        owner_id (None | Unset | UUID):
-        q (None | str | Unset):
-        sort (None | str | Unset):
-        limit (int | None | Unset):
-        cursor (None | str | Unset):
+        type_ (CredentialType | Unset): What kind of secret a credential holds; it fixes the shape
+            of `data`.
+        status (CredentialStatus | Unset): `active`; `expired` (past `expires_at`, or an OAuth
+            refresh was refused); `error` (the last test or refresh failed); `deleted` (soft-deleted,
+            restorable until purged).
+        service (str | Unset):
+        environment (str | Unset):
+        tag (str | Unset):
+        shared (bool | Unset):
+        owner_id (UUID | Unset):
+        q (str | Unset):
+        sort (CredentialSort | Unset): The order of the credential list (default `name`); `-`
+            sorts descending. Never-used credentials sort last.
+        limit (int | Unset):  Default: 50.
+        cursor (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -279,32 +262,43 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
-    type_: None | str | Unset = UNSET,
-    status: None | str | Unset = UNSET,
-    service: None | str | Unset = UNSET,
-    environment: None | str | Unset = UNSET,
-    tag: None | str | Unset = UNSET,
-    shared: bool | None | Unset = UNSET,
-    owner_id: None | Unset | UUID = UNSET,
-    q: None | str | Unset = UNSET,
-    sort: None | str | Unset = UNSET,
-    limit: int | None | Unset = UNSET,
-    cursor: None | str | Unset = UNSET,
+    type_: CredentialType | Unset = UNSET,
+    status: CredentialStatus | Unset = UNSET,
+    service: str | Unset = UNSET,
+    environment: str | Unset = UNSET,
+    tag: str | Unset = UNSET,
+    shared: bool | Unset = UNSET,
+    owner_id: UUID | Unset = UNSET,
+    q: str | Unset = UNSET,
+    sort: CredentialSort | Unset = UNSET,
+    limit: int | Unset = 50,
+    cursor: str | Unset = UNSET,
 ) -> Response[CredentialList | Problem]:
     """List credentials
 
+     **Who:** any user of the workspace, or a personal token of theirs with `credentials:read`; an engine
+    token with `credentials:read`.
+
+    Lists the credentials you have any access to, with that access.
+
+    **Audit log:** records nothing.
+
     Args:
-        type_ (None | str | Unset):
-        status (None | str | Unset):
-        service (None | str | Unset):
-        environment (None | str | Unset):
-        tag (None | str | Unset):
-        shared (bool | None | Unset):
-        owner_id (None | Unset | UUID):
-        q (None | str | Unset):
-        sort (None | str | Unset):
-        limit (int | None | Unset):
-        cursor (None | str | Unset):
+        type_ (CredentialType | Unset): What kind of secret a credential holds; it fixes the shape
+            of `data`.
+        status (CredentialStatus | Unset): `active`; `expired` (past `expires_at`, or an OAuth
+            refresh was refused); `error` (the last test or refresh failed); `deleted` (soft-deleted,
+            restorable until purged).
+        service (str | Unset):
+        environment (str | Unset):
+        tag (str | Unset):
+        shared (bool | Unset):
+        owner_id (UUID | Unset):
+        q (str | Unset):
+        sort (CredentialSort | Unset): The order of the credential list (default `name`); `-`
+            sorts descending. Never-used credentials sort last.
+        limit (int | Unset):  Default: 50.
+        cursor (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -336,32 +330,43 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
-    type_: None | str | Unset = UNSET,
-    status: None | str | Unset = UNSET,
-    service: None | str | Unset = UNSET,
-    environment: None | str | Unset = UNSET,
-    tag: None | str | Unset = UNSET,
-    shared: bool | None | Unset = UNSET,
-    owner_id: None | Unset | UUID = UNSET,
-    q: None | str | Unset = UNSET,
-    sort: None | str | Unset = UNSET,
-    limit: int | None | Unset = UNSET,
-    cursor: None | str | Unset = UNSET,
+    type_: CredentialType | Unset = UNSET,
+    status: CredentialStatus | Unset = UNSET,
+    service: str | Unset = UNSET,
+    environment: str | Unset = UNSET,
+    tag: str | Unset = UNSET,
+    shared: bool | Unset = UNSET,
+    owner_id: UUID | Unset = UNSET,
+    q: str | Unset = UNSET,
+    sort: CredentialSort | Unset = UNSET,
+    limit: int | Unset = 50,
+    cursor: str | Unset = UNSET,
 ) -> CredentialList | Problem | None:
     """List credentials
 
+     **Who:** any user of the workspace, or a personal token of theirs with `credentials:read`; an engine
+    token with `credentials:read`.
+
+    Lists the credentials you have any access to, with that access.
+
+    **Audit log:** records nothing.
+
     Args:
-        type_ (None | str | Unset):
-        status (None | str | Unset):
-        service (None | str | Unset):
-        environment (None | str | Unset):
-        tag (None | str | Unset):
-        shared (bool | None | Unset):
-        owner_id (None | Unset | UUID):
-        q (None | str | Unset):
-        sort (None | str | Unset):
-        limit (int | None | Unset):
-        cursor (None | str | Unset):
+        type_ (CredentialType | Unset): What kind of secret a credential holds; it fixes the shape
+            of `data`.
+        status (CredentialStatus | Unset): `active`; `expired` (past `expires_at`, or an OAuth
+            refresh was refused); `error` (the last test or refresh failed); `deleted` (soft-deleted,
+            restorable until purged).
+        service (str | Unset):
+        environment (str | Unset):
+        tag (str | Unset):
+        shared (bool | Unset):
+        owner_id (UUID | Unset):
+        q (str | Unset):
+        sort (CredentialSort | Unset): The order of the credential list (default `name`); `-`
+            sorts descending. Never-used credentials sort last.
+        limit (int | Unset):  Default: 50.
+        cursor (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -93,6 +93,16 @@ def sync_detailed(
 ) -> Response[Problem | RefreshResult]:
     """Refresh an OAuth2 token
 
+     **Who:** workspace role `owner`, `admin` or `member`, or a personal token of theirs with
+    `credentials:write`; engine tokens cannot.
+
+    **Credential access:** the credential's owner, a share of `manage` or more, or the workspace role
+    `owner` or `admin`. No access at all is a 404 and too little a 403, both recorded as
+    `credential.access_denied`.
+
+    **Audit log:** records `credential.refreshed`, or `credential.refresh_failed` when the provider
+    refuses.
+
     Args:
         id (UUID):
 
@@ -122,6 +132,16 @@ def sync(
 ) -> Problem | RefreshResult | None:
     """Refresh an OAuth2 token
 
+     **Who:** workspace role `owner`, `admin` or `member`, or a personal token of theirs with
+    `credentials:write`; engine tokens cannot.
+
+    **Credential access:** the credential's owner, a share of `manage` or more, or the workspace role
+    `owner` or `admin`. No access at all is a 404 and too little a 403, both recorded as
+    `credential.access_denied`.
+
+    **Audit log:** records `credential.refreshed`, or `credential.refresh_failed` when the provider
+    refuses.
+
     Args:
         id (UUID):
 
@@ -145,6 +165,16 @@ async def asyncio_detailed(
     client: AuthenticatedClient | Client,
 ) -> Response[Problem | RefreshResult]:
     """Refresh an OAuth2 token
+
+     **Who:** workspace role `owner`, `admin` or `member`, or a personal token of theirs with
+    `credentials:write`; engine tokens cannot.
+
+    **Credential access:** the credential's owner, a share of `manage` or more, or the workspace role
+    `owner` or `admin`. No access at all is a 404 and too little a 403, both recorded as
+    `credential.access_denied`.
+
+    **Audit log:** records `credential.refreshed`, or `credential.refresh_failed` when the provider
+    refuses.
 
     Args:
         id (UUID):
@@ -172,6 +202,16 @@ async def asyncio(
     client: AuthenticatedClient | Client,
 ) -> Problem | RefreshResult | None:
     """Refresh an OAuth2 token
+
+     **Who:** workspace role `owner`, `admin` or `member`, or a personal token of theirs with
+    `credentials:write`; engine tokens cannot.
+
+    **Credential access:** the credential's owner, a share of `manage` or more, or the workspace role
+    `owner` or `admin`. No access at all is a 404 and too little a 403, both recorded as
+    `credential.access_denied`.
+
+    **Audit log:** records `credential.refreshed`, or `credential.refresh_failed` when the provider
+    refuses.
 
     Args:
         id (UUID):

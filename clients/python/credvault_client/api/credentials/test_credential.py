@@ -86,6 +86,15 @@ def sync_detailed(
 ) -> Response[Problem | TestResult]:
     """Test a credential's connection
 
+     **Who:** any user of the workspace, or a personal token of theirs with `credentials:read`; an engine
+    token with `credentials:read`.
+
+    **Credential access:** the credential's owner, a share of `view` or more, or the workspace role
+    `owner`, `admin` or `auditor`. An engine token has `use` on every credential of its workspace. No
+    access at all is a 404 and too little a 403, both recorded as `credential.access_denied`.
+
+    **Audit log:** records `credential.tested`, with outcome `failure` when the test fails.
+
     Args:
         id (UUID):
 
@@ -115,6 +124,15 @@ def sync(
 ) -> Problem | TestResult | None:
     """Test a credential's connection
 
+     **Who:** any user of the workspace, or a personal token of theirs with `credentials:read`; an engine
+    token with `credentials:read`.
+
+    **Credential access:** the credential's owner, a share of `view` or more, or the workspace role
+    `owner`, `admin` or `auditor`. An engine token has `use` on every credential of its workspace. No
+    access at all is a 404 and too little a 403, both recorded as `credential.access_denied`.
+
+    **Audit log:** records `credential.tested`, with outcome `failure` when the test fails.
+
     Args:
         id (UUID):
 
@@ -138,6 +156,15 @@ async def asyncio_detailed(
     client: AuthenticatedClient | Client,
 ) -> Response[Problem | TestResult]:
     """Test a credential's connection
+
+     **Who:** any user of the workspace, or a personal token of theirs with `credentials:read`; an engine
+    token with `credentials:read`.
+
+    **Credential access:** the credential's owner, a share of `view` or more, or the workspace role
+    `owner`, `admin` or `auditor`. An engine token has `use` on every credential of its workspace. No
+    access at all is a 404 and too little a 403, both recorded as `credential.access_denied`.
+
+    **Audit log:** records `credential.tested`, with outcome `failure` when the test fails.
 
     Args:
         id (UUID):
@@ -165,6 +192,15 @@ async def asyncio(
     client: AuthenticatedClient | Client,
 ) -> Problem | TestResult | None:
     """Test a credential's connection
+
+     **Who:** any user of the workspace, or a personal token of theirs with `credentials:read`; an engine
+    token with `credentials:read`.
+
+    **Credential access:** the credential's owner, a share of `view` or more, or the workspace role
+    `owner`, `admin` or `auditor`. An engine token has `use` on every credential of its workspace. No
+    access at all is a 404 and too little a 403, both recorded as `credential.access_denied`.
+
+    **Audit log:** records `credential.tested`, with outcome `failure` when the test fails.
 
     Args:
         id (UUID):

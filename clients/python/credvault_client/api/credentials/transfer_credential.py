@@ -7,7 +7,10 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.credential import Credential
+from ...models.api_key_credential import ApiKeyCredential
+from ...models.basic_auth_credential import BasicAuthCredential
+from ...models.custom_credential import CustomCredential
+from ...models.o_auth_2_credential import OAuth2Credential
 from ...models.problem import Problem
 from ...models.transfer_credential import TransferCredential
 from ...types import UNSET, Response, Unset
@@ -38,9 +41,45 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Credential | Problem | None:
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> ApiKeyCredential | BasicAuthCredential | CustomCredential | OAuth2Credential | Problem | None:
     if response.status_code == 200:
-        response_200 = Credential.from_dict(response.json())
+
+        def _parse_response_200(
+            data: object,
+        ) -> ApiKeyCredential | BasicAuthCredential | CustomCredential | OAuth2Credential:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_credential_type_0 = ApiKeyCredential.from_dict(data)
+
+                return componentsschemas_credential_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_credential_type_1 = BasicAuthCredential.from_dict(data)
+
+                return componentsschemas_credential_type_1
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_credential_type_2 = OAuth2Credential.from_dict(data)
+
+                return componentsschemas_credential_type_2
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_credential_type_3 = CustomCredential.from_dict(data)
+
+            return componentsschemas_credential_type_3
+
+        response_200 = _parse_response_200(response.json())
 
         return response_200
 
@@ -102,7 +141,7 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Credential | Problem]:
+) -> Response[ApiKeyCredential | BasicAuthCredential | CustomCredential | OAuth2Credential | Problem]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -117,8 +156,16 @@ def sync_detailed(
     client: AuthenticatedClient | Client,
     body: TransferCredential,
     if_match: None | str | Unset = UNSET,
-) -> Response[Credential | Problem]:
+) -> Response[ApiKeyCredential | BasicAuthCredential | CustomCredential | OAuth2Credential | Problem]:
     """Transfer ownership
+
+     **Who:** workspace role `owner`, `admin` or `member`, or a personal token of theirs with
+    `credentials:write`; engine tokens cannot.
+
+    **Credential access:** the credential's owner, or the workspace role `owner` or `admin`. No access
+    at all is a 404 and too little a 403, both recorded as `credential.access_denied`.
+
+    **Audit log:** records `credential.transferred`.
 
     Args:
         id (UUID):
@@ -130,7 +177,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Credential | Problem]
+        Response[ApiKeyCredential | BasicAuthCredential | CustomCredential | OAuth2Credential | Problem]
     """
 
     kwargs = _get_kwargs(
@@ -152,8 +199,16 @@ def sync(
     client: AuthenticatedClient | Client,
     body: TransferCredential,
     if_match: None | str | Unset = UNSET,
-) -> Credential | Problem | None:
+) -> ApiKeyCredential | BasicAuthCredential | CustomCredential | OAuth2Credential | Problem | None:
     """Transfer ownership
+
+     **Who:** workspace role `owner`, `admin` or `member`, or a personal token of theirs with
+    `credentials:write`; engine tokens cannot.
+
+    **Credential access:** the credential's owner, or the workspace role `owner` or `admin`. No access
+    at all is a 404 and too little a 403, both recorded as `credential.access_denied`.
+
+    **Audit log:** records `credential.transferred`.
 
     Args:
         id (UUID):
@@ -165,7 +220,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Credential | Problem
+        ApiKeyCredential | BasicAuthCredential | CustomCredential | OAuth2Credential | Problem
     """
 
     return sync_detailed(
@@ -182,8 +237,16 @@ async def asyncio_detailed(
     client: AuthenticatedClient | Client,
     body: TransferCredential,
     if_match: None | str | Unset = UNSET,
-) -> Response[Credential | Problem]:
+) -> Response[ApiKeyCredential | BasicAuthCredential | CustomCredential | OAuth2Credential | Problem]:
     """Transfer ownership
+
+     **Who:** workspace role `owner`, `admin` or `member`, or a personal token of theirs with
+    `credentials:write`; engine tokens cannot.
+
+    **Credential access:** the credential's owner, or the workspace role `owner` or `admin`. No access
+    at all is a 404 and too little a 403, both recorded as `credential.access_denied`.
+
+    **Audit log:** records `credential.transferred`.
 
     Args:
         id (UUID):
@@ -195,7 +258,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Credential | Problem]
+        Response[ApiKeyCredential | BasicAuthCredential | CustomCredential | OAuth2Credential | Problem]
     """
 
     kwargs = _get_kwargs(
@@ -215,8 +278,16 @@ async def asyncio(
     client: AuthenticatedClient | Client,
     body: TransferCredential,
     if_match: None | str | Unset = UNSET,
-) -> Credential | Problem | None:
+) -> ApiKeyCredential | BasicAuthCredential | CustomCredential | OAuth2Credential | Problem | None:
     """Transfer ownership
+
+     **Who:** workspace role `owner`, `admin` or `member`, or a personal token of theirs with
+    `credentials:write`; engine tokens cannot.
+
+    **Credential access:** the credential's owner, or the workspace role `owner` or `admin`. No access
+    at all is a 404 and too little a 403, both recorded as `credential.access_denied`.
+
+    **Audit log:** records `credential.transferred`.
 
     Args:
         id (UUID):
@@ -228,7 +299,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Credential | Problem
+        ApiKeyCredential | BasicAuthCredential | CustomCredential | OAuth2Credential | Problem
     """
 
     return (

@@ -62,6 +62,11 @@ def sync_detailed(
 ) -> Response[Export | Problem]:
     """Export your data
 
+     **Who:** any user of the workspace, with a signed-in session only (not an API token); engine tokens
+    cannot.
+
+    **Audit log:** records nothing.
+
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -85,6 +90,11 @@ def sync(
 ) -> Export | Problem | None:
     """Export your data
 
+     **Who:** any user of the workspace, with a signed-in session only (not an API token); engine tokens
+    cannot.
+
+    **Audit log:** records nothing.
+
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -103,6 +113,11 @@ async def asyncio_detailed(
     client: AuthenticatedClient | Client,
 ) -> Response[Export | Problem]:
     """Export your data
+
+     **Who:** any user of the workspace, with a signed-in session only (not an API token); engine tokens
+    cannot.
+
+    **Audit log:** records nothing.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -124,6 +139,11 @@ async def asyncio(
     client: AuthenticatedClient | Client,
 ) -> Export | Problem | None:
     """Export your data
+
+     **Who:** any user of the workspace, with a signed-in session only (not an API token); engine tokens
+    cannot.
+
+    **Audit log:** records nothing.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -62,6 +62,10 @@ def sync_detailed(
 ) -> Response[Problem | User]:
     """Your profile
 
+     **Who:** any user of the workspace, or a personal token of theirs; engine tokens cannot.
+
+    **Audit log:** records nothing.
+
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -85,6 +89,10 @@ def sync(
 ) -> Problem | User | None:
     """Your profile
 
+     **Who:** any user of the workspace, or a personal token of theirs; engine tokens cannot.
+
+    **Audit log:** records nothing.
+
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -103,6 +111,10 @@ async def asyncio_detailed(
     client: AuthenticatedClient | Client,
 ) -> Response[Problem | User]:
     """Your profile
+
+     **Who:** any user of the workspace, or a personal token of theirs; engine tokens cannot.
+
+    **Audit log:** records nothing.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -124,6 +136,10 @@ async def asyncio(
     client: AuthenticatedClient | Client,
 ) -> Problem | User | None:
     """Your profile
+
+     **Who:** any user of the workspace, or a personal token of theirs; engine tokens cannot.
+
+    **Audit log:** records nothing.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -52,6 +52,10 @@ def sync_detailed(
 ) -> Response[Health | Problem]:
     """Liveness probe
 
+     **Who:** anyone, without a bearer token.
+
+    **Audit log:** records nothing.
+
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -75,6 +79,10 @@ def sync(
 ) -> Health | Problem | None:
     """Liveness probe
 
+     **Who:** anyone, without a bearer token.
+
+    **Audit log:** records nothing.
+
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -93,6 +101,10 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
 ) -> Response[Health | Problem]:
     """Liveness probe
+
+     **Who:** anyone, without a bearer token.
+
+    **Audit log:** records nothing.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -114,6 +126,10 @@ async def asyncio(
     client: AuthenticatedClient,
 ) -> Health | Problem | None:
     """Liveness probe
+
+     **Who:** anyone, without a bearer token.
+
+    **Audit log:** records nothing.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

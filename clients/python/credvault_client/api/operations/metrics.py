@@ -50,6 +50,10 @@ def sync_detailed(
 ) -> Response[Problem | str]:
     """Prometheus metrics
 
+     **Who:** anyone, without a bearer token.
+
+    **Audit log:** records nothing.
+
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -73,6 +77,10 @@ def sync(
 ) -> Problem | str | None:
     """Prometheus metrics
 
+     **Who:** anyone, without a bearer token.
+
+    **Audit log:** records nothing.
+
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -91,6 +99,10 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
 ) -> Response[Problem | str]:
     """Prometheus metrics
+
+     **Who:** anyone, without a bearer token.
+
+    **Audit log:** records nothing.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -112,6 +124,10 @@ async def asyncio(
     client: AuthenticatedClient,
 ) -> Problem | str | None:
     """Prometheus metrics
+
+     **Who:** anyone, without a bearer token.
+
+    **Audit log:** records nothing.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -57,6 +57,10 @@ def sync_detailed(
 ) -> Response[Health | Problem]:
     """Readiness probe
 
+     **Who:** anyone, without a bearer token.
+
+    **Audit log:** records nothing.
+
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -80,6 +84,10 @@ def sync(
 ) -> Health | Problem | None:
     """Readiness probe
 
+     **Who:** anyone, without a bearer token.
+
+    **Audit log:** records nothing.
+
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -98,6 +106,10 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
 ) -> Response[Health | Problem]:
     """Readiness probe
+
+     **Who:** anyone, without a bearer token.
+
+    **Audit log:** records nothing.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -119,6 +131,10 @@ async def asyncio(
     client: AuthenticatedClient,
 ) -> Health | Problem | None:
     """Readiness probe
+
+     **Who:** anyone, without a bearer token.
+
+    **Audit log:** records nothing.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -12,25 +12,15 @@ from ...types import UNSET, Response, Unset
 
 def _get_kwargs(
     *,
-    unused_days: int | None | Unset = UNSET,
-    expiring_days: int | None | Unset = UNSET,
+    unused_days: int | Unset = 90,
+    expiring_days: int | Unset = 14,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
 
-    json_unused_days: int | None | Unset
-    if isinstance(unused_days, Unset):
-        json_unused_days = UNSET
-    else:
-        json_unused_days = unused_days
-    params["unused_days"] = json_unused_days
+    params["unused_days"] = unused_days
 
-    json_expiring_days: int | None | Unset
-    if isinstance(expiring_days, Unset):
-        json_expiring_days = UNSET
-    else:
-        json_expiring_days = expiring_days
-    params["expiring_days"] = json_expiring_days
+    params["expiring_days"] = expiring_days
 
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
@@ -91,14 +81,19 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
-    unused_days: int | None | Unset = UNSET,
-    expiring_days: int | None | Unset = UNSET,
+    unused_days: int | Unset = 90,
+    expiring_days: int | Unset = 14,
 ) -> Response[CredentialReview | Problem]:
     """Credential review report
 
+     **Who:** workspace role `owner`, `admin` or `auditor`, or a personal token of theirs with
+    `audit:read`; engine tokens cannot.
+
+    **Audit log:** records nothing.
+
     Args:
-        unused_days (int | None | Unset):
-        expiring_days (int | None | Unset):
+        unused_days (int | Unset):  Default: 90.
+        expiring_days (int | Unset):  Default: 14.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -123,14 +118,19 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
-    unused_days: int | None | Unset = UNSET,
-    expiring_days: int | None | Unset = UNSET,
+    unused_days: int | Unset = 90,
+    expiring_days: int | Unset = 14,
 ) -> CredentialReview | Problem | None:
     """Credential review report
 
+     **Who:** workspace role `owner`, `admin` or `auditor`, or a personal token of theirs with
+    `audit:read`; engine tokens cannot.
+
+    **Audit log:** records nothing.
+
     Args:
-        unused_days (int | None | Unset):
-        expiring_days (int | None | Unset):
+        unused_days (int | Unset):  Default: 90.
+        expiring_days (int | Unset):  Default: 14.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -150,14 +150,19 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
-    unused_days: int | None | Unset = UNSET,
-    expiring_days: int | None | Unset = UNSET,
+    unused_days: int | Unset = 90,
+    expiring_days: int | Unset = 14,
 ) -> Response[CredentialReview | Problem]:
     """Credential review report
 
+     **Who:** workspace role `owner`, `admin` or `auditor`, or a personal token of theirs with
+    `audit:read`; engine tokens cannot.
+
+    **Audit log:** records nothing.
+
     Args:
-        unused_days (int | None | Unset):
-        expiring_days (int | None | Unset):
+        unused_days (int | Unset):  Default: 90.
+        expiring_days (int | Unset):  Default: 14.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -180,14 +185,19 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
-    unused_days: int | None | Unset = UNSET,
-    expiring_days: int | None | Unset = UNSET,
+    unused_days: int | Unset = 90,
+    expiring_days: int | Unset = 14,
 ) -> CredentialReview | Problem | None:
     """Credential review report
 
+     **Who:** workspace role `owner`, `admin` or `auditor`, or a personal token of theirs with
+    `audit:read`; engine tokens cannot.
+
+    **Audit log:** records nothing.
+
     Args:
-        unused_days (int | None | Unset):
-        expiring_days (int | None | Unset):
+        unused_days (int | Unset):  Default: 90.
+        expiring_days (int | Unset):  Default: 14.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -92,6 +92,14 @@ def sync_detailed(
 ) -> Response[Any | Problem]:
     """Remove a share
 
+     **Who:** workspace role `owner`, `admin` or `member`, or a personal token of theirs with
+    `credentials:write`; engine tokens cannot.
+
+    **Credential access:** the credential's owner, or the workspace role `owner` or `admin`. No access
+    at all is a 404 and too little a 403, both recorded as `credential.access_denied`.
+
+    **Audit log:** records `credential.shares_changed`.
+
     Args:
         id (UUID):
         share_id (UUID):
@@ -127,6 +135,14 @@ def sync(
 ) -> Any | Problem | None:
     """Remove a share
 
+     **Who:** workspace role `owner`, `admin` or `member`, or a personal token of theirs with
+    `credentials:write`; engine tokens cannot.
+
+    **Credential access:** the credential's owner, or the workspace role `owner` or `admin`. No access
+    at all is a 404 and too little a 403, both recorded as `credential.access_denied`.
+
+    **Audit log:** records `credential.shares_changed`.
+
     Args:
         id (UUID):
         share_id (UUID):
@@ -156,6 +172,14 @@ async def asyncio_detailed(
     if_match: None | str | Unset = UNSET,
 ) -> Response[Any | Problem]:
     """Remove a share
+
+     **Who:** workspace role `owner`, `admin` or `member`, or a personal token of theirs with
+    `credentials:write`; engine tokens cannot.
+
+    **Credential access:** the credential's owner, or the workspace role `owner` or `admin`. No access
+    at all is a 404 and too little a 403, both recorded as `credential.access_denied`.
+
+    **Audit log:** records `credential.shares_changed`.
 
     Args:
         id (UUID):
@@ -189,6 +213,14 @@ async def asyncio(
     if_match: None | str | Unset = UNSET,
 ) -> Any | Problem | None:
     """Remove a share
+
+     **Who:** workspace role `owner`, `admin` or `member`, or a personal token of theirs with
+    `credentials:write`; engine tokens cannot.
+
+    **Credential access:** the credential's owner, or the workspace role `owner` or `admin`. No access
+    at all is a 404 and too little a 403, both recorded as `credential.access_denied`.
+
+    **Audit log:** records `credential.shares_changed`.
 
     Args:
         id (UUID):

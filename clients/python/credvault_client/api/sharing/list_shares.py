@@ -74,6 +74,15 @@ def sync_detailed(
 ) -> Response[Problem | ShareList]:
     """List a credential's shares
 
+     **Who:** any user of the workspace, or a personal token of theirs with `credentials:read`; an engine
+    token with `credentials:read`.
+
+    **Credential access:** the credential's owner, a share of `view` or more, or the workspace role
+    `owner`, `admin` or `auditor`. An engine token has `use` on every credential of its workspace. No
+    access at all is a 404 and too little a 403, both recorded as `credential.access_denied`.
+
+    **Audit log:** records nothing.
+
     Args:
         id (UUID):
 
@@ -103,6 +112,15 @@ def sync(
 ) -> Problem | ShareList | None:
     """List a credential's shares
 
+     **Who:** any user of the workspace, or a personal token of theirs with `credentials:read`; an engine
+    token with `credentials:read`.
+
+    **Credential access:** the credential's owner, a share of `view` or more, or the workspace role
+    `owner`, `admin` or `auditor`. An engine token has `use` on every credential of its workspace. No
+    access at all is a 404 and too little a 403, both recorded as `credential.access_denied`.
+
+    **Audit log:** records nothing.
+
     Args:
         id (UUID):
 
@@ -126,6 +144,15 @@ async def asyncio_detailed(
     client: AuthenticatedClient | Client,
 ) -> Response[Problem | ShareList]:
     """List a credential's shares
+
+     **Who:** any user of the workspace, or a personal token of theirs with `credentials:read`; an engine
+    token with `credentials:read`.
+
+    **Credential access:** the credential's owner, a share of `view` or more, or the workspace role
+    `owner`, `admin` or `auditor`. An engine token has `use` on every credential of its workspace. No
+    access at all is a 404 and too little a 403, both recorded as `credential.access_denied`.
+
+    **Audit log:** records nothing.
 
     Args:
         id (UUID):
@@ -153,6 +180,15 @@ async def asyncio(
     client: AuthenticatedClient | Client,
 ) -> Problem | ShareList | None:
     """List a credential's shares
+
+     **Who:** any user of the workspace, or a personal token of theirs with `credentials:read`; an engine
+    token with `credentials:read`.
+
+    **Credential access:** the credential's owner, a share of `view` or more, or the workspace role
+    `owner`, `admin` or `auditor`. An engine token has `use` on every credential of its workspace. No
+    access at all is a 404 and too little a 403, both recorded as `credential.access_denied`.
+
+    **Audit log:** records nothing.
 
     Args:
         id (UUID):

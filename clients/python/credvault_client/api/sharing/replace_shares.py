@@ -118,6 +118,14 @@ def sync_detailed(
 ) -> Response[Problem | ShareList]:
     """Replace a credential's shares
 
+     **Who:** workspace role `owner`, `admin` or `member`, or a personal token of theirs with
+    `credentials:write`; engine tokens cannot.
+
+    **Credential access:** the credential's owner, or the workspace role `owner` or `admin`. No access
+    at all is a 404 and too little a 403, both recorded as `credential.access_denied`.
+
+    **Audit log:** records `credential.shares_changed`.
+
     Args:
         id (UUID):
         if_match (None | str | Unset):
@@ -153,6 +161,14 @@ def sync(
 ) -> Problem | ShareList | None:
     """Replace a credential's shares
 
+     **Who:** workspace role `owner`, `admin` or `member`, or a personal token of theirs with
+    `credentials:write`; engine tokens cannot.
+
+    **Credential access:** the credential's owner, or the workspace role `owner` or `admin`. No access
+    at all is a 404 and too little a 403, both recorded as `credential.access_denied`.
+
+    **Audit log:** records `credential.shares_changed`.
+
     Args:
         id (UUID):
         if_match (None | str | Unset):
@@ -182,6 +198,14 @@ async def asyncio_detailed(
     if_match: None | str | Unset = UNSET,
 ) -> Response[Problem | ShareList]:
     """Replace a credential's shares
+
+     **Who:** workspace role `owner`, `admin` or `member`, or a personal token of theirs with
+    `credentials:write`; engine tokens cannot.
+
+    **Credential access:** the credential's owner, or the workspace role `owner` or `admin`. No access
+    at all is a 404 and too little a 403, both recorded as `credential.access_denied`.
+
+    **Audit log:** records `credential.shares_changed`.
 
     Args:
         id (UUID):
@@ -215,6 +239,14 @@ async def asyncio(
     if_match: None | str | Unset = UNSET,
 ) -> Problem | ShareList | None:
     """Replace a credential's shares
+
+     **Who:** workspace role `owner`, `admin` or `member`, or a personal token of theirs with
+    `credentials:write`; engine tokens cannot.
+
+    **Credential access:** the credential's owner, or the workspace role `owner` or `admin`. No access
+    at all is a 404 and too little a 403, both recorded as `credential.access_denied`.
+
+    **Audit log:** records `credential.shares_changed`.
 
     Args:
         id (UUID):

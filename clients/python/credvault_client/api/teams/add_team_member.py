@@ -75,6 +75,11 @@ def sync_detailed(
 ) -> Response[Any | Problem]:
     """Add a team member
 
+     **Who:** workspace role `owner` or `admin`, or a personal token of theirs with `admin`; engine
+    tokens cannot.
+
+    **Audit log:** records `team.member_added` (nothing when the user already is a member).
+
     Args:
         id (UUID):
         user_id (UUID):
@@ -107,6 +112,11 @@ def sync(
 ) -> Any | Problem | None:
     """Add a team member
 
+     **Who:** workspace role `owner` or `admin`, or a personal token of theirs with `admin`; engine
+    tokens cannot.
+
+    **Audit log:** records `team.member_added` (nothing when the user already is a member).
+
     Args:
         id (UUID):
         user_id (UUID):
@@ -133,6 +143,11 @@ async def asyncio_detailed(
     client: AuthenticatedClient | Client,
 ) -> Response[Any | Problem]:
     """Add a team member
+
+     **Who:** workspace role `owner` or `admin`, or a personal token of theirs with `admin`; engine
+    tokens cannot.
+
+    **Audit log:** records `team.member_added` (nothing when the user already is a member).
 
     Args:
         id (UUID):
@@ -163,6 +178,11 @@ async def asyncio(
     client: AuthenticatedClient | Client,
 ) -> Any | Problem | None:
     """Add a team member
+
+     **Who:** workspace role `owner` or `admin`, or a personal token of theirs with `admin`; engine
+    tokens cannot.
+
+    **Audit log:** records `team.member_added` (nothing when the user already is a member).
 
     Args:
         id (UUID):

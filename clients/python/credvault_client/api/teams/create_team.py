@@ -98,6 +98,11 @@ def sync_detailed(
 ) -> Response[Problem | Team]:
     """Create a team
 
+     **Who:** workspace role `owner` or `admin`, or a personal token of theirs with `admin`; engine
+    tokens cannot.
+
+    **Audit log:** records `team.created`.
+
     Args:
         body (TeamBody):
 
@@ -127,6 +132,11 @@ def sync(
 ) -> Problem | Team | None:
     """Create a team
 
+     **Who:** workspace role `owner` or `admin`, or a personal token of theirs with `admin`; engine
+    tokens cannot.
+
+    **Audit log:** records `team.created`.
+
     Args:
         body (TeamBody):
 
@@ -150,6 +160,11 @@ async def asyncio_detailed(
     body: TeamBody,
 ) -> Response[Problem | Team]:
     """Create a team
+
+     **Who:** workspace role `owner` or `admin`, or a personal token of theirs with `admin`; engine
+    tokens cannot.
+
+    **Audit log:** records `team.created`.
 
     Args:
         body (TeamBody):
@@ -177,6 +192,11 @@ async def asyncio(
     body: TeamBody,
 ) -> Problem | Team | None:
     """Create a team
+
+     **Who:** workspace role `owner` or `admin`, or a personal token of theirs with `admin`; engine
+    tokens cannot.
+
+    **Audit log:** records `team.created`.
 
     Args:
         body (TeamBody):

@@ -74,6 +74,11 @@ def sync_detailed(
 ) -> Response[Problem | Team]:
     """Get a team
 
+     **Who:** any user of the workspace, or a personal token of theirs with `credentials:read` or
+    `admin`; engine tokens cannot.
+
+    **Audit log:** records nothing.
+
     Args:
         id (UUID):
 
@@ -103,6 +108,11 @@ def sync(
 ) -> Problem | Team | None:
     """Get a team
 
+     **Who:** any user of the workspace, or a personal token of theirs with `credentials:read` or
+    `admin`; engine tokens cannot.
+
+    **Audit log:** records nothing.
+
     Args:
         id (UUID):
 
@@ -126,6 +136,11 @@ async def asyncio_detailed(
     client: AuthenticatedClient | Client,
 ) -> Response[Problem | Team]:
     """Get a team
+
+     **Who:** any user of the workspace, or a personal token of theirs with `credentials:read` or
+    `admin`; engine tokens cannot.
+
+    **Audit log:** records nothing.
 
     Args:
         id (UUID):
@@ -153,6 +168,11 @@ async def asyncio(
     client: AuthenticatedClient | Client,
 ) -> Problem | Team | None:
     """Get a team
+
+     **Who:** any user of the workspace, or a personal token of theirs with `credentials:read` or
+    `admin`; engine tokens cannot.
+
+    **Audit log:** records nothing.
 
     Args:
         id (UUID):

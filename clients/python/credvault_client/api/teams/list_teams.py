@@ -62,6 +62,11 @@ def sync_detailed(
 ) -> Response[Problem | TeamList]:
     """List teams
 
+     **Who:** any user of the workspace, or a personal token of theirs with `credentials:read` or
+    `admin`; engine tokens cannot.
+
+    **Audit log:** records nothing.
+
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -85,6 +90,11 @@ def sync(
 ) -> Problem | TeamList | None:
     """List teams
 
+     **Who:** any user of the workspace, or a personal token of theirs with `credentials:read` or
+    `admin`; engine tokens cannot.
+
+    **Audit log:** records nothing.
+
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -103,6 +113,11 @@ async def asyncio_detailed(
     client: AuthenticatedClient | Client,
 ) -> Response[Problem | TeamList]:
     """List teams
+
+     **Who:** any user of the workspace, or a personal token of theirs with `credentials:read` or
+    `admin`; engine tokens cannot.
+
+    **Audit log:** records nothing.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -124,6 +139,11 @@ async def asyncio(
     client: AuthenticatedClient | Client,
 ) -> Problem | TeamList | None:
     """List teams
+
+     **Who:** any user of the workspace, or a personal token of theirs with `credentials:read` or
+    `admin`; engine tokens cannot.
+
+    **Audit log:** records nothing.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -109,6 +109,11 @@ def sync_detailed(
 ) -> Response[Problem | Team]:
     """Rename a team
 
+     **Who:** workspace role `owner` or `admin`, or a personal token of theirs with `admin`; engine
+    tokens cannot.
+
+    **Audit log:** records `team.updated`.
+
     Args:
         id (UUID):
         body (TeamBody):
@@ -141,6 +146,11 @@ def sync(
 ) -> Problem | Team | None:
     """Rename a team
 
+     **Who:** workspace role `owner` or `admin`, or a personal token of theirs with `admin`; engine
+    tokens cannot.
+
+    **Audit log:** records `team.updated`.
+
     Args:
         id (UUID):
         body (TeamBody):
@@ -167,6 +177,11 @@ async def asyncio_detailed(
     body: TeamBody,
 ) -> Response[Problem | Team]:
     """Rename a team
+
+     **Who:** workspace role `owner` or `admin`, or a personal token of theirs with `admin`; engine
+    tokens cannot.
+
+    **Audit log:** records `team.updated`.
 
     Args:
         id (UUID):
@@ -197,6 +212,11 @@ async def asyncio(
     body: TeamBody,
 ) -> Problem | Team | None:
     """Rename a team
+
+     **Who:** workspace role `owner` or `admin`, or a personal token of theirs with `admin`; engine
+    tokens cannot.
+
+    **Audit log:** records `team.updated`.
 
     Args:
         id (UUID):

@@ -95,6 +95,14 @@ def sync_detailed(
 ) -> Response[CreatedToken | Problem]:
     """Create an API token
 
+     **Who:** any user of the workspace, or a personal token of theirs with `admin`; engine tokens
+    cannot.
+
+    **Who, for an `engine` token:** workspace role `owner`, or a personal token of theirs with `admin`;
+    engine tokens cannot.
+
+    **Audit log:** records `token.created`.
+
     Args:
         body (CreateToken):
 
@@ -124,6 +132,14 @@ def sync(
 ) -> CreatedToken | Problem | None:
     """Create an API token
 
+     **Who:** any user of the workspace, or a personal token of theirs with `admin`; engine tokens
+    cannot.
+
+    **Who, for an `engine` token:** workspace role `owner`, or a personal token of theirs with `admin`;
+    engine tokens cannot.
+
+    **Audit log:** records `token.created`.
+
     Args:
         body (CreateToken):
 
@@ -147,6 +163,14 @@ async def asyncio_detailed(
     body: CreateToken,
 ) -> Response[CreatedToken | Problem]:
     """Create an API token
+
+     **Who:** any user of the workspace, or a personal token of theirs with `admin`; engine tokens
+    cannot.
+
+    **Who, for an `engine` token:** workspace role `owner`, or a personal token of theirs with `admin`;
+    engine tokens cannot.
+
+    **Audit log:** records `token.created`.
 
     Args:
         body (CreateToken):
@@ -174,6 +198,14 @@ async def asyncio(
     body: CreateToken,
 ) -> CreatedToken | Problem | None:
     """Create an API token
+
+     **Who:** any user of the workspace, or a personal token of theirs with `admin`; engine tokens
+    cannot.
+
+    **Who, for an `engine` token:** workspace role `owner`, or a personal token of theirs with `admin`;
+    engine tokens cannot.
+
+    **Audit log:** records `token.created`.
 
     Args:
         body (CreateToken):

@@ -62,6 +62,13 @@ def sync_detailed(
 ) -> Response[Problem | TokenList]:
     """List API tokens
 
+     **Who:** any user of the workspace, or a personal token of theirs with `admin`; engine tokens
+    cannot.
+
+    Lists your personal tokens; workspace owners and admins also see the engine tokens.
+
+    **Audit log:** records nothing.
+
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -85,6 +92,13 @@ def sync(
 ) -> Problem | TokenList | None:
     """List API tokens
 
+     **Who:** any user of the workspace, or a personal token of theirs with `admin`; engine tokens
+    cannot.
+
+    Lists your personal tokens; workspace owners and admins also see the engine tokens.
+
+    **Audit log:** records nothing.
+
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -103,6 +117,13 @@ async def asyncio_detailed(
     client: AuthenticatedClient | Client,
 ) -> Response[Problem | TokenList]:
     """List API tokens
+
+     **Who:** any user of the workspace, or a personal token of theirs with `admin`; engine tokens
+    cannot.
+
+    Lists your personal tokens; workspace owners and admins also see the engine tokens.
+
+    **Audit log:** records nothing.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -124,6 +145,13 @@ async def asyncio(
     client: AuthenticatedClient | Client,
 ) -> Problem | TokenList | None:
     """List API tokens
+
+     **Who:** any user of the workspace, or a personal token of theirs with `admin`; engine tokens
+    cannot.
+
+    Lists your personal tokens; workspace owners and admins also see the engine tokens.
+
+    **Audit log:** records nothing.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -72,6 +72,11 @@ def sync_detailed(
 ) -> Response[Any | Problem]:
     """Revoke an API token
 
+     **Who:** any user of the workspace, or a personal token of theirs with `admin`; engine tokens
+    cannot.
+
+    **Audit log:** records `token.revoked`.
+
     Args:
         id (UUID):
 
@@ -101,6 +106,11 @@ def sync(
 ) -> Any | Problem | None:
     """Revoke an API token
 
+     **Who:** any user of the workspace, or a personal token of theirs with `admin`; engine tokens
+    cannot.
+
+    **Audit log:** records `token.revoked`.
+
     Args:
         id (UUID):
 
@@ -124,6 +134,11 @@ async def asyncio_detailed(
     client: AuthenticatedClient | Client,
 ) -> Response[Any | Problem]:
     """Revoke an API token
+
+     **Who:** any user of the workspace, or a personal token of theirs with `admin`; engine tokens
+    cannot.
+
+    **Audit log:** records `token.revoked`.
 
     Args:
         id (UUID):
@@ -151,6 +166,11 @@ async def asyncio(
     client: AuthenticatedClient | Client,
 ) -> Any | Problem | None:
     """Revoke an API token
+
+     **Who:** any user of the workspace, or a personal token of theirs with `admin`; engine tokens
+    cannot.
+
+    **Audit log:** records `token.revoked`.
 
     Args:
         id (UUID):

@@ -98,6 +98,11 @@ def sync_detailed(
 ) -> Response[Problem | User]:
     """Create a user
 
+     **Who:** workspace role `owner` or `admin`, or a personal token of theirs with `admin`; engine
+    tokens cannot.
+
+    **Audit log:** records `user.created`.
+
     Args:
         body (CreateUser):
 
@@ -127,6 +132,11 @@ def sync(
 ) -> Problem | User | None:
     """Create a user
 
+     **Who:** workspace role `owner` or `admin`, or a personal token of theirs with `admin`; engine
+    tokens cannot.
+
+    **Audit log:** records `user.created`.
+
     Args:
         body (CreateUser):
 
@@ -150,6 +160,11 @@ async def asyncio_detailed(
     body: CreateUser,
 ) -> Response[Problem | User]:
     """Create a user
+
+     **Who:** workspace role `owner` or `admin`, or a personal token of theirs with `admin`; engine
+    tokens cannot.
+
+    **Audit log:** records `user.created`.
 
     Args:
         body (CreateUser):
@@ -177,6 +192,11 @@ async def asyncio(
     body: CreateUser,
 ) -> Problem | User | None:
     """Create a user
+
+     **Who:** workspace role `owner` or `admin`, or a personal token of theirs with `admin`; engine
+    tokens cannot.
+
+    **Audit log:** records `user.created`.
 
     Args:
         body (CreateUser):

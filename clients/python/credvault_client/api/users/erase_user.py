@@ -14,17 +14,12 @@ from ...types import UNSET, Response, Unset
 def _get_kwargs(
     id: UUID,
     *,
-    transfer_to: None | str | Unset = UNSET,
+    transfer_to: str | Unset = UNSET,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
 
-    json_transfer_to: None | str | Unset
-    if isinstance(transfer_to, Unset):
-        json_transfer_to = UNSET
-    else:
-        json_transfer_to = transfer_to
-    params["transfer_to"] = json_transfer_to
+    params["transfer_to"] = transfer_to
 
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
@@ -98,13 +93,23 @@ def sync_detailed(
     id: UUID,
     *,
     client: AuthenticatedClient | Client,
-    transfer_to: None | str | Unset = UNSET,
+    transfer_to: str | Unset = UNSET,
 ) -> Response[Any | Problem]:
     """Erase a user
 
+     **Who:** workspace role `owner` or `admin`, or a personal token of theirs with `admin`; engine
+    tokens cannot.
+
+    The last owner cannot be erased (409).
+
+    **Audit log:** records `user.erased`, `credential.transferred` or `credential.purged` for each
+    credential the user owned, `workflow.upserted` or `workflow.deleted` for each workflow,
+    `credential.shares_changed` where shares to the user end, and `token.revoked`; the user's personal
+    data in earlier events is replaced by a pseudonym.
+
     Args:
         id (UUID):
-        transfer_to (None | str | Unset):
+        transfer_to (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -130,13 +135,23 @@ def sync(
     id: UUID,
     *,
     client: AuthenticatedClient | Client,
-    transfer_to: None | str | Unset = UNSET,
+    transfer_to: str | Unset = UNSET,
 ) -> Any | Problem | None:
     """Erase a user
 
+     **Who:** workspace role `owner` or `admin`, or a personal token of theirs with `admin`; engine
+    tokens cannot.
+
+    The last owner cannot be erased (409).
+
+    **Audit log:** records `user.erased`, `credential.transferred` or `credential.purged` for each
+    credential the user owned, `workflow.upserted` or `workflow.deleted` for each workflow,
+    `credential.shares_changed` where shares to the user end, and `token.revoked`; the user's personal
+    data in earlier events is replaced by a pseudonym.
+
     Args:
         id (UUID):
-        transfer_to (None | str | Unset):
+        transfer_to (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -157,13 +172,23 @@ async def asyncio_detailed(
     id: UUID,
     *,
     client: AuthenticatedClient | Client,
-    transfer_to: None | str | Unset = UNSET,
+    transfer_to: str | Unset = UNSET,
 ) -> Response[Any | Problem]:
     """Erase a user
 
+     **Who:** workspace role `owner` or `admin`, or a personal token of theirs with `admin`; engine
+    tokens cannot.
+
+    The last owner cannot be erased (409).
+
+    **Audit log:** records `user.erased`, `credential.transferred` or `credential.purged` for each
+    credential the user owned, `workflow.upserted` or `workflow.deleted` for each workflow,
+    `credential.shares_changed` where shares to the user end, and `token.revoked`; the user's personal
+    data in earlier events is replaced by a pseudonym.
+
     Args:
         id (UUID):
-        transfer_to (None | str | Unset):
+        transfer_to (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -187,13 +212,23 @@ async def asyncio(
     id: UUID,
     *,
     client: AuthenticatedClient | Client,
-    transfer_to: None | str | Unset = UNSET,
+    transfer_to: str | Unset = UNSET,
 ) -> Any | Problem | None:
     """Erase a user
 
+     **Who:** workspace role `owner` or `admin`, or a personal token of theirs with `admin`; engine
+    tokens cannot.
+
+    The last owner cannot be erased (409).
+
+    **Audit log:** records `user.erased`, `credential.transferred` or `credential.purged` for each
+    credential the user owned, `workflow.upserted` or `workflow.deleted` for each workflow,
+    `credential.shares_changed` where shares to the user end, and `token.revoked`; the user's personal
+    data in earlier events is replaced by a pseudonym.
+
     Args:
         id (UUID):
-        transfer_to (None | str | Unset):
+        transfer_to (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

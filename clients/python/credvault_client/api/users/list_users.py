@@ -12,25 +12,15 @@ from ...types import UNSET, Response, Unset
 
 def _get_kwargs(
     *,
-    limit: int | None | Unset = UNSET,
-    cursor: None | str | Unset = UNSET,
+    limit: int | Unset = 50,
+    cursor: str | Unset = UNSET,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
 
-    json_limit: int | None | Unset
-    if isinstance(limit, Unset):
-        json_limit = UNSET
-    else:
-        json_limit = limit
-    params["limit"] = json_limit
+    params["limit"] = limit
 
-    json_cursor: None | str | Unset
-    if isinstance(cursor, Unset):
-        json_cursor = UNSET
-    else:
-        json_cursor = cursor
-    params["cursor"] = json_cursor
+    params["cursor"] = cursor
 
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
@@ -87,14 +77,19 @@ def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
-    limit: int | None | Unset = UNSET,
-    cursor: None | str | Unset = UNSET,
+    limit: int | Unset = 50,
+    cursor: str | Unset = UNSET,
 ) -> Response[Problem | UserList]:
     """List users
 
+     **Who:** any user of the workspace, or a personal token of theirs with `credentials:read` or
+    `admin`; engine tokens cannot.
+
+    **Audit log:** records nothing.
+
     Args:
-        limit (int | None | Unset):
-        cursor (None | str | Unset):
+        limit (int | Unset):  Default: 50.
+        cursor (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -119,14 +114,19 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
-    limit: int | None | Unset = UNSET,
-    cursor: None | str | Unset = UNSET,
+    limit: int | Unset = 50,
+    cursor: str | Unset = UNSET,
 ) -> Problem | UserList | None:
     """List users
 
+     **Who:** any user of the workspace, or a personal token of theirs with `credentials:read` or
+    `admin`; engine tokens cannot.
+
+    **Audit log:** records nothing.
+
     Args:
-        limit (int | None | Unset):
-        cursor (None | str | Unset):
+        limit (int | Unset):  Default: 50.
+        cursor (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -146,14 +146,19 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
-    limit: int | None | Unset = UNSET,
-    cursor: None | str | Unset = UNSET,
+    limit: int | Unset = 50,
+    cursor: str | Unset = UNSET,
 ) -> Response[Problem | UserList]:
     """List users
 
+     **Who:** any user of the workspace, or a personal token of theirs with `credentials:read` or
+    `admin`; engine tokens cannot.
+
+    **Audit log:** records nothing.
+
     Args:
-        limit (int | None | Unset):
-        cursor (None | str | Unset):
+        limit (int | Unset):  Default: 50.
+        cursor (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -176,14 +181,19 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
-    limit: int | None | Unset = UNSET,
-    cursor: None | str | Unset = UNSET,
+    limit: int | Unset = 50,
+    cursor: str | Unset = UNSET,
 ) -> Problem | UserList | None:
     """List users
 
+     **Who:** any user of the workspace, or a personal token of theirs with `credentials:read` or
+    `admin`; engine tokens cannot.
+
+    **Audit log:** records nothing.
+
     Args:
-        limit (int | None | Unset):
-        cursor (None | str | Unset):
+        limit (int | Unset):  Default: 50.
+        cursor (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -109,6 +109,14 @@ def sync_detailed(
 ) -> Response[Problem | User]:
     """Update a user
 
+     **Who:** workspace role `owner` or `admin`, or a personal token of theirs with `admin`; engine
+    tokens cannot.
+
+    The last owner cannot be demoted or disabled (409).
+
+    **Audit log:** records `user.updated`; disabling also `session.revoked` and `token.revoked` for what
+    stops working.
+
     Args:
         id (UUID):
         body (UpdateUser):
@@ -141,6 +149,14 @@ def sync(
 ) -> Problem | User | None:
     """Update a user
 
+     **Who:** workspace role `owner` or `admin`, or a personal token of theirs with `admin`; engine
+    tokens cannot.
+
+    The last owner cannot be demoted or disabled (409).
+
+    **Audit log:** records `user.updated`; disabling also `session.revoked` and `token.revoked` for what
+    stops working.
+
     Args:
         id (UUID):
         body (UpdateUser):
@@ -167,6 +183,14 @@ async def asyncio_detailed(
     body: UpdateUser,
 ) -> Response[Problem | User]:
     """Update a user
+
+     **Who:** workspace role `owner` or `admin`, or a personal token of theirs with `admin`; engine
+    tokens cannot.
+
+    The last owner cannot be demoted or disabled (409).
+
+    **Audit log:** records `user.updated`; disabling also `session.revoked` and `token.revoked` for what
+    stops working.
 
     Args:
         id (UUID):
@@ -197,6 +221,14 @@ async def asyncio(
     body: UpdateUser,
 ) -> Problem | User | None:
     """Update a user
+
+     **Who:** workspace role `owner` or `admin`, or a personal token of theirs with `admin`; engine
+    tokens cannot.
+
+    The last owner cannot be demoted or disabled (409).
+
+    **Audit log:** records `user.updated`; disabling also `session.revoked` and `token.revoked` for what
+    stops working.
 
     Args:
         id (UUID):

@@ -71,6 +71,13 @@ def sync_detailed(
 ) -> Response[Any | Problem]:
     """Delete a workflow
 
+     **Who:** workspace role `owner`, `admin` or `member`, or a personal token of theirs with
+    `workflows:write`; an engine token with `workflows:write`.
+
+    A person deletes only workflows they own, unless they have the workspace role `owner` or `admin`.
+
+    **Audit log:** records `workflow.deleted`.
+
     Args:
         workflow_id (str):
 
@@ -100,6 +107,13 @@ def sync(
 ) -> Any | Problem | None:
     """Delete a workflow
 
+     **Who:** workspace role `owner`, `admin` or `member`, or a personal token of theirs with
+    `workflows:write`; an engine token with `workflows:write`.
+
+    A person deletes only workflows they own, unless they have the workspace role `owner` or `admin`.
+
+    **Audit log:** records `workflow.deleted`.
+
     Args:
         workflow_id (str):
 
@@ -123,6 +137,13 @@ async def asyncio_detailed(
     client: AuthenticatedClient | Client,
 ) -> Response[Any | Problem]:
     """Delete a workflow
+
+     **Who:** workspace role `owner`, `admin` or `member`, or a personal token of theirs with
+    `workflows:write`; an engine token with `workflows:write`.
+
+    A person deletes only workflows they own, unless they have the workspace role `owner` or `admin`.
+
+    **Audit log:** records `workflow.deleted`.
 
     Args:
         workflow_id (str):
@@ -150,6 +171,13 @@ async def asyncio(
     client: AuthenticatedClient | Client,
 ) -> Any | Problem | None:
     """Delete a workflow
+
+     **Who:** workspace role `owner`, `admin` or `member`, or a personal token of theirs with
+    `workflows:write`; an engine token with `workflows:write`.
+
+    A person deletes only workflows they own, unless they have the workspace role `owner` or `admin`.
+
+    **Audit log:** records `workflow.deleted`.
 
     Args:
         workflow_id (str):

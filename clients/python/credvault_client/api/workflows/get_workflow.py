@@ -73,6 +73,11 @@ def sync_detailed(
 ) -> Response[Problem | Workflow]:
     """Get a workflow
 
+     **Who:** any user of the workspace, or a personal token of theirs; an engine token with
+    `workflows:write`.
+
+    **Audit log:** records nothing.
+
     Args:
         workflow_id (str):
 
@@ -102,6 +107,11 @@ def sync(
 ) -> Problem | Workflow | None:
     """Get a workflow
 
+     **Who:** any user of the workspace, or a personal token of theirs; an engine token with
+    `workflows:write`.
+
+    **Audit log:** records nothing.
+
     Args:
         workflow_id (str):
 
@@ -125,6 +135,11 @@ async def asyncio_detailed(
     client: AuthenticatedClient | Client,
 ) -> Response[Problem | Workflow]:
     """Get a workflow
+
+     **Who:** any user of the workspace, or a personal token of theirs; an engine token with
+    `workflows:write`.
+
+    **Audit log:** records nothing.
 
     Args:
         workflow_id (str):
@@ -152,6 +167,11 @@ async def asyncio(
     client: AuthenticatedClient | Client,
 ) -> Problem | Workflow | None:
     """Get a workflow
+
+     **Who:** any user of the workspace, or a personal token of theirs; an engine token with
+    `workflows:write`.
+
+    **Audit log:** records nothing.
 
     Args:
         workflow_id (str):

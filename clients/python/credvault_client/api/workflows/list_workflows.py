@@ -12,25 +12,15 @@ from ...types import UNSET, Response, Unset
 
 def _get_kwargs(
     *,
-    limit: int | None | Unset = UNSET,
-    cursor: None | str | Unset = UNSET,
+    limit: int | Unset = 50,
+    cursor: str | Unset = UNSET,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
 
-    json_limit: int | None | Unset
-    if isinstance(limit, Unset):
-        json_limit = UNSET
-    else:
-        json_limit = limit
-    params["limit"] = json_limit
+    params["limit"] = limit
 
-    json_cursor: None | str | Unset
-    if isinstance(cursor, Unset):
-        json_cursor = UNSET
-    else:
-        json_cursor = cursor
-    params["cursor"] = json_cursor
+    params["cursor"] = cursor
 
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
@@ -89,14 +79,19 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
-    limit: int | None | Unset = UNSET,
-    cursor: None | str | Unset = UNSET,
+    limit: int | Unset = 50,
+    cursor: str | Unset = UNSET,
 ) -> Response[Problem | WorkflowList]:
     """List workflows
 
+     **Who:** any user of the workspace, or a personal token of theirs; an engine token with
+    `workflows:write`.
+
+    **Audit log:** records nothing.
+
     Args:
-        limit (int | None | Unset):
-        cursor (None | str | Unset):
+        limit (int | Unset):  Default: 50.
+        cursor (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -121,14 +116,19 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
-    limit: int | None | Unset = UNSET,
-    cursor: None | str | Unset = UNSET,
+    limit: int | Unset = 50,
+    cursor: str | Unset = UNSET,
 ) -> Problem | WorkflowList | None:
     """List workflows
 
+     **Who:** any user of the workspace, or a personal token of theirs; an engine token with
+    `workflows:write`.
+
+    **Audit log:** records nothing.
+
     Args:
-        limit (int | None | Unset):
-        cursor (None | str | Unset):
+        limit (int | Unset):  Default: 50.
+        cursor (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -148,14 +148,19 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
-    limit: int | None | Unset = UNSET,
-    cursor: None | str | Unset = UNSET,
+    limit: int | Unset = 50,
+    cursor: str | Unset = UNSET,
 ) -> Response[Problem | WorkflowList]:
     """List workflows
 
+     **Who:** any user of the workspace, or a personal token of theirs; an engine token with
+    `workflows:write`.
+
+    **Audit log:** records nothing.
+
     Args:
-        limit (int | None | Unset):
-        cursor (None | str | Unset):
+        limit (int | Unset):  Default: 50.
+        cursor (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -178,14 +183,19 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
-    limit: int | None | Unset = UNSET,
-    cursor: None | str | Unset = UNSET,
+    limit: int | Unset = 50,
+    cursor: str | Unset = UNSET,
 ) -> Problem | WorkflowList | None:
     """List workflows
 
+     **Who:** any user of the workspace, or a personal token of theirs; an engine token with
+    `workflows:write`.
+
+    **Audit log:** records nothing.
+
     Args:
-        limit (int | None | Unset):
-        cursor (None | str | Unset):
+        limit (int | Unset):  Default: 50.
+        cursor (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

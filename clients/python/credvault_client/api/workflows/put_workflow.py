@@ -113,6 +113,14 @@ def sync_detailed(
 ) -> Response[Problem | Workflow]:
     """Register or update a workflow
 
+     **Who:** workspace role `owner`, `admin` or `member`, or a personal token of theirs with
+    `workflows:write`; an engine token with `workflows:write`.
+
+    A person registers or changes only workflows they own (`owner_id` is them); an engine token does it
+    for any owner of the workspace.
+
+    **Audit log:** records `workflow.upserted`.
+
     Args:
         workflow_id (str):
         body (PutWorkflow):
@@ -145,6 +153,14 @@ def sync(
 ) -> Problem | Workflow | None:
     """Register or update a workflow
 
+     **Who:** workspace role `owner`, `admin` or `member`, or a personal token of theirs with
+    `workflows:write`; an engine token with `workflows:write`.
+
+    A person registers or changes only workflows they own (`owner_id` is them); an engine token does it
+    for any owner of the workspace.
+
+    **Audit log:** records `workflow.upserted`.
+
     Args:
         workflow_id (str):
         body (PutWorkflow):
@@ -171,6 +187,14 @@ async def asyncio_detailed(
     body: PutWorkflow,
 ) -> Response[Problem | Workflow]:
     """Register or update a workflow
+
+     **Who:** workspace role `owner`, `admin` or `member`, or a personal token of theirs with
+    `workflows:write`; an engine token with `workflows:write`.
+
+    A person registers or changes only workflows they own (`owner_id` is them); an engine token does it
+    for any owner of the workspace.
+
+    **Audit log:** records `workflow.upserted`.
 
     Args:
         workflow_id (str):
@@ -201,6 +225,14 @@ async def asyncio(
     body: PutWorkflow,
 ) -> Problem | Workflow | None:
     """Register or update a workflow
+
+     **Who:** workspace role `owner`, `admin` or `member`, or a personal token of theirs with
+    `workflows:write`; an engine token with `workflows:write`.
+
+    A person registers or changes only workflows they own (`owner_id` is them); an engine token does it
+    for any owner of the workspace.
+
+    **Audit log:** records `workflow.upserted`.
 
     Args:
         workflow_id (str):

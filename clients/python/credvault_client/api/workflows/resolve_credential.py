@@ -9,7 +9,10 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.problem import Problem
 from ...models.resolve_request import ResolveRequest
-from ...models.resolved import Resolved
+from ...models.resolved_api_key import ResolvedApiKey
+from ...models.resolved_basic_auth import ResolvedBasicAuth
+from ...models.resolved_custom import ResolvedCustom
+from ...models.resolved_o_auth_2 import ResolvedOAuth2
 from ...types import Response
 
 
@@ -35,9 +38,43 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Problem | Resolved | None:
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Problem | ResolvedApiKey | ResolvedBasicAuth | ResolvedCustom | ResolvedOAuth2 | None:
     if response.status_code == 200:
-        response_200 = Resolved.from_dict(response.json())
+
+        def _parse_response_200(data: object) -> ResolvedApiKey | ResolvedBasicAuth | ResolvedCustom | ResolvedOAuth2:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_resolved_type_0 = ResolvedApiKey.from_dict(data)
+
+                return componentsschemas_resolved_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_resolved_type_1 = ResolvedBasicAuth.from_dict(data)
+
+                return componentsschemas_resolved_type_1
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_resolved_type_2 = ResolvedOAuth2.from_dict(data)
+
+                return componentsschemas_resolved_type_2
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_resolved_type_3 = ResolvedCustom.from_dict(data)
+
+            return componentsschemas_resolved_type_3
+
+        response_200 = _parse_response_200(response.json())
 
         return response_200
 
@@ -97,7 +134,9 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         return None
 
 
-def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Problem | Resolved]:
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[Problem | ResolvedApiKey | ResolvedBasicAuth | ResolvedCustom | ResolvedOAuth2]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -111,8 +150,19 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: ResolveRequest,
-) -> Response[Problem | Resolved]:
+) -> Response[Problem | ResolvedApiKey | ResolvedBasicAuth | ResolvedCustom | ResolvedOAuth2]:
     """Resolve a credential for a workflow run
+
+     **Who:** no person, only an engine token with `credentials:resolve`.
+
+    **Credential access (of the workflow's owner):** the credential's owner or a share of `use` or more;
+    workspace roles do not count. Without it the answer is a 403, recorded as
+    `credential.access_denied`.
+
+    The workflow must be registered in the workspace; `field` asks for one value as text.
+
+    **Audit log:** records `credential.used` and counts the use before answering (with `field` too); a
+    refresh on the way records `credential.refreshed` or `credential.refresh_failed`.
 
     Args:
         id (UUID):
@@ -123,7 +173,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Problem | Resolved]
+        Response[Problem | ResolvedApiKey | ResolvedBasicAuth | ResolvedCustom | ResolvedOAuth2]
     """
 
     kwargs = _get_kwargs(
@@ -143,8 +193,19 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: ResolveRequest,
-) -> Problem | Resolved | None:
+) -> Problem | ResolvedApiKey | ResolvedBasicAuth | ResolvedCustom | ResolvedOAuth2 | None:
     """Resolve a credential for a workflow run
+
+     **Who:** no person, only an engine token with `credentials:resolve`.
+
+    **Credential access (of the workflow's owner):** the credential's owner or a share of `use` or more;
+    workspace roles do not count. Without it the answer is a 403, recorded as
+    `credential.access_denied`.
+
+    The workflow must be registered in the workspace; `field` asks for one value as text.
+
+    **Audit log:** records `credential.used` and counts the use before answering (with `field` too); a
+    refresh on the way records `credential.refreshed` or `credential.refresh_failed`.
 
     Args:
         id (UUID):
@@ -155,7 +216,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Problem | Resolved
+        Problem | ResolvedApiKey | ResolvedBasicAuth | ResolvedCustom | ResolvedOAuth2
     """
 
     return sync_detailed(
@@ -170,8 +231,19 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: ResolveRequest,
-) -> Response[Problem | Resolved]:
+) -> Response[Problem | ResolvedApiKey | ResolvedBasicAuth | ResolvedCustom | ResolvedOAuth2]:
     """Resolve a credential for a workflow run
+
+     **Who:** no person, only an engine token with `credentials:resolve`.
+
+    **Credential access (of the workflow's owner):** the credential's owner or a share of `use` or more;
+    workspace roles do not count. Without it the answer is a 403, recorded as
+    `credential.access_denied`.
+
+    The workflow must be registered in the workspace; `field` asks for one value as text.
+
+    **Audit log:** records `credential.used` and counts the use before answering (with `field` too); a
+    refresh on the way records `credential.refreshed` or `credential.refresh_failed`.
 
     Args:
         id (UUID):
@@ -182,7 +254,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Problem | Resolved]
+        Response[Problem | ResolvedApiKey | ResolvedBasicAuth | ResolvedCustom | ResolvedOAuth2]
     """
 
     kwargs = _get_kwargs(
@@ -200,8 +272,19 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: ResolveRequest,
-) -> Problem | Resolved | None:
+) -> Problem | ResolvedApiKey | ResolvedBasicAuth | ResolvedCustom | ResolvedOAuth2 | None:
     """Resolve a credential for a workflow run
+
+     **Who:** no person, only an engine token with `credentials:resolve`.
+
+    **Credential access (of the workflow's owner):** the credential's owner or a share of `use` or more;
+    workspace roles do not count. Without it the answer is a 403, recorded as
+    `credential.access_denied`.
+
+    The workflow must be registered in the workspace; `field` asks for one value as text.
+
+    **Audit log:** records `credential.used` and counts the use before answering (with `field` too); a
+    refresh on the way records `credential.refreshed` or `credential.refresh_failed`.
 
     Args:
         id (UUID):
@@ -212,7 +295,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Problem | Resolved
+        Problem | ResolvedApiKey | ResolvedBasicAuth | ResolvedCustom | ResolvedOAuth2
     """
 
     return (

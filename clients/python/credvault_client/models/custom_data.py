@@ -6,14 +6,17 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-T = TypeVar("T", bound="CredentialDataType0")
+T = TypeVar("T", bound="CustomData")
 
 
 @_attrs_define
-class CredentialDataType0:
-    """The credential's fields, secrets masked."""
+class CustomData:
+    """Any fields of string values (at least one). `secret_fields` says which are secret: reads show those masked, only
+    resolve gives them in full.
 
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    """
+
+    additional_properties: dict[str, str] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
 
@@ -25,19 +28,19 @@ class CredentialDataType0:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        credential_data_type_0 = cls()
+        custom_data = cls()
 
-        credential_data_type_0.additional_properties = d
-        return credential_data_type_0
+        custom_data.additional_properties = d
+        return custom_data
 
     @property
     def additional_keys(self) -> list[str]:
         return list(self.additional_properties.keys())
 
-    def __getitem__(self, key: str) -> Any:
+    def __getitem__(self, key: str) -> str:
         return self.additional_properties[key]
 
-    def __setitem__(self, key: str, value: Any) -> None:
+    def __setitem__(self, key: str, value: str) -> None:
         self.additional_properties[key] = value
 
     def __delitem__(self, key: str) -> None:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar, cast
 from uuid import UUID
 
 from attrs import define as _attrs_define
@@ -10,29 +10,21 @@ from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
 
-if TYPE_CHECKING:
-    from ..models.resolved_data import ResolvedData
-
-
-T = TypeVar("T", bound="Resolved")
+T = TypeVar("T", bound="ResolvedFields")
 
 
 @_attrs_define
-class Resolved:
-    """Every value in full: only resolve returns secrets.
+class ResolvedFields:
+    """What a resolve answers whatever the type: every value in full (only resolve returns secrets).
 
     Attributes:
         credential_id (UUID):
-        data (ResolvedData):
-        type_ (str):
-        version (int):
+        version (int): The version whose values these are.
         expires_at (datetime.datetime | None | Unset):
-        token_expires_at (datetime.datetime | None | Unset):
+        token_expires_at (datetime.datetime | None | Unset): oauth2: when the access token expires.
     """
 
     credential_id: UUID
-    data: ResolvedData
-    type_: str
     version: int
     expires_at: datetime.datetime | None | Unset = UNSET
     token_expires_at: datetime.datetime | None | Unset = UNSET
@@ -40,10 +32,6 @@ class Resolved:
 
     def to_dict(self) -> dict[str, Any]:
         credential_id = str(self.credential_id)
-
-        data = self.data.to_dict()
-
-        type_ = self.type_
 
         version = self.version
 
@@ -68,8 +56,6 @@ class Resolved:
         field_dict.update(
             {
                 "credential_id": credential_id,
-                "data": data,
-                "type": type_,
                 "version": version,
             }
         )
@@ -82,14 +68,8 @@ class Resolved:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.resolved_data import ResolvedData  # noqa: PLC0415
-
         d = dict(src_dict)
         credential_id = UUID(d.pop("credential_id"))
-
-        data = ResolvedData.from_dict(d.pop("data"))
-
-        type_ = d.pop("type")
 
         version = d.pop("version")
 
@@ -127,17 +107,15 @@ class Resolved:
 
         token_expires_at = _parse_token_expires_at(d.pop("token_expires_at", UNSET))
 
-        resolved = cls(
+        resolved_fields = cls(
             credential_id=credential_id,
-            data=data,
-            type_=type_,
             version=version,
             expires_at=expires_at,
             token_expires_at=token_expires_at,
         )
 
-        resolved.additional_properties = d
-        return resolved
+        resolved_fields.additional_properties = d
+        return resolved_fields
 
     @property
     def additional_keys(self) -> list[str]:

@@ -8,88 +8,93 @@ from uuid import UUID
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.credential_status import CredentialStatus, check_credential_status
+from ..models.custom_credential_type import CustomCredentialType, check_custom_credential_type
+from ..models.effective_access import EffectiveAccess, check_effective_access
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
     from ..models.connected_workflow import ConnectedWorkflow
-    from ..models.credential_data_type_0 import CredentialDataType0
+    from ..models.custom_data import CustomData
     from ..models.owner_ref import OwnerRef
     from ..models.share import Share
     from ..models.test_request import TestRequest
     from ..models.usage import Usage
 
 
-T = TypeVar("T", bound="Credential")
+T = TypeVar("T", bound="CustomCredential")
 
 
 @_attrs_define
-class Credential:
-    """A credential. Callers with `use` access get the summary fields only; from `view` up, the
-    rest too, with every secret field masked (`••••` + last 4 characters when 12 or longer).
-
-        Attributes:
-            access (str): Your effective access: `owner`, `manage`, `view` or `use`.
-            created_at (datetime.datetime):
-            id (UUID):
-            name (str):
-            owner (OwnerRef):
-            service (str):
-            shared (bool): True when the credential has any share.
-            status (str): `active`, `expired`, `error` or `deleted`.
-            tags (list[str]):
-            type_ (str): `api_key`, `basic_auth`, `oauth2` or `custom`.
-            updated_at (datetime.datetime):
-            version (int): The current secret version.
-            environment (None | str | Unset):
-            last_used_at (datetime.datetime | None | Unset):
-            connected_workflows (list[ConnectedWorkflow] | None | Unset):
-            data (CredentialDataType0 | None | Unset): The credential's fields, secrets masked.
-            description (None | str | Unset):
-            expires_at (datetime.datetime | None | Unset):
-            rotated_at (datetime.datetime | None | Unset):
-            rotation_due_at (datetime.datetime | None | Unset):
-            rotation_period_days (int | None | Unset):
-            secret_fields (list[str] | None | Unset):
-            shares (list[Share] | None | Unset):
-            status_detail (None | str | Unset):
-            test (None | TestRequest | Unset):
-            usage (None | Unset | Usage):
+class CustomCredential:
+    """
+    Attributes:
+        access (EffectiveAccess): Your effective access to the credential, highest first: `owner`, `manage`, `view`,
+            `use`. `none` appears only in the answer to a transfer by which you gave away a credential you keep no access
+            to.
+        created_at (datetime.datetime):
+        id (UUID):
+        name (str):
+        owner (OwnerRef):
+        service (str):
+        shared (bool): True when the credential has any share.
+        status (CredentialStatus): `active`; `expired` (past `expires_at`, or an OAuth refresh was refused); `error`
+            (the last test or refresh failed); `deleted` (soft-deleted, restorable until purged).
+        tags (list[str]):
+        type_ (CustomCredentialType): What kind of secret a credential holds; it fixes the shape of `data`.
+        updated_at (datetime.datetime):
+        version (int): The current secret version.
+        environment (None | str | Unset):
+        last_used_at (datetime.datetime | None | Unset):
+        connected_workflows (list[ConnectedWorkflow] | Unset): Workflows that declare this credential.
+        description (None | str | Unset):
+        expires_at (datetime.datetime | None | Unset):
+        rotated_at (datetime.datetime | None | Unset): Null until the first rotation.
+        rotation_due_at (datetime.datetime | None | Unset): `rotated_at` (or else `created_at`) plus the period.
+        rotation_period_days (int | None | Unset):
+        secret_fields (list[str] | None | Unset): For `custom`: the secret keys of `data`, sorted; null for the other
+            types, whose secret
+            fields are fixed.
+        shares (list[Share] | Unset):
+        status_detail (None | str | Unset): Why the status is what it is (a failed test or refresh).
+        test (None | TestRequest | Unset):
+        usage (Usage | Unset):
+        data (CustomData | Unset): Any fields of string values (at least one). `secret_fields` says which are secret:
+            reads show those masked, only resolve gives them in full.
     """
 
-    access: str
+    access: EffectiveAccess
     created_at: datetime.datetime
     id: UUID
     name: str
     owner: OwnerRef
     service: str
     shared: bool
-    status: str
+    status: CredentialStatus
     tags: list[str]
-    type_: str
+    type_: CustomCredentialType
     updated_at: datetime.datetime
     version: int
     environment: None | str | Unset = UNSET
     last_used_at: datetime.datetime | None | Unset = UNSET
-    connected_workflows: list[ConnectedWorkflow] | None | Unset = UNSET
-    data: CredentialDataType0 | None | Unset = UNSET
+    connected_workflows: list[ConnectedWorkflow] | Unset = UNSET
     description: None | str | Unset = UNSET
     expires_at: datetime.datetime | None | Unset = UNSET
     rotated_at: datetime.datetime | None | Unset = UNSET
     rotation_due_at: datetime.datetime | None | Unset = UNSET
     rotation_period_days: int | None | Unset = UNSET
     secret_fields: list[str] | None | Unset = UNSET
-    shares: list[Share] | None | Unset = UNSET
+    shares: list[Share] | Unset = UNSET
     status_detail: None | str | Unset = UNSET
     test: None | TestRequest | Unset = UNSET
-    usage: None | Unset | Usage = UNSET
+    usage: Usage | Unset = UNSET
+    data: CustomData | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.credential_data_type_0 import CredentialDataType0  # noqa: PLC0415
         from ..models.test_request import TestRequest  # noqa: PLC0415
-        from ..models.usage import Usage  # noqa: PLC0415
 
-        access = self.access
+        access: str = self.access
 
         created_at = self.created_at.isoformat()
 
@@ -103,11 +108,11 @@ class Credential:
 
         shared = self.shared
 
-        status = self.status
+        status: str = self.status
 
         tags = self.tags
 
-        type_ = self.type_
+        type_: str = self.type_
 
         updated_at = self.updated_at.isoformat()
 
@@ -127,25 +132,12 @@ class Credential:
         else:
             last_used_at = self.last_used_at
 
-        connected_workflows: list[dict[str, Any]] | None | Unset
-        if isinstance(self.connected_workflows, Unset):
-            connected_workflows = UNSET
-        elif isinstance(self.connected_workflows, list):
+        connected_workflows: list[dict[str, Any]] | Unset = UNSET
+        if not isinstance(self.connected_workflows, Unset):
             connected_workflows = []
-            for connected_workflows_type_0_item_data in self.connected_workflows:
-                connected_workflows_type_0_item = connected_workflows_type_0_item_data.to_dict()
-                connected_workflows.append(connected_workflows_type_0_item)
-
-        else:
-            connected_workflows = self.connected_workflows
-
-        data: dict[str, Any] | None | Unset
-        if isinstance(self.data, Unset):
-            data = UNSET
-        elif isinstance(self.data, CredentialDataType0):
-            data = self.data.to_dict()
-        else:
-            data = self.data
+            for connected_workflows_item_data in self.connected_workflows:
+                connected_workflows_item = connected_workflows_item_data.to_dict()
+                connected_workflows.append(connected_workflows_item)
 
         description: None | str | Unset
         if isinstance(self.description, Unset):
@@ -192,17 +184,12 @@ class Credential:
         else:
             secret_fields = self.secret_fields
 
-        shares: list[dict[str, Any]] | None | Unset
-        if isinstance(self.shares, Unset):
-            shares = UNSET
-        elif isinstance(self.shares, list):
+        shares: list[dict[str, Any]] | Unset = UNSET
+        if not isinstance(self.shares, Unset):
             shares = []
-            for shares_type_0_item_data in self.shares:
-                shares_type_0_item = shares_type_0_item_data.to_dict()
-                shares.append(shares_type_0_item)
-
-        else:
-            shares = self.shares
+            for shares_item_data in self.shares:
+                shares_item = shares_item_data.to_dict()
+                shares.append(shares_item)
 
         status_detail: None | str | Unset
         if isinstance(self.status_detail, Unset):
@@ -218,13 +205,13 @@ class Credential:
         else:
             test = self.test
 
-        usage: dict[str, Any] | None | Unset
-        if isinstance(self.usage, Unset):
-            usage = UNSET
-        elif isinstance(self.usage, Usage):
+        usage: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.usage, Unset):
             usage = self.usage.to_dict()
-        else:
-            usage = self.usage
+
+        data: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.data, Unset):
+            data = self.data.to_dict()
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -250,8 +237,6 @@ class Credential:
             field_dict["last_used_at"] = last_used_at
         if connected_workflows is not UNSET:
             field_dict["connected_workflows"] = connected_workflows
-        if data is not UNSET:
-            field_dict["data"] = data
         if description is not UNSET:
             field_dict["description"] = description
         if expires_at is not UNSET:
@@ -272,20 +257,22 @@ class Credential:
             field_dict["test"] = test
         if usage is not UNSET:
             field_dict["usage"] = usage
+        if data is not UNSET:
+            field_dict["data"] = data
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.connected_workflow import ConnectedWorkflow  # noqa: PLC0415
-        from ..models.credential_data_type_0 import CredentialDataType0  # noqa: PLC0415
+        from ..models.custom_data import CustomData  # noqa: PLC0415
         from ..models.owner_ref import OwnerRef  # noqa: PLC0415
         from ..models.share import Share  # noqa: PLC0415
         from ..models.test_request import TestRequest  # noqa: PLC0415
         from ..models.usage import Usage  # noqa: PLC0415
 
         d = dict(src_dict)
-        access = d.pop("access")
+        access = check_effective_access(d.pop("access"))
 
         created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
 
@@ -299,11 +286,11 @@ class Credential:
 
         shared = d.pop("shared")
 
-        status = d.pop("status")
+        status = check_credential_status(d.pop("status"))
 
         tags = cast(list[str], d.pop("tags"))
 
-        type_ = d.pop("type")
+        type_ = check_custom_credential_type(d.pop("type"))
 
         updated_at = datetime.datetime.fromisoformat(d.pop("updated_at"))
 
@@ -335,44 +322,14 @@ class Credential:
 
         last_used_at = _parse_last_used_at(d.pop("last_used_at", UNSET))
 
-        def _parse_connected_workflows(data: object) -> list[ConnectedWorkflow] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                connected_workflows_type_0 = []
-                _connected_workflows_type_0 = data
-                for connected_workflows_type_0_item_data in _connected_workflows_type_0:
-                    connected_workflows_type_0_item = ConnectedWorkflow.from_dict(connected_workflows_type_0_item_data)
+        _connected_workflows = d.pop("connected_workflows", UNSET)
+        connected_workflows: list[ConnectedWorkflow] | Unset = UNSET
+        if _connected_workflows is not UNSET:
+            connected_workflows = []
+            for connected_workflows_item_data in _connected_workflows:
+                connected_workflows_item = ConnectedWorkflow.from_dict(connected_workflows_item_data)
 
-                    connected_workflows_type_0.append(connected_workflows_type_0_item)
-
-                return connected_workflows_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[ConnectedWorkflow] | None | Unset, data)
-
-        connected_workflows = _parse_connected_workflows(d.pop("connected_workflows", UNSET))
-
-        def _parse_data(data: object) -> CredentialDataType0 | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                data_type_0 = CredentialDataType0.from_dict(data)
-
-                return data_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(CredentialDataType0 | None | Unset, data)
-
-        data = _parse_data(d.pop("data", UNSET))
+                connected_workflows.append(connected_workflows_item)
 
         def _parse_description(data: object) -> None | str | Unset:
             if data is None:
@@ -460,27 +417,14 @@ class Credential:
 
         secret_fields = _parse_secret_fields(d.pop("secret_fields", UNSET))
 
-        def _parse_shares(data: object) -> list[Share] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                shares_type_0 = []
-                _shares_type_0 = data
-                for shares_type_0_item_data in _shares_type_0:
-                    shares_type_0_item = Share.from_dict(shares_type_0_item_data)
+        _shares = d.pop("shares", UNSET)
+        shares: list[Share] | Unset = UNSET
+        if _shares is not UNSET:
+            shares = []
+            for shares_item_data in _shares:
+                shares_item = Share.from_dict(shares_item_data)
 
-                    shares_type_0.append(shares_type_0_item)
-
-                return shares_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[Share] | None | Unset, data)
-
-        shares = _parse_shares(d.pop("shares", UNSET))
+                shares.append(shares_item)
 
         def _parse_status_detail(data: object) -> None | str | Unset:
             if data is None:
@@ -508,24 +452,21 @@ class Credential:
 
         test = _parse_test(d.pop("test", UNSET))
 
-        def _parse_usage(data: object) -> None | Unset | Usage:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                usage_type_1 = Usage.from_dict(data)
+        _usage = d.pop("usage", UNSET)
+        usage: Usage | Unset
+        if isinstance(_usage, Unset):
+            usage = UNSET
+        else:
+            usage = Usage.from_dict(_usage)
 
-                return usage_type_1
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | Unset | Usage, data)
+        _data = d.pop("data", UNSET)
+        data: CustomData | Unset
+        if isinstance(_data, Unset):
+            data = UNSET
+        else:
+            data = CustomData.from_dict(_data)
 
-        usage = _parse_usage(d.pop("usage", UNSET))
-
-        credential = cls(
+        custom_credential = cls(
             access=access,
             created_at=created_at,
             id=id,
@@ -541,7 +482,6 @@ class Credential:
             environment=environment,
             last_used_at=last_used_at,
             connected_workflows=connected_workflows,
-            data=data,
             description=description,
             expires_at=expires_at,
             rotated_at=rotated_at,
@@ -552,10 +492,11 @@ class Credential:
             status_detail=status_detail,
             test=test,
             usage=usage,
+            data=data,
         )
 
-        credential.additional_properties = d
-        return credential
+        custom_credential.additional_properties = d
+        return custom_credential
 
     @property
     def additional_keys(self) -> list[str]:

@@ -12,33 +12,18 @@ from ...types import UNSET, Response, Unset
 
 def _get_kwargs(
     *,
-    code: None | str | Unset = UNSET,
-    state: None | str | Unset = UNSET,
-    error: None | str | Unset = UNSET,
+    code: str | Unset = UNSET,
+    state: str | Unset = UNSET,
+    error: str | Unset = UNSET,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
 
-    json_code: None | str | Unset
-    if isinstance(code, Unset):
-        json_code = UNSET
-    else:
-        json_code = code
-    params["code"] = json_code
+    params["code"] = code
 
-    json_state: None | str | Unset
-    if isinstance(state, Unset):
-        json_state = UNSET
-    else:
-        json_state = state
-    params["state"] = json_state
+    params["state"] = state
 
-    json_error: None | str | Unset
-    if isinstance(error, Unset):
-        json_error = UNSET
-    else:
-        json_error = error
-    params["error"] = json_error
+    params["error"] = error
 
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
@@ -98,16 +83,25 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient,
-    code: None | str | Unset = UNSET,
-    state: None | str | Unset = UNSET,
-    error: None | str | Unset = UNSET,
+    code: str | Unset = UNSET,
+    state: str | Unset = UNSET,
+    error: str | Unset = UNSET,
 ) -> Response[Any | CallbackResult | Problem]:
     """Finish an OAuth2 authorization
 
+     **Who:** anyone, without a bearer token.
+
+    Reached by the person's browser, sent back by the provider: the single-use `state` of an
+    authorization (valid 10 minutes) binds it to the credential and the person who started it. Not for
+    API clients.
+
+    **Audit log:** records `credential.refreshed` when the tokens are stored, or
+    `credential.refresh_failed` when the provider refuses the code.
+
     Args:
-        code (None | str | Unset):
-        state (None | str | Unset):
-        error (None | str | Unset):
+        code (str | Unset):
+        state (str | Unset):
+        error (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -133,16 +127,25 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient,
-    code: None | str | Unset = UNSET,
-    state: None | str | Unset = UNSET,
-    error: None | str | Unset = UNSET,
+    code: str | Unset = UNSET,
+    state: str | Unset = UNSET,
+    error: str | Unset = UNSET,
 ) -> Any | CallbackResult | Problem | None:
     """Finish an OAuth2 authorization
 
+     **Who:** anyone, without a bearer token.
+
+    Reached by the person's browser, sent back by the provider: the single-use `state` of an
+    authorization (valid 10 minutes) binds it to the credential and the person who started it. Not for
+    API clients.
+
+    **Audit log:** records `credential.refreshed` when the tokens are stored, or
+    `credential.refresh_failed` when the provider refuses the code.
+
     Args:
-        code (None | str | Unset):
-        state (None | str | Unset):
-        error (None | str | Unset):
+        code (str | Unset):
+        state (str | Unset):
+        error (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -163,16 +166,25 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
-    code: None | str | Unset = UNSET,
-    state: None | str | Unset = UNSET,
-    error: None | str | Unset = UNSET,
+    code: str | Unset = UNSET,
+    state: str | Unset = UNSET,
+    error: str | Unset = UNSET,
 ) -> Response[Any | CallbackResult | Problem]:
     """Finish an OAuth2 authorization
 
+     **Who:** anyone, without a bearer token.
+
+    Reached by the person's browser, sent back by the provider: the single-use `state` of an
+    authorization (valid 10 minutes) binds it to the credential and the person who started it. Not for
+    API clients.
+
+    **Audit log:** records `credential.refreshed` when the tokens are stored, or
+    `credential.refresh_failed` when the provider refuses the code.
+
     Args:
-        code (None | str | Unset):
-        state (None | str | Unset):
-        error (None | str | Unset):
+        code (str | Unset):
+        state (str | Unset):
+        error (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -196,16 +208,25 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient,
-    code: None | str | Unset = UNSET,
-    state: None | str | Unset = UNSET,
-    error: None | str | Unset = UNSET,
+    code: str | Unset = UNSET,
+    state: str | Unset = UNSET,
+    error: str | Unset = UNSET,
 ) -> Any | CallbackResult | Problem | None:
     """Finish an OAuth2 authorization
 
+     **Who:** anyone, without a bearer token.
+
+    Reached by the person's browser, sent back by the provider: the single-use `state` of an
+    authorization (valid 10 minutes) binds it to the credential and the person who started it. Not for
+    API clients.
+
+    **Audit log:** records `credential.refreshed` when the tokens are stored, or
+    `credential.refresh_failed` when the provider refuses the code.
+
     Args:
-        code (None | str | Unset):
-        state (None | str | Unset):
-        error (None | str | Unset):
+        code (str | Unset):
+        state (str | Unset):
+        error (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
