@@ -113,3 +113,19 @@ pub enum Answer<T> {
     Done(T),
     Replay(StoredResponse),
 }
+
+/// Claims `idem`'s key, when one was sent: the first answer when this request was answered
+/// before, `None` when the change is to go on.
+pub async fn replay(
+    c: &impl GenericClient,
+    caller: &Principal,
+    idem: &Option<Idempotent<'_>>,
+) -> Result<Option<StoredResponse>, ServiceError> {
+    let Some(i) = idem else { return Ok(None) };
+    Ok(
+        match claim(c, caller, i.endpoint, i.key, i.request).await? {
+            Claim::Replay(first) => Some(first),
+            Claim::Fresh => None,
+        },
+    )
+}

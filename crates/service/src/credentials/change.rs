@@ -16,7 +16,7 @@ use super::{
 };
 use crate::audit::Event;
 use crate::error::FieldProblem;
-use crate::idempotency::{self, Answer, Claim, Idempotent};
+use crate::idempotency::{self, Answer, Idempotent};
 use crate::{Principal, ServiceError, Services};
 
 /// The domain's field errors as the service's.
@@ -130,7 +130,9 @@ pub async fn update(
     set!(test, "test");
     let mut new_version = None;
     if changes.data.is_some() || changes.secret_fields.is_some() || changes.test.is_some() {
-        let (merged, version_needed) = merge(services, &tx, &cred, &changes).await?;
+        let patch = changes.data.clone().unwrap_or(Value::Null);
+        let secret_fields = changes.secret_fields.as_deref();
+        let (merged, version_needed) = merge(services, &tx, &cred, &patch, secret_fields).await?;
         if merged.config != cred.config.as_object().cloned().unwrap_or_default() {
             changed.push("data");
         }
@@ -174,20 +176,20 @@ pub async fn update(
     Ok(v)
 }
 
-/// The data after a PATCH, and whether it needs a new version (a secret changed, or a
-/// destination moved with its secrets sent again).
+/// The data after `patch` (and a new `secret_fields` list, if any), and whether it needs a new
+/// version (a secret changed, or a destination moved with its secrets sent again).
 async fn merge(
     services: &Services,
     tx: &Transaction<'_>,
     cred: &CredentialRow,
-    changes: &Changes,
+    patch: &Value,
+    secret_fields: Option<&[String]>,
 ) -> Result<(CredentialData, bool), ServiceError> {
     let kind = parse_type(&cred.kind)?;
     let (current, bound) = current_data_bound(services, tx, cred).await?;
-    let patch = changes.data.clone().unwrap_or(Value::Null);
     // A secret field may become non-secret only with a new value: otherwise the sealed value
     // would move into the clear configuration and be shown in full.
-    if let Some(new_list) = &changes.secret_fields {
+    if let Some(new_list) = secret_fields {
         let sent = patch.as_object();
         let exposed: Vec<&str> = current
             .secrets
@@ -203,8 +205,7 @@ async fn merge(
         }
     }
     let (mut merged, mut secrets_changed) =
-        rules::merge_update(kind, &current, &patch, changes.secret_fields.as_deref())
-            .map_err(field_errors)?;
+        rules::merge_update(kind, &current, patch, secret_fields).map_err(field_errors)?;
     // A destination on another origin than the secrets were set for needs them again.
     let sent = patch.as_object().cloned().unwrap_or_default();
     let next = destinations_of(cred, &merged);
@@ -226,21 +227,12 @@ pub async fn rotate(
     let access = authorize_change(services, caller, id, CredentialAction::Manage).await?;
     let mut client = services.pool.get().await?;
     let tx = client.transaction().await?;
-    if let Some(i) = &idem {
-        if let Claim::Replay(r) =
-            idempotency::claim(&tx, caller, i.endpoint, i.key, i.request).await?
-        {
-            return Ok(Answer::Replay(r));
-        }
+    if let Some(first) = idempotency::replay(&tx, caller, &idem).await? {
+        return Ok(Answer::Replay(first));
     }
     let mut cred = begin_change(caller, &tx, if_match, id).await?;
-    let kind = parse_type(&cred.kind)?;
-    let (current, bound) = current_data_bound(services, &tx, &cred).await?;
-    let (mut merged, _) = rules::merge_update(kind, &current, data, None).map_err(field_errors)?;
-    let sent = data.as_object().cloned().unwrap_or_default();
-    let next = destinations_of(&cred, &merged);
-    let moved = destinations::check_change(kind, &bound, &next, &sent).map_err(field_errors)?;
-    destinations::drop_unsent_tokens(kind, &moved, &sent, &mut merged);
+    // Rotating is merging the new values; it always makes a version.
+    let (merged, _) = merge(services, &tx, &cred, data, None).await?;
     let v = cred.current_version + 1;
     store_version(
         services,

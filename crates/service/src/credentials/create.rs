@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::{etag, new_view, store_version, CredentialView};
 use crate::audit::Event;
-use crate::idempotency::{self, Answer, Claim, Idempotent};
+use crate::idempotency::{self, Answer, Idempotent};
 use crate::{Principal, ServiceError, Services};
 
 /// A credential to create, its fields already checked.
@@ -40,12 +40,8 @@ pub async fn create(
     let owner = caller.person()?.clone();
     let mut client = services.pool.get().await?;
     let tx = client.transaction().await?;
-    if let Some(i) = &idem {
-        if let Claim::Replay(r) =
-            idempotency::claim(&tx, caller, i.endpoint, i.key, i.request).await?
-        {
-            return Ok(Answer::Replay(r));
-        }
+    if let Some(first) = idempotency::replay(&tx, caller, &idem).await? {
+        return Ok(Answer::Replay(first));
     }
     let NewCredential { data, now, .. } = new;
     let row = CredentialRow {
