@@ -38,11 +38,13 @@ macro_rules! error_codes {
 
 error_codes! {
     InvalidRequest => (400, "invalid_request", "The request is malformed"),
-    InvalidState => (400, "invalid_state", "The OAuth state is unknown, used or expired"),
+    InvalidState => (400, "invalid_state", "The state or code is unknown, used or expired"),
     Unauthenticated => (401, "unauthenticated", "Authentication is required"),
     InvalidCredentials => (401, "invalid_credentials", "The email or password is wrong"),
     Forbidden => (403, "forbidden", "You are not allowed to do this"),
     AccountDisabled => (403, "account_disabled", "This account is disabled"),
+    SsoRefused => (403, "sso_refused", "Single sign-on was refused"),
+    SsoRequired => (403, "sso_required", "This workspace requires single sign-on"),
     NotFound => (404, "not_found", "Not found"),
     MethodNotAllowed => (405, "method_not_allowed", "Method not allowed"),
     NotAcceptable => (406, "not_acceptable", "Not acceptable"),

@@ -26,6 +26,7 @@ pub mod rights;
     tags(
         (name = "auth", description = "Sign-up, sign-in, sessions and passwords"),
         (name = "me", description = "The signed-in user"),
+        (name = "sso", description = "Single sign-on with an OpenID provider, per workspace"),
         (name = "users", description = "People of the workspace (owners and admins write)"),
         (name = "teams", description = "Teams and their members"),
         (name = "tokens", description = "API tokens for CI scripts and workflow engines"),
@@ -35,7 +36,7 @@ pub mod rights;
         (name = "audit", description = "The tamper-evident audit log"),
         (name = "reports", description = "Reviews for security leads and auditors"),
         (name = "operations", description = "Health, readiness and metrics"),
-        (name = "browser", description = "Reached by a person's browser, not by API clients (the OAuth callback). Its operations carry `x-sdk-exclude: true`: SDK generators leave them out."),
+        (name = "browser", description = "Reached by a person's browser, not by API clients (the OAuth callback, the single sign-on start and callback). Its operations carry `x-sdk-exclude: true`: SDK generators leave them out."),
     ),
     // Schemas the operations do not reach on their own (query parameters name them).
     components(schemas(Problem, FieldError, crate::routes::credentials::SortSchema, enums::edge::AuditOutcome)),

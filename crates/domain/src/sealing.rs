@@ -13,6 +13,15 @@ pub fn secret_aad(workspace_id: Uuid, credential_id: Uuid, version: i32) -> Vec<
     aad
 }
 
+/// The associated data of a workspace's sealed SSO client secret: bound to the workspace, so it
+/// does not open in another workspace's configuration.
+pub fn sso_secret_aad(workspace_id: Uuid) -> Vec<u8> {
+    let mut aad = Vec::with_capacity(32);
+    aad.extend_from_slice(b"credvault/sso/v1|");
+    aad.extend_from_slice(workspace_id.as_bytes());
+    aad
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

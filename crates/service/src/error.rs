@@ -27,6 +27,12 @@ pub enum ServiceError {
     /// A sign-in to a disabled account.
     #[error("{0}")]
     AccountDisabled(String),
+    /// A single sign-on that cannot be accepted (the ID token, the email): why.
+    #[error("{0}")]
+    SsoRefused(String),
+    /// Password sign-in where the workspace requires single sign-on.
+    #[error("{0}")]
+    SsoRequired(String),
     /// Too many attempts: wait `retry_after` seconds.
     #[error("{detail}")]
     RateLimited { detail: String, retry_after: u64 },

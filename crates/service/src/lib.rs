@@ -28,6 +28,7 @@ pub mod resolve;
 pub mod services;
 pub mod shares;
 pub mod signin;
+pub mod sso;
 pub mod teams;
 pub mod token_refresh;
 pub mod tokens;

@@ -175,6 +175,17 @@ impl Outbound {
         })
     }
 
+    /// Whether `url`'s host is named by `CREDVAULT_OUTBOUND_ALLOW` (a host name, or a literal
+    /// address in a listed block): an operator's own service, trusted over plain http.
+    pub fn listed(&self, url: &Url) -> bool {
+        match url.host() {
+            Some(url::Host::Domain(d)) => self.allow.host_allowed(d),
+            Some(url::Host::Ipv4(v4)) => self.allow.blocks.iter().any(|b| b.contains(v4.into())),
+            Some(url::Host::Ipv6(v6)) => self.allow.blocks.iter().any(|b| b.contains(v6.into())),
+            None => false,
+        }
+    }
+
     /// A request to `url`, to be finished by the caller and sent with [`Outbound::send`].
     pub fn request(&self, method: Method, url: Url) -> reqwest::RequestBuilder {
         self.client.request(method, url)

@@ -61,6 +61,8 @@ pub struct Services {
     refreshing: Mutex<HashSet<Uuid>>,
     /// Stored secret versions decrypted so far (shown in `/metrics`).
     pub secrets_opened: AtomicU64,
+    /// The OpenID providers' signing keys fetched so far.
+    pub sso_jwks: crate::sso::JwksCache,
 }
 
 impl Services {
@@ -91,6 +93,7 @@ impl Services {
             inflight_refreshes: Mutex::new(HashMap::new()),
             refreshing: Mutex::new(HashSet::new()),
             secrets_opened: AtomicU64::new(0),
+            sso_jwks: Default::default(),
         })
     }
 

@@ -52,6 +52,8 @@ impl From<credvault_service::ServiceError> for ApiError {
             S::InvalidState(d) => ApiError::new(ErrorCode::InvalidState, d),
             S::InvalidCredentials(d) => ApiError::new(ErrorCode::InvalidCredentials, d),
             S::AccountDisabled(d) => ApiError::new(ErrorCode::AccountDisabled, d),
+            S::SsoRefused(d) => ApiError::new(ErrorCode::SsoRefused, d),
+            S::SsoRequired(d) => ApiError::new(ErrorCode::SsoRequired, d),
             S::RateLimited {
                 detail,
                 retry_after,

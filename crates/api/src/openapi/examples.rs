@@ -162,6 +162,28 @@ fn example_of(schema: &str) -> Option<Value> {
         }
         "RotateCredential" => json!({"data": {"key": "example-api-key-00000000c3d4"}}),
         "TransferCredential" => json!({"owner_id": MEMBER}),
+        "PutSso" => json!({
+            "issuer": "https://login.example.com/oauth2/default",
+            "client_id": "0oa1b2c3d4credvault",
+            "client_secret": "example-client-secret-00000000a1b2",
+            "allowed_email_domains": ["example.com"],
+            "default_role": "member",
+            "role_claim": "groups",
+            "role_map": {"vault-admins": "admin", "auditors": "auditor"},
+            "enforce": true
+        }),
+        "LoginCode" => json!({"login_code": "Yk3x-example-login-code-9QeLw2sV0aR"}),
+        "SsoConfig" => json!({
+            "issuer": "https://login.example.com/oauth2/default",
+            "client_id": "0oa1b2c3d4credvault",
+            "allowed_email_domains": ["example.com"],
+            "default_role": "member",
+            "role_claim": "groups",
+            "role_map": {"vault-admins": "admin", "auditors": "auditor"},
+            "enforce": true,
+            "redirect_uri": "https://vault.example.com/v1/auth/sso/callback",
+            "updated_at": "2026-12-01T09:00:00Z"
+        }),
         "AuthorizeRequest" => json!({"return_to": "https://app.example.com/credentials"}),
         "ReplaceShares" => json!({"shares": [
             {"principal_type": "team", "principal_id": TEAM, "access": "use"},

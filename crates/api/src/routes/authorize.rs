@@ -73,7 +73,7 @@ pub struct AuthorizeStart {
     pub state: String,
 }
 
-fn check_return_to(state: &AppState, raw: &str) -> Result<String, ApiError> {
+pub(crate) fn check_return_to(state: &AppState, raw: &str) -> Result<String, ApiError> {
     let bad = || {
         ApiError::field(
             "return_to",

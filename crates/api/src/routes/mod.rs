@@ -18,6 +18,8 @@ pub mod resolve;
 pub mod sessions;
 pub mod shares;
 pub mod signup;
+pub mod sso;
+pub mod sso_signin;
 pub mod teams;
 pub mod tokens;
 pub mod users;
@@ -39,6 +41,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(auth::login)
             .service(auth::refresh)
             .service(auth::logout)
+            .service(sso_signin::sso_start)
+            .service(sso_signin::sso_callback)
+            .service(sso_signin::sso_exchange)
+            .service(sso::put_sso)
+            .service(sso::get_sso)
+            .service(sso::delete_sso)
             .service(sessions::list_sessions)
             .service(sessions::revoke_other_sessions)
             .service(sessions::revoke_session)

@@ -24,14 +24,16 @@ pub struct Tokens {
     pub session_id: Uuid,
 }
 
-/// Signs `user` in from `origin`: opens a session and records, in one statement by the user,
-/// `events` and then `auth.login`; returns the session's first tokens.
+/// Signs `user` in from `origin` by `method` (`password` or `sso`): opens a session and records,
+/// in one statement by the user, `events` and then `auth.login`; returns the session's first
+/// tokens.
 pub(crate) async fn sign_in(
     c: &impl GenericClient,
     services: &Services,
     user: &UserRow,
     origin: &Origin,
     events: Vec<Event>,
+    method: &'static str,
 ) -> Result<Tokens, ServiceError> {
     let session_id = Uuid::now_v7();
     store::insert_session(
@@ -52,7 +54,8 @@ pub(crate) async fn sign_in(
     };
     let login = Event::new("auth.login")
         .target("user", user.id, Some(user.display_name.clone()))
-        .detail("session_id", session_id.to_string());
+        .detail("session_id", session_id.to_string())
+        .detail("method", method);
     let items: Vec<_> = events
         .into_iter()
         .chain([login])

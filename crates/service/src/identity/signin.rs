@@ -93,7 +93,16 @@ pub async fn login(
             "this account is disabled; ask a workspace owner or admin".into(),
         ));
     }
-    let tokens = sessions::sign_in(&tx, services, user, &origin, vec![]).await?;
+    // Where single sign-on is enforced, only owners still sign in with a password (a way in
+    // when the provider is down); told only once the password proved right.
+    let is_owner = user.role == "owner";
+    if !is_owner && credvault_store::sso::enforced(&tx, user.workspace_id).await? {
+        tx.commit().await?;
+        return Err(ServiceError::SsoRequired(
+            "this workspace signs in with single sign-on: use GET /v1/auth/sso/start".into(),
+        ));
+    }
+    let tokens = sessions::sign_in(&tx, services, user, &origin, vec![], "password").await?;
     tx.commit().await?;
     Ok(tokens)
 }

@@ -61,7 +61,8 @@ pub async fn create_workspace(
     let created = Event::new("user.created")
         .target("user", user.id, Some(user.display_name.clone()))
         .detail("role", "owner");
-    let tokens = sessions::sign_in(&tx, services, &user, &origin, vec![created]).await?;
+    let tokens =
+        sessions::sign_in(&tx, services, &user, &origin, vec![created], "password").await?;
     tx.commit().await?;
     Ok(SignedUp {
         workspace_id: ws,

@@ -16,6 +16,7 @@ pub async fn refresh_due(services: &Services) -> Result<usize, ServiceError> {
     let due = {
         let client = services.pool.get().await?;
         ostore::expire_states(&client).await?;
+        credvault_store::sso::expire(&client).await?;
         ostore::due_for_refresh(&client, 50).await?
     };
     let mut refreshed = 0;
