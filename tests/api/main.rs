@@ -27,5 +27,6 @@ mod refresher;
 mod runtime;
 mod sessions;
 mod signin;
+mod sso;
 mod tamper;
 mod tls;

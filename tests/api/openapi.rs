@@ -510,7 +510,14 @@ fn the_browser_only_callback_is_marked_for_sdks_to_leave_out() {
             }
         }
     }
-    assert_eq!(browser, ["get /v1/oauth/callback"]);
+    assert_eq!(
+        browser,
+        [
+            "get /v1/auth/sso/callback",
+            "get /v1/auth/sso/start",
+            "get /v1/oauth/callback"
+        ]
+    );
     let tags = spec["tags"].as_array().expect("tags");
     assert!(tags
         .iter()

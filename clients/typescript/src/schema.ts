@@ -282,6 +282,78 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/auth/sso/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Finish a single sign-on
+         * @description **Who:** anyone, without a bearer token.
+         *
+         *     Reached by the person's browser, sent back by the provider: the code is exchanged, the ID token validated (signature from the provider's JWKS, `iss`, `aud`, `exp`, `nonce`) and `email_verified` required. A known user of the workspace signs in; an unknown one whose email domain is allowed becomes a user. Not for API clients.
+         *
+         *     **Audit log:** records `user.created` (by `system`, `details.method` `sso`) for a new user; the exchange records `auth.login`.
+         */
+        get: operations["sso_callback"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/sso/exchange": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Exchange a single sign-on login code
+         * @description **Who:** anyone, without a bearer token.
+         *
+         *     The login code from the single sign-on callback works once, within 60 seconds. The session is an ordinary one: refresh it with `/v1/auth/refresh`.
+         *
+         *     **Audit log:** records `auth.login` with `details.method` `sso`.
+         */
+        post: operations["sso_exchange"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/sso/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Start a single sign-on
+         * @description **Who:** anyone, without a bearer token.
+         *
+         *     Reached by the person's browser: answers 302 to the provider's authorization endpoint (code flow, PKCE S256, scope `openid email profile`, a `state` and `nonce` single-use for 10 minutes). Not for API clients.
+         *
+         *     **Audit log:** records nothing; the exchange records `auth.login`.
+         */
+        get: operations["sso_start"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/credentials": {
         parameters: {
             query?: never;
@@ -767,6 +839,44 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sso": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read the single sign-on configuration
+         * @description **Who:** workspace role `owner` or `admin`, or a personal token of theirs with `admin`; engine tokens cannot.
+         *
+         *     **Audit log:** records nothing.
+         */
+        get: operations["get_sso"];
+        /**
+         * Configure single sign-on
+         * @description **Who:** workspace role `owner` or `admin`, or a personal token of theirs with `admin`; engine tokens cannot.
+         *
+         *     Workspace owners only (an admin gets 403). The issuer's discovery document (`{issuer}/.well-known/openid-configuration`) is fetched through the outbound rules and checked before saving: it must name exactly this issuer, have authorization, token and JWKS endpoints, and support PKCE S256 if it lists methods. The client secret is stored encrypted.
+         *
+         *     **Audit log:** records `sso.updated` (without the secret).
+         */
+        put: operations["put_sso"];
+        post?: never;
+        /**
+         * Remove single sign-on
+         * @description **Who:** workspace role `owner` or `admin`, or a personal token of theirs with `admin`; engine tokens cannot.
+         *
+         *     Workspace owners only (an admin gets 403). Password sign-in works again for everyone.
+         *
+         *     **Audit log:** records `sso.deleted`.
+         */
+        delete: operations["delete_sso"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1477,7 +1587,7 @@ export interface components {
          * @description The stable code of a problem: one per row of the server's error table.
          * @enum {string}
          */
-        ErrorCode: "invalid_request" | "invalid_state" | "unauthenticated" | "invalid_credentials" | "forbidden" | "account_disabled" | "not_found" | "method_not_allowed" | "not_acceptable" | "conflict" | "credential_expired" | "reauthorization_required" | "credential_deleted" | "precondition_failed" | "payload_too_large" | "unsupported_media_type" | "validation_failed" | "idempotency_key_reused" | "rate_limited" | "request_header_fields_too_large" | "internal_error" | "upstream_unavailable" | "unavailable" | "timeout";
+        ErrorCode: "invalid_request" | "invalid_state" | "unauthenticated" | "invalid_credentials" | "forbidden" | "account_disabled" | "sso_refused" | "sso_required" | "not_found" | "method_not_allowed" | "not_acceptable" | "conflict" | "credential_expired" | "reauthorization_required" | "credential_deleted" | "precondition_failed" | "payload_too_large" | "unsupported_media_type" | "validation_failed" | "idempotency_key_reused" | "rate_limited" | "request_header_fields_too_large" | "internal_error" | "upstream_unavailable" | "unavailable" | "timeout";
         /** @description Everything credvault stores about you. */
         Export: {
             /** @description Audit events where you (or one of your tokens) are the actor, oldest first. */
@@ -1513,6 +1623,10 @@ export interface components {
         HealthStatus: "ok" | "ready";
         /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key` and body: nothing was done again. */
         IdempotentReplayed: string;
+        /** @description A single-use code (60 s) for `POST /v1/auth/sso/exchange`. */
+        LoginCode: {
+            login_code: string;
+        };
         LoginRequest: {
             email: string;
             /** Format: password */
@@ -1638,6 +1752,30 @@ export interface components {
             title: string;
             /** @description `https://credvault.dev/problems/<code>` */
             type: string;
+        };
+        PutSso: {
+            /** @description Domains whose people, unknown to the workspace, become users at their first sign-in. */
+            allowed_email_domains?: string[] | null;
+            client_id: string;
+            /**
+             * Format: password
+             * @description Stored encrypted; never shown again.
+             */
+            client_secret: string;
+            default_role?: null | components["schemas"]["SsoRole"];
+            /** @description Refuse password sign-in to everyone but owners (default false). */
+            enforce?: boolean | null;
+            /**
+             * @description The provider's issuer URL, exactly as its discovery document names it (https; plain http
+             *     only to a host listed in `CREDVAULT_OUTBOUND_ALLOW`).
+             */
+            issuer: string;
+            /** @description An ID token claim (a string or a list of strings) whose value `role_map` maps to a role. */
+            role_claim?: string | null;
+            /** @description Claim value to role; the highest mapped role wins, else `default_role`. */
+            role_map?: {
+                [key: string]: components["schemas"]["SsoRole"];
+            } | null;
         };
         PutWorkflow: {
             /** @description Credentials of the workspace the workflow uses (default none). */
@@ -1840,6 +1978,35 @@ export interface components {
             tokens: components["schemas"]["TokenPair"];
             user: components["schemas"]["User"];
             workspace: components["schemas"]["WorkspaceRef"];
+        };
+        /** @description A workspace's single sign-on configuration (its client secret is never shown). */
+        SsoConfig: {
+            allowed_email_domains: string[];
+            client_id: string;
+            default_role: components["schemas"]["SsoRole"];
+            enforce: boolean;
+            issuer: string;
+            /**
+             * @description Register this redirect URI with the provider: `CREDVAULT_PUBLIC_URL` +
+             *     `/v1/auth/sso/callback`.
+             */
+            redirect_uri: string;
+            role_claim?: string | null;
+            role_map: {
+                [key: string]: components["schemas"]["SsoRole"];
+            };
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /**
+         * @description A role single sign-on may give a new user: any but `owner`.
+         * @enum {string}
+         */
+        SsoRole: "admin" | "member" | "auditor";
+        /** @description The provider URL, for an application that navigates the browser itself. */
+        SsoStart: {
+            /** @description Send the person's browser here. */
+            authorization_url: string;
         };
         Team: {
             /** Format: uuid */
@@ -2762,6 +2929,274 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             503: components["responses"]["Unavailable"];
+        };
+    };
+    sso_callback: {
+        parameters: {
+            query?: {
+                /** @description The authorization code. */
+                code?: string;
+                /** @description The state from `start`. */
+                state?: string;
+                /** @description The provider's error code, when it did not sign the person in. */
+                error?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Signed in (when no `return_to` was given) */
+            200: {
+                headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "login_code": "Yk3x-example-login-code-9QeLw2sV0aR"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["LoginCode"];
+                };
+            };
+            /** @description To `return_to` with `login_code` added to its query */
+            302: {
+                headers: {
+                    /** @description `return_to` with `login_code` */
+                    Location?: string;
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unknown, used or expired state (`invalid_state`), or no code (`invalid_request`) */
+            400: {
+                headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_state",
+                     *       "detail": "The state or code is unknown, used or expired",
+                     *       "request_id": "0193a1c5-2f3a-7b4c-8d9e-0f1a2b3c4d5e",
+                     *       "status": 400,
+                     *       "title": "The state or code is unknown, used or expired",
+                     *       "type": "https://credvault.dev/problems/invalid_state"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The ID token does not validate, the email is unverified or not allowed (`sso_refused`, its detail names the reason), or the account is disabled (`account_disabled`) */
+            403: {
+                headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "sso_refused",
+                     *       "detail": "Single sign-on was refused",
+                     *       "request_id": "0193a1c5-2f3a-7b4c-8d9e-0f1a2b3c4d5e",
+                     *       "status": 403,
+                     *       "title": "Single sign-on was refused",
+                     *       "type": "https://credvault.dev/problems/sso_refused"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The provider cannot be reached (`upstream_unavailable`) */
+            503: {
+                headers: {
+                    "Retry-After"?: components["schemas"]["RetryAfter"];
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "upstream_unavailable",
+                     *       "detail": "The external service cannot be reached",
+                     *       "request_id": "0193a1c5-2f3a-7b4c-8d9e-0f1a2b3c4d5e",
+                     *       "status": 503,
+                     *       "title": "The external service cannot be reached",
+                     *       "type": "https://credvault.dev/problems/upstream_unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    sso_exchange: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "login_code": "Yk3x-example-login-code-9QeLw2sV0aR"
+                 *     }
+                 */
+                "application/json": components["schemas"]["LoginCode"];
+            };
+        };
+        responses: {
+            /** @description A new session */
+            200: {
+                headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenPair"];
+                };
+            };
+            /** @description Unknown, used or expired login code (`invalid_state`) */
+            400: {
+                headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_state",
+                     *       "detail": "The state or code is unknown, used or expired",
+                     *       "request_id": "0193a1c5-2f3a-7b4c-8d9e-0f1a2b3c4d5e",
+                     *       "status": 400,
+                     *       "title": "The state or code is unknown, used or expired",
+                     *       "type": "https://credvault.dev/problems/invalid_state"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The account is disabled (`account_disabled`) */
+            403: {
+                headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "account_disabled",
+                     *       "detail": "This account is disabled",
+                     *       "request_id": "0193a1c5-2f3a-7b4c-8d9e-0f1a2b3c4d5e",
+                     *       "status": 403,
+                     *       "title": "This account is disabled",
+                     *       "type": "https://credvault.dev/problems/account_disabled"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+        };
+    };
+    sso_start: {
+        parameters: {
+            query: {
+                /** @description The workspace to sign in to. */
+                workspace_id: string;
+                /**
+                 * @description Where the callback sends the browser with `login_code`: an absolute URL on one of
+                 *     `CREDVAULT_CORS_ORIGINS`.
+                 */
+                return_to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The provider URL, when the request asks for JSON only (`Accept: application/json`): for an application that navigates the browser itself */
+            200: {
+                headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "authorization_url": "https://login.example.com/oauth2/default/v1/authorize?response_type=code&client_id=0oa1b2c3d4credvault&redirect_uri=https%3A%2F%2Fvault.example.com%2Fv1%2Fauth%2Fsso%2Fcallback&scope=openid+email+profile&state=mZ2x-example-state&nonce=Qa9v-example-nonce&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SsoStart"];
+                };
+            };
+            /** @description To the provider */
+            302: {
+                headers: {
+                    /** @description The provider's authorization URL */
+                    Location?: string;
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["InvalidRequest"];
+            /** @description No single sign-on in this workspace (`not_found`) */
+            404: {
+                headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "not_found",
+                     *       "detail": "Not found",
+                     *       "request_id": "0193a1c5-2f3a-7b4c-8d9e-0f1a2b3c4d5e",
+                     *       "status": 404,
+                     *       "title": "Not found",
+                     *       "type": "https://credvault.dev/problems/not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `return_to` is not on an allowed origin (`validation_failed`) */
+            422: {
+                headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "validation_failed",
+                     *       "detail": "data.key: is required",
+                     *       "errors": [
+                     *         {
+                     *           "field": "data.key",
+                     *           "message": "is required"
+                     *         }
+                     *       ],
+                     *       "request_id": "0193a1c5-2f3a-7b4c-8d9e-0f1a2b3c4d5e",
+                     *       "status": 422,
+                     *       "title": "The request is not valid",
+                     *       "type": "https://credvault.dev/problems/validation_failed"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     list_credentials: {
@@ -4797,10 +5232,10 @@ export interface operations {
                     /**
                      * @example {
                      *       "code": "invalid_state",
-                     *       "detail": "The OAuth state is unknown, used or expired",
+                     *       "detail": "The state or code is unknown, used or expired",
                      *       "request_id": "0193a1c5-2f3a-7b4c-8d9e-0f1a2b3c4d5e",
                      *       "status": 400,
-                     *       "title": "The OAuth state is unknown, used or expired",
+                     *       "title": "The state or code is unknown, used or expired",
                      *       "type": "https://credvault.dev/problems/invalid_state"
                      *     }
                      */
@@ -4877,6 +5312,202 @@ export interface operations {
             400: components["responses"]["InvalidRequest"];
             401: components["responses"]["Unauthenticated"];
             403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    get_sso: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The configuration (never its client secret) */
+            200: {
+                headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "allowed_email_domains": [
+                     *         "example.com"
+                     *       ],
+                     *       "client_id": "0oa1b2c3d4credvault",
+                     *       "default_role": "member",
+                     *       "enforce": true,
+                     *       "issuer": "https://login.example.com/oauth2/default",
+                     *       "redirect_uri": "https://vault.example.com/v1/auth/sso/callback",
+                     *       "role_claim": "groups",
+                     *       "role_map": {
+                     *         "auditors": "auditor",
+                     *         "vault-admins": "admin"
+                     *       },
+                     *       "updated_at": "2026-12-01T09:00:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SsoConfig"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            /** @description No single sign-on configured (`not_found`) */
+            404: {
+                headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "not_found",
+                     *       "detail": "Not found",
+                     *       "request_id": "0193a1c5-2f3a-7b4c-8d9e-0f1a2b3c4d5e",
+                     *       "status": 404,
+                     *       "title": "Not found",
+                     *       "type": "https://credvault.dev/problems/not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    put_sso: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "allowed_email_domains": [
+                 *         "example.com"
+                 *       ],
+                 *       "client_id": "0oa1b2c3d4credvault",
+                 *       "client_secret": "example-client-secret-00000000a1b2",
+                 *       "default_role": "member",
+                 *       "enforce": true,
+                 *       "issuer": "https://login.example.com/oauth2/default",
+                 *       "role_claim": "groups",
+                 *       "role_map": {
+                 *         "auditors": "auditor",
+                 *         "vault-admins": "admin"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["PutSso"];
+            };
+        };
+        responses: {
+            /** @description The configuration, as saved */
+            200: {
+                headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "allowed_email_domains": [
+                     *         "example.com"
+                     *       ],
+                     *       "client_id": "0oa1b2c3d4credvault",
+                     *       "default_role": "member",
+                     *       "enforce": true,
+                     *       "issuer": "https://login.example.com/oauth2/default",
+                     *       "redirect_uri": "https://vault.example.com/v1/auth/sso/callback",
+                     *       "role_claim": "groups",
+                     *       "role_map": {
+                     *         "auditors": "auditor",
+                     *         "vault-admins": "admin"
+                     *       },
+                     *       "updated_at": "2026-12-01T09:00:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SsoConfig"];
+                };
+            };
+            400: components["responses"]["InvalidRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description A field breaks the rules, or the issuer's discovery document could not be read or does not check out (`validation_failed` on `issuer`) */
+            422: {
+                headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "validation_failed",
+                     *       "detail": "data.key: is required",
+                     *       "errors": [
+                     *         {
+                     *           "field": "data.key",
+                     *           "message": "is required"
+                     *         }
+                     *       ],
+                     *       "request_id": "0193a1c5-2f3a-7b4c-8d9e-0f1a2b3c4d5e",
+                     *       "status": 422,
+                     *       "title": "The request is not valid",
+                     *       "type": "https://credvault.dev/problems/validation_failed"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    delete_sso: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            /** @description No single sign-on configured (`not_found`) */
+            404: {
+                headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "not_found",
+                     *       "detail": "Not found",
+                     *       "request_id": "0193a1c5-2f3a-7b4c-8d9e-0f1a2b3c4d5e",
+                     *       "status": 404,
+                     *       "title": "Not found",
+                     *       "type": "https://credvault.dev/problems/not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             503: components["responses"]["Unavailable"];
         };
     };

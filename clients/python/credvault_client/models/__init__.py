@@ -55,6 +55,7 @@ from .exported_token import ExportedToken
 from .field_error import FieldError
 from .health import Health
 from .health_status import HealthStatus
+from .login_code import LoginCode
 from .login_request import LoginRequest
 from .member import Member
 from .o_auth_2_credential import OAuth2Credential
@@ -67,6 +68,8 @@ from .owned_credential import OwnedCredential
 from .owner_ref import OwnerRef
 from .password_change import PasswordChange
 from .problem import Problem
+from .put_sso import PutSso
+from .put_sso_role_map_type_0 import PutSsoRoleMapType0
 from .put_workflow import PutWorkflow
 from .refresh_request import RefreshRequest
 from .refresh_result import RefreshResult
@@ -94,6 +97,10 @@ from .share_principal import SharePrincipal
 from .share_principal_type import SharePrincipalType
 from .signup_request import SignupRequest
 from .signup_response import SignupResponse
+from .sso_config import SsoConfig
+from .sso_config_role_map import SsoConfigRoleMap
+from .sso_role import SsoRole
+from .sso_start import SsoStart
 from .team import Team
 from .team_body import TeamBody
 from .team_list import TeamList
@@ -177,6 +184,7 @@ __all__ = (
     "FieldError",
     "Health",
     "HealthStatus",
+    "LoginCode",
     "LoginRequest",
     "Member",
     "OAuth2Credential",
@@ -189,6 +197,8 @@ __all__ = (
     "OwnerRef",
     "PasswordChange",
     "Problem",
+    "PutSso",
+    "PutSsoRoleMapType0",
     "PutWorkflow",
     "RefreshRequest",
     "RefreshResult",
@@ -216,6 +226,10 @@ __all__ = (
     "SharePrincipalType",
     "SignupRequest",
     "SignupResponse",
+    "SsoConfig",
+    "SsoConfigRoleMap",
+    "SsoRole",
+    "SsoStart",
     "Team",
     "TeamBody",
     "TeamList",

@@ -172,6 +172,9 @@ fn example_of(schema: &str) -> Option<Value> {
             "role_map": {"vault-admins": "admin", "auditors": "auditor"},
             "enforce": true
         }),
+        "SsoStart" => {
+            json!({"authorization_url": "https://login.example.com/oauth2/default/v1/authorize?response_type=code&client_id=0oa1b2c3d4credvault&redirect_uri=https%3A%2F%2Fvault.example.com%2Fv1%2Fauth%2Fsso%2Fcallback&scope=openid+email+profile&state=mZ2x-example-state&nonce=Qa9v-example-nonce&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256"})
+        }
         "LoginCode" => json!({"login_code": "Yk3x-example-login-code-9QeLw2sV0aR"}),
         "SsoConfig" => json!({
             "issuer": "https://login.example.com/oauth2/default",

@@ -30,10 +30,26 @@ pub struct StartQuery {
     pub return_to: Option<String>,
 }
 
+/// The provider URL, for an application that navigates the browser itself.
+#[derive(Serialize, ToSchema)]
+pub struct SsoStart {
+    /// Send the person's browser here.
+    pub authorization_url: String,
+}
+
+/// Whether the request asks for JSON rather than a redirect (`Accept: application/json`).
+fn wants_json(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("application/json") && !a.contains("text/html"))
+}
+
 /// Send the browser to the workspace's OpenID provider.
 #[utoipa::path(
     tag = "browser", operation_id = "sso_start", extensions(("x-sdk-exclude" = json!(true))), description = Doc::public().note("Reached by the person's browser: answers 302 to the provider's authorization endpoint (code flow, PKCE S256, scope `openid email profile`, a `state` and `nonce` single-use for 10 minutes). Not for API clients.").audits("records nothing; the exchange records `auth.login`"), summary = "Start a single sign-on", params(StartQuery), security(()),
     responses(
+        (status = 200, description = "The provider URL, when the request asks for JSON only (`Accept: application/json`): for an application that navigates the browser itself", body = SsoStart),
         (status = 302, description = "To the provider", headers(("Location" = String, description = "The provider's authorization URL"))),
         (status = 404, description = "No single sign-on in this workspace (`not_found`)", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, description = "`return_to` is not on an allowed origin (`validation_failed`)", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -42,12 +58,18 @@ pub struct StartQuery {
 #[get("/auth/sso/start")]
 pub async fn sso_start(
     state: State,
+    req: HttpRequest,
     query: web::Query<StartQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let return_to = (query.return_to.as_deref())
         .map(|r| check_return_to(&state, r))
         .transpose()?;
     let url = flow::start(&state, query.workspace_id, return_to.as_deref()).await?;
+    if wants_json(&req) {
+        return Ok(HttpResponse::Ok().json(SsoStart {
+            authorization_url: url,
+        }));
+    }
     Ok(HttpResponse::Found()
         .insert_header((header::LOCATION, url))
         .finish())
