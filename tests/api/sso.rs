@@ -474,11 +474,14 @@ async fn unknown_people_of_an_allowed_domain_become_users_with_the_mapped_role()
     assert_eq!(created.len(), 2, "carol and dave, created by SSO: {events}");
 }
 
+/// A change to a good ID token's claims.
+type Edit = Box<dyn FnOnce(&mut Value)>;
+
 #[tokio::test]
 async fn id_tokens_that_do_not_validate_are_refused_with_the_reason() {
     let (p, app, ws, owner) = with_bob(rsa_key("rsa-1")).await;
     let now = chrono::Utc::now().timestamp();
-    let cases: Vec<(&str, Box<dyn FnOnce(&mut Value)>)> = vec![
+    let cases: Vec<(&str, Edit)> = vec![
         (
             "another client",
             Box::new(|c| c["aud"] = json!("someone-else")),

@@ -105,7 +105,7 @@ fn text(max: usize) -> impl Fn(&String) -> Result<String, String> {
     }
 }
 
-fn sso_role(s: &String) -> Result<Role, String> {
+fn sso_role(s: &str) -> Result<Role, String> {
     match s.parse::<Role>() {
         Ok(Role::Owner) | Err(_) => Err(
             "must be one of admin, member, auditor (single sign-on never makes an owner)".into(),
@@ -155,7 +155,7 @@ impl PutSso {
                 ),
             }
         }
-        let default_role = f.optional("default_role", self.default_role.as_ref(), sso_role);
+        let default_role = f.optional("default_role", self.default_role.as_deref(), sso_role);
         let role_claim = f.optional("role_claim", self.role_claim.as_ref(), text(256));
         let map = self.role_map.clone().unwrap_or_default();
         if map.len() > MAX_ROLE_MAP {
@@ -167,7 +167,7 @@ impl PutSso {
         let mut role_map = BTreeMap::new();
         for (k, v) in &map {
             let at = format!("role_map.{k}");
-            if let Some(Some(r)) = f.optional(&at, Some(v), sso_role) {
+            if let Some(Some(r)) = f.optional(&at, Some(v.as_str()), sso_role) {
                 role_map.insert(k.clone(), r);
             }
         }

@@ -207,7 +207,7 @@ async fn person(
         .next()
         .unwrap_or_default()
         .to_lowercase();
-    if !cfg.allowed_email_domains.iter().any(|d| *d == domain) {
+    if !cfg.allowed_email_domains.contains(&domain) {
         return Err(refused(
             "the email is not a user of this workspace and its domain is not allowed to join",
         ));
