@@ -452,6 +452,12 @@ async fn unknown_people_of_an_allowed_domain_become_users_with_the_mapped_role()
         .await
         .expect("json");
     assert_eq!(me["role"], "auditor", "no mapped group: the default role");
+    let (status, body) = problem(app.login("dave@corp.example", PASSWORD).await).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (401, Some("invalid_credentials")),
+        "a user made by SSO has no password"
+    );
 
     let (status, body) =
         problem(sign_in_as(&app, &p, &ws, "eve@elsewhere.example", |_| {}).await).await;
@@ -572,6 +578,28 @@ async fn id_tokens_that_do_not_validate_are_refused_with_the_reason() {
         (403, Some("account_disabled")),
         "{body}"
     );
+    let events = audit_export(&app, &owner).await;
+    let failed = events
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find(|e| e["action"] == "auth.login_failed" && e["details"]["method"] == "sso")
+        .unwrap_or_else(|| panic!("the refused SSO sign-in is audited: {events}"));
+    assert_eq!(failed["target"]["id"], bob);
+    // The provider's refusal is told by its error code only.
+    let q = start(&app, &ws, None).await;
+    let res = app
+        .get(&format!(
+            "/v1/auth/sso/callback?state={}&error=access_denied&error_description=%3Cscript%3E",
+            q["state"]
+        ))
+        .await;
+    let (status, body) = problem(res).await;
+    assert_eq!((status, body["code"].as_str()), (403, Some("sso_refused")));
+    let detail = body["detail"].as_str().expect("detail");
+    assert!(
+        detail.contains("access_denied") && !detail.contains("script"),
+        "{detail}"
+    );
 }
 
 #[tokio::test]
@@ -618,6 +646,15 @@ async fn enforced_sso_refuses_password_sign_in_to_members_but_not_owners() {
     );
     let events = audit_export(&app, &owner).await;
     assert!(events.contains("\"sso.deleted\""), "{events}");
+    let refused = events
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|e| e["action"] == "auth.login_failed" && e["details"]["reason"] == "sso_required")
+        .count();
+    assert_eq!(
+        refused, 1,
+        "the refused password sign-in is audited: {events}"
+    );
 }
 
 #[tokio::test]
@@ -662,6 +699,26 @@ async fn the_configuration_is_checked_and_only_owners_change_it() {
     assert!(
         body.to_string().contains("CREDVAULT_OUTBOUND_ALLOW"),
         "{body}"
+    );
+
+    let res = app
+        .put_json_as(
+            &owner,
+            "/v1/sso",
+            &json!({"issuer": "http://login.example.com", "client_id": "c", "client_secret": "s"}),
+        )
+        .await;
+    let (status, body) = problem(res).await;
+    assert_eq!((status, field_of(&body).as_str()), (422, "issuer"));
+    assert!(
+        body.to_string().contains("https"),
+        "plain http is refused: {body}"
+    );
+    let (status, body) = problem(app.get("/v1/auth/sso/start").await).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("invalid_request")),
+        "no workspace_id"
     );
 
     let (status, body) =

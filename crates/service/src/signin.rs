@@ -108,15 +108,16 @@ impl Drop for Waiting<'_> {
     }
 }
 
-/// Checks a password against its stored hash, or against a dummy hash when there is none (an
-/// unknown email costs the same), off the async workers, holding `turn` until the check is done.
+/// Checks a password against its stored hash, or against a dummy hash when there is none or it
+/// is no password at all (a user made by single sign-on: `!`), so such accounts and unknown
+/// emails cost the same, off the async workers, holding `turn` until the check is done.
 pub async fn verify(
     turn: OwnedSemaphorePermit,
     password: SecretString,
     hash: Option<String>,
 ) -> Result<bool, ServiceError> {
     tokio::task::spawn_blocking(move || {
-        let ok = match hash {
+        let ok = match hash.filter(|h| !h.starts_with('!')) {
             Some(h) => credvault_crypto::verify_password(&password, &h),
             None => {
                 credvault_crypto::dummy_verify(&password);

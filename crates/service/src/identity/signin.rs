@@ -97,6 +97,12 @@ pub async fn login(
     // when the provider is down); told only once the password proved right.
     let is_owner = user.role == "owner";
     if !is_owner && credvault_store::sso::enforced(&tx, user.workspace_id).await? {
+        let ev = Event::new("auth.login_failed")
+            .target("user", user.id, Some(user.display_name.clone()))
+            .outcome("denied")
+            .detail("method", "password")
+            .detail("reason", "sso_required");
+        audit::record(&tx, user.workspace_id, &Actor::anonymous(), &origin, ev).await?;
         tx.commit().await?;
         return Err(ServiceError::SsoRequired(
             "this workspace signs in with single sign-on: use GET /v1/auth/sso/start".into(),

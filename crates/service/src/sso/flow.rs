@@ -104,8 +104,15 @@ pub async fn callback(
         })?;
         (ws, return_to, cfg)
     };
-    if error.is_some() {
-        return Err(refused("the provider did not sign the person in"));
+    if let Some(e) = error {
+        // Only the provider's error code, a fixed word, is told.
+        let e: String = (e.chars())
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .take(64)
+            .collect();
+        return Err(ServiceError::SsoRefused(format!(
+            "the provider did not sign the person in ({e})"
+        )));
     }
     let code = code
         .filter(|c| !c.is_empty() && c.len() <= 4096)
@@ -195,6 +202,13 @@ async fn person(
             return Err(refused("the email is not a user of this workspace"));
         }
         if user.disabled {
+            let ev = Event::new("auth.login_failed")
+                .target("user", user.id, Some(user.display_name.clone()))
+                .outcome("denied")
+                .detail("method", "sso")
+                .detail("reason", "account_disabled");
+            audit::record(&tx, cfg.workspace_id, &Actor::anonymous(), origin, ev).await?;
+            tx.commit().await?;
             return Err(ServiceError::AccountDisabled(
                 "this account is disabled; ask a workspace owner or admin".into(),
             ));
