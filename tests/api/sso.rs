@@ -782,3 +782,59 @@ async fn an_application_asking_for_json_gets_the_provider_url_instead_of_a_redir
     );
     assert_eq!(query_of(url)["code_challenge_method"], "S256");
 }
+
+/// `keys rotate` re-wraps the sealed client secret too, so the old master key can be retired.
+#[tokio::test]
+async fn key_rotation_rewraps_the_client_secret() {
+    use credvault_crypto::{Envelope, Keyring, MasterKey, Sealed};
+    let p = Provider::start(rsa_key("rsa-1")).await;
+    let app = app().await;
+    let (ws, _) = configured(&app, &p, json!({})).await;
+    let old = MasterKey::from_base64(crate::helpers::TEST_MASTER_KEY).expect("key");
+    let old_id = old.id().to_string();
+    let new = || MasterKey::from_base64(&STANDARD.encode([7u8; 32])).expect("key");
+    let new_id = new().id().to_string();
+    let pool = credvault_store::connect(&app.db.url, 2).expect("pool");
+    let both = Envelope::new(Keyring::new(new(), vec![old]));
+    let before = credvault_api::keys::status(&pool, &both)
+        .await
+        .expect("status");
+    assert_eq!(
+        before.iter().find(|c| c.kek_id == old_id).map(|c| c.deks),
+        Some(1),
+        "the secret's key is counted"
+    );
+    let n = credvault_api::keys::rotate(&pool, &both, 100, |_| {})
+        .await
+        .expect("rotate");
+    assert_eq!(n, 1);
+    let row = app
+        .db
+        .client()
+        .await
+        .query_one(
+            "SELECT kek_id, wrapped_dek, nonce, ciphertext FROM sso_configs",
+            &[],
+        )
+        .await
+        .expect("row");
+    let sealed = Sealed {
+        kek_id: row.get(0),
+        wrapped_dek: row.get(1),
+        nonce: row.get(2),
+        ciphertext: row.get(3),
+    };
+    assert_eq!(sealed.kek_id, new_id);
+    let ws: uuid::Uuid = ws.parse().expect("uuid");
+    let new_only = Envelope::new(Keyring::new(new(), vec![]));
+    let plain = new_only
+        .open(&sealed, &credvault_domain::sealing::sso_secret_aad(ws))
+        .expect("opens with the new key alone");
+    assert_eq!(plain.expose(), SECRET.as_bytes());
+    assert_eq!(
+        credvault_api::keys::rotate(&pool, &both, 100, |_| {})
+            .await
+            .expect("again"),
+        0
+    );
+}

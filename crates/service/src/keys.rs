@@ -66,7 +66,7 @@ pub async fn status<P: KekProvider>(
 /// Each batch leaves, in every workspace it touched, a `keys.rewrapped` event in the same
 /// transaction: how many data keys, from which KEKs, to which. KEK ids are names, not key
 /// material.
-async fn record_rewrapped(
+pub(crate) async fn record_rewrapped(
     tx: &impl deadpool_postgres::GenericClient,
     active: &str,
     replaced: &[(uuid::Uuid, String)],
@@ -159,5 +159,7 @@ pub async fn rotate<P: KekProvider>(
             per_second: done as f64 / secs,
         });
     }
+    // The single sign-on client secrets (one per workspace at most) follow.
+    done += crate::sso::rewrap_keys(pool, envelope, &active).await?;
     Ok(done)
 }

@@ -32,7 +32,9 @@ pub struct WrappedKey {
 pub async fn count_by_kek(client: &impl GenericClient) -> Result<Vec<(String, i64)>, StoreError> {
     let rows = client
         .query(
-            "SELECT kek_id, count(*) FROM credential_versions WHERE wrapped_dek IS NOT NULL
+            "SELECT kek_id, count(*) FROM (
+               SELECT kek_id FROM credential_versions WHERE wrapped_dek IS NOT NULL
+               UNION ALL SELECT kek_id FROM sso_configs) k
              GROUP BY kek_id ORDER BY kek_id",
             &[],
         )
