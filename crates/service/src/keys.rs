@@ -66,7 +66,7 @@ pub async fn status<P: KekProvider>(
 /// Each batch leaves, in every workspace it touched, a `keys.rewrapped` event in the same
 /// transaction: how many data keys, from which KEKs, to which. KEK ids are names, not key
 /// material.
-pub(crate) async fn record_rewrapped(
+async fn record_rewrapped(
     tx: &impl deadpool_postgres::GenericClient,
     active: &str,
     replaced: &[(uuid::Uuid, String)],
@@ -160,6 +160,30 @@ pub async fn rotate<P: KekProvider>(
         });
     }
     // The single sign-on client secrets (one per workspace at most) follow.
-    done += crate::sso::rewrap_keys(pool, envelope, &active).await?;
+    done += rewrap_sso_secrets(pool, envelope, &active).await?;
+    Ok(done)
+}
+
+/// Re-wraps the data keys of the sealed SSO client secrets not under `active`, each in a
+/// transaction with its `keys.rewrapped` event; how many.
+async fn rewrap_sso_secrets<P: KekProvider>(
+    pool: &Pool,
+    envelope: &Envelope<P>,
+    active: &str,
+) -> anyhow::Result<u64> {
+    use credvault_store::sso;
+    let mut client = pool.get().await.context("cannot reach the database")?;
+    let mut done = 0;
+    for (ws, kek, old) in sso::keys_not_under(&client, active).await? {
+        let (to, wrapped) = envelope
+            .rewrap_key(&kek, &old)
+            .with_context(|| format!("cannot re-wrap the SSO client secret of workspace {ws}"))?;
+        let tx = client.transaction().await?;
+        if sso::replace_wrapped(&tx, ws, &old, &to, &wrapped).await? {
+            record_rewrapped(&tx, &to, &[(ws, kek)]).await?;
+            done += 1;
+        }
+        tx.commit().await?;
+    }
     Ok(done)
 }

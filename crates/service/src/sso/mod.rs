@@ -140,29 +140,6 @@ pub async fn delete(services: &Services, caller: &Principal) -> Result<(), Servi
     Ok(())
 }
 
-/// Re-wraps the data keys of the sealed client secrets not under `active` (`keys rotate`), each
-/// in a transaction with its `keys.rewrapped` event; how many.
-pub async fn rewrap_keys<P: credvault_crypto::KekProvider>(
-    pool: &deadpool_postgres::Pool,
-    envelope: &credvault_crypto::Envelope<P>,
-    active: &str,
-) -> anyhow::Result<u64> {
-    let mut client = pool.get().await?;
-    let mut done = 0;
-    for (ws, kek, old) in store::keys_not_under(&client, active).await? {
-        let (to, wrapped) = envelope.rewrap_key(&kek, &old).map_err(|e| {
-            anyhow::anyhow!("cannot re-wrap the SSO client secret of workspace {ws}: {e}")
-        })?;
-        let tx = client.transaction().await?;
-        if store::replace_wrapped(&tx, ws, &old, &to, &wrapped).await? {
-            crate::keys::record_rewrapped(&tx, &to, &[(ws, kek)]).await?;
-            done += 1;
-        }
-        tx.commit().await?;
-    }
-    Ok(done)
-}
-
 /// The configuration's client secret, opened.
 pub(crate) fn client_secret(
     services: &Services,
