@@ -143,9 +143,13 @@ mod tests {
 
     #[test]
     fn versions_are_increasing_and_match_file_numbers() {
-        for (i, m) in MIGRATIONS.iter().enumerate() {
-            assert_eq!(m.version, i as i32 + 1);
+        // Numbers are handed out to parallel branches ahead of time, so a branch may skip the
+        // numbers of others not merged yet; once merged they are contiguous again.
+        let mut last = 0;
+        for m in MIGRATIONS {
+            assert!(m.version > last, "{} after {last}", m.version);
             assert!(m.name.starts_with(&format!("{:04}_", m.version)));
+            last = m.version;
         }
     }
 }
