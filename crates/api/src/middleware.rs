@@ -148,7 +148,8 @@ pub async fn request_context(
 }
 
 /// Errors the framework answers by itself (a 405 from a resource, say) arrive without a body;
-/// give them one from our table so that every error is problem+json.
+/// give them one from our table so that every error is problem+json. An error that has a JSON
+/// body already is ours: problem+json, or Vault's `{"errors": [...]}` on the Vault routes.
 fn problem_for_bare_errors(res: ServiceResponse<BoxBody>) -> ServiceResponse<BoxBody> {
     let status = res.status();
     if !(status.is_client_error() || status.is_server_error()) {
@@ -158,7 +159,7 @@ fn problem_for_bare_errors(res: ServiceResponse<BoxBody>) -> ServiceResponse<Box
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/problem+json"));
+        .is_some_and(|v| v.starts_with("application/problem+json") || v == "application/json");
     if is_problem {
         return res;
     }
@@ -180,12 +181,18 @@ fn problem_for_bare_errors(res: ServiceResponse<BoxBody>) -> ServiceResponse<Box
     ServiceResponse::new(req, ApiError::new(code, detail).error_response())
 }
 
-/// The default service: every unknown route is a problem+json 404.
-pub async fn not_found(req: actix_web::HttpRequest) -> ApiError {
-    ApiError::new(
+/// The default service: every unknown route is a problem+json 404; under Vault's `kv` mount,
+/// Vault's 404 (`{"errors": []}`, a missing path to a Vault client).
+pub async fn not_found(req: actix_web::HttpRequest) -> actix_web::HttpResponse {
+    let e = ApiError::new(
         ErrorCode::NotFound,
         format!("no route for {} {}", req.method(), req.path()),
-    )
+    );
+    if req.path().starts_with(crate::routes::vault::MOUNT) {
+        crate::routes::vault::gate::VaultError(e).error_response()
+    } else {
+        e.error_response()
+    }
 }
 
 impl actix_web::Responder for ApiError {
