@@ -29,3 +29,4 @@ mod sessions;
 mod signin;
 mod tamper;
 mod tls;
+mod vault;
