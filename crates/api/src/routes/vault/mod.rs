@@ -46,7 +46,7 @@ pub const EXECUTION_ID: &str = "X-Credvault-Execution-Id";
 #[get("/auth/token/lookup-self")]
 pub async fn lookup_self(caller: VaultToken) -> web::Json<TokenLookup> {
     web::Json(TokenLookup {
-        envelope: Envelope::new(),
+        envelope: Envelope::now(),
         data: TokenInfo::of(&caller.0, chrono::Utc::now()),
     })
 }
@@ -145,7 +145,7 @@ async fn keys(
     }
     let wf = workflows::get(&state.services, &caller.0, workflow).await?;
     Ok(web::Json(KvList {
-        envelope: Envelope::new(),
+        envelope: Envelope::now(),
         data: KvKeys {
             keys: wf.credential_ids,
         },
@@ -222,7 +222,7 @@ fn present(resolution: Resolution) -> Result<HttpResponse, VaultError> {
         return Err(ApiError::internal(anyhow::anyhow!("a KV read asks for no field")).into());
     };
     Ok(zeroized_json(KvSecret {
-        envelope: Envelope::new(),
+        envelope: Envelope::now(),
         data: KvData {
             data,
             metadata: KvMetadata {

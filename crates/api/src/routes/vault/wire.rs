@@ -33,7 +33,8 @@ pub struct Envelope {
 }
 
 impl Envelope {
-    pub fn new() -> Envelope {
+    /// The envelope of this request's answer.
+    pub fn now() -> Envelope {
         Envelope {
             request_id: current_request_id().unwrap_or_default(),
             lease_id: String::new(),
