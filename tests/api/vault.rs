@@ -5,7 +5,7 @@
 use reqwest::{Method, Response};
 use serde_json::{json, Value};
 
-use crate::helpers::{problem, TestApp};
+use crate::helpers::{cache_counts, problem, TestApp};
 
 struct World {
     app: TestApp,
@@ -417,4 +417,30 @@ async fn list_answers_the_declared_credentials_by_the_list_method_and_by_get() {
     assert_eq!(unknown, (404, vec![]));
     let anonymous = vault_error(w.vault("LIST", "", "/v1/kv/metadata/wf").await).await;
     assert_eq!(anonymous, (403, vec!["permission denied".to_string()]));
+}
+
+/// A Vault read goes through resolve's cache, and a `LIST` is a read: it clears no cache.
+#[tokio::test]
+async fn vault_reads_use_resolves_cache_and_a_list_clears_nothing() {
+    let w = world().await;
+    assert_eq!(w.read("").await.status(), 200);
+    let before = cache_counts(&w.app.address).await;
+    assert_eq!(
+        w.vault("LIST", &w.engine, "/v1/kv/metadata/wf")
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(w.read("").await.status(), 200);
+    let after = cache_counts(&w.app.address).await;
+    assert_eq!(
+        after.invalidations, before.invalidations,
+        "{before:?} {after:?}"
+    );
+    assert_eq!(
+        after.resolve_hits,
+        before.resolve_hits + 1,
+        "{before:?} {after:?}"
+    );
+    assert_eq!(after.resolve_misses, before.resolve_misses);
 }

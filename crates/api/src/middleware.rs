@@ -38,7 +38,8 @@ pub async fn request_context(
     let clears_cache = !matches!(req.method().as_str(), "GET" | "HEAD" | "OPTIONS")
         && req.path().starts_with("/v1/")
         && !req.path().starts_with("/v1/auth/")
-        && !req.path().ends_with("/resolve");
+        && !req.path().ends_with("/resolve")
+        && !crate::routes::vault::in_vault_shape(req.path());
     let state = req
         .app_data::<web::Data<std::sync::Arc<crate::state::AppState>>>()
         .cloned();
@@ -148,8 +149,8 @@ pub async fn request_context(
 }
 
 /// Errors the framework answers by itself (a 405 from a resource, say) arrive without a body;
-/// give them one from our table so that every error is problem+json. An error that has a JSON
-/// body already is ours: problem+json, or Vault's `{"errors": [...]}` on the Vault routes.
+/// give them one from our table so that every error is problem+json (Vault's `{"errors": [...]}`
+/// on the Vault routes).
 fn problem_for_bare_errors(res: ServiceResponse<BoxBody>) -> ServiceResponse<BoxBody> {
     let status = res.status();
     if !(status.is_client_error() || status.is_server_error()) {
@@ -159,8 +160,11 @@ fn problem_for_bare_errors(res: ServiceResponse<BoxBody>) -> ServiceResponse<Box
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/problem+json") || v == "application/json");
-    if is_problem {
+        .is_some_and(|v| v.starts_with("application/problem+json"));
+    let is_vaults = crate::routes::vault::in_vault_shape(res.request().path())
+        && res.headers().get(header::CONTENT_TYPE)
+            == Some(&HeaderValue::from_static("application/json"));
+    if is_problem || is_vaults {
         return res;
     }
     let code = ErrorCode::for_status(status);
@@ -188,7 +192,7 @@ pub async fn not_found(req: actix_web::HttpRequest) -> actix_web::HttpResponse {
         ErrorCode::NotFound,
         format!("no route for {} {}", req.method(), req.path()),
     );
-    if req.path().starts_with(crate::routes::vault::MOUNT) {
+    if crate::routes::vault::in_vault_shape(req.path()) {
         crate::routes::vault::gate::VaultError(e).error_response()
     } else {
         e.error_response()

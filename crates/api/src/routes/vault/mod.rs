@@ -29,6 +29,12 @@ type State = web::Data<Arc<AppState>>;
 /// Where the KV version 2 engine is mounted: every path under it answers in Vault's shape.
 pub const MOUNT: &str = "/v1/kv/";
 
+/// Whether `path` answers in Vault's shapes (its errors too): the `kv` mount and lookup-self. A
+/// `LIST` there reads, like a `GET`.
+pub fn in_vault_shape(path: &str) -> bool {
+    path.starts_with(MOUNT) || path == "/v1/auth/token/lookup-self"
+}
+
 /// The header that carries the engine's id of the run (`execution_id` of a resolve).
 pub const EXECUTION_ID: &str = "X-Credvault-Execution-Id";
 
