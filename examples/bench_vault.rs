@@ -82,11 +82,12 @@ pub async fn vault_load(base: &str) -> anyhow::Result<()> {
         &format!("no read failed on either path ({failures} did)"),
         failures == 0,
     );
+    // wrk stops with requests in flight: the server answers (and records) them after it has
+    // stopped counting, at most one per connection and turn.
+    let late = CONCURRENCY * (2 * rounds + 1);
     target(
-        &format!(
-            "a credential.used event for every answered read ({events} events, {answered} answers)"
-        ),
-        events == answered,
+        &format!("a credential.used event for every answered read ({events} events, {answered} answers; up to {late} may be answered after wrk stopped counting)"),
+        events >= answered && events - answered <= late,
     );
     rig.close().await
 }
