@@ -8,7 +8,7 @@ BIND ?= 127.0.0.1:8080
 # The database: DATABASE_URL when set, else the private cluster (started or reused).
 WITH_DB = export DATABASE_URL="$${DATABASE_URL:-$$(scripts/dev-db.sh start)}";
 
-.PHONY: run test fmt lint openapi sdk sdk-check sdk-test bench reliability test-browser docker-test stop-db db help
+.PHONY: run test fmt lint openapi sdk sdk-check sdk-test vault-clients bench reliability test-browser docker-test stop-db db help
 
 # The contract fuzzer of `make reliability`, pinned, in a git-ignored virtualenv.
 SCHEMATHESIS_VERSION := 4.32.5
@@ -28,6 +28,7 @@ help:
 	@echo "make openapi  regenerate openapi/openapi.json from the code"
 	@echo "make openapi-lint  lint openapi/openapi.json with Redocly's recommended rules (pinned, through npx): 0 errors, 0 warnings"
 	@echo "make sdk      regenerate the TypeScript and Python clients in clients/ from openapi/openapi.json"
+	@echo "make vault-clients  hvac and node-vault (pinned) against a live server through the Vault-compatible reads"
 	@echo "make bench    release-build benchmarks with printed figures; fails when a target is missed (BENCH_STRICT=0: report only)"
 	@echo "make reliability  contract fuzzing and PostgreSQL/server kills under load (3 to 5 minutes; CI runs it after make test)"
 	@echo "make test-browser examples/spa in headless chromium from another origin: sign-in, list, edit, the OAuth round trip"
@@ -56,6 +57,7 @@ test: $(SDK_TOOLS)
 	@scripts/sdk.sh check
 	@$(WITH_DB) $(CARGO) test --workspace
 	@$(WITH_DB) export CREDVAULT_BIN=$(DEBUG_BIN); scripts/sdk.sh test
+	@$(WITH_DB) export CREDVAULT_BIN=$(DEBUG_BIN); scripts/vault-clients.sh test
 
 fmt:
 	$(CARGO) fmt --all
@@ -90,6 +92,12 @@ sdk: $(SDK_TOOLS)
 
 sdk-check: $(SDK_TOOLS)
 	@scripts/sdk.sh check
+
+# hvac and node-vault (pinned in tests/vault-clients/, installed under .data/vault-clients/) against
+# a live server through the Vault-compatible read path; `make test` runs it too.
+vault-clients:
+	$(CARGO) build -q -p credvault-api --bin credvault
+	@$(WITH_DB) export CREDVAULT_BIN=$(DEBUG_BIN); scripts/vault-clients.sh test
 
 sdk-test: $(SDK_TOOLS)
 	$(CARGO) build -q -p credvault-api --bin credvault

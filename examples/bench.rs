@@ -2,6 +2,9 @@
 //! measured in the same run (the machine is shared and noisy, so ratios matter more than
 //! absolute numbers).
 
+#[path = "bench_vault.rs"]
+mod vault;
+
 use credvault_tests::latency::Latencies;
 use credvault_tests::with_db;
 use std::collections::BTreeMap;
@@ -31,9 +34,10 @@ async fn main() -> anyhow::Result<()> {
         Ok("oauth") => return finish(oauth_refresh_once(&base).await),
         Ok("signin") => return finish(signin_flood(&base).await),
         Ok("create") => return finish(create_load(&base).await),
+        Ok("vault") => return finish(vault::vault_load(&base).await),
         Ok("") | Err(_) => {}
         Ok(other) => anyhow::bail!(
-            "BENCH_ONLY={other} names no section: use resolve, create, audit, list, oauth or signin (or leave it unset)"
+            "BENCH_ONLY={other} names no section: use resolve, vault, create, audit, list, oauth or signin (or leave it unset)"
         ),
     }
     println!("== key rotation ({ROTATE_ROWS} sealed credential versions, batches of 1000)");
@@ -87,6 +91,7 @@ async fn main() -> anyhow::Result<()> {
     session_check(&pool).await?;
     list_pages(&base).await?;
     resolve_load(&base).await?;
+    vault::vault_load(&base).await?;
     create_load(&base).await?;
     oauth_refresh_once(&base).await?;
     signin_flood(&base).await?;
@@ -564,10 +569,22 @@ impl Rig {
     /// `secs` of resolves of random credentials (`walk`: each in turn, to warm up), from wrk
     /// when it is installed, else from this process.
     async fn resolves(&self, wrk: Option<&str>, secs: u64, walk: bool) -> anyhow::Result<Load> {
+        self.reads(Via::Resolve, wrk, secs, walk).await
+    }
+
+    /// The same load through either read path.
+    async fn reads(
+        &self,
+        via: Via,
+        wrk: Option<&str>,
+        secs: u64,
+        walk: bool,
+    ) -> anyhow::Result<Load> {
         match wrk {
-            Some(w) => run_wrk(w, &self.addr, &self.engine, &self.ids, secs, walk),
+            Some(w) => run_wrk(w, via, &self.addr, &self.engine, &self.ids, secs, walk),
             None => {
-                run_in_process(&self.http, &self.addr, &self.engine, self.ids.clone(), secs).await
+                let ids = self.ids.clone();
+                run_in_process(&self.http, via, &self.addr, &self.engine, ids, secs).await
             }
         }
     }
@@ -1424,9 +1441,18 @@ impl Load {
     }
 }
 
+/// Which read path a load goes through: resolve (`POST /v1/credentials/{id}/resolve`) or the
+/// Vault-compatible read (`GET /v1/kv/data/bench-flow/{id}` with `X-Vault-Token`).
+#[derive(Clone, Copy)]
+enum Via {
+    Resolve,
+    Vault,
+}
+
 /// Load from wrk in its own process.
 fn run_wrk(
     wrk: &str,
+    via: Via,
     addr: &str,
     engine: &str,
     ids: &[uuid::Uuid],
@@ -1436,7 +1462,7 @@ fn run_wrk(
     let list: Vec<String> = ids.iter().map(|i| format!("\"{i}\"")).collect();
     let script = format!(
         r#"local ids = {{ {} }}
-local headers = {{ ["Authorization"] = "Bearer {engine}", ["Content-Type"] = "application/json" }}
+local headers = {headers}
 local body = '{{"workflow_id": "bench-flow"}}'
 local n = 0
 local threads = 0
@@ -1458,7 +1484,7 @@ request = function()
   else
     id = ids[math.random(#ids)]
   end
-  return wrk.format("POST", "/v1/credentials/" .. id .. "/resolve", headers, body)
+  return {request}
 end
 -- wrk's own p50 and p99, then its whole latency histogram (µs, count), corrected for
 -- coordinated omission (see Latencies::corrected). This wrk's script API gives no access to the
@@ -1485,6 +1511,18 @@ end
 "#,
         list.join(", "),
         walk = if walk { "true" } else { "false" },
+        headers = match via {
+            Via::Resolve => format!(
+                r#"{{ ["Authorization"] = "Bearer {engine}", ["Content-Type"] = "application/json" }}"#
+            ),
+            Via::Vault => format!(r#"{{ ["X-Vault-Token"] = "{engine}" }}"#),
+        },
+        request = match via {
+            Via::Resolve => {
+                r#"wrk.format("POST", "/v1/credentials/" .. id .. "/resolve", headers, body)"#
+            }
+            Via::Vault => r#"wrk.format("GET", "/v1/kv/data/bench-flow/" .. id, headers)"#,
+        },
     );
     let path = std::env::temp_dir().join(format!("credvault-wrk-{}.lua", std::process::id()));
     std::fs::write(&path, script)?;
@@ -1561,6 +1599,7 @@ fn wrk_histogram(text: &str, requests: u64, errors: u64, interval: u64) -> Optio
 /// Load from this process (when wrk is not installed).
 async fn run_in_process(
     http: &reqwest::Client,
+    via: Via,
     addr: &str,
     engine: &str,
     ids: Vec<uuid::Uuid>,
@@ -1583,12 +1622,16 @@ async fn run_in_process(
             while Instant::now() < deadline {
                 i = (i * 1_103_515_245 + 12_345) % ids.len().max(1);
                 let started = Instant::now();
-                let res = http
-                    .post(format!("{addr}/v1/credentials/{}/resolve", ids[i]))
-                    .bearer_auth(&engine)
-                    .json(&serde_json::json!({"workflow_id": "bench-flow"}))
-                    .send()
-                    .await;
+                let req = match via {
+                    Via::Resolve => http
+                        .post(format!("{addr}/v1/credentials/{}/resolve", ids[i]))
+                        .bearer_auth(&engine)
+                        .json(&serde_json::json!({"workflow_id": "bench-flow"})),
+                    Via::Vault => http
+                        .get(format!("{addr}/v1/kv/data/bench-flow/{}", ids[i]))
+                        .header("X-Vault-Token", &engine),
+                };
+                let res = req.send().await;
                 match res {
                     Ok(r) if r.status() == 200 => {
                         let _ = r.bytes().await;

@@ -119,79 +119,28 @@ check() {
 
 # --- the scenarios against a live server -----------------------------------------------------
 
-find_psql() {
-  if command -v psql >/dev/null 2>&1; then command -v psql; return 0; fi
-  ls -d /usr/lib/postgresql/*/bin/psql 2>/dev/null | sort -V | tail -n 1 | grep . || return 1
-}
+# shellcheck source=lib/scratch-server.sh
+. "$root/scripts/lib/scratch-server.sh"
 
-server_pid=""
 tsc_pid=""
-scratch_db=""
-admin_url=""
-psql_bin=""
 
 cleanup() {
   [ -z "$tsc_pid" ] || wait "$tsc_pid" 2>/dev/null || true
-  if [ -n "$server_pid" ]; then
-    kill -TERM "$server_pid" 2>/dev/null || true
-    for _ in $(seq 1 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-  fi
-  if [ -n "$scratch_db" ]; then
-    "$psql_bin" "$admin_url" -qc "DROP DATABASE IF EXISTS $scratch_db WITH (FORCE)" >/dev/null 2>&1 || true
-  fi
+  stop_scratch_server
 }
 
 scenarios() {
   tools_installed
-  : "${DATABASE_URL:?set DATABASE_URL (make test does)}"
-  : "${CREDVAULT_BIN:?set CREDVAULT_BIN to the credvault binary (make test does)}"
-  [ -x "$CREDVAULT_BIN" ] || die "no credvault binary at $CREDVAULT_BIN"
-  psql_bin=$(find_psql) || die "psql not found (it comes with PostgreSQL's packages: apt-get install postgresql-client)"
   local t0=$SECONDS
 
   # TypeScript: the scenario compiles under the package's strict settings (noEmitOnError: a type
   # error stops it before anything runs) while the server starts, then runs on node.
   (cd "$ts" && exec node_modules/.bin/tsc -p test) >"$work/typescript.log" 2>&1 &
   tsc_pid=$!
-
-  # A database of its own, beside DATABASE_URL's, dropped at the end.
-  local base="${DATABASE_URL%%\?*}" query=""
-  [ "$base" = "$DATABASE_URL" ] || query="?${DATABASE_URL#*\?}"
-  scratch_db="credvault_sdk_$$_$RANDOM"
-  admin_url="${base%/*}/postgres$query"
   trap cleanup EXIT
-  "$psql_bin" "$admin_url" -qc "CREATE DATABASE $scratch_db" >/dev/null || die "cannot create a database through $admin_url"
-
-  local port log="$work/server.log"
-  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-  env -u CREDVAULT_MASTER_KEY_FILE -u CREDVAULT_TLS_CERT -u CREDVAULT_TLS_KEY -u CREDVAULT_PUBLIC_URL \
-    DATABASE_URL="${base%/*}/$scratch_db$query" \
-    CREDVAULT_MASTER_KEY="$(head -c 32 /dev/urandom | base64)" \
-    CREDVAULT_BIND="127.0.0.1:$port" CREDVAULT_SIGNUP=open CREDVAULT_DB_POOL_SIZE=4 \
-    CREDVAULT_LOG_FORMAT=json RUST_LOG=warn \
-    "$CREDVAULT_BIN" serve >"$log" 2>&1 &
-  server_pid=$!
-  local url="http://127.0.0.1:$port"
-  python3 - "$url/readyz" "$server_pid" <<'PY' || { tail -n 20 "$log" >&2; die "credvault serve did not get ready (log: $log)"; }
-import os, sys, time, urllib.request
-url, pid = sys.argv[1], int(sys.argv[2])
-deadline = time.monotonic() + 60
-while time.monotonic() < deadline:
-    try:
-        os.kill(pid, 0)
-    except OSError:
-        sys.exit(1)
-    try:
-        with urllib.request.urlopen(url, timeout=2) as r:
-            if r.status == 200:
-                sys.exit(0)
-    except OSError:
-        pass
-    time.sleep(0.1)
-sys.exit(1)
-PY
+  local log="$work/server.log"
+  start_scratch_server sdk "$log"
+  local url="$scratch_url"
   say "credvault serve is ready on $url (database $scratch_db, log .data/sdk/server.log) after $((SECONDS - t0)) s"
 
   local passed=0 failed=0 t

@@ -36,6 +36,8 @@ impl Objects {
         let pick = |id: &String| if real { id.clone() } else { random.clone() };
         match name {
             "share_id" => pick(&self.share),
+            // The Vault-compatible read names the credential so.
+            "credential_id" => pick(&self.credential),
             "user_id" => pick(&self.user),
             "version" => if real { "2" } else { "9999" }.to_string(),
             "workflow_id" => {
@@ -106,6 +108,22 @@ async fn send(
         req = req.json(b);
     }
     req.send().await.expect("request")
+}
+
+/// An error answer: a problem document, or on the Vault routes Vault's `{"errors": [...]}`.
+async fn answer(vault: bool, res: reqwest::Response) -> (u16, Value) {
+    if !vault {
+        return problem(res).await;
+    }
+    let status = res.status().as_u16();
+    let ct = res.headers().get("content-type").cloned();
+    let body: Value = res.json().await.expect("a JSON body");
+    assert_eq!(
+        ct.as_ref().and_then(|v| v.to_str().ok()),
+        Some("application/json")
+    );
+    assert!(body["errors"].is_array(), "Vault's shape: {body}");
+    (status, body)
 }
 
 fn id(v: &Value) -> String {
@@ -221,14 +239,19 @@ async fn another_workspace_gets_404_and_learns_nothing_on_every_endpoint_with_a_
                 continue;
             }
             let op_id = op["operationId"].as_str().expect("operationId");
-            let token = if op_id == "resolve_credential" {
+            // The runtime paths (resolve and the Vault reads) are an engine's.
+            let vault = op["tags"]
+                .as_array()
+                .is_some_and(|t| t.contains(&json!("vault")));
+            let token = if op_id == "resolve_credential" || vault {
                 &b_engine
             } else {
                 &b_owner
             };
             let body = body_for(op_id, &b_owner_id);
             let at = format!("{} {path} ({op_id})", method.to_uppercase());
-            let (status, mut real) = problem(
+            let (status, mut real) = answer(
+                vault,
                 send(
                     &app,
                     method,
@@ -239,7 +262,8 @@ async fn another_workspace_gets_404_and_learns_nothing_on_every_endpoint_with_a_
                 .await,
             )
             .await;
-            let (random_status, mut random) = problem(
+            let (random_status, mut random) = answer(
+                vault,
                 send(
                     &app,
                     method,

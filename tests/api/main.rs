@@ -30,3 +30,4 @@ mod signin;
 mod sso;
 mod tamper;
 mod tls;
+mod vault;

@@ -354,6 +354,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/auth/token/lookup-self": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Look up the calling token (Vault)
+         * @description **Who:** any valid token: a session's or an API token, whatever its scopes.
+         *
+         *     The token goes in `X-Vault-Token` or `Authorization: Bearer`. Vault clients call it to check their token (hvac's `is_authenticated`). A missing or unknown token: 403 `{"errors": ["permission denied"]}`, as Vault answers.
+         *
+         *     **Audit log:** records nothing.
+         */
+        get: operations["vault_lookup_self"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/credentials": {
         parameters: {
             query?: never;
@@ -748,6 +772,56 @@ export interface paths {
          *     **Audit log:** records `credential.version_restored`.
          */
         post: operations["restore_credential_version"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/kv/data/{workflow_id}/{credential_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read a credential as a KV v2 secret (Vault)
+         * @description **Who:** no person, only an engine token with `credentials:resolve`.
+         *
+         *     **Credential access (of the workflow's owner):** the credential's owner or a share of `use` or more; workspace roles do not count. Without it the answer is a 403, recorded as `credential.access_denied`.
+         *
+         *     A resolve of the credential for the workflow, answered in Vault's KV version 2 shape (mount `kv`): `data.data` holds every field in full, `data.metadata.version` the current version. The token goes in `X-Vault-Token` (or `Authorization: Bearer`); the run's id in `X-Credvault-Execution-Id`. Only the current version is handed out. Errors are Vault's `{"errors": [...]}` with resolve's statuses; a workflow or credential that does not exist in the workspace is 404 `{"errors": []}`.
+         *
+         *     **Audit log:** records `credential.used` and counts the use before answering, as resolve does; a refresh on the way records `credential.refreshed` or `credential.refresh_failed`.
+         */
+        get: operations["vault_kv_read"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/kv/metadata/{workflow_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a workflow's credentials as KV v2 keys (Vault)
+         * @description **Who:** no person, only an engine token with `credentials:resolve`.
+         *
+         *     Vault's `LIST /v1/kv/metadata/{workflow_id}` answers the same (Vault clients send that method; OpenAPI cannot describe it). The keys are the ids of the credentials the workflow declares; read each at `/v1/kv/data/{workflow_id}/{key}`. The token goes in `X-Vault-Token` (or `Authorization: Bearer`).
+         *
+         *     **Audit log:** records nothing.
+         */
+        get: operations["vault_kv_list"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1583,6 +1657,29 @@ export interface components {
          * @enum {string}
          */
         EffectiveAccess: "owner" | "manage" | "view" | "use" | "none";
+        /** @description What Vault puts around every answer's `data`; credvault hands out no leases. */
+        Envelope: {
+            /** @description Always null. */
+            auth?: Record<string, unknown> | null;
+            /**
+             * Format: int64
+             * @description Always 0.
+             */
+            lease_duration: number;
+            /**
+             * @description Always empty: nothing is leased.
+             * @example
+             */
+            lease_id: string;
+            /** @description Always false. */
+            renewable: boolean;
+            /** @description This request's id (its `X-Request-Id`). */
+            request_id: string;
+            /** @description Always null. */
+            warnings?: string[] | null;
+            /** @description Always null: nothing is response-wrapped. */
+            wrap_info?: Record<string, unknown> | null;
+        };
         /**
          * @description The stable code of a problem: one per row of the server's error table.
          * @enum {string}
@@ -1623,6 +1720,47 @@ export interface components {
         HealthStatus: "ok" | "ready";
         /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key` and body: nothing was done again. */
         IdempotentReplayed: string;
+        /** @description A KV version 2 read's `data`. */
+        KvData: {
+            /** @description Every field of the credential in full (an oauth2 access token refreshed first when due). */
+            data: Record<string, unknown>;
+            metadata: components["schemas"]["KvMetadata"];
+        };
+        /** @description The keys under a workflow. */
+        KvKeys: {
+            /** @description The ids of the credentials the workflow declares. */
+            keys: string[];
+        };
+        /** @description `LIST /v1/kv/metadata/{workflow_id}`. */
+        KvList: components["schemas"]["Envelope"] & {
+            data: components["schemas"]["KvKeys"];
+        };
+        /** @description A KV version 2 secret's metadata: the credential's current version. */
+        KvMetadata: {
+            /**
+             * Format: date-time
+             * @description When this version was made.
+             */
+            created_time: string;
+            /** @description Always null. */
+            custom_metadata?: Record<string, unknown> | null;
+            /**
+             * @description Always empty: a deleted credential is not read (410).
+             * @example
+             */
+            deletion_time: string;
+            /** @description Always false. */
+            destroyed: boolean;
+            /**
+             * Format: int32
+             * @description The credential's current version.
+             */
+            version: number;
+        };
+        /** @description `GET /v1/kv/data/{workflow_id}/{credential_id}`. */
+        KvSecret: components["schemas"]["Envelope"] & {
+            data: components["schemas"]["KvData"];
+        };
         /** @description A single-use code (60 s) for `POST /v1/auth/sso/exchange`. */
         LoginCode: {
             login_code: string;
@@ -2056,6 +2194,33 @@ export interface components {
             /** Format: date-time */
             tested_at: string;
         };
+        /** @description The calling token, as Vault describes one. */
+        TokenInfo: {
+            /** @description The token's name (for a session, its person's name). */
+            display_name: string;
+            /** Format: date-time */
+            expire_time?: string | null;
+            /**
+             * Format: uuid
+             * @description The token's id (for a session, the session's id): never the token itself.
+             */
+            id: string;
+            /**
+             * @description The token's scopes (for a session, none: its person's role decides).
+             * @example [
+             *       "credentials:resolve"
+             *     ]
+             */
+            policies: string[];
+            /** @description Always false: a credvault token is not renewed through Vault's API. */
+            renewable: boolean;
+            /**
+             * Format: int64
+             * @description Seconds until the token expires; 0 when it does not.
+             */
+            ttl: number;
+            type: components["schemas"]["VaultTokenType"];
+        };
         /**
          * @description `personal` acts as its user, narrowed to its scopes; `engine` is a service principal of the workspace (for a workflow engine).
          * @enum {string}
@@ -2063,6 +2228,10 @@ export interface components {
         TokenKind: "personal" | "engine";
         TokenList: {
             items: components["schemas"]["ApiToken"][];
+        };
+        /** @description `GET /v1/auth/token/lookup-self`. */
+        TokenLookup: components["schemas"]["Envelope"] & {
+            data: components["schemas"]["TokenInfo"];
         };
         /** @description A session's tokens: a 15-minute access token and a single-use refresh token. */
         TokenPair: {
@@ -2151,6 +2320,15 @@ export interface components {
             items: components["schemas"]["User"][];
             next_cursor?: string | null;
         };
+        /** @description What Vault answers when it refuses: the messages, none for a path that does not exist. */
+        VaultErrors: {
+            errors: string[];
+        };
+        /**
+         * @description The token's kind, as Vault names it: credvault's API tokens are `service` tokens.
+         * @enum {string}
+         */
+        VaultTokenType: "service";
         VerifyResult: {
             /** Format: int64 */
             events_checked: number;
@@ -3195,6 +3373,62 @@ export interface operations {
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    vault_lookup_self: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The token: its id, never the token itself */
+            200: {
+                headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenLookup"];
+                };
+            };
+            /** @description No token, or an unknown, expired or revoked one */
+            403: {
+                headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "errors": [
+                     *         "permission denied"
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["VaultErrors"];
+                };
+            };
+            /** @description The database cannot be reached */
+            503: {
+                headers: {
+                    "Retry-After"?: components["schemas"]["RetryAfter"];
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "errors": [
+                     *         "the service cannot reach its database; retry shortly"
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["VaultErrors"];
                 };
             };
         };
@@ -5117,6 +5351,235 @@ export interface operations {
                 };
             };
             503: components["responses"]["Unavailable"];
+        };
+    };
+    vault_kv_read: {
+        parameters: {
+            query?: {
+                /** @description The version wanted: only the current one (or 0, Vault's way of saying the latest) is handed out, another is 400 */
+                version?: number;
+            };
+            header?: {
+                /** @description The engine's id for this run (1 to 256 printable characters), recorded in the audit event */
+                "X-Credvault-Execution-Id"?: string | null;
+            };
+            path: {
+                /** @description The workflow the values are for (the engine's id) */
+                workflow_id: string;
+                /** @description Credential id */
+                credential_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every value in full */
+            200: {
+                headers: {
+                    /** @description `no-store`: keep the values out of every cache */
+                    "Cache-Control"?: string;
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KvSecret"];
+                };
+            };
+            /** @description A `version` that is not the current one, or a bad `X-Credvault-Execution-Id` */
+            400: {
+                headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "errors": [
+                     *         "only the current version (3) of a credential is handed out"
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["VaultErrors"];
+                };
+            };
+            /** @description No token or an unknown one (`permission denied`), a token without `credentials:resolve`, or a workflow owner without `use` on the credential */
+            403: {
+                headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "errors": [
+                     *         "permission denied"
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["VaultErrors"];
+                };
+            };
+            /** @description No such workflow or credential in the workspace */
+            404: {
+                headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "errors": []
+                     *     }
+                     */
+                    "application/json": components["schemas"]["VaultErrors"];
+                };
+            };
+            /** @description The credential has expired, its provider refused a refresh, or it was never authorized */
+            409: {
+                headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "errors": [
+                     *         "the credential has expired: rotate it or re-authorize"
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["VaultErrors"];
+                };
+            };
+            /** @description The credential is deleted */
+            410: {
+                headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "errors": [
+                     *         "the credential is deleted"
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["VaultErrors"];
+                };
+            };
+            /** @description The access token has expired and its provider cannot be reached, or the audit log cannot be written */
+            503: {
+                headers: {
+                    "Retry-After"?: components["schemas"]["RetryAfter"];
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "errors": [
+                     *         "the service cannot reach its database; retry shortly"
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["VaultErrors"];
+                };
+            };
+        };
+    };
+    vault_kv_list: {
+        parameters: {
+            query: {
+                /** @description `true` (or `1`): list. Without it there is nothing to read at this path (404) */
+                list: boolean;
+            };
+            header?: never;
+            path: {
+                /** @description The workflow (the engine's id) */
+                workflow_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The credential ids the workflow declares */
+            200: {
+                headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KvList"];
+                };
+            };
+            /** @description A `list` that is not a boolean */
+            400: {
+                headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "errors": [
+                     *         "list must be true or false"
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["VaultErrors"];
+                };
+            };
+            /** @description No token or an unknown one (`permission denied`), or a token without `credentials:resolve` */
+            403: {
+                headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "errors": [
+                     *         "permission denied"
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["VaultErrors"];
+                };
+            };
+            /** @description No such workflow in the workspace */
+            404: {
+                headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "errors": []
+                     *     }
+                     */
+                    "application/json": components["schemas"]["VaultErrors"];
+                };
+            };
+            /** @description The database cannot be reached */
+            503: {
+                headers: {
+                    "Retry-After"?: components["schemas"]["RetryAfter"];
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "errors": [
+                     *         "the service cannot reach its database; retry shortly"
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["VaultErrors"];
+                };
+            };
         };
     };
     get_me: {

@@ -58,10 +58,6 @@ pub fn origin_of(req: &HttpRequest, state: &AppState) -> Origin {
 }
 
 async fn authenticate(req: HttpRequest) -> Result<Caller, ApiError> {
-    let state = req
-        .app_data::<web::Data<Arc<AppState>>>()
-        .cloned()
-        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("no app state")))?;
     let header = req
         .headers()
         .get(actix_web::http::header::AUTHORIZATION)
@@ -76,8 +72,25 @@ async fn authenticate(req: HttpRequest) -> Result<Caller, ApiError> {
         .ok_or(ServiceError::Unauthenticated(
             "the Authorization header must be `Bearer <token>`",
         ))?;
-    let origin = origin_of(&req, &state);
+    caller_for(&req, token).await
+}
+
+/// The caller `token` stands for, in request `req` (whichever header carried the token).
+pub async fn caller_for(req: &HttpRequest, token: &str) -> Result<Caller, ApiError> {
+    let state = req
+        .app_data::<web::Data<Arc<AppState>>>()
+        .cloned()
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("no app state")))?;
+    let origin = origin_of(req, &state);
     Ok(Caller(authn::authenticate(&state, token, origin).await?))
+}
+
+/// `caller`, if the policy allows them `N::ACTION`; else 403 with the reason.
+pub fn allow<N: Need>(caller: Caller) -> Result<Authorized<N>, ApiError> {
+    match policy::authorize(&caller.policy, N::ACTION) {
+        Decision::Allow => Ok(Authorized(caller, PhantomData)),
+        Decision::Deny(reason) => Err(ApiError::new(ErrorCode::Forbidden, reason.to_string())),
+    }
 }
 
 impl FromRequest for Caller {
@@ -145,14 +158,6 @@ impl<N: Need + 'static> FromRequest for Authorized<N> {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
-        Box::pin(async move {
-            let caller = authenticate(req).await?;
-            match policy::authorize(&caller.policy, N::ACTION) {
-                Decision::Allow => Ok(Authorized(caller, PhantomData)),
-                Decision::Deny(reason) => {
-                    Err(ApiError::new(ErrorCode::Forbidden, reason.to_string()))
-                }
-            }
-        })
+        Box::pin(async move { allow(authenticate(req).await?) })
     }
 }

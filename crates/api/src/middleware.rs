@@ -38,7 +38,8 @@ pub async fn request_context(
     let clears_cache = !matches!(req.method().as_str(), "GET" | "HEAD" | "OPTIONS")
         && req.path().starts_with("/v1/")
         && !req.path().starts_with("/v1/auth/")
-        && !req.path().ends_with("/resolve");
+        && !req.path().ends_with("/resolve")
+        && !crate::routes::vault::in_vault_shape(req.path());
     let state = req
         .app_data::<web::Data<std::sync::Arc<crate::state::AppState>>>()
         .cloned();
@@ -148,7 +149,8 @@ pub async fn request_context(
 }
 
 /// Errors the framework answers by itself (a 405 from a resource, say) arrive without a body;
-/// give them one from our table so that every error is problem+json.
+/// give them one from our table so that every error is problem+json (Vault's `{"errors": [...]}`
+/// on the Vault routes).
 fn problem_for_bare_errors(res: ServiceResponse<BoxBody>) -> ServiceResponse<BoxBody> {
     let status = res.status();
     if !(status.is_client_error() || status.is_server_error()) {
@@ -159,7 +161,10 @@ fn problem_for_bare_errors(res: ServiceResponse<BoxBody>) -> ServiceResponse<Box
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/problem+json"));
-    if is_problem {
+    let is_vaults = crate::routes::vault::in_vault_shape(res.request().path())
+        && res.headers().get(header::CONTENT_TYPE)
+            == Some(&HeaderValue::from_static("application/json"));
+    if is_problem || is_vaults {
         return res;
     }
     let code = ErrorCode::for_status(status);
@@ -180,12 +185,18 @@ fn problem_for_bare_errors(res: ServiceResponse<BoxBody>) -> ServiceResponse<Box
     ServiceResponse::new(req, ApiError::new(code, detail).error_response())
 }
 
-/// The default service: every unknown route is a problem+json 404.
-pub async fn not_found(req: actix_web::HttpRequest) -> ApiError {
-    ApiError::new(
+/// The default service: every unknown route is a problem+json 404; under Vault's `kv` mount,
+/// Vault's 404 (`{"errors": []}`, a missing path to a Vault client).
+pub async fn not_found(req: actix_web::HttpRequest) -> actix_web::HttpResponse {
+    let e = ApiError::new(
         ErrorCode::NotFound,
         format!("no route for {} {}", req.method(), req.path()),
-    )
+    );
+    if crate::routes::vault::in_vault_shape(req.path()) {
+        crate::routes::vault::gate::VaultError(e).error_response()
+    } else {
+        e.error_response()
+    }
 }
 
 impl actix_web::Responder for ApiError {

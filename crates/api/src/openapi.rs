@@ -2,7 +2,7 @@
 //! what every operation shares — the bearer scheme and the problem+json error responses.
 
 use utoipa::openapi::path::{Operation, ParameterIn};
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{Content, OpenApi as Spec, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::AppExt;
@@ -36,6 +36,7 @@ pub mod rights;
         (name = "audit", description = "The tamper-evident audit log"),
         (name = "reports", description = "Reviews for security leads and auditors"),
         (name = "operations", description = "Health, readiness and metrics"),
+        (name = "vault", description = "HashiCorp Vault's KV version 2 read path, mounted at `kv`, for the clients and integrations that already speak it (hvac, node-vault, vault-action, External Secrets Operator): a read is a resolve. The token goes in `X-Vault-Token` (or `Authorization: Bearer`); answers and errors are in Vault's shapes (`{\"errors\": [...]}`), a missing or unknown token is 403 `permission denied`."),
         (name = "browser", description = "Reached by a person's browser, not by API clients (the OAuth callback, the single sign-on start and callback). Its operations carry `x-sdk-exclude: true`: SDK generators leave them out."),
     ),
     // Schemas the operations do not reach on their own (query parameters name them).
@@ -60,6 +61,13 @@ impl Modify for Security {
                     ))
                     .build(),
             ),
+        );
+        components.add_security_scheme(
+            "vault_token",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "X-Vault-Token",
+                "An API token (cvt_…) where Vault clients send theirs: accepted by the `vault` operations only",
+            ))),
         );
     }
 }
@@ -155,6 +163,10 @@ pub fn operations_mut(spec: &mut Spec) -> impl Iterator<Item = &mut Operation> {
 /// Which shared errors an operation can answer follows from its shape: a body can be malformed,
 /// too large or invalid; a path id can be unknown; a secured operation needs a token.
 fn add_error_responses(op: &mut Operation) -> Vec<&'static str> {
+    // The Vault operations answer Vault's errors, each declared with the operation.
+    if op.tags.iter().flatten().any(|t| t == "vault") {
+        return Vec::new();
+    }
     let secured = op.security.as_ref().is_none_or(|reqs| {
         reqs.iter()
             .any(|r| serde_json::to_value(r).is_ok_and(|v| v != serde_json::json!({})))

@@ -22,6 +22,9 @@ pub struct Run {
     pub workflow: String,
     pub execution: Option<String>,
     pub field: Option<String>,
+    /// The version the caller expects to be current (a Vault client's `?version=`): another
+    /// one is refused before anything is recorded, as only the current version is handed out.
+    pub version: Option<i32>,
 }
 
 /// A credential resolved for a run.
@@ -46,6 +49,7 @@ pub async fn resolve(
         workflow,
         execution,
         field,
+        version,
     } = run;
     let ws = caller.workspace_id;
     let row = match services.cache.resolve_row(id, &workflow) {
@@ -95,6 +99,12 @@ pub async fn resolve(
         return Err(ServiceError::Expired(
             "the credential has expired: rotate it or re-authorize".into(),
         ));
+    }
+    if version.is_some_and(|v| v != row.version) {
+        return Err(ServiceError::Invalid(format!(
+            "only the current version ({}) of a credential is handed out",
+            row.version
+        )));
     }
     let mut row = row;
     let mut data = open_resolved(services, ws, id, &row)?;

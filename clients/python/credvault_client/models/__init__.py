@@ -48,6 +48,9 @@ from .custom_data import CustomData
 from .day_count import DayCount
 from .deleted import Deleted
 from .effective_access import EffectiveAccess
+from .envelope import Envelope
+from .envelope_auth_type_0 import EnvelopeAuthType0
+from .envelope_wrap_info_type_0 import EnvelopeWrapInfoType0
 from .error_code import ErrorCode
 from .export import Export
 from .exported_session import ExportedSession
@@ -55,6 +58,13 @@ from .exported_token import ExportedToken
 from .field_error import FieldError
 from .health import Health
 from .health_status import HealthStatus
+from .kv_data import KvData
+from .kv_data_data import KvDataData
+from .kv_keys import KvKeys
+from .kv_list import KvList
+from .kv_metadata import KvMetadata
+from .kv_metadata_custom_metadata_type_0 import KvMetadataCustomMetadataType0
+from .kv_secret import KvSecret
 from .login_code import LoginCode
 from .login_request import LoginRequest
 from .member import Member
@@ -108,8 +118,10 @@ from .team_ref import TeamRef
 from .test_method import TestMethod
 from .test_request import TestRequest
 from .test_result import TestResult
+from .token_info import TokenInfo
 from .token_kind import TokenKind
 from .token_list import TokenList
+from .token_lookup import TokenLookup
 from .token_pair import TokenPair
 from .token_type import TokenType
 from .transfer_credential import TransferCredential
@@ -119,6 +131,8 @@ from .usage import Usage
 from .usage_report import UsageReport
 from .user import User
 from .user_list import UserList
+from .vault_errors import VaultErrors
+from .vault_token_type import VaultTokenType
 from .verify_result import VerifyResult
 from .version_info import VersionInfo
 from .version_list import VersionList
@@ -177,6 +191,9 @@ __all__ = (
     "DayCount",
     "Deleted",
     "EffectiveAccess",
+    "Envelope",
+    "EnvelopeAuthType0",
+    "EnvelopeWrapInfoType0",
     "ErrorCode",
     "Export",
     "ExportedSession",
@@ -184,6 +201,13 @@ __all__ = (
     "FieldError",
     "Health",
     "HealthStatus",
+    "KvData",
+    "KvDataData",
+    "KvKeys",
+    "KvList",
+    "KvMetadata",
+    "KvMetadataCustomMetadataType0",
+    "KvSecret",
     "LoginCode",
     "LoginRequest",
     "Member",
@@ -237,8 +261,10 @@ __all__ = (
     "TestMethod",
     "TestRequest",
     "TestResult",
+    "TokenInfo",
     "TokenKind",
     "TokenList",
+    "TokenLookup",
     "TokenPair",
     "TokenType",
     "TransferCredential",
@@ -248,6 +274,8 @@ __all__ = (
     "UsageReport",
     "User",
     "UserList",
+    "VaultErrors",
+    "VaultTokenType",
     "VerifyResult",
     "VersionInfo",
     "VersionList",

@@ -133,6 +133,14 @@ impl Doc {
         Doc(vec!["**Who:** anyone, without a bearer token.".to_owned()])
     }
 
+    /// Anyone with a valid token, whatever it may do.
+    pub fn any_token() -> Doc {
+        Doc(vec![
+            "**Who:** any valid token: a session's or an API token, whatever its scopes."
+                .to_owned(),
+        ])
+    }
+
     /// Who may call is who the policy lets do `action`.
     pub fn of(action: Action) -> Doc {
         Doc(vec![who(action)])

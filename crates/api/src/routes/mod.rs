@@ -23,6 +23,7 @@ pub mod sso_signin;
 pub mod teams;
 pub mod tokens;
 pub mod users;
+pub mod vault;
 pub mod workflows;
 
 use utoipa_actix_web::{scope, service_config::ServiceConfig};
@@ -94,7 +95,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(workflows::put_workflow)
             .service(workflows::list_workflows)
             .service(workflows::get_workflow)
-            .service(workflows::delete_workflow),
+            .service(workflows::delete_workflow)
+            .service(vault::lookup_self)
+            .service(vault::kv_read)
+            .service(vault::kv_list)
+            .route("/kv/metadata/{workflow_id}", vault::list_method()),
     );
 }
 

@@ -137,13 +137,7 @@ fn run_of(body: &ResolveRequest) -> Result<Run, ApiError> {
             Err("must be 1 to 128 characters of [A-Za-z0-9._:-]")
         }
     });
-    let execution = f.optional("execution_id", body.execution_id.as_deref(), |x: &str| {
-        if !x.is_empty() && x.len() <= 256 && !x.chars().any(char::is_control) {
-            Ok(x.to_string())
-        } else {
-            Err("must be 1 to 256 printable characters")
-        }
-    });
+    let execution = f.optional("execution_id", body.execution_id.as_deref(), execution_id);
     let field = f.optional("field", body.field.as_deref(), |name: &str| {
         if is_field_name(name) {
             Ok(name.to_string())
@@ -156,15 +150,25 @@ fn run_of(body: &ResolveRequest) -> Result<Run, ApiError> {
             workflow,
             execution,
             field,
+            version: None,
         }),
         _ => Err(f.into_error()),
+    }
+}
+
+/// An engine's id of a run, checked for form: 1 to 256 printable characters.
+pub(super) fn execution_id(x: &str) -> Result<String, &'static str> {
+    if !x.is_empty() && x.len() <= 256 && !x.chars().any(char::is_control) {
+        Ok(x.to_string())
+    } else {
+        Err("must be 1 to 256 printable characters")
     }
 }
 
 /// The answer with every value in full: written into a buffer that is zeroized when the
 /// response has been sent and its bytes are dropped. Sized first, so the buffer never grows (a
 /// growth would leave a copy behind unzeroized).
-fn zeroized_json(answer: Resolved) -> Result<HttpResponse, ApiError> {
+pub(super) fn zeroized_json(answer: impl Serialize) -> Result<HttpResponse, ApiError> {
     let mut size = Counted(0);
     serde_json::to_writer(&mut size, &answer).map_err(ApiError::internal)?;
     let mut body = Zeroizing::new(Vec::with_capacity(size.0));

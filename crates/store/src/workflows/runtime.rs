@@ -98,6 +98,8 @@ pub struct ResolveRow {
     pub token_expires_at: Option<DateTime<Utc>>,
     pub token_obtained_at: Option<DateTime<Utc>>,
     pub version: i32,
+    /// When the current version was made.
+    pub version_created_at: DateTime<Utc>,
     pub config: serde_json::Value,
     pub owner_id: Uuid,
     pub kek_id: String,
@@ -125,7 +127,7 @@ pub async fn load_for_resolve(
                         AND (s.principal_type = 'workspace' OR (s.principal_type = 'user' AND s.principal_id = w.owner_id)
                              OR (s.principal_type = 'team' AND s.principal_id IN
                                  (SELECT m.team_id FROM team_members m WHERE m.workspace_id = c.workspace_id AND m.user_id = w.owner_id)))),
-                    c.token_obtained_at
+                    c.token_obtained_at, v.created_at
              FROM credentials c
              JOIN credential_versions v ON v.workspace_id = c.workspace_id AND v.credential_id = c.id AND v.version = c.current_version
              LEFT JOIN workflows w ON w.workspace_id = c.workspace_id AND w.id = $3
@@ -153,6 +155,7 @@ pub async fn load_for_resolve(
         workflow_owner_disabled: r.get(14),
         share_rank: r.get(15),
         token_obtained_at: r.get(16),
+        version_created_at: r.get(17),
     }))
 }
 
