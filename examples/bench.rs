@@ -72,7 +72,12 @@ async fn main() -> anyhow::Result<()> {
         &client,
         &Envelope::new(Keyring::new(
             MasterKey::from_base64(secrecy::ExposeSecret::expose_secret(
-                &both.provider().active().to_base64(),
+                &both
+                    .provider()
+                    .active()
+                    .master_key()
+                    .ok_or_else(|| anyhow::anyhow!("the bench rotates to a master key"))?
+                    .to_base64(),
             ))?,
             vec![],
         )),
