@@ -54,7 +54,7 @@ test: $(SDK_TOOLS)
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) build -p credvault-api --bin credvault
 	@scripts/sdk.sh check
-	@$(WITH_DB) $(CARGO) test --workspace
+	@$(WITH_DB) CREDVAULT_TEST_PKCS11_MODULE="$$(scripts/softhsm.sh module)"; export CREDVAULT_TEST_PKCS11_MODULE; $(CARGO) test --workspace
 	@$(WITH_DB) export CREDVAULT_BIN=$(DEBUG_BIN); scripts/sdk.sh test
 
 fmt:

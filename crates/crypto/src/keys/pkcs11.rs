@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
-use cryptoki::context::{CInitializeArgs, CInitializeFlags, Pkcs11};
+use cryptoki::context::{CInitializeArgs, CInitializeFlags, Function, Pkcs11};
 use cryptoki::error::{Error as P11Error, RvError};
 use cryptoki::mechanism::aead::GcmParams;
 use cryptoki::mechanism::Mechanism;
@@ -89,6 +89,9 @@ pub struct TokenKek {
     slot: Slot,
     key: ObjectHandle,
     pin: SecretString,
+    /// Kept open, never used: while an application has a session, the token keeps it logged in
+    /// and its object handles valid (SoftHSM2 drops both when the last session closes).
+    _anchor: Mutex<Session>,
     pool: Mutex<Pool>,
     freed: Condvar,
     size: usize,
@@ -165,9 +168,10 @@ impl TokenKek {
             slot,
             key,
             pin: config.pin,
+            _anchor: Mutex::new(session),
             pool: Mutex::new(Pool {
-                idle: vec![session],
-                open: 1,
+                idle: Vec::new(),
+                open: 0,
             }),
             freed: Condvar::new(),
             size: config.sessions.max(1),
@@ -332,6 +336,17 @@ impl TokenKek {
                 self.give_back(Some(session));
                 Err(CryptoError::Decrypt)
             }
+            // SoftHSM2 answers a wrong GCM tag with CKR_GENERAL_ERROR, others with
+            // CKR_FUNCTION_FAILED: a failed decryption all the same (the session is not kept,
+            // in case it was the device after all).
+            Err(P11Error::Pkcs11(
+                RvError::GeneralError | RvError::FunctionFailed,
+                Function::Decrypt,
+            )) => {
+                drop(session);
+                self.give_back(None);
+                Err(CryptoError::Decrypt)
+            }
             Err(e) => {
                 drop(session);
                 self.give_back(None);
@@ -475,3 +490,7 @@ impl fmt::Debug for TokenKek {
             .finish()
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests;
