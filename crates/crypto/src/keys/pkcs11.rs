@@ -9,15 +9,15 @@
 
 use std::fmt;
 use std::path::PathBuf;
-use std::sync::{Condvar, Mutex, MutexGuard};
+use std::sync::{Condvar, Mutex};
 use std::time::Duration;
 
-use cryptoki::context::{CInitializeArgs, CInitializeFlags, Function, Pkcs11};
+use cryptoki::context::{CInitializeArgs, CInitializeFlags, Pkcs11};
 use cryptoki::error::{Error as P11Error, RvError};
 use cryptoki::mechanism::aead::GcmParams;
 use cryptoki::mechanism::Mechanism;
-use cryptoki::object::{Attribute, AttributeType, KeyType, ObjectClass, ObjectHandle};
-use cryptoki::session::{Session, UserType};
+use cryptoki::object::{Attribute, KeyType, ObjectClass, ObjectHandle};
+use cryptoki::session::Session;
 use cryptoki::slot::Slot;
 use secrecy::SecretString;
 use zeroize::Zeroizing;
@@ -95,11 +95,6 @@ pub struct TokenKek {
     pool: Mutex<Pool>,
     freed: Condvar,
     size: usize,
-}
-
-struct Pool {
-    idle: Vec<Session>,
-    open: usize,
 }
 
 impl TokenKek {
@@ -315,171 +310,6 @@ impl TokenKek {
         dek.copy_from_slice(&plain);
         Ok(dek)
     }
-
-    /// Runs `op` on a free session (opening one when none is idle and the pool has room,
-    /// waiting otherwise). A session whose operation failed for a reason other than a bad
-    /// ciphertext is closed rather than reused.
-    fn with_session<T>(
-        &self,
-        op: impl FnOnce(&Session) -> Result<T, P11Error>,
-    ) -> Result<T, CryptoError> {
-        let session = self.take()?;
-        match op(&session) {
-            Ok(v) => {
-                self.give_back(Some(session));
-                Ok(v)
-            }
-            Err(P11Error::Pkcs11(
-                RvError::EncryptedDataInvalid | RvError::EncryptedDataLenRange,
-                _,
-            )) => {
-                self.give_back(Some(session));
-                Err(CryptoError::Decrypt)
-            }
-            // SoftHSM2 answers a wrong GCM tag with CKR_GENERAL_ERROR, others with
-            // CKR_FUNCTION_FAILED: a failed decryption all the same (the session is not kept,
-            // in case it was the device after all).
-            Err(P11Error::Pkcs11(
-                RvError::GeneralError | RvError::FunctionFailed,
-                Function::Decrypt,
-            )) => {
-                drop(session);
-                self.give_back(None);
-                Err(CryptoError::Decrypt)
-            }
-            Err(e) => {
-                drop(session);
-                self.give_back(None);
-                Err(CryptoError::Token(rv(&e)))
-            }
-        }
-    }
-
-    fn lock(&self) -> MutexGuard<'_, Pool> {
-        self.pool
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    fn take(&self) -> Result<Session, CryptoError> {
-        let mut pool = self.lock();
-        loop {
-            if let Some(s) = pool.idle.pop() {
-                return Ok(s);
-            }
-            if pool.open < self.size {
-                pool.open += 1;
-                drop(pool);
-                return open_session(&self.ctx, self.slot, &self.pin, false).map_err(|e| {
-                    self.give_back(None);
-                    CryptoError::Token(format!("cannot open a session: {}", rv(&e)))
-                });
-            }
-            let (guard, timeout) = self
-                .freed
-                .wait_timeout(pool, SESSION_WAIT)
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-            pool = guard;
-            if timeout.timed_out() && pool.idle.is_empty() && pool.open >= self.size {
-                return Err(CryptoError::Token(format!(
-                    "all {} sessions stayed busy for {} s",
-                    self.size,
-                    SESSION_WAIT.as_secs()
-                )));
-            }
-        }
-    }
-
-    /// Returns a session to the pool, or (`None`) frees the place of one that was closed.
-    fn give_back(&self, session: Option<Session>) {
-        let mut pool = self.lock();
-        match session {
-            Some(s) => pool.idle.push(s),
-            None => pool.open = pool.open.saturating_sub(1),
-        }
-        drop(pool);
-        self.freed.notify_one();
-    }
-
-    /// Sessions open now (idle or busy), for tests and metrics.
-    pub fn sessions_open(&self) -> usize {
-        self.lock().open
-    }
-}
-
-/// A session (read-only unless `rw`: creating a key needs a read-write one), logged in as the
-/// user (already being logged in, through another session of this process, is fine: PKCS#11
-/// logs in per application).
-fn open_session(
-    ctx: &Pkcs11,
-    slot: Slot,
-    pin: &SecretString,
-    rw: bool,
-) -> Result<Session, P11Error> {
-    let session = if rw {
-        ctx.open_rw_session(slot)?
-    } else {
-        ctx.open_ro_session(slot)?
-    };
-    match session.login(UserType::User, Some(pin)) {
-        Ok(()) | Err(P11Error::Pkcs11(RvError::UserAlreadyLoggedIn, _)) => Ok(session),
-        Err(e) => Err(e),
-    }
-}
-
-/// The one AES secret key labelled `key_label`, checked: 32 bytes and not extractable.
-fn find_key(session: &Session, config: &TokenConfig) -> Result<Option<ObjectHandle>, TokenError> {
-    let label = &config.key_label;
-    let found = session
-        .find_objects(&[
-            Attribute::Class(ObjectClass::SECRET_KEY),
-            Attribute::KeyType(KeyType::AES),
-            Attribute::Label(label.as_bytes().to_vec()),
-        ])
-        .map_err(|e| {
-            fail(
-                TokenSetting::KeyLabel,
-                format!("cannot search the token for {label:?}: {}", rv(&e)),
-            )
-        })?;
-    let key = match found.as_slice() {
-        [] => return Ok(None),
-        [key] => *key,
-        more => {
-            return Err(fail(
-                TokenSetting::KeyLabel,
-                format!(
-                    "{} AES keys are labelled {label:?}: the label must name one",
-                    more.len()
-                ),
-            ))
-        }
-    };
-    let attrs = session
-        .get_attributes(key, &[AttributeType::ValueLen, AttributeType::Extractable])
-        .map_err(|e| {
-            fail(
-                TokenSetting::KeyLabel,
-                format!("cannot read the attributes of {label:?}: {}", rv(&e)),
-            )
-        })?;
-    for a in attrs {
-        match a {
-            Attribute::ValueLen(len) if u64::from(len) != 32 => {
-                return Err(fail(TokenSetting::KeyLabel, format!(
-                    "{label:?} is a {}-bit AES key: it must be AES-256",
-                    u64::from(len) * 8
-                )))
-            }
-            Attribute::Extractable(true) => {
-                return Err(fail(TokenSetting::KeyLabel, format!(
-                    "{label:?} is extractable: the key must never leave the token (generate it with `credvault keys init-pkcs11`)"
-                )))
-            }
-            _ => {}
-        }
-    }
-    Ok(Some(key))
 }
 
 impl fmt::Debug for TokenKek {
@@ -490,6 +320,12 @@ impl fmt::Debug for TokenKek {
             .finish()
     }
 }
+
+mod find;
+mod pool;
+
+use find::find_key;
+use pool::{open_session, Pool};
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]

@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::{Envelope, Kek, KekProvider, Keyring, MasterKey};
-use cryptoki::object::AttributeInfo;
+use cryptoki::object::{Attribute, AttributeInfo, AttributeType};
 use std::sync::Arc;
 
 /// The SoftHSM2 module: CREDVAULT_TEST_PKCS11_MODULE (set by `make test`), else where Debian
