@@ -9,15 +9,6 @@ use super::{
     RESOLVE_CREDENTIALS, TURN_SECS, WARM_UP_SECS,
 };
 
-/// SoftHSM2's module: CREDVAULT_TEST_PKCS11_MODULE (`make bench` sets it), else Debian's path.
-fn module() -> Option<String> {
-    std::env::var("CREDVAULT_TEST_PKCS11_MODULE")
-        .ok()
-        .into_iter()
-        .chain(["/usr/lib/softhsm/libsofthsm2.so".to_string()])
-        .find(|p| std::path::Path::new(p).exists())
-}
-
 /// Runs `credvault <args>` with `env`; fails with its stderr.
 fn credvault(bin: &str, args: &[&str], env: &[(&str, &str)]) -> anyhow::Result<String> {
     let out = std::process::Command::new(bin)
@@ -38,42 +29,22 @@ pub async fn resolve_with_token(base: &str) -> anyhow::Result<()> {
         skipped("hsm", "CREDVAULT_BIN not set; run through `make bench`");
         return Ok(());
     };
-    let Some(module) = module() else {
+    if credvault_tests::softhsm::module().is_none() {
         skipped(
             "hsm",
             "SoftHSM2 is not installed (apt-get install softhsm2)",
         );
         return Ok(());
-    };
-    let dir = std::env::temp_dir().join(format!("credvault-bench-hsm-{}", std::process::id()));
-    std::fs::create_dir_all(dir.join("tokens"))?;
-    let conf = dir.join("softhsm2.conf");
-    std::fs::write(
-        &conf,
-        format!(
-            "directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n",
-            dir.join("tokens").display()
-        ),
-    )?;
-    let conf = conf.display().to_string();
-    let init = std::process::Command::new("softhsm2-util")
-        .args(["--init-token", "--free", "--label", "credvault"])
-        .args(["--pin", "1234", "--so-pin", "5678"])
-        .env("SOFTHSM2_CONF", &conf)
-        .output()?;
-    anyhow::ensure!(init.status.success(), "softhsm2-util --init-token failed");
-    let token_env = [
-        ("SOFTHSM2_CONF", conf.as_str()),
-        ("CREDVAULT_PKCS11_MODULE", module.as_str()),
-        ("CREDVAULT_PKCS11_TOKEN_LABEL", "credvault"),
-        ("CREDVAULT_PKCS11_PIN", "1234"),
-        ("CREDVAULT_PKCS11_KEY_LABEL", "kek"),
+    }
+    let hsm = credvault_tests::softhsm::SoftHsm::new()?;
+    let module = hsm.module.clone();
+    let token_env = hsm.env(&[
         ("CREDVAULT_KEK_PROVIDER", "pkcs11"),
         (
             "CREDVAULT_JWT_SECRET",
             "a-jwt-secret-for-the-hsm-bench-0123456789",
         ),
-    ];
+    ]);
     credvault(&bin, &["keys", "init-pkcs11"], &token_env)?;
 
     let rounds = bench_rounds(6);
@@ -166,6 +137,5 @@ pub async fn resolve_with_token(base: &str) -> anyhow::Result<()> {
     );
     local.close().await?;
     token.close().await?;
-    let _ = std::fs::remove_dir_all(dir);
     Ok(())
 }

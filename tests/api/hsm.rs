@@ -1,12 +1,12 @@
 //! The key-encryption key in a PKCS#11 token, against SoftHSM2 (`make test` installs it): every
-//! use of the token here is a `credvault` process with its own token directory (SoftHSM2 reads
-//! SOFTHSM2_CONF once per process), so the tests run side by side.
+//! use of the token here is a `credvault` process, each test with a token directory of its own
+//! (SoftHSM2 reads SOFTHSM2_CONF once per process), so the tests run side by side.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use credvault_crypto::{Envelope, Keyring, MasterKey, Sealed};
 use credvault_domain::sealing::secret_aad;
+use credvault_tests::softhsm::SoftHsm;
 use serde_json::{json, Value};
 
 use crate::commands::status_lines;
@@ -16,91 +16,19 @@ use crate::promise_support::{run_credvault, stderr_of, stdout_of};
 const TOKEN_KEK: &str = "pkcs11:credvault:kek";
 const JWT: &str = "a-jwt-secret-for-the-hsm-tests-0123456789";
 
-/// The SoftHSM2 module: CREDVAULT_TEST_PKCS11_MODULE (set by `make test`), else where Debian
-/// puts it.
-pub fn softhsm_module() -> String {
-    std::env::var("CREDVAULT_TEST_PKCS11_MODULE")
-        .ok()
-        .into_iter()
-        .chain([
-            "/usr/lib/softhsm/libsofthsm2.so".to_string(),
-            "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so".to_string(),
-        ])
-        .find(|p| std::path::Path::new(p).exists())
-        .expect("SoftHSM2 is missing: `make test` installs it (or apt-get install softhsm2)")
+/// `credvault keys init-pkcs11`: the key generated in the token.
+pub fn init_key(hsm: &SoftHsm, db: &TestDb) {
+    let out = run_credvault(db, &["keys", "init-pkcs11"], &hsm.env(&[]), &[], 30);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert!(
+        stdout_of(&out).starts_with(&format!("created {TOKEN_KEK}")),
+        "{}",
+        stdout_of(&out)
+    );
 }
 
-/// A SoftHSM2 token labelled `credvault` (user PIN 1234) in a directory of its own, removed
-/// when dropped.
-pub struct SoftHsm {
-    dir: PathBuf,
-    conf: String,
-    module: String,
-}
-
-impl SoftHsm {
-    pub fn new() -> SoftHsm {
-        let dir = std::env::temp_dir().join(format!("credvault-hsm-{}", uuid::Uuid::now_v7()));
-        std::fs::create_dir_all(dir.join("tokens")).expect("token dir");
-        let conf = dir.join("softhsm2.conf");
-        std::fs::write(
-            &conf,
-            format!(
-                "directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n",
-                dir.join("tokens").display()
-            ),
-        )
-        .expect("softhsm2.conf");
-        let out = std::process::Command::new("softhsm2-util")
-            .args(["--init-token", "--free", "--label", "credvault"])
-            .args(["--pin", "1234", "--so-pin", "5678"])
-            .env("SOFTHSM2_CONF", &conf)
-            .output()
-            .expect("softhsm2-util (package softhsm2) runs");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        SoftHsm {
-            conf: conf.display().to_string(),
-            dir,
-            module: softhsm_module(),
-        }
-    }
-
-    /// The token's settings (key label `kek`), with `extra` added or overriding.
-    pub fn env<'a>(&'a self, extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
-        let mut env = vec![
-            ("SOFTHSM2_CONF", self.conf.as_str()),
-            ("CREDVAULT_PKCS11_MODULE", self.module.as_str()),
-            ("CREDVAULT_PKCS11_TOKEN_LABEL", "credvault"),
-            ("CREDVAULT_PKCS11_PIN", "1234"),
-            ("CREDVAULT_PKCS11_KEY_LABEL", "kek"),
-        ];
-        for (k, v) in extra {
-            env.retain(|(key, _)| key != k);
-            env.push((k, v));
-        }
-        env
-    }
-
-    /// `credvault keys init-pkcs11`: the key generated in the token.
-    pub fn init_key(&self, db: &TestDb) {
-        let out = run_credvault(db, &["keys", "init-pkcs11"], &self.env(&[]), &[], 30);
-        assert!(out.status.success(), "{}", stderr_of(&out));
-        assert!(
-            stdout_of(&out).starts_with(&format!("created {TOKEN_KEK}")),
-            "{}",
-            stdout_of(&out)
-        );
-    }
-}
-
-impl Drop for SoftHsm {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
+fn token() -> SoftHsm {
+    SoftHsm::new().expect("a SoftHSM2 token")
 }
 
 fn app_on(address: &str, db: &TestDb) -> TestApp {
@@ -177,8 +105,8 @@ fn master() -> MasterKey {
 #[tokio::test]
 async fn a_pkcs11_server_seals_in_the_token_and_the_master_key_cannot_open_its_data_keys() {
     let db = TestDb::migrated().await;
-    let hsm = SoftHsm::new();
-    hsm.init_key(&db);
+    let hsm = token();
+    init_key(&hsm, &db);
     let server = ServeProcess::start_with_env_unset(
         &db,
         &hsm.env(&[
@@ -234,8 +162,8 @@ async fn a_pkcs11_server_seals_in_the_token_and_the_master_key_cannot_open_its_d
 #[tokio::test]
 async fn a_wrong_pin_key_label_or_module_stops_start_up_with_one_line_naming_the_variable() {
     let db = TestDb::migrated().await;
-    let hsm = SoftHsm::new();
-    hsm.init_key(&db);
+    let hsm = token();
+    init_key(&hsm, &db);
     let pkcs11 = ("CREDVAULT_KEK_PROVIDER", "pkcs11");
     let jwt = ("CREDVAULT_JWT_SECRET", JWT);
     let cases: [(Vec<(&str, &str)>, &str); 5] = [
@@ -300,8 +228,8 @@ fn rotate(db: &TestDb, env: &[(&str, &str)]) -> std::process::Output {
 #[tokio::test]
 async fn rotate_moves_data_keys_into_the_token_and_back_resumably_and_status_counts_them() {
     let db = TestDb::migrated().await;
-    let hsm = SoftHsm::new();
-    hsm.init_key(&db);
+    let hsm = token();
+    init_key(&hsm, &db);
     let local = ServeProcess::start(&db);
     assert!(local.ready(30).await, "{}", local.logs());
     let (engine, cred) =
