@@ -55,7 +55,7 @@ test: $(SDK_TOOLS)
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) build -p credvault-api --bin credvault
 	@scripts/sdk.sh check
-	@$(WITH_DB) $(CARGO) test --workspace
+	@$(WITH_DB) CREDVAULT_TEST_PKCS11_MODULE="$$(scripts/softhsm.sh module)"; export CREDVAULT_TEST_PKCS11_MODULE; $(CARGO) test --workspace
 	@$(WITH_DB) export CREDVAULT_BIN=$(DEBUG_BIN); scripts/sdk.sh test
 	@$(WITH_DB) export CREDVAULT_BIN=$(DEBUG_BIN); scripts/vault-clients.sh test
 
@@ -121,6 +121,7 @@ bench:
 	$(CARGO) run -q --release -p credvault-crypto --example crypto_bench
 	$(CARGO) build -q --release -p credvault-api --bin credvault
 	@$(WITH_DB) export CREDVAULT_BIN="$$($(CARGO) metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')/release/credvault"; \
+	CREDVAULT_TEST_PKCS11_MODULE="$$(scripts/softhsm.sh module)"; export CREDVAULT_TEST_PKCS11_MODULE; \
 	$(CARGO) run -q --release -p credvault-tests --example bench
 
 # Schemathesis against the spec on a real server, then PostgreSQL and the server killed under

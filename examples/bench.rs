@@ -15,6 +15,9 @@ use tokio_postgres::NoTls;
 
 const ROTATE_ROWS: usize = 100_000;
 
+#[path = "bench_hsm.rs"]
+mod hsm;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let base = std::env::var("DATABASE_URL")
@@ -35,9 +38,10 @@ async fn main() -> anyhow::Result<()> {
         Ok("signin") => return finish(signin_flood(&base).await),
         Ok("create") => return finish(create_load(&base).await),
         Ok("vault") => return finish(vault::vault_load(&base).await),
+        Ok("hsm") => return finish(hsm::resolve_with_token(&base).await),
         Ok("") | Err(_) => {}
         Ok(other) => anyhow::bail!(
-            "BENCH_ONLY={other} names no section: use resolve, vault, create, audit, list, oauth or signin (or leave it unset)"
+            "BENCH_ONLY={other} names no section: use resolve, vault, create, hsm, audit, list, oauth or signin (or leave it unset)"
         ),
     }
     println!("== key rotation ({ROTATE_ROWS} sealed credential versions, batches of 1000)");
@@ -76,7 +80,12 @@ async fn main() -> anyhow::Result<()> {
         &client,
         &Envelope::new(Keyring::new(
             MasterKey::from_base64(secrecy::ExposeSecret::expose_secret(
-                &both.provider().active().to_base64(),
+                &both
+                    .provider()
+                    .active()
+                    .master_key()
+                    .ok_or_else(|| anyhow::anyhow!("the bench rotates to a master key"))?
+                    .to_base64(),
             ))?,
             vec![],
         )),
@@ -93,6 +102,7 @@ async fn main() -> anyhow::Result<()> {
     resolve_load(&base).await?;
     vault::vault_load(&base).await?;
     create_load(&base).await?;
+    hsm::resolve_with_token(&base).await?;
     oauth_refresh_once(&base).await?;
     signin_flood(&base).await?;
     audit_scale(&base).await?;
@@ -509,11 +519,23 @@ struct Rig {
 
 impl Rig {
     async fn start(base: &str, bin: &str, db: &'static str, port: u16) -> anyhow::Result<Rig> {
+        Ok(Self::start_env(base, bin, db, port, &[]).await?.0)
+    }
+
+    /// As `start`, the server with `env` added; also returns the master key (base64) that
+    /// sealed the credentials.
+    async fn start_env(
+        base: &str,
+        bin: &str,
+        db: &'static str,
+        port: u16,
+        env: &[(&str, &str)],
+    ) -> anyhow::Result<(Rig, String)> {
         let admin = fresh_database(base, db).await?;
         let url = with_db(base, db);
         let key = MasterKey::generate()?;
         let key_b64 = secrecy::ExposeSecret::expose_secret(&key.to_base64()).to_string();
-        let (server, addr) = start_server(bin, &url, &key_b64, port, &[])
+        let (server, addr) = start_server(bin, &url, &key_b64, port, env)
             .await
             .map_err(|e| anyhow::anyhow!("starting {bin}: {e}"))?;
         let http = reqwest::Client::builder()
@@ -552,7 +574,7 @@ impl Rig {
             .await?;
         anyhow::ensure!(res.status().is_success(), "workflow: {}", res.status());
         client.batch_execute("ANALYZE").await?;
-        Ok(Rig {
+        let rig = Rig {
             server,
             addr,
             http,
@@ -563,7 +585,8 @@ impl Rig {
             client,
             admin,
             db,
-        })
+        };
+        Ok((rig, key_b64))
     }
 
     /// `secs` of resolves of random credentials (`walk`: each in turn, to warm up), from wrk

@@ -2,6 +2,7 @@
 //! seeding data through the real crypto and schema.
 
 pub mod latency;
+pub mod softhsm;
 
 use credvault_crypto::{Envelope, KekProvider};
 use credvault_domain::sealing::secret_aad;

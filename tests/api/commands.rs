@@ -121,7 +121,7 @@ async fn keys_generate_prints_a_new_usable_master_key() {
     assert!(out.status.success(), "{}", stderr_of(&out));
     let line = stdout_of(&out)
         .lines()
-        .find(|l| l.starts_with(&id))
+        .find(|l| l.split_whitespace().nth(1) == Some(id.as_str()))
         .map(str::to_string);
     assert!(
         line.as_deref().is_some_and(|l| l.ends_with("active")),
@@ -130,12 +130,14 @@ async fn keys_generate_prints_a_new_usable_master_key() {
     );
 }
 
-/// `keys status` output as (key id, data keys, role).
-fn status_lines(out: &str) -> Vec<(String, i64, String)> {
+/// `keys status` output as (key id, data keys, role): the lines between the header and the
+/// blank line before the totals per provider (the provider column is left out).
+pub fn status_lines(out: &str) -> Vec<(String, i64, String)> {
     out.lines()
         .skip(1)
+        .take_while(|l| !l.is_empty())
         .map(|l| {
-            let mut parts = l.split_whitespace();
+            let mut parts = l.split_whitespace().skip(1);
             let id = parts.next().expect("id").to_string();
             let n = parts.next().expect("count").parse().expect("a number");
             (id, n, parts.collect::<Vec<_>>().join(" "))

@@ -520,6 +520,12 @@ impl ServeProcess {
 
     /// A serve process with extra environment variables.
     pub fn start_with_env(db: &TestDb, env: &[(&str, &str)]) -> ServeProcess {
+        Self::start_with_env_unset(db, env, &[])
+    }
+
+    /// A serve process with extra environment variables and without those of `unset` (e.g.
+    /// the master key the others get).
+    pub fn start_with_env_unset(db: &TestDb, env: &[(&str, &str)], unset: &[&str]) -> ServeProcess {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .map(|a| a.port())
@@ -529,7 +535,8 @@ impl ServeProcess {
             uuid::Uuid::now_v7().simple()
         ));
         let stderr = std::fs::File::create(&log).expect("the serve process's log file");
-        let child = std::process::Command::new(credvault_bin())
+        let mut command = std::process::Command::new(credvault_bin());
+        command
             .arg("serve")
             .env("DATABASE_URL", &db.url)
             .env("CREDVAULT_MASTER_KEY", TEST_MASTER_KEY)
@@ -541,9 +548,11 @@ impl ServeProcess {
             )
             .envs(env.iter().copied())
             .stdout(std::process::Stdio::null())
-            .stderr(stderr)
-            .spawn()
-            .expect("start credvault serve");
+            .stderr(stderr);
+        for var in unset {
+            command.env_remove(var);
+        }
+        let child = command.spawn().expect("start credvault serve");
         ServeProcess {
             child,
             address: format!("http://127.0.0.1:{port}"),

@@ -15,6 +15,21 @@ fn b64(k: u8) -> String {
     base64::engine::general_purpose::STANDARD.encode([k; 32])
 }
 
+/// Locks the data key at `offset` (in the key order rotation walks) until `tx` ends: a rotation
+/// reaching it waits there.
+pub async fn hold_data_key(tx: &tokio_postgres::Transaction<'_>, offset: i64) {
+    let held = tx
+        .execute(
+            "SELECT 1 FROM credential_versions WHERE (workspace_id, credential_id, version) =
+               (SELECT workspace_id, credential_id, version FROM credential_versions
+                 ORDER BY workspace_id, credential_id, version OFFSET $1 LIMIT 1) FOR UPDATE",
+            &[&offset],
+        )
+        .await
+        .expect("hold");
+    assert_eq!(held, 1);
+}
+
 /// `credvault keys rotate` as a process, re-wrapping under key 2 with key 1 retired; its stderr
 /// goes to `log`.
 fn rotate_process(db: &TestDb, log: &std::path::Path) -> std::process::Child {
@@ -64,17 +79,7 @@ async fn rotate_rewraps_everything_and_resumes_after_the_process_is_killed() {
     // its third batch, after two have committed, where it is killed.
     let mut holder = db.client().await;
     let hold = holder.transaction().await.expect("begin");
-    assert_eq!(
-        hold.execute(
-            "SELECT 1 FROM credential_versions WHERE (workspace_id, credential_id, version) =
-               (SELECT workspace_id, credential_id, version FROM credential_versions
-                 ORDER BY workspace_id, credential_id, version OFFSET 1200 LIMIT 1) FOR UPDATE",
-            &[],
-        )
-        .await
-        .expect("hold"),
-        1
-    );
+    hold_data_key(&hold, 1200).await;
     let log = std::env::temp_dir().join(format!(
         "credvault-rotate-{}.log",
         uuid::Uuid::now_v7().simple()

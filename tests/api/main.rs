@@ -11,6 +11,7 @@ mod credentials;
 mod dbtls;
 mod edge;
 mod helpers;
+mod hsm;
 mod identity;
 mod insiders;
 mod isolation;

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
-use crate::config::{DbFlags, KeyFlags, ServeFlags};
+use crate::config::{DbFlags, KeyFlags, Pkcs11Flags, ServeFlags};
 
 /// credvault: credential management for workflow automation.
 ///
@@ -64,6 +64,10 @@ pub enum KeysCommand {
     /// CREDVAULT_MASTER_KEY and the old one in CREDVAULT_RETIRED_KEYS, then run this. It is safe to
     /// run while servers serve, and to run again after an interruption: it resumes. When
     /// `keys status` shows 0 for the old key, drop it from CREDVAULT_RETIRED_KEYS.
+    ///
+    /// Into a PKCS#11 token: CREDVAULT_KEK_PROVIDER=pkcs11 with the CREDVAULT_PKCS11_* settings
+    /// and the master key kept for unwrapping. Back out of it: CREDVAULT_KEK_PROVIDER=local with
+    /// the master key and the CREDVAULT_PKCS11_* settings kept for unwrapping.
     Rotate {
         #[command(flatten)]
         db: DbFlags,
@@ -82,6 +86,13 @@ pub enum KeysCommand {
     },
     /// Print a new random master key (base64 of 32 bytes).
     Generate,
+    /// Generate the AES-256 key of CREDVAULT_PKCS11_KEY_LABEL inside the PKCS#11 token
+    /// (sensitive, not extractable: it never leaves the token); nothing happens if it exists.
+    #[command(name = "init-pkcs11")]
+    InitPkcs11 {
+        #[command(flatten)]
+        pkcs11: Pkcs11Flags,
+    },
 }
 
 #[derive(Subcommand, Debug)]

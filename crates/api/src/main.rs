@@ -70,22 +70,41 @@ async fn keys(command: KeysCommand) -> anyhow::Result<()> {
             Ok(())
         }
         KeysCommand::Status { db, keys } => {
-            let envelope = Envelope::new(keys.keys()?.into_keyring());
+            let envelope = Envelope::new(keys.keys()?);
             let pool = credvault_store::connect(&db.database_url()?, 1)?;
-            println!("{:<22} {:>12}  role", "key", "data keys");
+            println!("{:<8} {:<40} {:>10}  role", "provider", "key", "data keys");
             let mut missing = false;
+            let mut totals = std::collections::BTreeMap::new();
             for c in credvault_api::keys::status(&pool, &envelope).await? {
+                let how = credvault_api::keys::how_to_add(&c.kek_id);
                 let role = match c.role {
-                    KekRole::Active => "active",
-                    KekRole::Retired if c.deks == 0 => "retired (wraps nothing: safe to remove)",
-                    KekRole::Retired => "retired (run `credvault keys rotate`)",
-                    KekRole::Missing => "NOT IN THE KEYRING: add it to CREDVAULT_RETIRED_KEYS",
+                    KekRole::Active => "active".to_string(),
+                    KekRole::Retired if c.deks == 0 => {
+                        "retired (wraps nothing: safe to remove)".to_string()
+                    }
+                    KekRole::Retired => "retired (run `credvault keys rotate`)".to_string(),
+                    KekRole::Missing => format!("NOT IN THE KEYRING: {how}"),
                 };
                 missing |= c.role == KekRole::Missing;
-                println!("{:<22} {:>12}  {role}", c.kek_id, c.deks);
+                *totals.entry(c.provider).or_insert(0i64) += c.deks;
+                println!("{:<8} {:<40} {:>10}  {role}", c.provider, c.kek_id, c.deks);
             }
+            let totals: Vec<String> = totals
+                .iter()
+                .map(|(p, n)| format!("{p}: {n} data keys"))
+                .collect();
+            println!("\n{}", totals.join(", "));
             if missing {
                 anyhow::bail!("some data keys are wrapped by a key the keyring lacks");
+            }
+            Ok(())
+        }
+        KeysCommand::InitPkcs11 { pkcs11 } => {
+            let (kek, created) = pkcs11.create()?;
+            if created {
+                println!("created {}: an AES-256 key generated in the token, sensitive and not extractable", kek.id());
+            } else {
+                println!("{} exists already: left as it is", kek.id());
             }
             Ok(())
         }
@@ -94,7 +113,7 @@ async fn keys(command: KeysCommand) -> anyhow::Result<()> {
             keys,
             batch_size,
         } => {
-            let envelope = Envelope::new(keys.keys()?.into_keyring());
+            let envelope = Envelope::new(keys.keys()?);
             let pool = credvault_store::connect(&db.database_url()?, 2)?;
             eprintln!(
                 "credvault: re-wrapping data keys under {}",

@@ -6,7 +6,7 @@
 pub enum CryptoError {
     /// The value was wrapped under a key-encryption key this keyring does not hold.
     #[error(
-        "unknown key-encryption key {0}: add the key that wrapped it to CREDVAULT_RETIRED_KEYS"
+        "unknown key-encryption key {0}: add the key that wrapped it to CREDVAULT_RETIRED_KEYS (a master key) or configure CREDVAULT_PKCS11_* (a key in a token)"
     )]
     UnknownKek(String),
     /// Authentication failed while decrypting.
@@ -20,6 +20,10 @@ pub enum CryptoError {
     /// The operating system's random number generator failed.
     #[error("the system random number generator failed")]
     Rng,
+    /// The PKCS#11 token holding a key-encryption key failed (not a wrong key: that is
+    /// [`CryptoError::Decrypt`]). Carries the PKCS#11 error, never data.
+    #[error("the PKCS#11 token failed: {0}")]
+    Token(String),
     /// Argon2 rejected its parameters or input.
     #[error("password hashing failed")]
     PasswordHash,

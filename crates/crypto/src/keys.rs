@@ -1,5 +1,5 @@
 //! Master keys (key-encryption keys), the keyring, and the [`KekProvider`]
-//! seam through which an external KMS can later replace it.
+//! seam: a keyring holds local master keys and keys in a PKCS#11 token alike.
 
 use std::fmt;
 use std::sync::Arc;
@@ -12,7 +12,7 @@ use ring::hmac;
 use secrecy::SecretString;
 use zeroize::Zeroizing;
 
-use crate::aead::{self, KEY_LEN, NONCE_LEN, TAG_LEN};
+use crate::aead::{KEY_LEN, NONCE_LEN, TAG_LEN};
 use crate::token::fill_random;
 use crate::{CryptoError, KeyError};
 
@@ -21,6 +21,12 @@ pub(crate) const WRAPPED_DEK_LEN: usize = NONCE_LEN + KEY_LEN + TAG_LEN;
 
 /// Domain-separation prefix of the AAD used when wrapping a DEK.
 const DEK_AAD_PREFIX: &[u8] = b"credvault dek v1|";
+/// The associated data of a wrapped DEK: binds it to the id of the KEK that wrapped it, so a
+/// wrapped key relabelled with another KEK's id does not open. The same for every provider.
+pub(crate) fn dek_aad(kek_id: &str) -> Vec<u8> {
+    [DEK_AAD_PREFIX, kek_id.as_bytes()].concat()
+}
+
 /// HMAC message whose output identifies a key.
 const KEK_ID_MESSAGE: &[u8] = b"credvault kek id v1";
 
@@ -108,7 +114,7 @@ impl MasterKey {
         hkdf_sha256_32(&[], &self.key[..], label.as_bytes())
     }
 
-    fn aead_key(&self) -> &[u8; KEY_LEN] {
+    pub(crate) fn aead_key(&self) -> &[u8; KEY_LEN] {
         &self.key
     }
 }
@@ -183,107 +189,11 @@ impl<P: KekProvider + ?Sized> KekProvider for Box<P> {
     }
 }
 
-/// Local keyring: one active master key that wraps new data keys, plus
-/// retired keys that can still unwrap old ones (until they are rewrapped).
-///
-/// Wrapped DEK format: 12-byte random nonce || AES-256-GCM(kek, dek,
-/// aad = `"credvault dek v1|" + kek_id`) — 32 bytes of ciphertext plus a
-/// 16-byte tag, 60 bytes in all. `Debug` shows only key ids.
-pub struct Keyring {
-    active: MasterKey,
-    retired: Vec<MasterKey>,
-}
+mod keyring;
+mod pkcs11;
 
-impl Keyring {
-    /// A keyring that wraps under `active` and can also unwrap under each of
-    /// `retired`. Retired keys equal to the active key, or repeated, are dropped.
-    pub fn new(active: MasterKey, retired: Vec<MasterKey>) -> Self {
-        let mut kept: Vec<MasterKey> = Vec::with_capacity(retired.len());
-        for key in retired {
-            if key.id() != active.id() && kept.iter().all(|k| k.id() != key.id()) {
-                kept.push(key);
-            }
-        }
-        Self {
-            active,
-            retired: kept,
-        }
-    }
-
-    /// The active master key (e.g. to [`MasterKey::derive`] subkeys from it).
-    pub fn active(&self) -> &MasterKey {
-        &self.active
-    }
-
-    fn find(&self, kek_id: &str) -> Option<&MasterKey> {
-        std::iter::once(&self.active)
-            .chain(self.retired.iter())
-            .find(|k| k.id() == kek_id)
-    }
-}
-
-fn dek_aad(kek_id: &str) -> Vec<u8> {
-    [DEK_AAD_PREFIX, kek_id.as_bytes()].concat()
-}
-
-impl KekProvider for Keyring {
-    fn active_kek_id(&self) -> &str {
-        self.active.id()
-    }
-
-    fn kek_ids(&self) -> Vec<String> {
-        std::iter::once(&self.active)
-            .chain(self.retired.iter())
-            .map(|k| k.id().to_owned())
-            .collect()
-    }
-
-    fn wrap(&self, dek: &[u8; 32]) -> Result<(String, Vec<u8>), CryptoError> {
-        let kek = &self.active;
-        let mut nonce = [0u8; NONCE_LEN];
-        fill_random(&mut nonce)?;
-        // nonce || dek, encrypted in place; zeroized if anything fails.
-        let mut out = Zeroizing::new(Vec::with_capacity(WRAPPED_DEK_LEN));
-        out.extend_from_slice(&nonce);
-        out.extend_from_slice(dek);
-        let tag = aead::seal_in_place_detached(
-            kek.aead_key(),
-            &nonce,
-            &dek_aad(kek.id()),
-            &mut out[NONCE_LEN..],
-        )?;
-        out.extend_from_slice(&tag);
-        Ok((kek.id().to_owned(), std::mem::take(&mut *out)))
-    }
-
-    fn unwrap(&self, kek_id: &str, wrapped: &[u8]) -> Result<Zeroizing<[u8; 32]>, CryptoError> {
-        if wrapped.len() != WRAPPED_DEK_LEN {
-            return Err(CryptoError::Malformed("wrapped data key must be 60 bytes"));
-        }
-        let kek = self
-            .find(kek_id)
-            .ok_or_else(|| CryptoError::UnknownKek(kek_id.to_owned()))?;
-        let (nonce, sealed) = wrapped.split_at(NONCE_LEN);
-        let mut buf = Zeroizing::new(sealed.to_vec());
-        let plain = aead::open_in_place(kek.aead_key(), nonce, &dek_aad(kek.id()), &mut buf)?;
-        if plain.len() != KEY_LEN {
-            return Err(CryptoError::Malformed("wrapped data key must be 60 bytes"));
-        }
-        let mut dek = Zeroizing::new([0u8; KEY_LEN]);
-        dek.copy_from_slice(plain);
-        Ok(dek)
-    }
-}
-
-impl fmt::Debug for Keyring {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let retired: Vec<&str> = self.retired.iter().map(MasterKey::id).collect();
-        f.debug_struct("Keyring")
-            .field("active", &self.active.id())
-            .field("retired", &retired)
-            .finish()
-    }
-}
+pub use keyring::{Kek, Keyring};
+pub use pkcs11::{TokenConfig, TokenError, TokenKek, TokenSetting};
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]

@@ -27,7 +27,9 @@ mod test_util;
 
 pub use envelope::{Envelope, Sealed};
 pub use error::{CryptoError, KeyError};
-pub use keys::{KekProvider, Keyring, MasterKey};
+pub use keys::{
+    Kek, KekProvider, Keyring, MasterKey, TokenConfig, TokenError, TokenKek, TokenSetting,
+};
 pub use password::{dummy_verify, hash_password, verify_password};
 pub use secret::SecretBytes;
 pub use token::{constant_time_eq, generate_token, hash_token, hmac_sha256, random_bytes, sha256};

@@ -15,6 +15,8 @@ use deadpool_postgres::Pool;
 /// What one DEK count line of `keys status` says about a KEK.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KekCount {
+    /// `local` (a master key) or `pkcs11` (a key in a token), read from the id.
+    pub provider: &'static str,
     pub kek_id: String,
     pub deks: i64,
     pub role: KekRole,
@@ -26,6 +28,24 @@ pub enum KekRole {
     Retired,
     /// Wraps stored keys but is not in the keyring: those secrets cannot be opened.
     Missing,
+}
+
+/// Which provider a KEK id names: a token key's id is `pkcs11:<token>:<key>`, a master key's
+/// `kek_<hex>`.
+pub fn provider_of(kek_id: &str) -> &'static str {
+    if kek_id.starts_with("pkcs11:") {
+        "pkcs11"
+    } else {
+        "local"
+    }
+}
+
+/// What to configure so that the keyring holds `kek_id`.
+pub fn how_to_add(kek_id: &str) -> &'static str {
+    match provider_of(kek_id) {
+        "pkcs11" => "set CREDVAULT_PKCS11_MODULE, _TOKEN_LABEL, _PIN and _KEY_LABEL for its token",
+        _ => "add it to CREDVAULT_RETIRED_KEYS",
+    }
 }
 
 /// DEK counts per KEK: every key of the keyring (zero when it wraps nothing) and any stored KEK
@@ -42,6 +62,7 @@ pub async fn status<P: KekProvider>(
         .kek_ids()
         .into_iter()
         .map(|id| KekCount {
+            provider: provider_of(&id),
             deks: counts.iter().find(|(k, _)| *k == id).map_or(0, |(_, n)| *n),
             role: if id == active {
                 KekRole::Active
@@ -54,6 +75,7 @@ pub async fn status<P: KekProvider>(
     for (id, n) in counts {
         if !out.iter().any(|c| c.kek_id == id) {
             out.push(KekCount {
+                provider: provider_of(&id),
                 kek_id: id,
                 deks: n,
                 role: KekRole::Missing,
@@ -115,9 +137,10 @@ pub async fn rotate<P: KekProvider>(
     let before = status(pool, envelope).await?;
     if let Some(missing) = before.iter().find(|c| c.role == KekRole::Missing) {
         anyhow::bail!(
-            "{} data keys are wrapped by {}, which is neither the master key nor a retired key: add that key to CREDVAULT_RETIRED_KEYS and run again",
+            "{} data keys are wrapped by {}, which is not in the keyring: {} and run again",
             missing.deks,
-            missing.kek_id
+            missing.kek_id,
+            how_to_add(&missing.kek_id)
         );
     }
     let total: u64 = before

@@ -17,7 +17,7 @@ pub struct DbFlags {
     pub db_pool_size: usize,
 }
 
-/// The master key and the retired keys kept for unwrapping.
+/// The master key and the retired keys kept for unwrapping, and the key provider.
 #[derive(clap::Args, Clone, Default)]
 pub struct KeyFlags {
     /// Base64 of 32 random bytes: the active key-encryption key (prefer the _FILE variant)
@@ -32,6 +32,12 @@ pub struct KeyFlags {
     /// File holding the retired keys (comma- or newline-separated)
     #[arg(long, env = "CREDVAULT_RETIRED_KEYS_FILE")]
     pub retired_keys_file: Option<PathBuf>,
+    /// Which key wraps new data keys: local (the master key; default) or pkcs11 (a key in a
+    /// PKCS#11 token, see CREDVAULT_PKCS11_*)
+    #[arg(long, env = "CREDVAULT_KEK_PROVIDER")]
+    pub kek_provider: Option<String>,
+    #[command(flatten)]
+    pub pkcs11: super::Pkcs11Flags,
 }
 
 /// Everything `serve` needs beyond the database and the keys.
@@ -151,6 +157,8 @@ impl std::fmt::Debug for KeyFlags {
             .field("master_key_file", &self.master_key_file)
             .field("retired_keys", &redacted(&self.retired_keys))
             .field("retired_keys_file", &self.retired_keys_file)
+            .field("kek_provider", &self.kek_provider)
+            .field("pkcs11", &self.pkcs11)
             .finish()
     }
 }

@@ -6,15 +6,17 @@ use std::path::PathBuf;
 
 use std::sync::Arc;
 
-use credvault_crypto::{Keyring, MasterKey};
+use credvault_crypto::Keyring;
 use credvault_domain::identity::SessionLimits;
 use zeroize::Zeroizing;
 
 pub use crate::config_error::ConfigError;
 
 mod flags;
+mod kek;
 
 pub use flags::{DbFlags, KeyFlags, ServeFlags};
+pub use kek::Pkcs11Flags;
 
 fn bad(var: &'static str, message: impl Into<String>) -> ConfigError {
     ConfigError {
@@ -50,11 +52,6 @@ pub struct Settings {
     pub sessions: SessionLimits,
     /// From the shutdown signal to closing the listener (readiness fails meanwhile).
     pub drain_grace: std::time::Duration,
-}
-
-pub struct Keys {
-    pub active: MasterKey,
-    pub retired: Vec<MasterKey>,
 }
 
 /// A secret from its flag/variable or from the file its `_FILE` variant names.
@@ -102,41 +99,6 @@ impl DbFlags {
             ));
         }
         Ok(url.to_string())
-    }
-}
-
-impl Keys {
-    pub fn into_keyring(self) -> Keyring {
-        Keyring::new(self.active, self.retired)
-    }
-}
-
-impl KeyFlags {
-    pub fn keys(&self) -> Result<Keys, ConfigError> {
-        let active = secret_value(&self.master_key, &self.master_key_file, "CREDVAULT_MASTER_KEY", "CREDVAULT_MASTER_KEY_FILE")?
-            .ok_or_else(|| bad("CREDVAULT_MASTER_KEY", "not set: give base64 of 32 random bytes (e.g. `openssl rand -base64 32`) or a file in CREDVAULT_MASTER_KEY_FILE"))?;
-        let active = MasterKey::from_base64(&active)
-            .map_err(|e| bad("CREDVAULT_MASTER_KEY", e.to_string()))?;
-        let retired_raw = secret_value(
-            &self.retired_keys,
-            &self.retired_keys_file,
-            "CREDVAULT_RETIRED_KEYS",
-            "CREDVAULT_RETIRED_KEYS_FILE",
-        )?;
-        let mut retired = Vec::new();
-        if let Some(raw) = retired_raw {
-            for (i, part) in raw
-                .split([',', '\n'])
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .enumerate()
-            {
-                let key = MasterKey::from_base64(part)
-                    .map_err(|e| bad("CREDVAULT_RETIRED_KEYS", format!("key #{}: {e}", i + 1)))?;
-                retired.push(key);
-            }
-        }
-        Ok(Keys { active, retired })
     }
 }
 
@@ -207,9 +169,12 @@ impl Settings {
                 ))
             }
             Some(s) => Zeroizing::new(s.as_bytes().to_vec()),
-            None => Zeroizing::new(keys.active.derive("credvault jwt v1").to_vec()),
+            None => match keys.active().master_key() {
+                Some(master) => Zeroizing::new(master.derive("credvault jwt v1").to_vec()),
+                None => return Err(bad("CREDVAULT_JWT_SECRET", "not set: with CREDVAULT_KEK_PROVIDER=pkcs11 give a secret of at least 32 characters (it cannot be derived from a key in the token)")),
+            },
         };
-        let keyring = Arc::new(keys.into_keyring());
+        let keyring = Arc::new(keys);
         let signup = match serve.signup.as_str() {
             "open" => Signup::Open,
             "first" => Signup::First,

@@ -250,3 +250,93 @@ fn secrets_can_come_from_files() {
     assert!(err_of(d, both, s).contains("not both"));
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// The key provider's settings, checked before any module is loaded: each missing one is named,
+/// the PIN is never echoed, and an unknown provider is refused.
+#[test]
+fn the_pkcs11_provider_names_each_missing_setting_and_never_echoes_the_pin() {
+    let (d, _, s) = flags();
+    let full = Pkcs11Flags {
+        pkcs11_module: Some("/nonexistent/libpkcs11.so".into()),
+        pkcs11_token_label: Some("credvault".into()),
+        pkcs11_pin: Some("pin-4711".into()),
+        pkcs11_pin_file: None,
+        pkcs11_key_label: Some("kek".into()),
+    };
+    let with = |pkcs11: Pkcs11Flags| KeyFlags {
+        kek_provider: Some("pkcs11".into()),
+        pkcs11,
+        ..Default::default()
+    };
+    let cases = [
+        (
+            Pkcs11Flags {
+                pkcs11_module: None,
+                ..full.clone()
+            },
+            "CREDVAULT_PKCS11_MODULE: not set",
+        ),
+        (
+            Pkcs11Flags {
+                pkcs11_token_label: None,
+                ..full.clone()
+            },
+            "CREDVAULT_PKCS11_TOKEN_LABEL: not set",
+        ),
+        (
+            Pkcs11Flags {
+                pkcs11_pin: None,
+                ..full.clone()
+            },
+            "CREDVAULT_PKCS11_PIN: not set",
+        ),
+        (
+            Pkcs11Flags {
+                pkcs11_key_label: None,
+                ..full.clone()
+            },
+            "CREDVAULT_PKCS11_KEY_LABEL: not set",
+        ),
+        (
+            Pkcs11Flags {
+                pkcs11_key_label: Some("a:b".into()),
+                ..full.clone()
+            },
+            "CREDVAULT_PKCS11_KEY_LABEL: must be a non-empty label without ':'",
+        ),
+        (
+            Pkcs11Flags {
+                pkcs11_pin_file: Some("/nonexistent/pin".into()),
+                ..full.clone()
+            },
+            "CREDVAULT_PKCS11_PIN: set either",
+        ),
+        (
+            full.clone(),
+            "CREDVAULT_PKCS11_MODULE: cannot load the PKCS#11 module /nonexistent/libpkcs11.so",
+        ),
+    ];
+    for (pkcs11, expected) in cases {
+        let err = err_of(d.clone(), with(pkcs11), s.clone());
+        assert!(err.contains(expected), "{expected:?} in {err}");
+        assert!(!err.contains("pin-4711"), "{err}");
+    }
+    // With the local provider, a token's settings only add a key for unwrapping: given in part,
+    // the missing one is named all the same.
+    let partial = KeyFlags {
+        master_key: Some(KEY.into()),
+        pkcs11: Pkcs11Flags {
+            pkcs11_module: None,
+            ..full
+        },
+        ..Default::default()
+    };
+    assert!(err_of(d.clone(), partial, s.clone()).contains("CREDVAULT_PKCS11_MODULE: not set"));
+    let unknown = KeyFlags {
+        master_key: Some(KEY.into()),
+        kek_provider: Some("kms".into()),
+        ..Default::default()
+    };
+    assert!(err_of(d, unknown, s)
+        .contains("CREDVAULT_KEK_PROVIDER: must be local or pkcs11, not \"kms\""));
+}
