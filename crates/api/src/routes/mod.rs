@@ -36,8 +36,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(ops::metrics);
     cfg.service(
         scope::scope("/v1")
-            // The runtime path first: routes are tried in order, each one a pattern match.
+            // The runtime paths first (resolve, the Vault read): routes are tried in order, each one a
+            // pattern match.
             .service(resolve::resolve)
+            .service(vault::kv_read)
             .service(signup::create_workspace)
             .service(auth::login)
             .service(auth::refresh)
@@ -97,7 +99,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(workflows::get_workflow)
             .service(workflows::delete_workflow)
             .service(vault::lookup_self)
-            .service(vault::kv_read)
             .service(vault::kv_list)
             .route("/kv/metadata/{workflow_id}", vault::list_method()),
     );
