@@ -1142,7 +1142,6 @@ async fn seed_audit(
     engine: uuid::Uuid,
 ) -> anyhow::Result<()> {
     use chrono::Duration;
-    use credvault_domain::audit::{canonical_parts, ChainedFields};
     use credvault_store::audit::{append_events, NewEvent};
     let details: Vec<serde_json::Value> = (0..20)
         .map(|w| serde_json::json!({"workflow_id": format!("wf-{w}"), "version": 1}))
@@ -1166,20 +1165,6 @@ async fn seed_audit(
             let details = &details[(k % 20) as usize];
             let id = uuid::Uuid::now_v7();
             at.push(start + Duration::seconds(k));
-            let canonical = canonical_parts(&ChainedFields {
-                workspace_id: ws,
-                seq: 0,
-                id,
-                at: start,
-                actor_type: "engine",
-                actor_id: Some(engine),
-                action,
-                target_type: Some("credential"),
-                target_id: Some(target),
-                outcome: "success",
-                request_id: None,
-                details,
-            });
             rows.push(NewEvent {
                 id,
                 actor_type: "engine",
@@ -1194,7 +1179,6 @@ async fn seed_audit(
                 user_agent: Some("bench"),
                 request_id: None,
                 details,
-                canonical,
             });
         }
         append_events(&tx, ws, Some(&at), &rows).await?;

@@ -736,6 +736,8 @@ async fn export_streams_every_event_of_the_caller_and_their_tokens_in_chain_orde
     let pool = credvault_store::connect(&app.db.url, 1).expect("pool");
     let db = pool.get().await.expect("connection");
     record_many(&db, ws, &items).await.expect("events");
+    // Written outside any request: the server's sequencer links them within milliseconds.
+    crate::helpers::chained(&db, ws).await;
 
     let res = app.get_as(&owner, "/v1/me/export").await;
     assert_eq!(res.status(), 200);

@@ -3,6 +3,7 @@
 
 mod access_table;
 mod audit;
+mod audit_chain;
 mod canary;
 mod commands;
 mod compliance;

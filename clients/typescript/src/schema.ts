@@ -1993,6 +1993,13 @@ export interface components {
              */
             first_bad_seq?: number | null;
             ok: boolean;
+            /**
+             * Format: int64
+             * @description Committed events not yet linked into the chain (that happens within milliseconds); never a
+             *     break.
+             * @example 0
+             */
+            pending: number;
         };
         VersionInfo: {
             /** Format: date-time */

@@ -77,6 +77,12 @@ impl Application {
             state.settings.database_url.clone(),
             state.pool.clone(),
         ));
+        tokio::spawn(credvault_service::sequencer::run(
+            state.chain.clone(),
+            state.settings.database_url.clone(),
+            state.pool.clone(),
+            std::sync::Arc::new(credvault_service::chain_keys::ChainHasher::new()),
+        ));
         let spec = web::Data::new(crate::openapi::spec_json());
 
         let tls = state.settings.tls.clone();

@@ -7,9 +7,11 @@
 //! checks its `Cargo.toml`.
 
 pub mod audit;
+pub mod audit_chain;
 pub mod audit_log;
 pub mod authn;
 pub mod cache;
+pub mod chain_keys;
 pub mod connect;
 pub mod credentials;
 pub mod error;
@@ -25,6 +27,7 @@ pub mod page;
 pub mod principal;
 pub mod reports;
 pub mod resolve;
+pub mod sequencer;
 pub mod services;
 pub mod shares;
 pub mod signin;

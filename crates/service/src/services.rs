@@ -46,6 +46,8 @@ pub struct Services {
     pub jwt: Jwt,
     /// The group-commit writer of `credential.used` events and usage counters.
     pub usage: UsageWriter,
+    /// Where requests wait for their audit events to be chained (see `audit_chain`).
+    pub chain: Arc<crate::audit_chain::ChainWatch>,
     /// Token lookups and resolve rows, dropped on NOTIFY (see `cache`).
     pub cache: Arc<Cache>,
     /// The one client for calls to other services, with the outbound rules.
@@ -82,6 +84,7 @@ impl Services {
             envelope,
             settings,
             jwt: Jwt::new(jwt_secret),
+            chain: usage.chain.clone(),
             usage,
             outbound,
             cache: Arc::new(Cache::new()),
