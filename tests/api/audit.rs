@@ -157,6 +157,7 @@ async fn tampering_is_reported_at_the_first_bad_seq_by_the_api_and_the_cli() {
         std::process::Command::new(crate::helpers::credvault_bin())
             .args(args)
             .env("DATABASE_URL", &app.db.url)
+            .env("CREDVAULT_MASTER_KEY", crate::helpers::TEST_MASTER_KEY)
             .output()
             .expect("run")
     };
@@ -502,7 +503,7 @@ async fn events_appended_with_their_own_times_chain_like_live_ones_and_bad_input
         .post_as(&owner, "/v1/teams", &json!({"name": "after import"}))
         .await;
     assert_eq!(res.status(), 201);
-    let v = credvault_api::audit::verify(&conn, ws)
+    let v = credvault_api::audit::verify(&conn, &crate::helpers::chain_keys(), ws)
         .await
         .expect("verify");
     assert!(v.ok && v.events_checked == before + 3, "{v:?}");

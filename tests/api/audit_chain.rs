@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use crate::helpers::{uuid_at, ServeProcess, TestApp, TestDb};
 use crate::process::client_of;
 
-async fn verify_of(app: &TestApp, token: &str) -> Value {
+pub async fn verify_of(app: &TestApp, token: &str) -> Value {
     app.get_as(token, "/v1/audit/verify")
         .await
         .json()

@@ -283,9 +283,13 @@ async fn erasure_transfers_or_destroys_and_pseudonymises_without_breaking_the_ch
         assert!(named >= 2, "events about the user carry the pseudonym");
     }
     let pool = credvault_store::connect(&app.db.url, 1).expect("pool");
-    let v = credvault_api::audit::verify(&pool.get().await.expect("conn"), ws)
-        .await
-        .expect("verify");
+    let v = credvault_api::audit::verify(
+        &pool.get().await.expect("conn"),
+        &crate::helpers::chain_keys(),
+        ws,
+    )
+    .await
+    .expect("verify");
     assert!(v.ok, "the chain still verifies after erasure: {v:?}");
     let (_, owner_id) = (0, body["user"]["id"].as_str().expect("id").to_string());
     let (status, _) = problem(

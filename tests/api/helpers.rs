@@ -863,3 +863,12 @@ pub async fn hold_audit_inserts(
         .get(0);
     (holder, pid)
 }
+
+/// The audit chain's keys of a server run with `TEST_MASTER_KEY`.
+pub fn chain_keys() -> std::sync::Arc<credvault_api::chain_keys::ChainKeys> {
+    let key = credvault_crypto::MasterKey::from_base64(TEST_MASTER_KEY).expect("test key");
+    credvault_api::chain_keys::ChainKeys::new(std::sync::Arc::new(credvault_crypto::Keyring::new(
+        key,
+        vec![],
+    )))
+}

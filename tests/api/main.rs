@@ -4,6 +4,7 @@
 mod access_table;
 mod audit;
 mod audit_chain;
+mod audit_keyed;
 mod canary;
 mod commands;
 mod compliance;

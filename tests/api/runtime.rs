@@ -110,9 +110,13 @@ impl World {
             .expect("ws")
             .get(0);
         let pool = credvault_store::connect(&self.app.db.url, 1).expect("pool");
-        let v = credvault_api::audit::verify(&pool.get().await.expect("conn"), ws)
-            .await
-            .expect("verify");
+        let v = credvault_api::audit::verify(
+            &pool.get().await.expect("conn"),
+            &crate::helpers::chain_keys(),
+            ws,
+        )
+        .await
+        .expect("verify");
         assert!(v.ok, "{v:?}");
     }
 

@@ -91,6 +91,9 @@ pub enum AuditCommand {
     Verify {
         #[command(flatten)]
         db: DbFlags,
+        /// The keyring the server runs with: the chain is keyed with keys derived from it
+        #[command(flatten)]
+        keys: KeyFlags,
         /// Only this workspace
         #[arg(long)]
         workspace: Option<uuid::Uuid>,

@@ -11,8 +11,8 @@
 
 // The service layer's modules, under the names the API has always used for them.
 pub use credvault_service::{
-    audit, cache, credentials, idempotency, jwt, keys, net, oauth, outbound, principal, shares,
-    signin, token_refresh, usage,
+    audit, audit_checkpoint, cache, chain_keys, credentials, idempotency, jwt, keys, net, oauth,
+    outbound, principal, shares, signin, token_refresh, usage,
 };
 
 pub mod auth;

@@ -38,8 +38,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Keys { command } => keys(command).await,
         Command::Audit {
-            command: AuditCommand::Verify { db, workspace },
-        } => audit_verify(db, workspace).await,
+            command:
+                AuditCommand::Verify {
+                    db,
+                    keys,
+                    workspace,
+                },
+        } => audit_verify(db, keys, workspace).await,
         Command::Migrate { db } => {
             telemetry::init(LogFormat::from_env()?);
             let pool = credvault_store::connect(&db.database_url()?, 2)?;
@@ -120,8 +125,12 @@ async fn keys(command: KeysCommand) -> anyhow::Result<()> {
 
 async fn audit_verify(
     db: credvault_api::config::DbFlags,
+    keys: credvault_api::config::KeyFlags,
     workspace: Option<uuid::Uuid>,
 ) -> anyhow::Result<()> {
+    let keys = credvault_service::chain_keys::ChainKeys::new(std::sync::Arc::new(
+        keys.keys()?.into_keyring(),
+    ));
     let pool = credvault_store::connect(&db.database_url()?, 1)?;
     let client = pool.get().await?;
     let workspaces = match workspace {
@@ -130,7 +139,7 @@ async fn audit_verify(
     };
     let mut broken = 0;
     for ws in workspaces {
-        let v = credvault_api::audit::verify_with_progress(&client, ws, |n| {
+        let v = credvault_api::audit::verify_with_progress(&client, &keys, ws, |n| {
             if n > 0 && n % 100_000 == 0 {
                 eprintln!("credvault: workspace {ws}: {n} events checked");
             }

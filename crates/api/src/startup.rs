@@ -81,7 +81,7 @@ impl Application {
             state.chain.clone(),
             state.settings.database_url.clone(),
             state.pool.clone(),
-            std::sync::Arc::new(credvault_service::chain_keys::ChainHasher::new()),
+            state.chain_keys.clone(),
         ));
         let spec = web::Data::new(crate::openapi::spec_json());
 

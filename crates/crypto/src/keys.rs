@@ -215,6 +215,13 @@ impl Keyring {
         &self.active
     }
 
+    /// A 32-byte subkey for `label` from the key `kek_id` of this keyring, active or retired
+    /// ([`MasterKey::derive`]); None when the keyring lacks it. The audit chain's keys come from
+    /// here, so a provider whose keys never leave it only has to answer this.
+    pub fn derive_from(&self, kek_id: &str, label: &str) -> Option<Zeroizing<[u8; 32]>> {
+        self.find(kek_id).map(|k| k.derive(label))
+    }
+
     fn find(&self, kek_id: &str) -> Option<&MasterKey> {
         std::iter::once(&self.active)
             .chain(self.retired.iter())

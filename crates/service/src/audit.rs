@@ -2,7 +2,6 @@
 //! Events are chained per workspace: `hash = SHA-256(prev_hash ‖ canonical event)`, where the
 //! canonical form leaves out the personal-data fields so that erasure can pseudonymise them.
 
-use credvault_domain::audit::{canonical_bytes, ChainedFields};
 use credvault_store::audit as store;
 use deadpool_postgres::GenericClient;
 use serde_json::Value;
@@ -111,84 +110,7 @@ pub async fn record_many(
 
 pub use crate::chain_keys::chain_hash;
 
-/// Result of walking a workspace's chain.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Verification {
-    pub ok: bool,
-    pub events_checked: i64,
-    pub first_bad_seq: Option<i64>,
-    /// Committed events not yet linked into the chain (never a break).
-    pub pending: i64,
-}
-
-/// Walks the chain in batches, recomputing every hash.
-pub async fn verify(c: &impl GenericClient, ws: Uuid) -> Result<Verification, ServiceError> {
-    verify_with_progress(c, ws, |_| {}).await
-}
-
-/// `verify`, reporting how many events it has checked after every batch. The walk goes up to the
-/// head as read when it starts (the chain may grow meanwhile) and must end exactly there: a
-/// cut-off tail is tampering too.
-pub async fn verify_with_progress(
-    c: &impl GenericClient,
-    ws: Uuid,
-    mut progress: impl FnMut(i64),
-) -> Result<Verification, ServiceError> {
-    let pending = credvault_store::audit_chain::pending(c, ws).await?;
-    let Some((head_seq, head_hash)) = store::head(c, ws).await? else {
-        // No head: there must be no chained event either.
-        let any = !store::events_after(c, ws, i64::MIN, 1).await?.is_empty();
-        return Ok(Verification {
-            ok: !any,
-            events_checked: 0,
-            first_bad_seq: any.then_some(1),
-            pending,
-        });
-    };
-    let mut prev = vec![0u8; 32];
-    let mut expected_seq = 1i64;
-    let mut checked = 0i64;
-    let verdict = |checked: i64, bad: Option<i64>| Verification {
-        ok: bad.is_none(),
-        events_checked: checked,
-        first_bad_seq: bad,
-        pending,
-    };
-    while expected_seq <= head_seq {
-        let batch = store::events_after(c, ws, expected_seq - 1, 1000).await?;
-        if batch.is_empty() {
-            break;
-        }
-        progress(checked);
-        for e in batch.into_iter().filter(|e| e.seq <= head_seq) {
-            let fields = ChainedFields {
-                workspace_id: e.workspace_id,
-                seq: e.seq,
-                id: e.id,
-                at: e.at,
-                actor_type: &e.actor_type,
-                actor_id: e.actor_id,
-                action: &e.action,
-                target_type: e.target_type.as_deref(),
-                target_id: e.target_id.as_deref(),
-                outcome: &e.outcome,
-                request_id: e.request_id.as_deref(),
-                details: &e.details,
-            };
-            let good = e.seq == expected_seq
-                && e.prev_hash == prev
-                && chain_hash(&prev, &canonical_bytes(&fields)).as_slice() == e.hash;
-            if !good {
-                return Ok(verdict(checked, Some(expected_seq.min(e.seq))));
-            }
-            checked += 1;
-            expected_seq += 1;
-            prev = e.hash;
-        }
-    }
-    let whole = checked == head_seq && (checked == 0 || head_hash == prev);
-    Ok(verdict(checked, (!whole).then_some(checked + 1)))
-}
+pub use crate::audit_verify::{verify, verify_with_progress, Verification};
 
 /// What a principal does is recorded under its name.
 impl crate::principal::Principal {

@@ -1,44 +1,86 @@
-//! The keys of the audit chain.
+//! The keys of the audit chain and of its signed checkpoints, derived from the master keyring
+//! (never stored in the database).
+//!
+//! A workspace's chain key is HKDF-SHA256 of a master key (by its id) with the info
+//! `credvault audit chain v1:{workspace_id}`; a link is `HMAC-SHA256(chain key, prev_hash ‖
+//! canonical)`. The key a chain uses is named by its head (`audit_heads.key_id`) and by the
+//! `audit.chain_keyed` event that switched to it. After `keys rotate` the sequencer switches each
+//! chain to the new active key with such an event; the retired key stays in
+//! CREDVAULT_RETIRED_KEYS for as long as the events it linked are to be verified.
+//!
+//! Checkpoints are signed with Ed25519, the seed derived from the active master key with the
+//! info `credvault audit checkpoint v1`; the public key's id is the master key's id.
 
-use deadpool_postgres::GenericClient;
+use std::sync::Arc;
+
+use credvault_crypto::{KekProvider, Keyring, Signer};
 use uuid::Uuid;
 
-/// Gives the sequencer the hash of each workspace's chain.
-pub struct ChainHasher {}
+/// The action of a chain's switch to a key.
+pub const SWITCH_ACTION: &str = "audit.chain_keyed";
 
-/// The hashing of one batch.
-pub struct BatchKeys {}
+pub struct ChainKeys {
+    keyring: Arc<Keyring>,
+}
 
-impl ChainHasher {
-    pub fn new() -> ChainHasher {
-        ChainHasher {}
+impl ChainKeys {
+    pub fn new(keyring: Arc<Keyring>) -> Arc<ChainKeys> {
+        Arc::new(ChainKeys { keyring })
     }
 
-    pub async fn keys_for(
+    /// The master key new links are keyed with.
+    pub fn active_id(&self) -> &str {
+        self.keyring.active_kek_id()
+    }
+
+    /// Every master key id the keyring holds, active first.
+    pub fn key_ids(&self) -> Vec<String> {
+        self.keyring.kek_ids()
+    }
+
+    /// The keyed link of workspace `ws` under master key `key_id`; None when the keyring lacks it.
+    pub fn keyed_hash(
         &self,
-        _c: &impl GenericClient,
-        _ws: &[Uuid],
-    ) -> Result<BatchKeys, credvault_store::StoreError> {
-        Ok(BatchKeys {})
+        key_id: &str,
+        ws: Uuid,
+        prev: &[u8],
+        canonical: &[u8],
+    ) -> Option<[u8; 32]> {
+        let key = self
+            .keyring
+            .derive_from(key_id, &format!("credvault audit chain v1:{ws}"))?;
+        let mut msg = Vec::with_capacity(prev.len() + canonical.len());
+        msg.extend_from_slice(prev);
+        msg.extend_from_slice(canonical);
+        Some(*credvault_crypto::hmac_sha256(&key[..], &msg))
+    }
+
+    /// The checkpoint signing key and its id.
+    pub fn signer(&self) -> Result<(String, Signer), credvault_crypto::CryptoError> {
+        let id = self.active_id().to_owned();
+        let seed = self
+            .keyring
+            .derive_from(&id, "credvault audit checkpoint v1")
+            .ok_or_else(|| credvault_crypto::CryptoError::UnknownKek(id.clone()))?;
+        Ok((id, Signer::from_seed(&seed)?))
     }
 }
 
-impl Default for ChainHasher {
-    fn default() -> Self {
-        ChainHasher::new()
-    }
-}
-
-impl BatchKeys {
-    pub fn hash(&self, _ws: Uuid, prev: &[u8], canonical: &[u8]) -> [u8; 32] {
-        chain_hash(prev, canonical)
-    }
-}
-
-/// The plain link: `SHA-256(prev_hash ‖ canonical)`.
+/// The plain link: `SHA-256(prev_hash ‖ canonical)` (chains before migration 0016).
 pub fn chain_hash(prev: &[u8], canonical: &[u8]) -> [u8; 32] {
     let mut buf = Vec::with_capacity(prev.len() + canonical.len());
     buf.extend_from_slice(prev);
     buf.extend_from_slice(canonical);
     credvault_crypto::sha256(&buf)
+}
+
+/// Whether an event is a chain's switch to the key its details name (then that key).
+pub fn switch_key<'a>(
+    actor_type: &str,
+    action: &str,
+    details: &'a serde_json::Value,
+) -> Option<&'a str> {
+    (actor_type == "system" && action == SWITCH_ACTION)
+        .then(|| details.get("key_id").and_then(|k| k.as_str()))
+        .flatten()
 }

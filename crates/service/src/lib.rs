@@ -8,7 +8,9 @@
 
 pub mod audit;
 pub mod audit_chain;
+pub mod audit_checkpoint;
 pub mod audit_log;
+pub mod audit_verify;
 pub mod authn;
 pub mod cache;
 pub mod chain_keys;

@@ -15,12 +15,14 @@ use std::time::Duration;
 
 use chrono::{SubsecRound, Utc};
 use credvault_domain::audit::{canonical_bytes, ChainedFields};
-use credvault_store::audit_chain::{self as store, Head, Link};
+use credvault_store::audit_chain::{self as store, Head, Link, Unchained};
 use deadpool_postgres::Pool;
 use futures_util::StreamExt;
 use tokio_postgres::AsyncMessage;
+use uuid::Uuid;
 
 use crate::audit_chain::ChainWatch;
+use crate::chain_keys::{chain_hash, switch_key, ChainKeys, SWITCH_ACTION};
 
 /// The advisory-lock key of the sequencer ("credvasq" in ASCII).
 const LOCK_KEY: i64 = 0x6372_6564_7661_7371;
@@ -34,12 +36,7 @@ const TAKEOVER_POLL: Duration = Duration::from_millis(300);
 pub const PENDING_CHANNEL: &str = "credvault_audit_pending";
 
 /// Contends for the sequencer and runs it while held; until the pool closes.
-pub async fn run(
-    watch: Arc<ChainWatch>,
-    database_url: String,
-    pool: Pool,
-    hasher: Arc<crate::chain_keys::ChainHasher>,
-) {
+pub async fn run(watch: Arc<ChainWatch>, database_url: String, pool: Pool, keys: Arc<ChainKeys>) {
     let db = match credvault_store::pool::config(&database_url) {
         Ok(c) => c,
         Err(e) => {
@@ -48,7 +45,7 @@ pub async fn run(
         }
     };
     while !pool.is_closed() {
-        if let Err(e) = run_once(&watch, &db, &pool, &hasher).await {
+        if let Err(e) = run_once(&watch, &db, &pool, &keys).await {
             tracing::warn!(error = %e, "the audit sequencer stopped; it starts again");
         }
         watch.set_local(false);
@@ -71,7 +68,7 @@ async fn run_once(
     watch: &ChainWatch,
     db: &credvault_store::dburl::Database,
     pool: &Pool,
-    hasher: &crate::chain_keys::ChainHasher,
+    keys: &ChainKeys,
 ) -> anyhow::Result<()> {
     let mut held = Held(Some(pool.get().await?));
     let conn = held.0.as_mut().expect("held");
@@ -107,8 +104,9 @@ async fn run_once(
             .await?;
         watch.set_local(true);
         tracing::info!("this instance runs the audit sequencer");
+        switch_dormant_chains(conn, keys).await?;
         loop {
-            while chain_batch(conn, watch, hasher).await? == BATCH as usize {}
+            while chain_batch(conn, watch, keys).await? == BATCH as usize {}
             if pool.is_closed() {
                 return Ok(());
             }
@@ -126,12 +124,92 @@ async fn run_once(
     ran
 }
 
+/// Chains with events that are not keyed with the active master key (before migration 0016, or
+/// after a rotation) get their switch now, even if nothing else happens in them.
+async fn switch_dormant_chains(
+    conn: &mut deadpool_postgres::Object,
+    keys: &ChainKeys,
+) -> anyhow::Result<()> {
+    let tx = conn.transaction().await?;
+    for (ws, previous) in store::unswitched(&tx, keys.active_id()).await? {
+        insert_switch(&tx, keys, ws, previous.as_deref()).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Records chain `ws`'s switch to the active key (unchained, in the caller's transaction).
+async fn insert_switch(
+    tx: &deadpool_postgres::Transaction<'_>,
+    keys: &ChainKeys,
+    ws: Uuid,
+    previous: Option<&str>,
+) -> anyhow::Result<Unchained> {
+    let details = serde_json::json!({"key_id": keys.active_id(), "previous_key_id": previous});
+    let id = Uuid::now_v7();
+    let event = credvault_store::audit::NewEvent {
+        id,
+        actor_type: "system",
+        actor_id: None,
+        actor_display: Some("credvault"),
+        action: SWITCH_ACTION,
+        target_type: None,
+        target_id: None,
+        target_name: None,
+        outcome: "success",
+        ip: None,
+        user_agent: None,
+        request_id: None,
+        details: &details,
+    };
+    let ords = credvault_store::audit::append_events(tx, ws, None, &[event]).await?;
+    Ok(Unchained {
+        ord: ords.first().copied().unwrap_or_default(),
+        workspace_id: ws,
+        id,
+        at: None,
+        actor_type: "system".into(),
+        actor_id: None,
+        action: SWITCH_ACTION.into(),
+        target_type: None,
+        target_id: None,
+        outcome: "success".into(),
+        request_id: None,
+        details,
+    })
+}
+
+/// Puts a switch to the active key in front of the batch's events of every chain that is not
+/// keyed with it yet (and does not start with one).
+async fn with_switches(
+    tx: &deadpool_postgres::Transaction<'_>,
+    keys: &ChainKeys,
+    heads: &BTreeMap<Uuid, Head>,
+    rows: Vec<Unchained>,
+) -> anyhow::Result<Vec<Unchained>> {
+    let mut out = Vec::with_capacity(rows.len());
+    let mut seen = std::collections::HashSet::new();
+    for r in rows {
+        if seen.insert(r.workspace_id) {
+            let h = &heads[&r.workspace_id];
+            let keyed = h.key_id.as_deref() == Some(keys.active_id()) || h.seq == 0;
+            let switches =
+                switch_key(&r.actor_type, &r.action, &r.details) == Some(keys.active_id());
+            if !keyed && !switches {
+                out.push(insert_switch(tx, keys, r.workspace_id, h.key_id.as_deref()).await?);
+            }
+        }
+        out.push(r);
+    }
+    Ok(out)
+}
+
 /// Links the oldest committed unchained events (up to `BATCH`) in one transaction; returns how
 /// many.
 async fn chain_batch(
     conn: &mut deadpool_postgres::Object,
     watch: &ChainWatch,
-    hasher: &crate::chain_keys::ChainHasher,
+    keys: &ChainKeys,
 ) -> anyhow::Result<usize> {
     let tx = conn.transaction().await?;
     let rows = store::unchained(&tx, BATCH).await?;
@@ -147,7 +225,7 @@ async fn chain_batch(
         .into_iter()
         .map(|h| (h.workspace_id, h))
         .collect();
-    let keys = hasher.keys_for(&tx, &ws).await?;
+    let rows = with_switches(&tx, keys, &heads, rows).await?;
     let now = Utc::now().trunc_subsecs(6);
     let mut links = Vec::with_capacity(rows.len());
     for r in &rows {
@@ -171,7 +249,19 @@ async fn chain_batch(
             request_id: r.request_id.as_deref(),
             details: &r.details,
         });
-        let hash = keys.hash(r.workspace_id, &h.hash, &canonical).to_vec();
+        // A switch is linked with the key it names; a new chain is keyed from its first event.
+        let key = switch_key(&r.actor_type, &r.action, &r.details)
+            .map(str::to_owned)
+            .or_else(|| h.key_id.clone())
+            .or_else(|| (h.seq == 0).then(|| keys.active_id().to_owned()));
+        let hash = match &key {
+            Some(k) => keys
+                .keyed_hash(k, r.workspace_id, &h.hash, &canonical)
+                .ok_or_else(|| anyhow::anyhow!("the keyring lacks the audit chain's key {k}"))?,
+            None => chain_hash(&h.hash, &canonical),
+        }
+        .to_vec();
+        h.key_id = key;
         links.push(Link {
             ord: r.ord,
             seq,

@@ -61,6 +61,8 @@ pub struct Head {
     pub seq: i64,
     pub hash: Vec<u8>,
     pub at: Option<DateTime<Utc>>,
+    /// The master key the chain is keyed with; None while it is linked with plain SHA-256.
+    pub key_id: Option<String>,
 }
 
 /// Locks the heads of these workspaces until the transaction ends, creating missing ones.
@@ -71,7 +73,7 @@ pub async fn lock_heads(c: &impl GenericClient, ws: &[Uuid]) -> Result<Vec<Head>
              SELECT w, 0, '\\x0000000000000000000000000000000000000000000000000000000000000000'::bytea
              FROM unnest($1::uuid[]) AS w ORDER BY w
              ON CONFLICT (workspace_id) DO UPDATE SET seq = h.seq
-             RETURNING h.workspace_id, h.seq, h.hash, h.at",
+             RETURNING h.workspace_id, h.seq, h.hash, h.at, h.key_id",
         )
         .await?;
     let rows = c.query(&stmt, &[&ws]).await?;
@@ -82,6 +84,7 @@ pub async fn lock_heads(c: &impl GenericClient, ws: &[Uuid]) -> Result<Vec<Head>
             seq: r.get(1),
             hash: r.get(2),
             at: r.get(3),
+            key_id: r.get(4),
         })
         .collect())
 }
@@ -113,8 +116,9 @@ pub async fn link(
                  WHERE e.ord = u.ord AND e.seq IS NULL
                  RETURNING 1
              ), moved AS (
-                 UPDATE audit_heads h SET seq = x.seq, hash = x.hash, at = x.at
-                 FROM unnest($6::uuid[], $7::int8[], $8::bytea[], $9::timestamptz[]) AS x(ws, seq, hash, at)
+                 UPDATE audit_heads h SET seq = x.seq, hash = x.hash, at = x.at, key_id = x.key_id
+                 FROM unnest($6::uuid[], $7::int8[], $8::bytea[], $9::timestamptz[], $10::text[])
+                      AS x(ws, seq, hash, at, key_id)
                  WHERE h.workspace_id = x.ws
                  RETURNING h.workspace_id, pg_notify('credvault_audit', h.workspace_id::text)
              )
@@ -130,11 +134,12 @@ pub async fn link(
     let hseq: Vec<i64> = heads.iter().map(|h| h.seq).collect();
     let hhash: Vec<&[u8]> = heads.iter().map(|h| h.hash.as_slice()).collect();
     let hat: Vec<Option<DateTime<Utc>>> = heads.iter().map(|h| h.at).collect();
+    let hkey: Vec<Option<&str>> = heads.iter().map(|h| h.key_id.as_deref()).collect();
     let row = c
         .query_one(
             &stmt,
             &[
-                &ords, &seqs, &prevs, &hashes, &ats, &ws, &hseq, &hhash, &hat,
+                &ords, &seqs, &prevs, &hashes, &ats, &ws, &hseq, &hhash, &hat, &hkey,
             ],
         )
         .await?;
@@ -163,4 +168,42 @@ pub async fn pending(c: &impl GenericClient, ws: Uuid) -> Result<i64, StoreError
     )
     .await?
     .get(0))
+}
+
+/// Workspaces whose chain has events but is not keyed with `active` (linked with plain SHA-256,
+/// or with a key rotated out) and has no key switch waiting to be linked.
+/// Returns each with the key its chain is linked with now (None: plain).
+pub async fn unswitched(
+    c: &impl GenericClient,
+    active: &str,
+) -> Result<Vec<(Uuid, Option<String>)>, StoreError> {
+    let rows = c
+        .query(
+            "SELECT h.workspace_id, h.key_id FROM audit_heads h
+             WHERE h.seq > 0 AND h.key_id IS DISTINCT FROM $1
+               AND NOT EXISTS (SELECT 1 FROM audit_events e
+                               WHERE e.seq IS NULL AND e.workspace_id = h.workspace_id
+                                 AND e.action = 'audit.chain_keyed')",
+            &[&active],
+        )
+        .await?;
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+}
+
+/// The chain head's event (None before the first), for a checkpoint.
+pub async fn head_event(
+    c: &impl GenericClient,
+    ws: Uuid,
+) -> Result<Option<crate::audit::StoredEvent>, StoreError> {
+    let r = c
+        .query_opt(
+            &format!(
+                "SELECT {} FROM audit_events
+                 WHERE workspace_id = $1 AND seq = (SELECT seq FROM audit_heads WHERE workspace_id = $1)",
+                crate::audit::EVENT_COLS
+            ),
+            &[&ws],
+        )
+        .await?;
+    Ok(r.as_ref().map(crate::audit::event))
 }

@@ -1,0 +1,148 @@
+//! Verifying a workspace's audit chain: every link recomputed, from the first event to the head.
+//!
+//! A chain starts linked with plain SHA-256 (events from before migration 0016) or keyed (a
+//! chain begun since). An `audit.chain_keyed` event switches it to the key it names, linked with
+//! that key; from then on every link is keyed. A chain with events must end keyed: someone who
+//! can only write to the database could recompute plain links, but not keyed ones, so a chain
+//! rewritten to plain SHA-256 throughout is refused.
+
+use credvault_domain::audit::{canonical_bytes, ChainedFields};
+use credvault_store::audit as store;
+use deadpool_postgres::GenericClient;
+use uuid::Uuid;
+
+use crate::chain_keys::{chain_hash, switch_key, ChainKeys};
+use crate::error::ServiceError;
+
+/// Result of walking a workspace's chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verification {
+    pub ok: bool,
+    pub events_checked: i64,
+    pub first_bad_seq: Option<i64>,
+    /// Committed events not yet linked into the chain (never a break).
+    pub pending: i64,
+}
+
+/// How the links are made at a point of the walk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Links {
+    /// Nothing read yet.
+    Unknown,
+    Plain,
+    Keyed(String),
+}
+
+/// The canonical encoding of a stored event, as its link covers it.
+pub fn canonical_of(e: &store::StoredEvent) -> Vec<u8> {
+    canonical_bytes(&ChainedFields {
+        workspace_id: e.workspace_id,
+        seq: e.seq,
+        id: e.id,
+        at: e.at,
+        actor_type: &e.actor_type,
+        actor_id: e.actor_id,
+        action: &e.action,
+        target_type: e.target_type.as_deref(),
+        target_id: e.target_id.as_deref(),
+        outcome: &e.outcome,
+        request_id: e.request_id.as_deref(),
+        details: &e.details,
+    })
+}
+
+/// Walks the chain in batches, recomputing every hash.
+pub async fn verify(
+    c: &impl GenericClient,
+    keys: &ChainKeys,
+    ws: Uuid,
+) -> Result<Verification, ServiceError> {
+    verify_with_progress(c, keys, ws, |_| {}).await
+}
+
+/// The link of `prev` and `canonical` as the chain makes it at this point, if it is `hash`;
+/// the chain's links from then on.
+fn check(
+    keys: &ChainKeys,
+    ws: Uuid,
+    links: &Links,
+    switch: Option<&str>,
+    prev: &[u8],
+    canonical: &[u8],
+    hash: &[u8],
+) -> Option<Links> {
+    let keyed = |k: &str| {
+        keys.keyed_hash(k, ws, prev, canonical)
+            .is_some_and(|h| h == hash)
+    };
+    if let Some(k) = switch {
+        return keyed(k).then(|| Links::Keyed(k.to_owned()));
+    }
+    match links {
+        Links::Keyed(k) => keyed(k).then(|| links.clone()),
+        Links::Plain => (chain_hash(prev, canonical) == hash).then_some(Links::Plain),
+        Links::Unknown if chain_hash(prev, canonical) == hash => Some(Links::Plain),
+        Links::Unknown => keys
+            .key_ids()
+            .into_iter()
+            .find(|k| keyed(k))
+            .map(Links::Keyed),
+    }
+}
+
+/// `verify`, reporting how many events it has checked after every batch. The walk goes up to the
+/// head as read when it starts (the chain may grow meanwhile) and must end exactly there: a
+/// cut-off tail is tampering too.
+pub async fn verify_with_progress(
+    c: &impl GenericClient,
+    keys: &ChainKeys,
+    ws: Uuid,
+    mut progress: impl FnMut(i64),
+) -> Result<Verification, ServiceError> {
+    let pending = credvault_store::audit_chain::pending(c, ws).await?;
+    let verdict = |checked: i64, bad: Option<i64>| Verification {
+        ok: bad.is_none(),
+        events_checked: checked,
+        first_bad_seq: bad,
+        pending,
+    };
+    let Some((head_seq, head_hash)) = store::head(c, ws).await? else {
+        // No head: there must be no chained event either.
+        let any = !store::events_after(c, ws, i64::MIN, 1).await?.is_empty();
+        return Ok(verdict(0, any.then_some(1)));
+    };
+    let mut prev = vec![0u8; 32];
+    let mut links = Links::Unknown;
+    let mut expected_seq = 1i64;
+    let mut checked = 0i64;
+    while expected_seq <= head_seq {
+        let batch = store::events_after(c, ws, expected_seq - 1, 1000).await?;
+        if batch.is_empty() {
+            break;
+        }
+        progress(checked);
+        for e in batch.into_iter().filter(|e| e.seq <= head_seq) {
+            let canonical = canonical_of(&e);
+            let switch = switch_key(&e.actor_type, &e.action, &e.details);
+            let next = (e.seq == expected_seq && e.prev_hash == prev)
+                .then(|| check(keys, ws, &links, switch, &prev, &canonical, &e.hash))
+                .flatten();
+            let Some(next) = next else {
+                return Ok(verdict(checked, Some(expected_seq.min(e.seq))));
+            };
+            links = next;
+            checked += 1;
+            expected_seq += 1;
+            prev = e.hash;
+        }
+    }
+    let whole = checked == head_seq && (checked == 0 || head_hash == prev);
+    if !whole {
+        return Ok(verdict(checked, Some(checked + 1)));
+    }
+    // Plain to the end: nothing in it proves it was not rewritten.
+    if links == Links::Plain {
+        return Ok(verdict(0, Some(1)));
+    }
+    Ok(verdict(checked, None))
+}
