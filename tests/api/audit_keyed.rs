@@ -11,12 +11,13 @@ use crate::helpers::{uuid_at, ServeProcess, TestApp, TestDb, TEST_MASTER_KEY};
 use crate::process::client_of;
 
 /// What a database-only attacker does: rewrite every event from `from_seq` on with hashes made
-/// by `link` (prev, canonical), and move the head to match.
-async fn rewrite(
+/// by `link` (prev, canonical), and move the head to match (keyed with `head_key`).
+pub async fn rewrite_with_key(
     db: &tokio_postgres::Client,
     ws: uuid::Uuid,
     from_seq: i64,
     link: impl Fn(&[u8], &[u8]) -> [u8; 32],
+    head_key: Option<&str>,
 ) {
     db.batch_execute("ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only")
         .await
@@ -63,8 +64,8 @@ async fn rewrite(
     }
     if let Some(h) = prev {
         db.execute(
-            "UPDATE audit_heads SET hash = $2, key_id = NULL WHERE workspace_id = $1",
-            &[&ws, &h],
+            "UPDATE audit_heads SET hash = $2, key_id = $3 WHERE workspace_id = $1",
+            &[&ws, &h, &head_key],
         )
         .await
         .expect("head");
@@ -72,6 +73,15 @@ async fn rewrite(
     db.batch_execute("ALTER TABLE audit_events ENABLE TRIGGER audit_events_append_only")
         .await
         .expect("enable");
+}
+
+async fn rewrite(
+    db: &tokio_postgres::Client,
+    ws: uuid::Uuid,
+    from_seq: i64,
+    link: impl Fn(&[u8], &[u8]) -> [u8; 32],
+) {
+    rewrite_with_key(db, ws, from_seq, link, None).await
 }
 
 fn plain(prev: &[u8], canonical: &[u8]) -> [u8; 32] {

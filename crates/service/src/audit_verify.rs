@@ -51,6 +51,19 @@ pub fn canonical_of(e: &store::StoredEvent) -> Vec<u8> {
     })
 }
 
+/// Where a retention checkpoint (event `seq`) lets the walk start: the seq after the last event
+/// dropped and that event's hash. Only a checkpoint that comes after what it names counts.
+fn start_of(seq: i64, details: &serde_json::Value) -> Option<(i64, Vec<u8>)> {
+    let through = details.get("through_seq")?.as_i64()?;
+    let hex = details.get("through_hash")?.as_str()?;
+    let hash: Option<Vec<u8>> = (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
+        .collect();
+    let hash = hash.filter(|h| h.len() == 32)?;
+    (0 < through && through < seq).then_some((through + 1, hash))
+}
+
 /// Walks the chain in batches, recomputing every hash.
 pub async fn verify(
     c: &impl GenericClient,
@@ -111,9 +124,12 @@ pub async fn verify_with_progress(
         let any = !store::events_after(c, ws, i64::MIN, 1).await?.is_empty();
         return Ok(verdict(0, any.then_some(1)));
     };
-    let mut prev = vec![0u8; 32];
+    // Past retention the chain starts at its newest checkpoint (the event itself is walked).
+    let (mut expected_seq, mut prev) = credvault_store::audit_chain::latest_checkpoint(c, ws)
+        .await?
+        .and_then(|(seq, d)| start_of(seq, &d))
+        .unwrap_or((1, vec![0u8; 32]));
     let mut links = Links::Unknown;
-    let mut expected_seq = 1i64;
     let mut checked = 0i64;
     while expected_seq <= head_seq {
         let batch = store::events_after(c, ws, expected_seq - 1, 1000).await?;
@@ -136,9 +152,9 @@ pub async fn verify_with_progress(
             prev = e.hash;
         }
     }
-    let whole = checked == head_seq && (checked == 0 || head_hash == prev);
+    let whole = expected_seq - 1 == head_seq && (head_seq == 0 || head_hash == prev);
     if !whole {
-        return Ok(verdict(checked, Some(checked + 1)));
+        return Ok(verdict(checked, Some(expected_seq)));
     }
     // Plain to the end: nothing in it proves it was not rewritten.
     if links == Links::Plain {

@@ -10,6 +10,7 @@ pub mod audit;
 pub mod audit_chain;
 pub mod audit_checkpoint;
 pub mod audit_log;
+pub mod audit_retention;
 pub mod audit_verify;
 pub mod authn;
 pub mod cache;

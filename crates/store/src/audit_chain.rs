@@ -125,6 +125,10 @@ pub async fn link(
              SELECT (SELECT count(*) FROM linked), (SELECT count(*) FROM moved)",
         )
         .await?;
+    // Linking moves each event out of the default partition (migration 0016): the append-only
+    // trigger lets the sequencer's transaction do that.
+    c.batch_execute("SET LOCAL credvault.audit_linking = 'on'")
+        .await?;
     let ords: Vec<i64> = links.iter().map(|l| l.ord).collect();
     let seqs: Vec<i64> = links.iter().map(|l| l.seq).collect();
     let prevs: Vec<&[u8]> = links.iter().map(|l| l.prev_hash.as_slice()).collect();
@@ -206,4 +210,21 @@ pub async fn head_event(
         )
         .await?;
     Ok(r.as_ref().map(crate::audit::event))
+}
+
+/// The newest chained retention checkpoint of a workspace: its seq and details.
+pub async fn latest_checkpoint(
+    c: &impl GenericClient,
+    ws: Uuid,
+) -> Result<Option<(i64, serde_json::Value)>, StoreError> {
+    let r = c
+        .query_opt(
+            "SELECT seq, details FROM audit_events
+             WHERE workspace_id = $1 AND action = 'audit.retention_checkpoint' AND actor_type = 'system'
+               AND seq IS NOT NULL
+             ORDER BY seq DESC LIMIT 1",
+            &[&ws],
+        )
+        .await?;
+    Ok(r.map(|r| (r.get(0), r.get(1))))
 }

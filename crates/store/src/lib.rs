@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod audit_chain;
+pub mod audit_partitions;
 pub mod credentials;
 pub mod dburl;
 pub mod identity;

@@ -39,7 +39,7 @@ pub const MIGRATIONS: &[Migration] = migrations![
     12 => "0012_owner_references.sql",
     13 => "0013_version_destinations.sql",
     15 => "0015_audit_sequencer.sql",
-    16 => "0016_audit_keyed_chain.sql",
+    16 => "0016_audit_keyed_partitioned.sql",
 ];
 
 /// The advisory-lock key taken while migrating ("credvaul" in ASCII).
