@@ -168,3 +168,67 @@ async fn months_are_read_as_one_log_and_retention_drops_them_after_a_checkpoint(
         "{v}"
     );
 }
+
+fn credvault(db: &TestDb, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(crate::helpers::credvault_bin())
+        .args(args)
+        .env("DATABASE_URL", &db.url)
+        .env("CREDVAULT_MASTER_KEY", crate::helpers::TEST_MASTER_KEY)
+        .output()
+        .expect("run")
+}
+
+/// `audit archive` writes a month with signed checkpoints; `audit verify --archive` checks it
+/// offline and finds an edited line.
+#[tokio::test]
+async fn an_archived_month_verifies_offline_and_an_edit_is_found() {
+    let db = TestDb::migrated().await;
+    let server = ServeProcess::start(&db);
+    assert!(server.ready(30).await, "the server starts");
+    let app = client_of(&server, &db);
+    let (body, owner) = app.signup("ada@example.com").await;
+    let ws = uuid_at(&body["workspace"]["id"]);
+    let res = app
+        .post_as(&owner, "/v1/teams", &json!({"name": "t"}))
+        .await;
+    assert_eq!(res.status(), 201);
+    let client = db.client().await;
+    backdate(&client, ws, 3).await;
+    let dir = std::env::temp_dir().join(format!("credvault-archive-{}", uuid::Uuid::now_v7()));
+    let out = dir.to_string_lossy().to_string();
+    let written = credvault(
+        &db,
+        &["audit", "archive", "--before", "2024-02-01", "--out", &out],
+    );
+    assert!(
+        written.status.success(),
+        "{}",
+        String::from_utf8_lossy(&written.stderr)
+    );
+    let events = dir.join("audit_events_p202401.ndjson");
+    let text = std::fs::read_to_string(&events).expect("the month's events");
+    assert_eq!(text.lines().count(), 3);
+    let manifest: Value = serde_json::from_slice(
+        &std::fs::read(dir.join("audit_events_p202401.checkpoint.json")).expect("manifest"),
+    )
+    .expect("json");
+    assert_eq!(manifest["checkpoints"][0]["seq"], json!(3));
+    let checked = credvault(&db, &["audit", "verify", "--archive", &out]);
+    let stdout = String::from_utf8_lossy(&checked.stdout).to_string();
+    assert!(
+        checked.status.success() && stdout.contains("ok, 3 events"),
+        "{stdout}"
+    );
+    std::fs::write(
+        &events,
+        text.replacen("\"details\":{", "\"details\":{\"forged\":true,", 1),
+    )
+    .expect("edit");
+    let checked = credvault(&db, &["audit", "verify", "--archive", &out]);
+    let stdout = String::from_utf8_lossy(&checked.stdout).to_string();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        !checked.status.success() && stdout.contains("BROKEN at seq 1"),
+        "{stdout}"
+    );
+}

@@ -15,6 +15,7 @@ pub use credvault_service::{
     outbound, principal, shares, signin, token_refresh, usage,
 };
 
+pub mod audit_cli;
 pub mod auth;
 pub mod cli;
 pub mod config;

@@ -40,11 +40,29 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Audit {
             command:
                 AuditCommand::Verify {
+                    keys,
+                    archive: Some(dir),
+                    ..
+                },
+        } => credvault_api::audit_cli::verify_archive(keys, &dir),
+        Command::Audit {
+            command:
+                AuditCommand::Verify {
                     db,
                     keys,
                     workspace,
+                    archive: None,
                 },
         } => audit_verify(db, keys, workspace).await,
+        Command::Audit {
+            command:
+                AuditCommand::Archive {
+                    db,
+                    keys,
+                    before,
+                    out,
+                },
+        } => credvault_api::audit_cli::archive(db, keys, before, &out).await,
         Command::Migrate { db } => {
             telemetry::init(LogFormat::from_env()?);
             let pool = credvault_store::connect(&db.database_url()?, 2)?;

@@ -25,7 +25,8 @@ pub fn checkpoint_message(ws: Uuid, seq: i64, hash: &str, at: &str) -> String {
     format!("credvault-audit-checkpoint:v1:{ws}:{seq}:{hash}:{at}")
 }
 
-fn hex(bytes: &[u8]) -> String {
+/// Bytes as lowercase hex, as hashes are shown.
+pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 

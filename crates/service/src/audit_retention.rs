@@ -7,6 +7,7 @@ use credvault_domain::audit::at_text;
 use credvault_store::audit_partitions::{self as store, Month};
 
 use crate::audit::{Actor, Event, Origin};
+use crate::audit_checkpoint::hex;
 use crate::{ServiceError, Services};
 
 /// The action of a retention checkpoint.
@@ -19,10 +20,6 @@ const MONTHS_AHEAD: i64 = 3;
 pub struct Maintained {
     pub created: i32,
     pub dropped: Vec<String>,
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn system() -> Actor {

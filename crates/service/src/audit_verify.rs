@@ -103,6 +103,63 @@ fn check(
     }
 }
 
+/// A walk along a chain, one event at a time.
+pub struct Walker<'k> {
+    keys: &'k ChainKeys,
+    ws: Uuid,
+    links: Links,
+    /// The seq the next event must have, and the hash it must link to.
+    pub expected_seq: i64,
+    pub prev: Vec<u8>,
+    pub checked: i64,
+}
+
+impl<'k> Walker<'k> {
+    /// A walk from the start of a chain (seq 1 after the zero hash), or from later on.
+    pub fn new(keys: &'k ChainKeys, ws: Uuid, expected_seq: i64, prev: Vec<u8>) -> Walker<'k> {
+        Walker {
+            keys,
+            ws,
+            links: Links::Unknown,
+            expected_seq,
+            prev,
+            checked: 0,
+        }
+    }
+
+    /// Checks the next event; false at the first that does not follow.
+    pub fn step(&mut self, e: &store::StoredEvent) -> bool {
+        let switch = switch_key(&e.actor_type, &e.action, &e.details);
+        let next = (e.seq == self.expected_seq && e.prev_hash == self.prev)
+            .then(|| {
+                let canonical = canonical_of(e);
+                check(
+                    self.keys,
+                    self.ws,
+                    &self.links,
+                    switch,
+                    &self.prev,
+                    &canonical,
+                    &e.hash,
+                )
+            })
+            .flatten();
+        let Some(next) = next else {
+            return false;
+        };
+        self.links = next;
+        self.checked += 1;
+        self.expected_seq += 1;
+        self.prev = e.hash.clone();
+        true
+    }
+
+    /// Whether every link so far is plain SHA-256 (nothing proves such a chain).
+    pub fn plain(&self) -> bool {
+        self.links == Links::Plain
+    }
+}
+
 /// `verify`, reporting how many events it has checked after every batch. The walk goes up to the
 /// head as read when it starts (the chain may grow meanwhile) and must end exactly there: a
 /// cut-off tail is tampering too.
@@ -125,40 +182,30 @@ pub async fn verify_with_progress(
         return Ok(verdict(0, any.then_some(1)));
     };
     // Past retention the chain starts at its newest checkpoint (the event itself is walked).
-    let (mut expected_seq, mut prev) = credvault_store::audit_chain::latest_checkpoint(c, ws)
+    let (start, prev) = credvault_store::audit_chain::latest_checkpoint(c, ws)
         .await?
         .and_then(|(seq, d)| start_of(seq, &d))
         .unwrap_or((1, vec![0u8; 32]));
-    let mut links = Links::Unknown;
-    let mut checked = 0i64;
-    while expected_seq <= head_seq {
-        let batch = store::events_after(c, ws, expected_seq - 1, 1000).await?;
+    let mut walk = Walker::new(keys, ws, start, prev);
+    while walk.expected_seq <= head_seq {
+        let batch = store::events_after(c, ws, walk.expected_seq - 1, 1000).await?;
         if batch.is_empty() {
             break;
         }
-        progress(checked);
-        for e in batch.into_iter().filter(|e| e.seq <= head_seq) {
-            let canonical = canonical_of(&e);
-            let switch = switch_key(&e.actor_type, &e.action, &e.details);
-            let next = (e.seq == expected_seq && e.prev_hash == prev)
-                .then(|| check(keys, ws, &links, switch, &prev, &canonical, &e.hash))
-                .flatten();
-            let Some(next) = next else {
-                return Ok(verdict(checked, Some(expected_seq.min(e.seq))));
-            };
-            links = next;
-            checked += 1;
-            expected_seq += 1;
-            prev = e.hash;
+        progress(walk.checked);
+        for e in batch.iter().filter(|e| e.seq <= head_seq) {
+            if !walk.step(e) {
+                return Ok(verdict(walk.checked, Some(walk.expected_seq.min(e.seq))));
+            }
         }
     }
-    let whole = expected_seq - 1 == head_seq && (head_seq == 0 || head_hash == prev);
+    let whole = walk.expected_seq - 1 == head_seq && (head_seq == 0 || head_hash == walk.prev);
     if !whole {
-        return Ok(verdict(checked, Some(expected_seq)));
+        return Ok(verdict(walk.checked, Some(walk.expected_seq)));
     }
     // Plain to the end: nothing in it proves it was not rewritten.
-    if links == Links::Plain {
+    if walk.plain() {
         return Ok(verdict(0, Some(1)));
     }
-    Ok(verdict(checked, None))
+    Ok(verdict(walk.checked, None))
 }

@@ -58,11 +58,16 @@ impl ChainKeys {
     /// The checkpoint signing key and its id.
     pub fn signer(&self) -> Result<(String, Signer), credvault_crypto::CryptoError> {
         let id = self.active_id().to_owned();
+        Ok((id.clone(), self.signer_of(&id)?))
+    }
+
+    /// The checkpoint signing key derived from master key `key_id`.
+    pub fn signer_of(&self, key_id: &str) -> Result<Signer, credvault_crypto::CryptoError> {
         let seed = self
             .keyring
-            .derive_from(&id, "credvault audit checkpoint v1")
-            .ok_or_else(|| credvault_crypto::CryptoError::UnknownKek(id.clone()))?;
-        Ok((id, Signer::from_seed(&seed)?))
+            .derive_from(key_id, "credvault audit checkpoint v1")
+            .ok_or_else(|| credvault_crypto::CryptoError::UnknownKek(key_id.to_owned()))?;
+        Signer::from_seed(&seed)
     }
 }
 

@@ -7,6 +7,7 @@
 //! checks its `Cargo.toml`.
 
 pub mod audit;
+pub mod audit_archive;
 pub mod audit_chain;
 pub mod audit_checkpoint;
 pub mod audit_log;
