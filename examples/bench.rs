@@ -1297,6 +1297,17 @@ async fn audit_scale(base: &str) -> anyhow::Result<()> {
             )
             .await?;
         }
+        // The server's sequencer links what was seeded; the pages are timed once it has.
+        while pool
+            .get()
+            .await?
+            .query_one("SELECT count(*) FROM audit_events WHERE seq IS NULL", &[])
+            .await?
+            .get::<_, i64>(0)
+            > 0
+        {
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
         pool.get()
             .await?
             .batch_execute("ANALYZE audit_events")

@@ -65,7 +65,7 @@ BEGIN
     RETURN created;
 END $$;
 
-SELECT audit_ensure_partitions(coalesce(min(at), now()), now() + interval '3 months')
+SELECT audit_ensure_partitions(coalesce(min(at), now() - interval '1 month'), now() + interval '3 months')
 FROM audit_events_unpartitioned;
 INSERT INTO audit_events (workspace_id, seq, id, at, actor_type, actor_id, actor_display, action, target_type,
                           target_id, target_name, outcome, ip, user_agent, request_id, details, prev_hash, hash, ord)
@@ -111,3 +111,53 @@ BEGIN
 END $$;
 CREATE TRIGGER audit_events_append_only BEFORE UPDATE OR DELETE ON audit_events
     FOR EACH ROW EXECUTE FUNCTION audit_events_append_only();
+
+-- audit_insert as in 0015, making the months of events that come with their own times.
+CREATE OR REPLACE FUNCTION audit_insert(
+    p_ws            uuid,
+    p_at            timestamptz[],
+    p_id            uuid[],
+    p_actor_type    text[],
+    p_actor_id      uuid[],
+    p_actor_display text[],
+    p_action        text[],
+    p_target_type   text[],
+    p_target_id     text[],
+    p_target_name   text[],
+    p_outcome       text[],
+    p_ip            text[],
+    p_user_agent    text[],
+    p_request_id    text[],
+    p_details       jsonb[]
+) RETURNS bigint[] LANGUAGE plpgsql AS $$
+DECLARE
+    n    integer := coalesce(cardinality(p_id), 0);
+    ords bigint[];
+BEGIN
+    IF n = 0 THEN
+        RETURN ARRAY[]::bigint[];
+    END IF;
+    IF (p_at IS NOT NULL AND cardinality(p_at) <> n)
+       OR cardinality(p_actor_type) IS DISTINCT FROM n OR cardinality(p_actor_id) IS DISTINCT FROM n
+       OR cardinality(p_actor_display) IS DISTINCT FROM n OR cardinality(p_action) IS DISTINCT FROM n
+       OR cardinality(p_target_type) IS DISTINCT FROM n OR cardinality(p_target_id) IS DISTINCT FROM n
+       OR cardinality(p_target_name) IS DISTINCT FROM n OR cardinality(p_outcome) IS DISTINCT FROM n
+       OR cardinality(p_ip) IS DISTINCT FROM n OR cardinality(p_user_agent) IS DISTINCT FROM n
+       OR cardinality(p_request_id) IS DISTINCT FROM n OR cardinality(p_details) IS DISTINCT FROM n THEN
+        RAISE EXCEPTION 'audit_insert: every array must have one element per event';
+    END IF;
+    -- Events with their own times (imports) go into their months, made if missing.
+    IF p_at IS NOT NULL THEN
+        PERFORM audit_ensure_partitions(min(t), max(t) + interval '1 microsecond') FROM unnest(p_at) AS t;
+    END IF;
+    WITH ins AS (
+        INSERT INTO audit_events (workspace_id, id, at, actor_type, actor_id, actor_display, action, target_type,
+                                  target_id, target_name, outcome, ip, user_agent, request_id, details)
+        SELECT p_ws, u.* FROM unnest(p_id, p_at, p_actor_type, p_actor_id, p_actor_display, p_action, p_target_type,
+                                     p_target_id, p_target_name, p_outcome, p_ip, p_user_agent, p_request_id, p_details) AS u
+        RETURNING ord
+    )
+    SELECT array_agg(ord) INTO ords FROM ins;
+    PERFORM pg_notify('credvault_audit_pending', '');
+    RETURN ords;
+END $$;

@@ -97,6 +97,11 @@ impl ChainWatch {
         ords.iter().any(|o| w.contains(o))
     }
 
+    /// Stops waiting for events that will never be chained (their transaction failed).
+    pub(crate) fn abandon(&self, ords: &[i64]) {
+        self.forget(ords, &[]);
+    }
+
     fn forget(&self, ords: &[i64], keep: &[i64]) {
         let mut w = self.waiting.lock().unwrap_or_else(|e| e.into_inner());
         for o in ords.iter().filter(|o| !keep.contains(o)) {

@@ -40,7 +40,12 @@ pub async fn maintain(
 ) -> Result<Maintained, ServiceError> {
     let client = services.pool.get().await?;
     let mut done = Maintained {
-        created: store::ensure(&client, now, now + Duration::days(31 * MONTHS_AHEAD)).await?,
+        created: store::ensure(
+            &client,
+            now - Duration::days(31),
+            now + Duration::days(31 * MONTHS_AHEAD),
+        )
+        .await?,
         ..Default::default()
     };
     let Some(days) = retention_days else {

@@ -44,8 +44,16 @@ pub async fn run(watch: Arc<ChainWatch>, database_url: String, pool: Pool, keys:
             return;
         }
     };
+    // A connection of its own, outside the pool the requests share (which may be as small as 2).
+    let own = match credvault_store::connect(&database_url, 1) {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::error!(error = %e, "the audit sequencer cannot start; events stay unchained");
+            return;
+        }
+    };
     while !pool.is_closed() {
-        if let Err(e) = run_once(&watch, &db, &pool, &keys).await {
+        if let Err(e) = run_once(&watch, &db, &pool, &own, &keys).await {
             tracing::warn!(error = %e, "the audit sequencer stopped; it starts again");
         }
         watch.set_local(false);
@@ -68,9 +76,10 @@ async fn run_once(
     watch: &ChainWatch,
     db: &credvault_store::dburl::Database,
     pool: &Pool,
+    own: &Pool,
     keys: &ChainKeys,
 ) -> anyhow::Result<()> {
-    let mut held = Held(Some(pool.get().await?));
+    let mut held = Held(Some(own.get().await?));
     let conn = held.0.as_mut().expect("held");
     conn.batch_execute("SET idle_in_transaction_session_timeout = '10s'")
         .await?;

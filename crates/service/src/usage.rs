@@ -213,6 +213,8 @@ async fn run(
             // its way meanwhile).
             if committed {
                 shared.chain.wait(&ords).await;
+            } else {
+                shared.chain.abandon(&ords);
             }
             for (_, _, done) in batch {
                 let _ = done.send(committed);
