@@ -83,10 +83,11 @@ CREATE INDEX audit_events_outcome ON audit_events (workspace_id, outcome, seq)
     WHERE outcome <> 'success' AND seq IS NOT NULL;
 CREATE INDEX audit_events_credential_action ON audit_events (workspace_id, target_id, action, seq)
     WHERE target_type = 'credential' AND action <> 'credential.used' AND seq IS NOT NULL;
-CREATE INDEX audit_events_actor ON audit_events (workspace_id, actor_id, seq) WHERE seq IS NOT NULL;
+-- The actor and target indexes also hold unchained events: erasure pseudonymises a person's
+-- events by actor and by target, linked or not.
+CREATE INDEX audit_events_actor ON audit_events (workspace_id, actor_id, seq);
 CREATE INDEX audit_events_at ON audit_events (workspace_id, at) WHERE seq IS NOT NULL;
-CREATE INDEX audit_events_target ON audit_events (workspace_id, target_type, target_id, seq)
-    WHERE seq IS NOT NULL;
+CREATE INDEX audit_events_target ON audit_events (workspace_id, target_type, target_id, seq);
 
 -- As in 0015, and a link's move out of the default partition (a delete there, done by the
 -- sequencer, which says so with credvault.audit_linking) is not a deletion.
