@@ -1182,7 +1182,6 @@ async fn seed_audit(
     engine: uuid::Uuid,
 ) -> anyhow::Result<()> {
     use chrono::Duration;
-    use credvault_domain::audit::{canonical_parts, ChainedFields};
     use credvault_store::audit::{append_events, NewEvent};
     let details: Vec<serde_json::Value> = (0..20)
         .map(|w| serde_json::json!({"workflow_id": format!("wf-{w}"), "version": 1}))
@@ -1206,20 +1205,6 @@ async fn seed_audit(
             let details = &details[(k % 20) as usize];
             let id = uuid::Uuid::now_v7();
             at.push(start + Duration::seconds(k));
-            let canonical = canonical_parts(&ChainedFields {
-                workspace_id: ws,
-                seq: 0,
-                id,
-                at: start,
-                actor_type: "engine",
-                actor_id: Some(engine),
-                action,
-                target_type: Some("credential"),
-                target_id: Some(target),
-                outcome: "success",
-                request_id: None,
-                details,
-            });
             rows.push(NewEvent {
                 id,
                 actor_type: "engine",
@@ -1234,7 +1219,6 @@ async fn seed_audit(
                 user_agent: Some("bench"),
                 request_id: None,
                 details,
-                canonical,
             });
         }
         append_events(&tx, ws, Some(&at), &rows).await?;
@@ -1352,6 +1336,17 @@ async fn audit_scale(base: &str) -> anyhow::Result<()> {
                 actor,
             )
             .await?;
+        }
+        // The server's sequencer links what was seeded; the pages are timed once it has.
+        while pool
+            .get()
+            .await?
+            .query_one("SELECT count(*) FROM audit_events WHERE seq IS NULL", &[])
+            .await?
+            .get::<_, i64>(0)
+            > 0
+        {
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
         }
         pool.get()
             .await?

@@ -283,9 +283,13 @@ async fn erasure_transfers_or_destroys_and_pseudonymises_without_breaking_the_ch
         assert!(named >= 2, "events about the user carry the pseudonym");
     }
     let pool = credvault_store::connect(&app.db.url, 1).expect("pool");
-    let v = credvault_api::audit::verify(&pool.get().await.expect("conn"), ws)
-        .await
-        .expect("verify");
+    let v = credvault_api::audit::verify(
+        &pool.get().await.expect("conn"),
+        &crate::helpers::chain_keys(),
+        ws,
+    )
+    .await
+    .expect("verify");
     assert!(v.ok, "the chain still verifies after erasure: {v:?}");
     let (_, owner_id) = (0, body["user"]["id"].as_str().expect("id").to_string());
     let (status, _) = problem(
@@ -312,17 +316,11 @@ async fn a_credential_created_during_its_owners_erasure_is_handed_over_or_refuse
     for create_first in [true, false] {
         let email = format!("leaver-{create_first}@example.com");
         let (uid, token) = app.user_with_role(&owner, &email, "member").await;
-        // The chain head, held here, stops both requests at their audit append, by which time
+        // Audit inserts, held here, stop both requests at their audit record, by which time
         // each has done its other work: the creation inserted its row, the erasure locked the
         // user and (before owners were checked) listed what they owned.
         let mut hold = app.db.client().await;
-        let hold = hold.transaction().await.expect("begin");
-        hold.execute(
-            "SELECT 1 FROM audit_heads WHERE workspace_id = $1 FOR UPDATE",
-            &[&ws],
-        )
-        .await
-        .expect("lock");
+        let (hold, _) = crate::helpers::hold_audit_inserts(&mut hold).await;
         let (client, url) = (app.client.clone(), app.url("/v1/credentials"));
         let create = async move {
             client

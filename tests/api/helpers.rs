@@ -827,3 +827,57 @@ pub async fn cache_counts(address: &str) -> CacheCounts {
         invalidations: value("credvault_cache_invalidations_total"),
     }
 }
+
+/// Waits until the sequencer has linked every committed event of workspace `ws`.
+pub async fn chained(db: &tokio_postgres::Client, ws: uuid::Uuid) {
+    for _ in 0..500 {
+        let pending: i64 = db
+            .query_one(
+                "SELECT count(*) FROM audit_events WHERE workspace_id = $1 AND seq IS NULL",
+                &[&ws],
+            )
+            .await
+            .expect("count")
+            .get(0);
+        if pending == 0 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("the audit events of {ws} were never chained");
+}
+
+/// Makes every later insert of audit events wait while the returned transaction is open (a
+/// trigger takes the lock it holds, shared, first): a change then stops at its audit record,
+/// and the sequencer, which inserts nothing, goes on. Also returns the holder's backend pid.
+pub async fn hold_audit_inserts(
+    c: &mut tokio_postgres::Client,
+) -> (tokio_postgres::Transaction<'_>, i32) {
+    c.batch_execute(
+        "CREATE OR REPLACE FUNCTION test_hold_audit() RETURNS trigger LANGUAGE plpgsql AS $$
+         BEGIN PERFORM pg_advisory_xact_lock_shared(742874); RETURN NULL; END $$;
+         CREATE OR REPLACE TRIGGER test_hold_audit BEFORE INSERT ON audit_events
+             FOR EACH STATEMENT EXECUTE FUNCTION test_hold_audit();",
+    )
+    .await
+    .expect("trigger");
+    let holder = c.transaction().await.expect("begin");
+    let pid: i32 = holder
+        .query_one(
+            "SELECT pg_backend_pid(), pg_advisory_xact_lock(742874)::text",
+            &[],
+        )
+        .await
+        .expect("the lock to hold")
+        .get(0);
+    (holder, pid)
+}
+
+/// The audit chain's keys of a server run with `TEST_MASTER_KEY`.
+pub fn chain_keys() -> std::sync::Arc<credvault_api::chain_keys::ChainKeys> {
+    let key = credvault_crypto::MasterKey::from_base64(TEST_MASTER_KEY).expect("test key");
+    credvault_api::chain_keys::ChainKeys::new(std::sync::Arc::new(credvault_crypto::Keyring::new(
+        key,
+        vec![],
+    )))
+}

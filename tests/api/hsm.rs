@@ -123,6 +123,7 @@ async fn a_pkcs11_server_seals_in_the_token_and_the_master_key_cannot_open_its_d
         "sk_live_sealed_in_the_token_01"
     );
     assert_eq!(kek_ids(&db).await, vec![(TOKEN_KEK.to_string(), 1)]);
+    chain_keyed_and_signed_by_the_token(&app).await;
 
     // The attacker: every row of the database, and the master key.
     let client = db.client().await;
@@ -153,6 +154,62 @@ async fn a_pkcs11_server_seals_in_the_token_and_the_master_key_cannot_open_its_d
     assert!(matches!(
         with_master.open(&relabelled, &aad),
         Err(credvault_crypto::CryptoError::Decrypt)
+    ));
+}
+
+/// Without a master key the audit chain is keyed, and its checkpoints signed, by keys the token
+/// derives: the chain verifies, and the checkpoint verifies under the published key, whose id
+/// is the token key's.
+async fn chain_keyed_and_signed_by_the_token(app: &TestApp) {
+    let login: Value = app
+        .login("ada@example.com", crate::helpers::PASSWORD)
+        .await
+        .json()
+        .await
+        .expect("json");
+    let owner = login["access_token"]
+        .as_str()
+        .or(login["tokens"]["access_token"].as_str())
+        .expect("access token");
+    let v: Value = app
+        .get_as(owner, "/v1/audit/verify")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(v["ok"], true, "{v}");
+    assert!(v["events_checked"].as_i64() > Some(2), "{v}");
+    let cp: Value = app
+        .get_as(owner, "/v1/audit/checkpoint")
+        .await
+        .json()
+        .await
+        .expect("json");
+    let pk: Value = app
+        .get_as(owner, "/v1/audit/public-key")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(pk["key_id"], TOKEN_KEK, "{pk}");
+    let b64 = |v: &Value| {
+        base64::Engine::decode(
+            &base64::engine::general_purpose::STANDARD,
+            v.as_str().expect("base64"),
+        )
+        .expect("base64")
+    };
+    let msg = format!(
+        "credvault-audit-checkpoint:v1:{}:{}:{}:{}",
+        cp["workspace_id"].as_str().expect("ws"),
+        cp["seq"],
+        cp["hash"].as_str().expect("hash"),
+        cp["at"].as_str().expect("at")
+    );
+    assert!(credvault_crypto::verify_ed25519(
+        &b64(&pk["public_key"]),
+        msg.as_bytes(),
+        &b64(&cp["signature"])
     ));
 }
 

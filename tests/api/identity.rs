@@ -628,7 +628,7 @@ async fn concurrent_audited_actions_keep_the_chain_whole() {
     }
     let pool = credvault_store::connect(&app.db.url, 1).expect("pool");
     let conn = pool.get().await.expect("conn");
-    let v = credvault_api::audit::verify(&conn, ws)
+    let v = credvault_api::audit::verify(&conn, &crate::helpers::chain_keys(), ws)
         .await
         .expect("verify");
     assert!(v.ok, "{v:?}");
@@ -647,7 +647,7 @@ async fn concurrent_audited_actions_keep_the_chain_whole() {
     )
     .await
     .expect("tamper");
-    let v = credvault_api::audit::verify(&conn, ws)
+    let v = credvault_api::audit::verify(&conn, &crate::helpers::chain_keys(), ws)
         .await
         .expect("verify");
     assert_eq!((v.ok, v.first_bad_seq), (false, Some(10)));
@@ -736,6 +736,8 @@ async fn export_streams_every_event_of_the_caller_and_their_tokens_in_chain_orde
     let pool = credvault_store::connect(&app.db.url, 1).expect("pool");
     let db = pool.get().await.expect("connection");
     record_many(&db, ws, &items).await.expect("events");
+    // Written outside any request: the server's sequencer links them within milliseconds.
+    crate::helpers::chained(&db, ws).await;
 
     let res = app.get_as(&owner, "/v1/me/export").await;
     assert_eq!(res.status(), 200);

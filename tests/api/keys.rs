@@ -140,9 +140,13 @@ async fn rotate_rewraps_everything_and_resumes_after_the_process_is_killed() {
     assert!(events >= 5, "one per batch: {events}");
     assert_eq!(keys, 2500);
     assert_eq!((from, to), (format!("[\"{old_id}\"]"), new_id.clone()));
-    let v = credvault_api::audit::verify(&pool.get().await.expect("conn"), ws)
-        .await
-        .expect("verify");
+    let v = credvault_api::audit::verify(
+        &pool.get().await.expect("conn"),
+        &crate::helpers::chain_keys(),
+        ws,
+    )
+    .await
+    .expect("verify");
     assert!(v.ok, "{v:?}");
     assert_eq!(
         rotate(&pool, &both, 500, |_| {}).await.expect("again"),

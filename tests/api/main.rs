@@ -3,6 +3,9 @@
 
 mod access_table;
 mod audit;
+mod audit_chain;
+mod audit_keyed;
+mod audit_months;
 mod canary;
 mod commands;
 mod compliance;

@@ -9,7 +9,7 @@ use crate::helpers::{ServeProcess, TestApp, TestDb, PASSWORD};
 
 /// A client of a serve process, with the typed helpers of `TestApp`. Dropping it drops no
 /// database.
-fn client_of(p: &ServeProcess, db: &TestDb) -> TestApp {
+pub fn client_of(p: &ServeProcess, db: &TestDb) -> TestApp {
     TestApp {
         address: p.address.clone(),
         client: reqwest::Client::new(),

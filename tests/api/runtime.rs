@@ -110,9 +110,13 @@ impl World {
             .expect("ws")
             .get(0);
         let pool = credvault_store::connect(&self.app.db.url, 1).expect("pool");
-        let v = credvault_api::audit::verify(&pool.get().await.expect("conn"), ws)
-            .await
-            .expect("verify");
+        let v = credvault_api::audit::verify(
+            &pool.get().await.expect("conn"),
+            &crate::helpers::chain_keys(),
+            ws,
+        )
+        .await
+        .expect("verify");
         assert!(v.ok, "{v:?}");
     }
 
@@ -633,19 +637,11 @@ async fn losing_the_database_connection_fails_resolves_with_503_and_never_hands_
             }
         }
     }
-    // The bursts above may all land before or after the cut. This one cannot: the workspace's
-    // audit chain head is held, so the batch carrying these resolves' events waits on it while
-    // its connection is cut; every resolve of it must then answer 503.
+    // The bursts above may all land before or after the cut. This one cannot: audit inserts are
+    // held, so the batch carrying these resolves' events waits at its insert while its
+    // connection is cut; every resolve of it must then answer 503.
     let mut holder = w.app.db.client().await;
-    let hold = holder.transaction().await.expect("begin");
-    let held: i32 = hold
-        .query_one(
-            "SELECT pg_backend_pid() FROM audit_heads WHERE workspace_id = (SELECT id FROM workspaces) FOR UPDATE",
-            &[],
-        )
-        .await
-        .expect("the chain head to hold")
-        .get(0);
+    let (hold, held) = crate::helpers::hold_audit_inserts(&mut holder).await;
     let burst: Vec<_> = (0..20)
         .map(|_| {
             let (client, url, engine) = (

@@ -92,6 +92,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/audit/checkpoint": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A signed checkpoint of the audit chain
+         * @description **Who:** workspace role `owner`, `admin` or `auditor`, or a personal token of theirs with `audit:read`; engine tokens cannot.
+         *
+         *     **Audit log:** records nothing.
+         */
+        get: operations["get_audit_checkpoint"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/audit/export": {
         parameters: {
             query?: never;
@@ -106,6 +128,28 @@ export interface paths {
          *     **Audit log:** records nothing.
          */
         get: operations["export_audit_events"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/audit/public-key": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The audit checkpoints' public key
+         * @description **Who:** workspace role `owner`, `admin` or `auditor`, or a personal token of theirs with `audit:read`; engine tokens cannot.
+         *
+         *     **Audit log:** records nothing.
+         */
+        get: operations["get_audit_public_key"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1331,6 +1375,32 @@ export interface components {
             id?: string | null;
             type: components["schemas"]["ActorType"];
         };
+        /**
+         * @description The chain head, signed: `signature` is base64 of the Ed25519 signature over the UTF-8 bytes
+         *     of `credvault-audit-checkpoint:v1:{workspace_id}:{seq}:{hash}:{at}`, with `at` exactly as here.
+         */
+        AuditCheckpoint: {
+            /**
+             * @description The head event's time, RFC 3339 with microseconds.
+             * @example 2025-03-04T05:06:07.123456Z
+             */
+            at: string;
+            /**
+             * @description The head's hash, hex.
+             * @example 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+             */
+            hash: string;
+            /**
+             * Format: int64
+             * @description The head's seq (0 before the first event).
+             * @example 42
+             */
+            seq: number;
+            /** @description Base64 of the 64-byte Ed25519 signature. */
+            signature: string;
+            /** Format: uuid */
+            workspace_id: string;
+        };
         /** @description One audit event; `hash` = SHA-256(`prev_hash` ‖ canonical event), hex. */
         AuditEvent: {
             action: string;
@@ -1358,6 +1428,16 @@ export interface components {
         AuditPage: {
             items: components["schemas"]["AuditEvent"][];
             next_cursor?: string | null;
+        };
+        /** @description The key that verifies checkpoints. */
+        AuditPublicKey: {
+            /**
+             * @description Which master key the signing key is derived from.
+             * @example kek_ba6a5357b9df5449
+             */
+            key_id: string;
+            /** @description Base64 of the 32-byte Ed25519 public key. */
+            public_key: string;
         };
         AuditTarget: {
             id?: string | null;
@@ -2338,6 +2418,13 @@ export interface components {
              */
             first_bad_seq?: number | null;
             ok: boolean;
+            /**
+             * Format: int64
+             * @description Committed events not yet linked into the chain (that happens within milliseconds); never a
+             *     break.
+             * @example 0
+             */
+            pending: number;
         };
         VersionInfo: {
             /** Format: date-time */
@@ -2747,6 +2834,30 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    get_audit_checkpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The signed head */
+            200: {
+                headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditCheckpoint"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     export_audit_events: {
         parameters: {
             query?: {
@@ -2779,6 +2890,30 @@ export interface operations {
                 };
             };
             400: components["responses"]["InvalidRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    get_audit_public_key: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The public key */
+            200: {
+                headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditPublicKey"];
+                };
+            };
             401: components["responses"]["Unauthenticated"];
             403: components["responses"]["Forbidden"];
             503: components["responses"]["Unavailable"];

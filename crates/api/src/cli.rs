@@ -102,8 +102,29 @@ pub enum AuditCommand {
     Verify {
         #[command(flatten)]
         db: DbFlags,
+        /// The keyring the server runs with: the chain is keyed with keys derived from it
+        #[command(flatten)]
+        keys: KeyFlags,
         /// Only this workspace
         #[arg(long)]
         workspace: Option<uuid::Uuid>,
+        /// Check an archive written by `audit archive` in this folder instead (offline: no
+        /// database)
+        #[arg(long)]
+        archive: Option<PathBuf>,
+    },
+    /// Write every month of audit events that ended by a date as NDJSON, each with a manifest of
+    /// signed per-workspace checkpoints (`<partition>.ndjson`, `<partition>.checkpoint.json`).
+    Archive {
+        #[command(flatten)]
+        db: DbFlags,
+        #[command(flatten)]
+        keys: KeyFlags,
+        /// Months ending on or before this day (YYYY-MM-DD, UTC)
+        #[arg(long)]
+        before: chrono::NaiveDate,
+        /// The folder to write to (created if missing)
+        #[arg(long)]
+        out: PathBuf,
     },
 }

@@ -11,10 +11,11 @@
 
 // The service layer's modules, under the names the API has always used for them.
 pub use credvault_service::{
-    audit, cache, credentials, idempotency, jwt, keys, net, oauth, outbound, principal, shares,
-    signin, token_refresh, usage,
+    audit, audit_checkpoint, cache, chain_keys, credentials, idempotency, jwt, keys, net, oauth,
+    outbound, principal, shares, signin, token_refresh, usage,
 };
 
+pub mod audit_cli;
 pub mod auth;
 pub mod cli;
 pub mod config;

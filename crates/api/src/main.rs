@@ -38,8 +38,31 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Keys { command } => keys(command).await,
         Command::Audit {
-            command: AuditCommand::Verify { db, workspace },
-        } => audit_verify(db, workspace).await,
+            command:
+                AuditCommand::Verify {
+                    keys,
+                    archive: Some(dir),
+                    ..
+                },
+        } => credvault_api::audit_cli::verify_archive(keys, &dir),
+        Command::Audit {
+            command:
+                AuditCommand::Verify {
+                    db,
+                    keys,
+                    workspace,
+                    archive: None,
+                },
+        } => audit_verify(db, keys, workspace).await,
+        Command::Audit {
+            command:
+                AuditCommand::Archive {
+                    db,
+                    keys,
+                    before,
+                    out,
+                },
+        } => credvault_api::audit_cli::archive(db, keys, before, &out).await,
         Command::Migrate { db } => {
             telemetry::init(LogFormat::from_env()?);
             let pool = credvault_store::connect(&db.database_url()?, 2)?;
@@ -139,8 +162,10 @@ async fn keys(command: KeysCommand) -> anyhow::Result<()> {
 
 async fn audit_verify(
     db: credvault_api::config::DbFlags,
+    keys: credvault_api::config::KeyFlags,
     workspace: Option<uuid::Uuid>,
 ) -> anyhow::Result<()> {
+    let keys = credvault_service::chain_keys::ChainKeys::new(std::sync::Arc::new(keys.keys()?));
     let pool = credvault_store::connect(&db.database_url()?, 1)?;
     let client = pool.get().await?;
     let workspaces = match workspace {
@@ -149,7 +174,7 @@ async fn audit_verify(
     };
     let mut broken = 0;
     for ws in workspaces {
-        let v = credvault_api::audit::verify_with_progress(&client, ws, |n| {
+        let v = credvault_api::audit::verify_with_progress(&client, &keys, ws, |n| {
             if n > 0 && n % 100_000 == 0 {
                 eprintln!("credvault: workspace {ws}: {n} events checked");
             }

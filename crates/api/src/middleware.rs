@@ -51,6 +51,7 @@ pub async fn request_context(
         .as_ref()
         .map_or(DEFAULT_REQUEST_TIMEOUT, |s| s.settings.request_timeout);
     let cache = state.as_ref().map(|s| s.cache.clone());
+    let chain = state.as_ref().map(|s| s.chain.clone());
     drop(state);
     let edge = EdgeHeaders::for_request(&req, cors_origin.clone());
     if crate::cors::is_preflight(&req) {
@@ -74,7 +75,14 @@ pub async fn request_context(
             }
             // The request cannot be cloned before routing, so an error without a response is
             // returned as an ApiError that carries the request id and renders itself.
-            let handled = AssertUnwindSafe(next.call(req)).catch_unwind();
+            // The answer waits until the audit events the request recorded are in the chain.
+            let handled = AssertUnwindSafe(async move {
+                match chain {
+                    Some(chain) => chain.scope(next.call(req)).await,
+                    None => next.call(req).await,
+                }
+            })
+            .catch_unwind();
             match tokio::time::timeout(timeout, handled).await {
                 Ok(Ok(Ok(res))) => Ok(problem_for_bare_errors(res.map_into_boxed_body())),
                 Ok(Ok(Err(err))) => Err(err),

@@ -77,6 +77,12 @@ impl Application {
             state.settings.database_url.clone(),
             state.pool.clone(),
         ));
+        tokio::spawn(credvault_service::sequencer::run(
+            state.chain.clone(),
+            state.settings.database_url.clone(),
+            state.pool.clone(),
+            state.chain_keys.clone(),
+        ));
         let spec = web::Data::new(crate::openapi::spec_json());
 
         let tls = state.settings.tls.clone();
@@ -180,6 +186,23 @@ impl Application {
                 }
             }
         });
+        // The audit log's months: created ahead, and dropped past retention (at start, then hourly).
+        let months_state = state.clone();
+        let months = tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(3600));
+            loop {
+                tick.tick().await;
+                let days = months_state.settings.audit_retention_days;
+                let run = credvault_service::audit_retention::maintain(
+                    &months_state,
+                    days,
+                    chrono::Utc::now(),
+                );
+                if let Err(e) = run.await {
+                    tracing::warn!(error = %e, "audit partition upkeep failed; will retry");
+                }
+            }
+        });
         let reloader = state
             .settings
             .tls
@@ -191,6 +214,7 @@ impl Application {
                 flusher.abort();
                 purger.abort();
                 refresher.abort();
+                months.abort();
                 if let Some(r) = &reloader {
                     r.abort();
                 }
@@ -212,6 +236,7 @@ impl Application {
         flusher.abort();
         purger.abort();
         refresher.abort();
+        months.abort();
         if let Some(r) = &reloader {
             r.abort();
         }

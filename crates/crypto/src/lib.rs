@@ -20,6 +20,7 @@ mod error;
 mod keys;
 mod password;
 mod secret;
+mod signing;
 mod token;
 
 #[cfg(test)]
@@ -32,4 +33,5 @@ pub use keys::{
 };
 pub use password::{dummy_verify, hash_password, verify_password};
 pub use secret::SecretBytes;
+pub use signing::{verify_ed25519, Signer};
 pub use token::{constant_time_eq, generate_token, hash_token, hmac_sha256, random_bytes, sha256};

@@ -138,5 +138,5 @@ pub async fn export(
 /// The workspace's hash chain, recomputed.
 pub async fn verify(services: &Services, caller: &Principal) -> Result<Verification, ServiceError> {
     let client = services.pool.get().await?;
-    crate::audit::verify(&client, caller.workspace_id).await
+    crate::audit::verify(&client, &services.chain_keys, caller.workspace_id).await
 }

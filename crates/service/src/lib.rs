@@ -7,9 +7,15 @@
 //! checks its `Cargo.toml`.
 
 pub mod audit;
+pub mod audit_archive;
+pub mod audit_chain;
+pub mod audit_checkpoint;
 pub mod audit_log;
+pub mod audit_retention;
+pub mod audit_verify;
 pub mod authn;
 pub mod cache;
+pub mod chain_keys;
 pub mod connect;
 pub mod credentials;
 pub mod error;
@@ -25,6 +31,7 @@ pub mod page;
 pub mod principal;
 pub mod reports;
 pub mod resolve;
+pub mod sequencer;
 pub mod services;
 pub mod shares;
 pub mod signin;

@@ -46,6 +46,10 @@ pub struct Services {
     pub jwt: Jwt,
     /// The group-commit writer of `credential.used` events and usage counters.
     pub usage: UsageWriter,
+    /// Where requests wait for their audit events to be chained (see `audit_chain`).
+    pub chain: Arc<crate::audit_chain::ChainWatch>,
+    /// The audit chain's keys and the checkpoint signer, from the keyring.
+    pub chain_keys: Arc<crate::chain_keys::ChainKeys>,
     /// Token lookups and resolve rows, dropped on NOTIFY (see `cache`).
     pub cache: Arc<Cache>,
     /// The one client for calls to other services, with the outbound rules.
@@ -79,11 +83,14 @@ impl Services {
             k.extend_from_slice(b"credvault oauth pkce");
             zeroize::Zeroizing::new(credvault_crypto::sha256(&k))
         };
+        let chain_keys = crate::chain_keys::ChainKeys::new(Arc::clone(envelope.provider()));
         Arc::new(Services {
+            chain_keys,
             pool,
             envelope,
             settings,
             jwt: Jwt::new(jwt_secret),
+            chain: usage.chain.clone(),
             usage,
             outbound,
             cache: Arc::new(Cache::new()),

@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, SubsecRound, Utc};
@@ -22,8 +22,10 @@ use crate::audit::{Actor, Event, Origin};
 use crate::error::ServiceError;
 
 mod batching;
+mod conn;
 
 use batching::{Former, Stamps};
+use conn::{connect, Conn};
 
 const MAX_BATCH: usize = 512;
 /// Batches sent and not yet committed, all on one connection: PostgreSQL runs them one after the
@@ -60,6 +62,7 @@ type Pending = (Used, DateTime<Utc>, oneshot::Sender<bool>);
 /// What the writers share besides the pool.
 struct Shared {
     pool: Pool,
+    chain: std::sync::Arc<crate::audit_chain::ChainWatch>,
     /// How the pool's connections are encrypted, for the cancel request's own connection.
     tls: MakeRustlsConnect,
     /// Send-to-commit time of each batch, by outcome (`/metrics`).
@@ -71,6 +74,8 @@ struct Shared {
 #[derive(Clone)]
 pub struct UsageWriter {
     tx: mpsc::Sender<Pending>,
+    /// Where the writer waits for its events to be chained (shared with every request).
+    pub chain: std::sync::Arc<crate::audit_chain::ChainWatch>,
 }
 
 impl UsageWriter {
@@ -81,9 +86,13 @@ impl UsageWriter {
         commits: prometheus::HistogramVec,
     ) -> (UsageWriter, tokio::task::JoinHandle<()>) {
         let (tx, rx) = mpsc::channel(16 * MAX_BATCH);
+        let chain = crate::audit_chain::ChainWatch::new(pool.clone());
         (
-            UsageWriter { tx },
-            tokio::spawn(run(pool, tls, commits, rx)),
+            UsageWriter {
+                tx,
+                chain: chain.clone(),
+            },
+            tokio::spawn(run(pool, tls, commits, chain, rx)),
         )
     }
 
@@ -113,45 +122,16 @@ impl UsageWriter {
     }
 }
 
-/// The writer's connection, shared by the batches in flight on it. One that saw a batch fail is
-/// closed rather than returned to the pool: a transaction left open on it must not reach anyone.
-struct Conn {
-    client: Option<deadpool_postgres::Client>,
-    poisoned: AtomicBool,
-}
-
-impl Conn {
-    fn client(&self) -> &deadpool_postgres::Client {
-        self.client.as_ref().expect("present until dropped")
-    }
-
-    fn poison(&self) {
-        self.poisoned.store(true, Ordering::Relaxed);
-    }
-
-    fn usable(&self) -> bool {
-        !self.poisoned.load(Ordering::Relaxed) && !self.client().is_closed()
-    }
-}
-
-impl Drop for Conn {
-    fn drop(&mut self) {
-        if let Some(c) = self.client.take() {
-            if self.poisoned.load(Ordering::Relaxed) {
-                drop(deadpool_postgres::Object::take(c));
-            }
-        }
-    }
-}
-
 async fn run(
     pool: Pool,
     tls: MakeRustlsConnect,
     commits: prometheus::HistogramVec,
+    chain: std::sync::Arc<crate::audit_chain::ChainWatch>,
     mut rx: mpsc::Receiver<Pending>,
 ) {
     let shared = std::sync::Arc::new(Shared {
         pool,
+        chain,
         tls,
         commits,
         credentials: Stamps::new(),
@@ -193,12 +173,14 @@ async fn run(
         let former = former.clone();
         let mut write = Box::pin(async move {
             let sent = std::time::Instant::now();
-            let committed = match tokio::time::timeout(
-                COMMIT_TIMEOUT,
-                write_in(&shared, c.client(), &batch),
-            )
-            .await
-            {
+            let (written, ords) = shared
+                .chain
+                .collect(tokio::time::timeout(
+                    COMMIT_TIMEOUT,
+                    write_in(&shared, c.client(), &batch),
+                ))
+                .await;
+            let committed = match written {
                 Ok(Ok(())) => true,
                 Ok(Err(e)) => {
                     c.poison();
@@ -227,6 +209,13 @@ async fn run(
                 .with_label_values(&[if committed { "committed" } else { "failed" }])
                 .observe(sent.elapsed().as_secs_f64());
             former.finished(slot, batch.len());
+            // Each request answers once its event is in the chain (the next batch is already on
+            // its way meanwhile).
+            if committed {
+                shared.chain.wait(&ords).await;
+            } else {
+                shared.chain.abandon(&ords);
+            }
             for (_, _, done) in batch {
                 let _ = done.send(committed);
             }
@@ -240,25 +229,6 @@ async fn run(
             tokio::spawn(write);
         }
     }
-}
-
-/// A pooled connection with the group commit's statements prepared. Until it is ready it counts
-/// as poisoned, so one abandoned half-way (a timeout) is closed rather than pooled again.
-async fn connect(pool: &Pool) -> Result<std::sync::Arc<Conn>, ServiceError> {
-    let client = pool.get().await?;
-    let conn = std::sync::Arc::new(Conn {
-        client: Some(client),
-        poisoned: AtomicBool::new(true),
-    });
-    credvault_store::workflows::prepare_group_commit(conn.client()).await?;
-    // A transaction cut off half-way (its COMMIT lost with the network) would hold its chain
-    // head, and with it every audited change in the workspace, until TCP noticed, hours later.
-    // The writer's transactions arrive whole, so none idles that long unless it was cut off.
-    conn.client()
-        .batch_execute("SET idle_in_transaction_session_timeout = '5s'")
-        .await?;
-    conn.poisoned.store(false, Ordering::Relaxed);
-    Ok(conn)
 }
 
 /// One transaction in one round trip: BEGIN, the usage counters, the events and COMMIT, pipelined.

@@ -6,11 +6,11 @@ use uuid::Uuid;
 
 use crate::StoreError;
 
-const APPEND_SQL: &str = "SELECT audit_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)";
+const INSERT_SQL: &str =
+    "SELECT audit_insert($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)";
 
-/// One event to append: everything but what the chain assigns (`seq`, `at` unless given, and the
-/// hashes), with its canonical encoding split around `at` and `seq`
-/// (`credvault_domain::audit::canonical_parts`).
+/// One event to record: everything but what the chain assigns (`seq`, `at` unless given, and
+/// the hashes).
 pub struct NewEvent<'a> {
     pub id: Uuid,
     pub actor_type: &'a str,
@@ -25,21 +25,19 @@ pub struct NewEvent<'a> {
     pub user_agent: Option<&'a str>,
     pub request_id: Option<&'a str>,
     pub details: &'a serde_json::Value,
-    pub canonical: [Vec<u8>; 3],
 }
 
-/// Appends events to a workspace's chain in one statement (`audit_append`): locks the head until
-/// the transaction ends, numbers and links the events, moves the head, and returns the last seq.
-/// `at` gives every event's time (imports); None stamps them with the clock once the head is
-/// locked.
+/// Inserts a workspace's events unchained in one statement (`audit_insert`), waking the
+/// sequencer at commit; returns their insertion numbers (`ord`). `at` gives every event's time
+/// (imports); None leaves it to the chain (the sequencer's clock when it links them).
 pub async fn append_events(
     c: &impl GenericClient,
     ws: Uuid,
     at: Option<&[DateTime<Utc>]>,
     events: &[NewEvent<'_>],
-) -> Result<Option<i64>, StoreError> {
+) -> Result<Vec<i64>, StoreError> {
     if events.is_empty() {
-        return Ok(None);
+        return Ok(Vec::new());
     }
     macro_rules! col {
         ($f:ident) => {
@@ -65,15 +63,8 @@ pub async fn append_events(
         col!(request_id),
         col!(details),
     );
-    let part = |k: usize| {
-        events
-            .iter()
-            .map(|e| e.canonical[k].as_slice())
-            .collect::<Vec<_>>()
-    };
-    let (head, middle, tail) = (part(0), part(1), part(2));
-    let stmt = c.prepare_cached(APPEND_SQL).await?;
-    let params: [&(dyn tokio_postgres::types::ToSql + Sync); 18] = [
+    let stmt = c.prepare_cached(INSERT_SQL).await?;
+    let params: [&(dyn tokio_postgres::types::ToSql + Sync); 15] = [
         &ws,
         &at,
         &id,
@@ -89,9 +80,6 @@ pub async fn append_events(
         &user_agent,
         &request_id,
         &details,
-        &head,
-        &middle,
-        &tail,
     ];
     Ok(c.query_one(&stmt, &params).await?.get(0))
 }
@@ -119,10 +107,10 @@ pub struct StoredEvent {
     pub hash: Vec<u8>,
 }
 
-const EVENT_COLS: &str = "workspace_id, seq, id, at, actor_type, actor_id, actor_display, action, target_type, target_id,
+pub(crate) const EVENT_COLS: &str = "workspace_id, seq, id, at, actor_type, actor_id, actor_display, action, target_type, target_id,
      target_name, outcome, ip, user_agent, request_id, details, prev_hash, hash";
 
-fn event(r: &tokio_postgres::Row) -> StoredEvent {
+pub(crate) fn event(r: &tokio_postgres::Row) -> StoredEvent {
     StoredEvent {
         workspace_id: r.get(0),
         seq: r.get(1),
@@ -229,7 +217,7 @@ pub async fn list(
     }
     let sql = format!(
         "SELECT {EVENT_COLS} FROM audit_events
-         WHERE workspace_id = $1{partial}
+         WHERE workspace_id = $1 AND seq IS NOT NULL{partial}
            AND ($2::uuid[] IS NULL OR actor_id = ANY($2))
            AND ($3::text IS NULL OR action = $3)
            AND ($4::text IS NULL OR (target_type = 'credential' AND target_id = $4))
@@ -282,6 +270,6 @@ pub async fn head(c: &impl GenericClient, ws: Uuid) -> Result<Option<(i64, Vec<u
 
 /// Prepares `append_events`' statement on this connection.
 pub async fn prepare_append(c: &impl GenericClient) -> Result<(), StoreError> {
-    c.prepare_cached(APPEND_SQL).await?;
+    c.prepare_cached(INSERT_SQL).await?;
     Ok(())
 }

@@ -5,6 +5,8 @@
 //! never decides what an HTTP response looks like and never sees a plaintext secret.
 
 pub mod audit;
+pub mod audit_chain;
+pub mod audit_partitions;
 pub mod credentials;
 pub mod dburl;
 pub mod identity;

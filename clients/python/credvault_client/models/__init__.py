@@ -10,10 +10,12 @@ from .api_key_data_input_placement import ApiKeyDataInputPlacement
 from .api_key_data_placement import ApiKeyDataPlacement
 from .api_token import ApiToken
 from .audit_actor import AuditActor
+from .audit_checkpoint import AuditCheckpoint
 from .audit_event import AuditEvent
 from .audit_event_details import AuditEventDetails
 from .audit_outcome import AuditOutcome
 from .audit_page import AuditPage
+from .audit_public_key import AuditPublicKey
 from .audit_target import AuditTarget
 from .authorize_request import AuthorizeRequest
 from .authorize_start import AuthorizeStart
@@ -153,10 +155,12 @@ __all__ = (
     "ApiKeyDataPlacement",
     "ApiToken",
     "AuditActor",
+    "AuditCheckpoint",
     "AuditEvent",
     "AuditEventDetails",
     "AuditOutcome",
     "AuditPage",
+    "AuditPublicKey",
     "AuditTarget",
     "AuthorizeRequest",
     "AuthorizeStart",

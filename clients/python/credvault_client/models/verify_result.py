@@ -17,11 +17,14 @@ class VerifyResult:
     Attributes:
         events_checked (int):
         ok (bool):
+        pending (int): Committed events not yet linked into the chain (that happens within milliseconds); never a
+            break. Example: 0.
         first_bad_seq (int | None | Unset): The first event whose hash, link or sequence is wrong.
     """
 
     events_checked: int
     ok: bool
+    pending: int
     first_bad_seq: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -29,6 +32,8 @@ class VerifyResult:
         events_checked = self.events_checked
 
         ok = self.ok
+
+        pending = self.pending
 
         first_bad_seq: int | None | Unset
         if isinstance(self.first_bad_seq, Unset):
@@ -42,6 +47,7 @@ class VerifyResult:
             {
                 "events_checked": events_checked,
                 "ok": ok,
+                "pending": pending,
             }
         )
         if first_bad_seq is not UNSET:
@@ -56,6 +62,8 @@ class VerifyResult:
 
         ok = d.pop("ok")
 
+        pending = d.pop("pending")
+
         def _parse_first_bad_seq(data: object) -> int | None | Unset:
             if data is None:
                 return data
@@ -68,6 +76,7 @@ class VerifyResult:
         verify_result = cls(
             events_checked=events_checked,
             ok=ok,
+            pending=pending,
             first_bad_seq=first_bad_seq,
         )
 

@@ -105,6 +105,10 @@ pub struct ServeFlags {
     /// so that load balancers stop sending; in-flight requests then have up to 10 s
     #[arg(long, env = "CREDVAULT_DRAIN_GRACE_MS", default_value = "100")]
     pub drain_grace_ms: String,
+    /// Days audit events are kept: older months are dropped whole, after a checkpoint event
+    /// (empty: keep all)
+    #[arg(long, env = "CREDVAULT_AUDIT_RETENTION_DAYS", default_value = "")]
+    pub audit_retention_days: String,
 }
 
 impl Default for ServeFlags {
@@ -130,6 +134,7 @@ impl Default for ServeFlags {
             session_max_age_hours: "720".into(),
             session_idle_hours: "168".into(),
             drain_grace_ms: "100".into(),
+            audit_retention_days: String::new(),
         }
     }
 }
@@ -187,6 +192,7 @@ impl std::fmt::Debug for ServeFlags {
             session_max_age_hours,
             session_idle_hours,
             drain_grace_ms,
+            audit_retention_days,
         } = self;
         f.debug_struct("ServeFlags")
             .field("bind", bind)
@@ -209,6 +215,7 @@ impl std::fmt::Debug for ServeFlags {
             .field("session_max_age_hours", session_max_age_hours)
             .field("session_idle_hours", session_idle_hours)
             .field("drain_grace_ms", drain_grace_ms)
+            .field("audit_retention_days", audit_retention_days)
             .finish()
     }
 }

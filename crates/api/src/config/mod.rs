@@ -37,6 +37,8 @@ pub struct Settings {
     pub jwt_secret: Zeroizing<Vec<u8>>,
     pub signup: Signup,
     pub recovery_days: u32,
+    /// Days audit events are kept (None: all).
+    pub audit_retention_days: Option<u32>,
     pub trusted_proxies: Vec<String>,
     /// The certificate served over HTTPS, when TLS is on.
     pub tls: Option<Arc<crate::tls::CertStore>>,
@@ -262,7 +264,12 @@ impl Settings {
             "CREDVAULT_DRAIN_GRACE_MS",
             "milliseconds",
         )?);
+        let audit_retention_days = match serve.audit_retention_days.trim() {
+            "" => None,
+            days => Some(whole(days, 1..=36_500, "CREDVAULT_AUDIT_RETENTION_DAYS", "days")? as u32),
+        };
         Ok(Settings {
+            audit_retention_days,
             database_url,
             db_pool_size: db.db_pool_size,
             keyring,

@@ -203,6 +203,10 @@ pub struct VerifyResult {
     pub events_checked: i64,
     /// The first event whose hash, link or sequence is wrong.
     pub first_bad_seq: Option<i64>,
+    /// Committed events not yet linked into the chain (that happens within milliseconds); never a
+    /// break.
+    #[schema(example = 0)]
+    pub pending: i64,
 }
 
 /// Recompute the workspace's hash chain.
@@ -217,5 +221,6 @@ pub async fn verify(
         ok: v.ok,
         events_checked: v.events_checked,
         first_bad_seq: v.first_bad_seq,
+        pending: v.pending,
     }))
 }

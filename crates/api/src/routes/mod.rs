@@ -1,6 +1,7 @@
 //! Every route, registered with its OpenAPI entry in one place.
 
 pub mod audit;
+pub mod audit_checkpoint;
 pub mod auth;
 pub mod authorize;
 pub mod connect;
@@ -90,6 +91,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(audit::list_events)
             .service(audit::export)
             .service(audit::verify)
+            .service(audit_checkpoint::checkpoint)
+            .service(audit_checkpoint::public_key)
             .service(reports::credential_review)
             .service(shares::list_shares)
             .service(shares::replace_shares)

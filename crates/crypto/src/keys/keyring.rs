@@ -139,6 +139,17 @@ impl Keyring {
     fn find(&self, kek_id: &str) -> Option<&Kek> {
         self.keks().find(|k| k.id() == kek_id)
     }
+
+    /// A 32-byte subkey for `label` from the key `kek_id` of this keyring, active or retired;
+    /// None when the keyring lacks it (or its token cannot be reached). The audit chain's and
+    /// checkpoints' keys come from here: a local key derives by HKDF, a token's key derives in
+    /// the token (see [`TokenKek::derive`]), so neither is ever in the database.
+    pub fn derive_from(&self, kek_id: &str, label: &str) -> Option<Zeroizing<[u8; 32]>> {
+        match self.find(kek_id)? {
+            Kek::Local(k) => Some(k.derive(label)),
+            Kek::Token(t) => t.derive(label).ok(),
+        }
+    }
 }
 
 impl KekProvider for Keyring {

@@ -286,6 +286,23 @@ impl TokenKek {
         Ok(out)
     }
 
+    /// A 32-byte subkey for `label`, computed by the token and the same every time: AES-256-GCM
+    /// of 32 zero bytes under the token's key with an IV taken from SHA-256 of the label (one IV
+    /// per label, and a label always encrypts the same bytes, so no IV is reused with other
+    /// data; a random wrap IV meeting one of them is a 2^-96 chance), then HKDF-SHA256 of what
+    /// the token gave with the label as info. Only the subkey leaves the token, never its key.
+    pub(crate) fn derive(&self, label: &str) -> Result<Zeroizing<[u8; KEY_LEN]>, CryptoError> {
+        let digest = crate::sha256(format!("credvault token derive iv v1|{label}").as_bytes());
+        let mut iv = [0u8; NONCE_LEN];
+        iv.copy_from_slice(&digest[..NONCE_LEN]);
+        let aad = format!("credvault token derive v1|{label}");
+        let stream = Zeroizing::new(self.with_session(|s| {
+            let params = GcmParams::new(&mut iv, aad.as_bytes(), (TAG_LEN as u64 * 8).into())?;
+            s.encrypt(&Mechanism::AesGcm(params), self.key, &[0u8; KEY_LEN])
+        })?);
+        Ok(super::hkdf_sha256_32(&[], &stream, label.as_bytes()))
+    }
+
     /// Unwraps what [`TokenKek::wrap`] gave, by the token. A wrong key, IV, tag or AAD is
     /// [`CryptoError::Decrypt`].
     pub(crate) fn unwrap(

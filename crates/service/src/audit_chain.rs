@@ -1,0 +1,166 @@
+//! Waiting for the chain: a request answers once the audit events it recorded are linked into
+//! their workspace's chain by the sequencer, so `/v1/audit` reads its own
+//! writes and answers come in chain order.
+//!
+//! Events are registered by their insertion number (`ord`) when their insert returns, before the
+//! transaction commits. The sequencer of this instance, when it links a batch, clears them here
+//! and wakes the waiters. When another instance holds the sequencer, or the transaction rolled
+//! back, a waiter asks the database after a short timeout (an insertion number that is no longer
+//! unchained is linked or was never committed).
+
+use std::collections::HashSet;
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use deadpool_postgres::Pool;
+use tokio::sync::Notify;
+
+/// How long a request waits for its events to be chained before it answers anyway (they are
+/// committed; the chain catches up).
+const CHAIN_WAIT: Duration = Duration::from_secs(5);
+/// The first re-check in the database when this instance is not the sequencer, and when it is.
+const FIRST_CHECK_REMOTE: Duration = Duration::from_millis(3);
+const FIRST_CHECK_LOCAL: Duration = Duration::from_millis(40);
+const LAST_CHECK_INTERVAL: Duration = Duration::from_millis(100);
+
+tokio::task_local! {
+    /// The events recorded by the work running in a `ChainWatch::scope`.
+    static TICKET: Arc<Ticket>;
+}
+
+/// The insertion numbers recorded inside one scope.
+struct Ticket {
+    watch: Arc<ChainWatch>,
+    ords: Mutex<Vec<i64>>,
+}
+
+pub struct ChainWatch {
+    pool: Pool,
+    /// Recorded here, not yet known to be chained.
+    waiting: Mutex<HashSet<i64>>,
+    changed: Notify,
+    /// True while this instance holds the sequencer.
+    local: AtomicBool,
+}
+
+impl ChainWatch {
+    pub fn new(pool: Pool) -> Arc<ChainWatch> {
+        Arc::new(ChainWatch {
+            pool,
+            waiting: Mutex::new(HashSet::new()),
+            changed: Notify::new(),
+            local: AtomicBool::new(false),
+        })
+    }
+
+    /// Runs `work`, then waits until every audit event it recorded is chained (at most
+    /// `CHAIN_WAIT`), and gives back its output.
+    pub async fn scope<F: Future>(self: &Arc<Self>, work: F) -> F::Output {
+        let (out, ords) = self.collect(work).await;
+        self.wait(&ords).await;
+        out
+    }
+
+    /// Runs `work` and gives back its output and the insertion numbers of the events it
+    /// recorded (registered here: wait for them with `wait`).
+    pub async fn collect<F: Future>(self: &Arc<Self>, work: F) -> (F::Output, Vec<i64>) {
+        let ticket = Arc::new(Ticket {
+            watch: self.clone(),
+            ords: Mutex::new(Vec::new()),
+        });
+        let out = TICKET.scope(ticket.clone(), work).await;
+        let ords = std::mem::take(&mut *ticket.ords.lock().unwrap_or_else(|e| e.into_inner()));
+        (out, ords)
+    }
+
+    pub(crate) fn set_local(&self, local: bool) {
+        self.local.store(local, Ordering::SeqCst);
+    }
+
+    /// The sequencer of this instance linked these events.
+    pub(crate) fn chained(&self, ords: &[i64]) {
+        let mut w = self.waiting.lock().unwrap_or_else(|e| e.into_inner());
+        if w.is_empty() {
+            return;
+        }
+        for o in ords {
+            w.remove(o);
+        }
+        drop(w);
+        self.changed.notify_waiters();
+    }
+
+    fn any_waiting(&self, ords: &[i64]) -> bool {
+        let w = self.waiting.lock().unwrap_or_else(|e| e.into_inner());
+        ords.iter().any(|o| w.contains(o))
+    }
+
+    /// Stops waiting for events that will never be chained (their transaction failed).
+    pub(crate) fn abandon(&self, ords: &[i64]) {
+        self.forget(ords, &[]);
+    }
+
+    fn forget(&self, ords: &[i64], keep: &[i64]) {
+        let mut w = self.waiting.lock().unwrap_or_else(|e| e.into_inner());
+        for o in ords.iter().filter(|o| !keep.contains(o)) {
+            w.remove(o);
+        }
+    }
+
+    /// Waits until these events (registered by `collect`) are chained; false if that took longer
+    /// than `CHAIN_WAIT` (they stay committed and will be chained).
+    pub async fn wait(&self, ords: &[i64]) -> bool {
+        if ords.is_empty() {
+            return true;
+        }
+        let started = Instant::now();
+        let mut step = if self.local.load(Ordering::SeqCst) {
+            FIRST_CHECK_LOCAL
+        } else {
+            FIRST_CHECK_REMOTE
+        };
+        loop {
+            let notified = self.changed.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if !self.any_waiting(ords) {
+                return true;
+            }
+            if started.elapsed() > CHAIN_WAIT {
+                self.forget(ords, &[]);
+                tracing::warn!(
+                    events = ords.len(),
+                    "audit events were not chained in time; answering anyway (they are committed)"
+                );
+                return false;
+            }
+            if tokio::time::timeout(step, notified).await.is_err() {
+                // Linked elsewhere, or rolled back: ask the database.
+                if let Ok(c) = self.pool.get().await {
+                    if let Ok(still) = credvault_store::audit_chain::still_unchained(&c, ords).await
+                    {
+                        self.forget(ords, &still);
+                    }
+                }
+                step = (step * 2).min(LAST_CHECK_INTERVAL);
+            }
+        }
+    }
+}
+
+/// Registers events just inserted by the work running in a scope, if any.
+pub(crate) fn recorded(ords: &[i64]) {
+    let _ = TICKET.try_with(|t| {
+        t.watch
+            .waiting
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend(ords.iter().copied());
+        t.ords
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend_from_slice(ords);
+    });
+}
