@@ -127,6 +127,7 @@ needs!(
     ReadAudit,
     ReadReports,
     ExportSelf,
+    ManageWebhooks,
 );
 
 /// A caller allowed to do `N::ACTION`; anyone else gets 403 with the reason.

@@ -285,3 +285,26 @@ pub async fn prepare_append(c: &impl GenericClient) -> Result<(), StoreError> {
     c.prepare_cached(APPEND_SQL).await?;
     Ok(())
 }
+
+/// Events of a workspace in chain order with one of `actions`, `after < seq <= upto`.
+pub async fn events_with_actions(
+    c: &impl GenericClient,
+    ws: Uuid,
+    after: i64,
+    upto: i64,
+    actions: &[&str],
+    limit: i64,
+) -> Result<Vec<StoredEvent>, StoreError> {
+    let rows = c
+        .query(
+            &format!(
+                "SELECT {EVENT_COLS} FROM audit_events
+                 WHERE workspace_id = $1 AND seq > $2 AND seq <= $3 AND action = ANY($4)
+                   AND action <> 'credential.used'
+                 ORDER BY seq LIMIT $5"
+            ),
+            &[&ws, &after, &upto, &actions, &limit],
+        )
+        .await?;
+    Ok(rows.iter().map(event).collect())
+}

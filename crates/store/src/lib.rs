@@ -12,6 +12,7 @@ pub mod keys;
 pub mod migrate;
 pub mod oauth;
 pub mod pool;
+pub mod webhooks;
 pub mod workflows;
 
 pub use deadpool_postgres::{GenericClient, Pool};

@@ -38,6 +38,7 @@ pub const MIGRATIONS: &[Migration] = migrations![
     11 => "0011_audit_append.sql",
     12 => "0012_owner_references.sql",
     13 => "0013_version_destinations.sql",
+    14 => "0014_events.sql",
 ];
 
 /// The advisory-lock key taken while migrating ("credvaul" in ASCII).

@@ -1,0 +1,389 @@
+//! Webhooks and their deliveries, the per-workspace dispatcher lease, and the marks that make
+//! time-based credential events fire once (migration 0014).
+
+use chrono::{DateTime, Utc};
+use deadpool_postgres::GenericClient;
+use uuid::Uuid;
+
+use crate::StoreError;
+
+/// A webhook as stored, its secret sealed.
+#[derive(Debug, Clone)]
+pub struct WebhookRow {
+    pub workspace_id: Uuid,
+    pub id: Uuid,
+    pub url: String,
+    pub events: Vec<String>,
+    pub description: Option<String>,
+    pub disabled: bool,
+    pub kek_id: String,
+    pub wrapped_dek: Vec<u8>,
+    pub nonce: Vec<u8>,
+    pub ciphertext: Vec<u8>,
+    pub cursor: i64,
+    pub failing_since: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+const HOOK_COLS: &str = "workspace_id, id, url, events, description, disabled, kek_id, wrapped_dek, nonce,
+     ciphertext, cursor, failing_since, created_at";
+
+fn hook(r: &tokio_postgres::Row) -> WebhookRow {
+    WebhookRow {
+        workspace_id: r.get(0),
+        id: r.get(1),
+        url: r.get(2),
+        events: r.get(3),
+        description: r.get(4),
+        disabled: r.get(5),
+        kek_id: r.get(6),
+        wrapped_dek: r.get(7),
+        nonce: r.get(8),
+        ciphertext: r.get(9),
+        cursor: r.get(10),
+        failing_since: r.get(11),
+        created_at: r.get(12),
+    }
+}
+
+/// Inserts a webhook whose cursor is the workspace's chain head now (it hears of what follows).
+pub async fn insert(c: &impl GenericClient, w: &WebhookRow) -> Result<WebhookRow, StoreError> {
+    let r = c
+        .query_one(
+            &format!(
+                "INSERT INTO webhooks (workspace_id, id, url, events, description, disabled, kek_id, wrapped_dek,
+                                       nonce, ciphertext, cursor)
+                 VALUES ($1, $2, $3, $4, $5, false, $6, $7, $8, $9,
+                         coalesce((SELECT seq FROM audit_heads WHERE workspace_id = $1), 0))
+                 RETURNING {HOOK_COLS}"
+            ),
+            &[
+                &w.workspace_id, &w.id, &w.url, &w.events, &w.description, &w.kek_id, &w.wrapped_dek,
+                &w.nonce, &w.ciphertext,
+            ],
+        )
+        .await?;
+    Ok(hook(&r))
+}
+
+pub async fn get(c: &impl GenericClient, ws: Uuid, id: Uuid) -> Result<Option<WebhookRow>, StoreError> {
+    let r = c
+        .query_opt(
+            &format!("SELECT {HOOK_COLS} FROM webhooks WHERE workspace_id = $1 AND id = $2"),
+            &[&ws, &id],
+        )
+        .await?;
+    Ok(r.as_ref().map(hook))
+}
+
+/// The workspace's webhooks, newest first (a workspace has few).
+pub async fn list(c: &impl GenericClient, ws: Uuid) -> Result<Vec<WebhookRow>, StoreError> {
+    let rows = c
+        .query(
+            &format!("SELECT {HOOK_COLS} FROM webhooks WHERE workspace_id = $1 ORDER BY id DESC LIMIT 1000"),
+            &[&ws],
+        )
+        .await?;
+    Ok(rows.iter().map(hook).collect())
+}
+
+/// Writes url, events, description, disabled and the sealed secret. Enabling a webhook again
+/// forgets its run of failures.
+pub async fn update(c: &impl GenericClient, w: &WebhookRow) -> Result<(), StoreError> {
+    c.execute(
+        "UPDATE webhooks SET url = $3, events = $4, description = $5, disabled = $6, kek_id = $7,
+             wrapped_dek = $8, nonce = $9, ciphertext = $10,
+             failing_since = CASE WHEN $6 THEN failing_since END, updated_at = now()
+         WHERE workspace_id = $1 AND id = $2",
+        &[
+            &w.workspace_id, &w.id, &w.url, &w.events, &w.description, &w.disabled, &w.kek_id,
+            &w.wrapped_dek, &w.nonce, &w.ciphertext,
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn delete(c: &impl GenericClient, ws: Uuid, id: Uuid) -> Result<bool, StoreError> {
+    Ok(c.execute("DELETE FROM webhooks WHERE workspace_id = $1 AND id = $2", &[&ws, &id])
+        .await?
+        == 1)
+}
+
+/// A delivery as stored.
+#[derive(Debug, Clone)]
+pub struct DeliveryRow {
+    pub workspace_id: Uuid,
+    pub id: Uuid,
+    pub webhook_id: Uuid,
+    pub event_type: String,
+    pub audit_seq: Option<i64>,
+    pub subject: String,
+    pub body: String,
+    pub status: String,
+    pub attempts: i32,
+    pub last_status_code: Option<i32>,
+    pub last_error: Option<String>,
+    pub next_attempt_at: DateTime<Utc>,
+    pub delivered_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+const DELIVERY_COLS: &str = "workspace_id, id, webhook_id, event_type, audit_seq, subject, body, status, attempts,
+     last_status_code, last_error, next_attempt_at, delivered_at, created_at";
+
+fn delivery(r: &tokio_postgres::Row) -> DeliveryRow {
+    DeliveryRow {
+        workspace_id: r.get(0),
+        id: r.get(1),
+        webhook_id: r.get(2),
+        event_type: r.get(3),
+        audit_seq: r.get(4),
+        subject: r.get(5),
+        body: r.get(6),
+        status: r.get(7),
+        attempts: r.get(8),
+        last_status_code: r.get(9),
+        last_error: r.get(10),
+        next_attempt_at: r.get(11),
+        delivered_at: r.get(12),
+        created_at: r.get(13),
+    }
+}
+
+/// A webhook's deliveries, newest first, before the delivery id `before`.
+pub async fn deliveries(
+    c: &impl GenericClient,
+    ws: Uuid,
+    webhook: Uuid,
+    before: Option<Uuid>,
+    limit: i64,
+) -> Result<Vec<DeliveryRow>, StoreError> {
+    let rows = c
+        .query(
+            &format!(
+                "SELECT {DELIVERY_COLS} FROM webhook_deliveries
+                 WHERE workspace_id = $1 AND webhook_id = $2 AND ($3::uuid IS NULL OR id < $3)
+                 ORDER BY id DESC LIMIT $4"
+            ),
+            &[&ws, &webhook, &before, &limit],
+        )
+        .await?;
+    Ok(rows.iter().map(delivery).collect())
+}
+
+/// One new delivery (none when the webhook already has one for this audit event).
+pub struct NewDelivery {
+    pub id: Uuid,
+    pub webhook_id: Uuid,
+    pub event_type: String,
+    pub audit_seq: i64,
+    pub subject: String,
+    pub body: String,
+}
+
+/// Adds deliveries and moves each webhook's cursor, in the caller's transaction.
+pub async fn enqueue(
+    c: &impl GenericClient,
+    ws: Uuid,
+    new: &[NewDelivery],
+    cursors: &[(Uuid, i64)],
+) -> Result<(), StoreError> {
+    if !new.is_empty() {
+        let ids: Vec<Uuid> = new.iter().map(|d| d.id).collect();
+        let hooks: Vec<Uuid> = new.iter().map(|d| d.webhook_id).collect();
+        let types: Vec<&str> = new.iter().map(|d| d.event_type.as_str()).collect();
+        let seqs: Vec<i64> = new.iter().map(|d| d.audit_seq).collect();
+        let subjects: Vec<&str> = new.iter().map(|d| d.subject.as_str()).collect();
+        let bodies: Vec<&str> = new.iter().map(|d| d.body.as_str()).collect();
+        c.execute(
+            "INSERT INTO webhook_deliveries (workspace_id, id, webhook_id, event_type, audit_seq, subject, body)
+             SELECT $1, u.* FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::int8[], $6::text[], $7::text[]) AS u
+             ON CONFLICT (workspace_id, webhook_id, audit_seq) DO NOTHING",
+            &[&ws, &ids, &hooks, &types, &seqs, &subjects, &bodies],
+        )
+        .await?;
+    }
+    for (id, cursor) in cursors {
+        c.execute(
+            "UPDATE webhooks SET cursor = greatest(cursor, $3) WHERE workspace_id = $1 AND id = $2",
+            &[&ws, id, cursor],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Pending deliveries of a workspace due now, each the earliest pending one of its webhook and
+/// subject (so one subject's deliveries go out in audit order), oldest event first.
+pub async fn due(c: &impl GenericClient, ws: Uuid, limit: i64) -> Result<Vec<DeliveryRow>, StoreError> {
+    let rows = c
+        .query(
+            &format!(
+                "SELECT {DELIVERY_COLS} FROM webhook_deliveries d
+                 WHERE d.workspace_id = $1 AND d.status = 'pending' AND d.next_attempt_at <= now()
+                   AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e
+                                   WHERE e.workspace_id = d.workspace_id AND e.webhook_id = d.webhook_id
+                                     AND e.subject = d.subject AND e.status = 'pending'
+                                     AND e.audit_seq < d.audit_seq)
+                   AND EXISTS (SELECT 1 FROM webhooks w
+                               WHERE w.workspace_id = d.workspace_id AND w.id = d.webhook_id AND NOT w.disabled)
+                 ORDER BY d.audit_seq LIMIT $2"
+            ),
+            &[&ws, &limit],
+        )
+        .await?;
+    Ok(rows.iter().map(delivery).collect())
+}
+
+/// Records an attempt: delivered, to be tried again at `retry_at`, or failed for good (neither).
+/// Moves the webhook's run of failures; returns when that run began (None after a success).
+pub async fn record_attempt(
+    c: &impl GenericClient,
+    d: &DeliveryRow,
+    delivered: bool,
+    status_code: Option<i32>,
+    error: Option<&str>,
+    retry_at: Option<DateTime<Utc>>,
+) -> Result<Option<DateTime<Utc>>, StoreError> {
+    let status = match (delivered, retry_at) {
+        (true, _) => "delivered",
+        (false, Some(_)) => "pending",
+        (false, None) => "failed",
+    };
+    c.execute(
+        "UPDATE webhook_deliveries SET status = $3, attempts = attempts + 1, last_status_code = $4,
+             last_error = $5, next_attempt_at = coalesce($6, next_attempt_at),
+             delivered_at = CASE WHEN $3 = 'delivered' THEN now() END
+         WHERE workspace_id = $1 AND id = $2 AND status = 'pending'",
+        &[&d.workspace_id, &d.id, &status, &status_code, &error, &retry_at],
+    )
+    .await?;
+    let r = c
+        .query_opt(
+            "UPDATE webhooks SET failing_since = CASE WHEN $3 THEN NULL ELSE coalesce(failing_since, now()) END
+             WHERE workspace_id = $1 AND id = $2 RETURNING failing_since",
+            &[&d.workspace_id, &d.webhook_id, &delivered],
+        )
+        .await?;
+    Ok(r.and_then(|r| r.get(0)))
+}
+
+/// Makes a delivery due now (pending again if it had failed). False when there is none.
+pub async fn retry_now(c: &impl GenericClient, ws: Uuid, webhook: Uuid, id: Uuid) -> Result<bool, StoreError> {
+    Ok(c.execute(
+        "UPDATE webhook_deliveries SET status = CASE WHEN status = 'failed' THEN 'pending' ELSE status END,
+             next_attempt_at = now()
+         WHERE workspace_id = $1 AND webhook_id = $2 AND id = $3",
+        &[&ws, &webhook, &id],
+    )
+    .await?
+        == 1)
+}
+
+/// Disables a webhook (after days of failures). False when it already was.
+pub async fn disable(c: &impl GenericClient, ws: Uuid, id: Uuid) -> Result<bool, StoreError> {
+    Ok(c.execute(
+        "UPDATE webhooks SET disabled = true, updated_at = now() WHERE workspace_id = $1 AND id = $2 AND NOT disabled",
+        &[&ws, &id],
+    )
+    .await?
+        == 1)
+}
+
+/// Workspaces with work for a dispatcher: an enabled webhook behind the chain head, or a
+/// delivery due.
+pub async fn busy_workspaces(c: &impl GenericClient) -> Result<Vec<Uuid>, StoreError> {
+    let rows = c
+        .query(
+            "SELECT w.workspace_id FROM webhooks w JOIN audit_heads h USING (workspace_id)
+             WHERE NOT w.disabled AND w.cursor < h.seq
+             UNION
+             SELECT workspace_id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= now()",
+            &[],
+        )
+        .await?;
+    Ok(rows.iter().map(|r| r.get(0)).collect())
+}
+
+/// Whether a workspace has an enabled webhook (a notification of one without any costs nothing).
+pub async fn has_enabled(c: &impl GenericClient, ws: Uuid) -> Result<bool, StoreError> {
+    Ok(c
+        .query_opt(
+            "SELECT 1 FROM webhooks WHERE workspace_id = $1 AND NOT disabled LIMIT 1",
+            &[&ws],
+        )
+        .await?
+        .is_some())
+}
+
+/// Takes or renews the workspace's dispatcher lease for `holder`; false while another holds it.
+pub async fn take_lease(
+    c: &impl GenericClient,
+    ws: Uuid,
+    holder: Uuid,
+    secs: f64,
+) -> Result<bool, StoreError> {
+    Ok(c
+        .query_opt(
+            "INSERT INTO webhook_dispatchers AS d (workspace_id, holder, lease_until)
+             VALUES ($1, $2, now() + make_interval(secs => $3))
+             ON CONFLICT (workspace_id) DO UPDATE SET holder = $2, lease_until = now() + make_interval(secs => $3)
+             WHERE d.holder = $2 OR d.lease_until < now()
+             RETURNING 1",
+            &[&ws, &holder, &secs],
+        )
+        .await?
+        .is_some())
+}
+
+/// Gives up every lease `holder` has (at shutdown).
+pub async fn release_leases(c: &impl GenericClient, holder: Uuid) -> Result<(), StoreError> {
+    c.execute("DELETE FROM webhook_dispatchers WHERE holder = $1", &[&holder])
+        .await?;
+    Ok(())
+}
+
+/// A credential whose time-based event is due: (workspace, credential, name, the date).
+pub type DueMark = (Uuid, Uuid, String, DateTime<Utc>);
+
+/// Credentials whose expiry (within `expiring_days`) or rotation due date (passed) has not been
+/// announced yet, per `kind`: `expiring`, `rotation_due` or `expired`. Marks them announced.
+pub async fn claim_due_marks(
+    c: &impl GenericClient,
+    kind: &str,
+    expiring_days: i32,
+    limit: i64,
+) -> Result<Vec<DueMark>, StoreError> {
+    let due = match kind {
+        "expiring" => "c.expires_at > now() AND c.expires_at <= now() + make_interval(days => $2)",
+        "expired" => "c.expires_at <= now() AND $2::int4 = $2::int4",
+        _ => "c.rotation_period_days > 0
+              AND coalesce(c.rotated_at, c.created_at) + make_interval(days => c.rotation_period_days) <= now()
+              AND $2::int4 = $2::int4",
+    };
+    let date = match kind {
+        "expiring" | "expired" => "c.expires_at",
+        _ => "coalesce(c.rotated_at, c.created_at) + make_interval(days => c.rotation_period_days)",
+    };
+    let rows = c
+        .query(
+            &format!(
+                "WITH due AS (
+                   SELECT c.workspace_id, c.id, c.name, {date} AS at FROM credentials c
+                   LEFT JOIN credential_event_marks m
+                     ON m.workspace_id = c.workspace_id AND m.credential_id = c.id AND m.kind = $1
+                   WHERE c.deleted_at IS NULL AND {due} AND (m.at IS NULL OR m.at <> {date})
+                   ORDER BY c.workspace_id LIMIT $3
+                 ), marked AS (
+                   INSERT INTO credential_event_marks (workspace_id, credential_id, kind, at)
+                   SELECT workspace_id, id, $1, at FROM due
+                   ON CONFLICT (workspace_id, credential_id, kind) DO UPDATE SET at = EXCLUDED.at
+                 )
+                 SELECT workspace_id, id, name, at FROM due"
+            ),
+            &[&kind, &expiring_days, &limit],
+        )
+        .await?;
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1), r.get(2), r.get(3))).collect())
+}
