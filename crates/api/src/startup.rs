@@ -70,10 +70,12 @@ impl Application {
             &settings.jwt_secret,
             usage,
             outbound,
+            settings.events.clone(),
         );
         let state = AppState::new(services, settings);
         tokio::spawn(crate::cache::listen(
             state.cache.clone(),
+            state.hub.clone(),
             state.settings.database_url.clone(),
             state.pool.clone(),
         ));
@@ -180,6 +182,7 @@ impl Application {
                 }
             }
         });
+        let (dispatcher, events) = start_events(&state);
         let reloader = state
             .settings
             .tls
@@ -191,6 +194,8 @@ impl Application {
                 flusher.abort();
                 purger.abort();
                 refresher.abort();
+                events.iter().for_each(|t| t.abort());
+                dispatcher.release().await;
                 if let Some(r) = &reloader {
                     r.abort();
                 }
@@ -212,6 +217,8 @@ impl Application {
         flusher.abort();
         purger.abort();
         refresher.abort();
+        events.iter().for_each(|t| t.abort());
+        dispatcher.release().await;
         if let Some(r) = &reloader {
             r.abort();
         }
@@ -220,6 +227,42 @@ impl Application {
         tracing::info!("stopped");
         res
     }
+}
+
+/// Starts the webhook dispatcher and the job that announces expiring and rotation-due
+/// credentials; the dispatcher gives up its leases at shutdown.
+fn start_events(
+    state: &Arc<AppState>,
+) -> (
+    Arc<credvault_service::webhooks::dispatch::Dispatcher>,
+    [tokio::task::JoinHandle<()>; 2],
+) {
+    use credvault_domain::credential_access::Access;
+    let present: credvault_service::webhooks::payload::Presenter = Arc::new(|row| {
+        let summary = crate::routes::credentials::presentation::summary(row, Access::Manage);
+        serde_json::to_value(summary).unwrap_or_default()
+    });
+    let dispatcher =
+        credvault_service::webhooks::dispatch::Dispatcher::new(state.services.clone(), present);
+    let run = tokio::spawn(dispatcher.clone().run());
+    let timed_state = state.clone();
+    let timed = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(timed_state.events.timed_interval);
+        loop {
+            tick.tick().await;
+            match credvault_service::webhooks::timed::announce_due(&timed_state).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(
+                    events = n,
+                    "announced expiring and rotation-due credentials"
+                ),
+                Err(e) => {
+                    tracing::warn!(error = %e, "time-based credential events failed; will retry")
+                }
+            }
+        }
+    });
+    (dispatcher, [run, timed])
 }
 
 /// How bodies, queries and paths are read: limits, and errors rendered from our table.

@@ -31,5 +31,5 @@ pub use error::{CryptoError, KeyError};
 pub use keys::{KekProvider, Keyring, MasterKey};
 pub use password::{dummy_verify, hash_password, verify_password};
 pub use secret::SecretBytes;
-pub use webhook::{generate_webhook_secret, webhook_signature, WEBHOOK_SECRET_PREFIX};
 pub use token::{constant_time_eq, generate_token, hash_token, hmac_sha256, random_bytes, sha256};
+pub use webhook::{generate_webhook_secret, webhook_signature, WEBHOOK_SECRET_PREFIX};

@@ -22,7 +22,12 @@ pub fn generate_webhook_secret() -> Result<SecretString, CryptoError> {
 
 /// The `webhook-signature` header for a message: `v1,<base64>`. The key is the secret's
 /// base64-decoded part after `whsec_`; None when the secret is not of that form.
-pub fn webhook_signature(secret: &str, msg_id: &str, timestamp: i64, body: &[u8]) -> Option<String> {
+pub fn webhook_signature(
+    secret: &str,
+    msg_id: &str,
+    timestamp: i64,
+    body: &[u8],
+) -> Option<String> {
     let key = Zeroizing::new(
         STANDARD
             .decode(secret.strip_prefix(WEBHOOK_SECRET_PREFIX).unwrap_or(secret))
@@ -34,7 +39,10 @@ pub fn webhook_signature(secret: &str, msg_id: &str, timestamp: i64, body: &[u8]
     signed.extend_from_slice(timestamp.to_string().as_bytes());
     signed.push(b'.');
     signed.extend_from_slice(body);
-    Some(format!("v1,{}", STANDARD.encode(hmac_sha256(&key, &signed).as_ref())))
+    Some(format!(
+        "v1,{}",
+        STANDARD.encode(hmac_sha256(&key, &signed).as_ref())
+    ))
 }
 
 #[cfg(test)]

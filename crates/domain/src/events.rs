@@ -155,19 +155,27 @@ mod tests {
         for t in EventType::ALL {
             assert_eq!(t.as_str().parse::<EventType>(), Ok(t));
         }
-        let e = "credential.used".parse::<EventType>().expect_err("not a type");
+        let e = "credential.used"
+            .parse::<EventType>()
+            .expect_err("not a type");
         assert!(e.to_string().contains("credential.rotation_due"), "{e}");
     }
 
     #[test]
     fn audit_events_map_to_types_and_resolves_never_do() {
         let none = json!({});
-        assert_eq!(EventType::of_audit("credential.used", "success", &none), None);
+        assert_eq!(
+            EventType::of_audit("credential.used", "success", &none),
+            None
+        );
         assert_eq!(
             EventType::of_audit("credential.rotated", "success", &none),
             Some(EventType::CredentialRotated)
         );
-        assert_eq!(EventType::of_audit("credential.rotated", "denied", &none), None);
+        assert_eq!(
+            EventType::of_audit("credential.rotated", "denied", &none),
+            None
+        );
         assert_eq!(
             EventType::of_audit("credential.refresh_failed", "failure", &none),
             Some(EventType::CredentialRefreshFailed)
@@ -179,6 +187,9 @@ mod tests {
         );
         assert!(!EventType::audit_actions().contains(&"credential.used"));
         assert!(subscribed(&["*".into()], EventType::TokenCreated));
-        assert!(!subscribed(&["token.revoked".into()], EventType::TokenCreated));
+        assert!(!subscribed(
+            &["token.revoked".into()],
+            EventType::TokenCreated
+        ));
     }
 }

@@ -7,7 +7,9 @@
 //! checks its `Cargo.toml`.
 
 pub mod audit;
+pub mod audit_hub;
 pub mod audit_log;
+pub mod audit_stream;
 pub mod authn;
 pub mod cache;
 pub mod connect;
@@ -32,6 +34,7 @@ pub mod teams;
 pub mod token_refresh;
 pub mod tokens;
 pub mod usage;
+pub mod webhooks;
 pub mod workflows;
 
 pub use error::ServiceError;

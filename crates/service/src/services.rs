@@ -61,6 +61,10 @@ pub struct Services {
     refreshing: Mutex<HashSet<Uuid>>,
     /// Stored secret versions decrypted so far (shown in `/metrics`).
     pub secrets_opened: AtomicU64,
+    /// Wakes audit stream followers and the webhook dispatcher when events are chained.
+    pub hub: Arc<crate::audit_hub::AuditHub>,
+    /// Webhook deliveries and the audit stream.
+    pub events: crate::webhooks::EventSettings,
 }
 
 impl Services {
@@ -71,6 +75,7 @@ impl Services {
         jwt_secret: &[u8],
         usage: UsageWriter,
         outbound: Outbound,
+        events: crate::webhooks::EventSettings,
     ) -> Arc<Self> {
         let pkce_key = {
             let mut k = zeroize::Zeroizing::new(jwt_secret.to_vec());
@@ -91,6 +96,8 @@ impl Services {
             inflight_refreshes: Mutex::new(HashMap::new()),
             refreshing: Mutex::new(HashSet::new()),
             secrets_opened: AtomicU64::new(0),
+            hub: crate::audit_hub::AuditHub::new(events.max_followers),
+            events,
         })
     }
 

@@ -25,7 +25,8 @@ pub struct WebhookRow {
     pub created_at: DateTime<Utc>,
 }
 
-const HOOK_COLS: &str = "workspace_id, id, url, events, description, disabled, kek_id, wrapped_dek, nonce,
+const HOOK_COLS: &str =
+    "workspace_id, id, url, events, description, disabled, kek_id, wrapped_dek, nonce,
      ciphertext, cursor, failing_since, created_at";
 
 fn hook(r: &tokio_postgres::Row) -> WebhookRow {
@@ -66,7 +67,11 @@ pub async fn insert(c: &impl GenericClient, w: &WebhookRow) -> Result<WebhookRow
     Ok(hook(&r))
 }
 
-pub async fn get(c: &impl GenericClient, ws: Uuid, id: Uuid) -> Result<Option<WebhookRow>, StoreError> {
+pub async fn get(
+    c: &impl GenericClient,
+    ws: Uuid,
+    id: Uuid,
+) -> Result<Option<WebhookRow>, StoreError> {
     let r = c
         .query_opt(
             &format!("SELECT {HOOK_COLS} FROM webhooks WHERE workspace_id = $1 AND id = $2"),
@@ -96,8 +101,16 @@ pub async fn update(c: &impl GenericClient, w: &WebhookRow) -> Result<(), StoreE
              failing_since = CASE WHEN $6 THEN failing_since END, updated_at = now()
          WHERE workspace_id = $1 AND id = $2",
         &[
-            &w.workspace_id, &w.id, &w.url, &w.events, &w.description, &w.disabled, &w.kek_id,
-            &w.wrapped_dek, &w.nonce, &w.ciphertext,
+            &w.workspace_id,
+            &w.id,
+            &w.url,
+            &w.events,
+            &w.description,
+            &w.disabled,
+            &w.kek_id,
+            &w.wrapped_dek,
+            &w.nonce,
+            &w.ciphertext,
         ],
     )
     .await?;
@@ -105,8 +118,11 @@ pub async fn update(c: &impl GenericClient, w: &WebhookRow) -> Result<(), StoreE
 }
 
 pub async fn delete(c: &impl GenericClient, ws: Uuid, id: Uuid) -> Result<bool, StoreError> {
-    Ok(c.execute("DELETE FROM webhooks WHERE workspace_id = $1 AND id = $2", &[&ws, &id])
-        .await?
+    Ok(c.execute(
+        "DELETE FROM webhooks WHERE workspace_id = $1 AND id = $2",
+        &[&ws, &id],
+    )
+    .await?
         == 1)
 }
 
@@ -129,7 +145,8 @@ pub struct DeliveryRow {
     pub created_at: DateTime<Utc>,
 }
 
-const DELIVERY_COLS: &str = "workspace_id, id, webhook_id, event_type, audit_seq, subject, body, status, attempts,
+const DELIVERY_COLS: &str =
+    "workspace_id, id, webhook_id, event_type, audit_seq, subject, body, status, attempts,
      last_status_code, last_error, next_attempt_at, delivered_at, created_at";
 
 fn delivery(r: &tokio_postgres::Row) -> DeliveryRow {
@@ -216,7 +233,11 @@ pub async fn enqueue(
 
 /// Pending deliveries of a workspace due now, each the earliest pending one of its webhook and
 /// subject (so one subject's deliveries go out in audit order), oldest event first.
-pub async fn due(c: &impl GenericClient, ws: Uuid, limit: i64) -> Result<Vec<DeliveryRow>, StoreError> {
+pub async fn due(
+    c: &impl GenericClient,
+    ws: Uuid,
+    limit: i64,
+) -> Result<Vec<DeliveryRow>, StoreError> {
     let rows = c
         .query(
             &format!(
@@ -256,7 +277,14 @@ pub async fn record_attempt(
              last_error = $5, next_attempt_at = coalesce($6, next_attempt_at),
              delivered_at = CASE WHEN $3 = 'delivered' THEN now() END
          WHERE workspace_id = $1 AND id = $2 AND status = 'pending'",
-        &[&d.workspace_id, &d.id, &status, &status_code, &error, &retry_at],
+        &[
+            &d.workspace_id,
+            &d.id,
+            &status,
+            &status_code,
+            &error,
+            &retry_at,
+        ],
     )
     .await?;
     let r = c
@@ -270,7 +298,12 @@ pub async fn record_attempt(
 }
 
 /// Makes a delivery due now (pending again if it had failed). False when there is none.
-pub async fn retry_now(c: &impl GenericClient, ws: Uuid, webhook: Uuid, id: Uuid) -> Result<bool, StoreError> {
+pub async fn retry_now(
+    c: &impl GenericClient,
+    ws: Uuid,
+    webhook: Uuid,
+    id: Uuid,
+) -> Result<bool, StoreError> {
     Ok(c.execute(
         "UPDATE webhook_deliveries SET status = CASE WHEN status = 'failed' THEN 'pending' ELSE status END,
              next_attempt_at = now()
@@ -308,13 +341,12 @@ pub async fn busy_workspaces(c: &impl GenericClient) -> Result<Vec<Uuid>, StoreE
 
 /// Whether a workspace has an enabled webhook (a notification of one without any costs nothing).
 pub async fn has_enabled(c: &impl GenericClient, ws: Uuid) -> Result<bool, StoreError> {
-    Ok(c
-        .query_opt(
-            "SELECT 1 FROM webhooks WHERE workspace_id = $1 AND NOT disabled LIMIT 1",
-            &[&ws],
-        )
-        .await?
-        .is_some())
+    Ok(c.query_opt(
+        "SELECT 1 FROM webhooks WHERE workspace_id = $1 AND NOT disabled LIMIT 1",
+        &[&ws],
+    )
+    .await?
+    .is_some())
 }
 
 /// Takes or renews the workspace's dispatcher lease for `holder`; false while another holds it.
@@ -339,13 +371,17 @@ pub async fn take_lease(
 
 /// Gives up every lease `holder` has (at shutdown).
 pub async fn release_leases(c: &impl GenericClient, holder: Uuid) -> Result<(), StoreError> {
-    c.execute("DELETE FROM webhook_dispatchers WHERE holder = $1", &[&holder])
-        .await?;
+    c.execute(
+        "DELETE FROM webhook_dispatchers WHERE holder = $1",
+        &[&holder],
+    )
+    .await?;
     Ok(())
 }
 
-/// A credential whose time-based event is due: (workspace, credential, name, the date).
-pub type DueMark = (Uuid, Uuid, String, DateTime<Utc>);
+/// A credential whose time-based event is due: (workspace, credential, name, the date, its
+/// stored status).
+pub type DueMark = (Uuid, Uuid, String, DateTime<Utc>, String);
 
 /// Credentials whose expiry (within `expiring_days`) or rotation due date (passed) has not been
 /// announced yet, per `kind`: `expiring`, `rotation_due` or `expired`. Marks them announced.
@@ -370,7 +406,7 @@ pub async fn claim_due_marks(
         .query(
             &format!(
                 "WITH due AS (
-                   SELECT c.workspace_id, c.id, c.name, {date} AS at FROM credentials c
+                   SELECT c.workspace_id, c.id, c.name, {date} AS at, c.status FROM credentials c
                    LEFT JOIN credential_event_marks m
                      ON m.workspace_id = c.workspace_id AND m.credential_id = c.id AND m.kind = $1
                    WHERE c.deleted_at IS NULL AND {due} AND (m.at IS NULL OR m.at <> {date})
@@ -380,10 +416,31 @@ pub async fn claim_due_marks(
                    SELECT workspace_id, id, $1, at FROM due
                    ON CONFLICT (workspace_id, credential_id, kind) DO UPDATE SET at = EXCLUDED.at
                  )
-                 SELECT workspace_id, id, name, at FROM due"
+                 SELECT workspace_id, id, name, at, status FROM due"
             ),
             &[&kind, &expiring_days, &limit],
         )
         .await?;
-    Ok(rows.iter().map(|r| (r.get(0), r.get(1), r.get(2), r.get(3))).collect())
+    Ok(rows
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4)))
+        .collect())
+}
+
+/// The workspace's enabled webhooks.
+pub async fn enabled(c: &impl GenericClient, ws: Uuid) -> Result<Vec<WebhookRow>, StoreError> {
+    let rows = c
+        .query(
+            &format!("SELECT {HOOK_COLS} FROM webhooks WHERE workspace_id = $1 AND NOT disabled"),
+            &[&ws],
+        )
+        .await?;
+    Ok(rows.iter().map(hook).collect())
+}
+
+/// Takes a transaction-scoped advisory lock if free (one instance runs a periodic job).
+pub async fn try_xact_lock(c: &impl GenericClient, key: i64) -> Result<bool, StoreError> {
+    Ok(c.query_one("SELECT pg_try_advisory_xact_lock($1)", &[&key])
+        .await?
+        .get(0))
 }

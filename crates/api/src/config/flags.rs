@@ -99,6 +99,8 @@ pub struct ServeFlags {
     /// so that load balancers stop sending; in-flight requests then have up to 10 s
     #[arg(long, env = "CREDVAULT_DRAIN_GRACE_MS", default_value = "100")]
     pub drain_grace_ms: String,
+    #[command(flatten)]
+    pub events: super::events::EventFlags,
 }
 
 impl Default for ServeFlags {
@@ -124,6 +126,7 @@ impl Default for ServeFlags {
             session_max_age_hours: "720".into(),
             session_idle_hours: "168".into(),
             drain_grace_ms: "100".into(),
+            events: Default::default(),
         }
     }
 }
@@ -179,6 +182,7 @@ impl std::fmt::Debug for ServeFlags {
             session_max_age_hours,
             session_idle_hours,
             drain_grace_ms,
+            events,
         } = self;
         f.debug_struct("ServeFlags")
             .field("bind", bind)
@@ -201,6 +205,7 @@ impl std::fmt::Debug for ServeFlags {
             .field("session_max_age_hours", session_max_age_hours)
             .field("session_idle_hours", session_idle_hours)
             .field("drain_grace_ms", drain_grace_ms)
+            .field("events", events)
             .finish()
     }
 }

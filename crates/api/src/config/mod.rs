@@ -12,7 +12,10 @@ use zeroize::Zeroizing;
 
 pub use crate::config_error::ConfigError;
 
+mod events;
 mod flags;
+
+pub use events::EventFlags;
 
 pub use flags::{DbFlags, KeyFlags, ServeFlags};
 
@@ -50,6 +53,8 @@ pub struct Settings {
     pub sessions: SessionLimits,
     /// From the shutdown signal to closing the listener (readiness fails meanwhile).
     pub drain_grace: std::time::Duration,
+    /// Webhook deliveries and the audit stream.
+    pub events: credvault_service::webhooks::EventSettings,
 }
 
 pub struct Keys {
@@ -320,6 +325,7 @@ impl Settings {
             max_connections,
             sessions,
             drain_grace,
+            events: serve.events.settings()?,
         })
     }
 }

@@ -21,6 +21,8 @@ pub mod signup;
 pub mod teams;
 pub mod tokens;
 pub mod users;
+pub mod webhook_dto;
+pub mod webhooks;
 pub mod workflows;
 
 use utoipa_actix_web::{scope, service_config::ServiceConfig};
@@ -86,7 +88,15 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(workflows::put_workflow)
             .service(workflows::list_workflows)
             .service(workflows::get_workflow)
-            .service(workflows::delete_workflow),
+            .service(workflows::delete_workflow)
+            .service(webhooks::create_webhook)
+            .service(webhooks::list_webhooks)
+            .service(webhooks::get_webhook)
+            .service(webhooks::update_webhook)
+            .service(webhooks::delete_webhook)
+            .service(webhooks::rotate_webhook_secret)
+            .service(webhooks::list_deliveries)
+            .service(webhooks::retry_delivery),
     );
 }
 
