@@ -28,6 +28,7 @@ mod refresher;
 mod runtime;
 mod sessions;
 mod signin;
+mod stream;
 mod tamper;
 mod tls;
 mod webhooks;
