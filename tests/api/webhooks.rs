@@ -561,3 +561,47 @@ async fn expiring_and_rotation_due_credentials_are_announced_once_each() {
     assert!(expiring["data"]["expires_at"].is_string());
     assert_eq!(expiring["data"]["actor"]["type"], "system");
 }
+
+#[tokio::test]
+async fn a_failed_connection_test_is_a_status_change_with_from_to_and_reason() {
+    let app = app().await;
+    let (_, owner) = app.signup("owner@example.com").await;
+    let hooks = Receiver::start().await;
+    let api = Receiver::start().await;
+    api.answer(&[401]);
+    create_hook(
+        &app,
+        &owner,
+        &hooks.url,
+        json!(["credential.status_changed"]),
+    )
+    .await;
+    let body = json!({"name": "tested", "service": "s", "type": "api_key", "data": {"key": KEY}, "test": {"url": api.url}});
+    let res = app.post_as(&owner, "/v1/credentials", &body).await;
+    assert_eq!(res.status(), 201);
+    let cid = res.json::<Value>().await.expect("json")["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    app.post_as(&owner, &format!("/v1/credentials/{cid}/test"), &json!({}))
+        .await;
+    assert!(hooks.wait_for(1, 10).await);
+    let e = hooks.got()[0].json();
+    assert_eq!(e["type"], "credential.status_changed");
+    assert_eq!(
+        (e["data"]["from"].clone(), e["data"]["to"].clone()),
+        (json!("active"), json!("error"))
+    );
+    assert_eq!(e["data"]["reason"], "test_failed");
+    assert_eq!(e["data"]["credential"]["status"], "error");
+    // A passing test brings it back; an unchanged status is no event.
+    app.post_as(&owner, &format!("/v1/credentials/{cid}/test"), &json!({}))
+        .await;
+    app.post_as(&owner, &format!("/v1/credentials/{cid}/test"), &json!({}))
+        .await;
+    assert!(hooks.wait_for(2, 10).await);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let got = hooks.got();
+    assert_eq!(got.len(), 2, "two changes, not three");
+    assert_eq!(got[1].json()["data"]["reason"], "test_passed");
+}

@@ -14,6 +14,7 @@ pub mod enums;
 pub mod examples;
 pub mod headers;
 pub mod rights;
+pub mod webhooks;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -34,11 +35,12 @@ pub mod rights;
         (name = "workflows", description = "Workflows and the runtime path (resolve)"),
         (name = "audit", description = "The tamper-evident audit log"),
         (name = "reports", description = "Reviews for security leads and auditors"),
+        (name = "webhooks", description = "Signed event deliveries to your endpoints (Standard Webhooks); the payloads are in the document's `webhooks` section"),
         (name = "operations", description = "Health, readiness and metrics"),
         (name = "browser", description = "Reached by a person's browser, not by API clients (the OAuth callback). Its operations carry `x-sdk-exclude: true`: SDK generators leave them out."),
     ),
     // Schemas the operations do not reach on their own (query parameters name them).
-    components(schemas(Problem, FieldError, crate::routes::credentials::SortSchema, enums::edge::AuditOutcome)),
+    components(schemas(Problem, FieldError, crate::routes::credentials::SortSchema, enums::edge::AuditOutcome, crate::routes::webhook_dto::CredentialEvent, crate::routes::webhook_dto::TokenEvent, crate::routes::webhook_dto::UserEvent)),
     modifiers(&Security),
     security(("bearer" = [])),
 )]
@@ -133,6 +135,7 @@ pub fn spec() -> Spec {
     }
     headers::ResponseHeaders.modify(&mut spec);
     examples::Examples.modify(&mut spec);
+    webhooks::add(&mut spec);
     spec
 }
 

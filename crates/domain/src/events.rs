@@ -137,6 +137,37 @@ pub fn subscribed(events: &[String], t: EventType) -> bool {
     events.iter().any(|e| e == "*" || e == t.as_str())
 }
 
+/// Why a credential's status changed (`credential.status_changed`'s `reason`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusChangeReason {
+    /// A connection test passed (back to `active`).
+    TestPassed,
+    /// A connection test failed (`error`).
+    TestFailed,
+    /// An OAuth2 refresh failed (`error`, or `expired` when refused for good).
+    RefreshFailed,
+    /// `expires_at` passed.
+    ExpiresAtPassed,
+}
+
+impl StatusChangeReason {
+    pub const ALL: [StatusChangeReason; 4] = [
+        StatusChangeReason::TestPassed,
+        StatusChangeReason::TestFailed,
+        StatusChangeReason::RefreshFailed,
+        StatusChangeReason::ExpiresAtPassed,
+    ];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            StatusChangeReason::TestPassed => "test_passed",
+            StatusChangeReason::TestFailed => "test_failed",
+            StatusChangeReason::RefreshFailed => "refresh_failed",
+            StatusChangeReason::ExpiresAtPassed => "expires_at_passed",
+        }
+    }
+}
+
 /// Seconds to wait before each retry: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h; then the delivery has
 /// failed.
 pub const RETRY_SCHEDULE_SECS: [u64; 6] = [5, 300, 1800, 7200, 18000, 36000];

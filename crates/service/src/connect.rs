@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 use credvault_domain::credential::{destinations, CredentialData, TestSpec};
 use credvault_domain::credential_access::CredentialAction;
+use credvault_domain::events::StatusChangeReason;
 use credvault_store::credentials as store;
 use reqwest::{header, Method, Url};
 use serde_json::Value;
@@ -93,10 +94,9 @@ pub async fn test(
             };
             // A test decides between active and error; it does not revive an expired credential.
             if now.status != "expired" && (now.status != status || now.status_detail != detail) {
-                let reason = if result.is_ok() {
-                    "connection test passed"
-                } else {
-                    "connection test failed"
+                let reason = match result {
+                    Ok(()) => StatusChangeReason::TestPassed,
+                    Err(_) => StatusChangeReason::TestFailed,
                 };
                 status_event = crate::webhooks::status_changed(
                     cred.id,

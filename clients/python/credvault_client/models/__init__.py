@@ -33,9 +33,13 @@ from .create_o_auth_2_credential import CreateOAuth2Credential
 from .create_o_auth_2_credential_type import CreateOAuth2CredentialType
 from .create_token import CreateToken
 from .create_user import CreateUser
+from .create_webhook import CreateWebhook
 from .created_token import CreatedToken
+from .created_webhook import CreatedWebhook
 from .credential_data_patch import CredentialDataPatch
 from .credential_details import CredentialDetails
+from .credential_event import CredentialEvent
+from .credential_event_data import CredentialEventData
 from .credential_list import CredentialList
 from .credential_review import CredentialReview
 from .credential_sort import CredentialSort
@@ -47,8 +51,13 @@ from .custom_credential_type import CustomCredentialType
 from .custom_data import CustomData
 from .day_count import DayCount
 from .deleted import Deleted
+from .delivery import Delivery
+from .delivery_page import DeliveryPage
+from .delivery_status import DeliveryStatus
 from .effective_access import EffectiveAccess
 from .error_code import ErrorCode
+from .event_token import EventToken
+from .event_user import EventUser
 from .export import Export
 from .exported_session import ExportedSession
 from .exported_token import ExportedToken
@@ -67,6 +76,7 @@ from .owned_credential import OwnedCredential
 from .owner_ref import OwnerRef
 from .password_change import PasswordChange
 from .problem import Problem
+from .purged_credential import PurgedCredential
 from .put_workflow import PutWorkflow
 from .refresh_request import RefreshRequest
 from .refresh_result import RefreshResult
@@ -94,6 +104,7 @@ from .share_principal import SharePrincipal
 from .share_principal_type import SharePrincipalType
 from .signup_request import SignupRequest
 from .signup_response import SignupResponse
+from .status_change_reason import StatusChangeReason
 from .team import Team
 from .team_body import TeamBody
 from .team_list import TeamList
@@ -101,6 +112,8 @@ from .team_ref import TeamRef
 from .test_method import TestMethod
 from .test_request import TestRequest
 from .test_result import TestResult
+from .token_event import TokenEvent
+from .token_event_data import TokenEventData
 from .token_kind import TokenKind
 from .token_list import TokenList
 from .token_pair import TokenPair
@@ -108,14 +121,22 @@ from .token_type import TokenType
 from .transfer_credential import TransferCredential
 from .update_credential import UpdateCredential
 from .update_user import UpdateUser
+from .update_webhook import UpdateWebhook
 from .usage import Usage
 from .usage_report import UsageReport
 from .user import User
+from .user_event import UserEvent
+from .user_event_data import UserEventData
 from .user_list import UserList
 from .verify_result import VerifyResult
 from .version_info import VersionInfo
 from .version_list import VersionList
 from .version_reason import VersionReason
+from .webhook import Webhook
+from .webhook_event_selector import WebhookEventSelector
+from .webhook_event_type import WebhookEventType
+from .webhook_list import WebhookList
+from .webhook_secret import WebhookSecret
 from .workflow import Workflow
 from .workflow_list import WorkflowList
 from .workflow_usage import WorkflowUsage
@@ -152,12 +173,16 @@ __all__ = (
     "CreateCustomCredential",
     "CreateCustomCredentialType",
     "CreatedToken",
+    "CreatedWebhook",
     "CreateOAuth2Credential",
     "CreateOAuth2CredentialType",
     "CreateToken",
     "CreateUser",
+    "CreateWebhook",
     "CredentialDataPatch",
     "CredentialDetails",
+    "CredentialEvent",
+    "CredentialEventData",
     "CredentialList",
     "CredentialReview",
     "CredentialSort",
@@ -169,8 +194,13 @@ __all__ = (
     "CustomData",
     "DayCount",
     "Deleted",
+    "Delivery",
+    "DeliveryPage",
+    "DeliveryStatus",
     "EffectiveAccess",
     "ErrorCode",
+    "EventToken",
+    "EventUser",
     "Export",
     "ExportedSession",
     "ExportedToken",
@@ -189,6 +219,7 @@ __all__ = (
     "OwnerRef",
     "PasswordChange",
     "Problem",
+    "PurgedCredential",
     "PutWorkflow",
     "RefreshRequest",
     "RefreshResult",
@@ -216,6 +247,7 @@ __all__ = (
     "SharePrincipalType",
     "SignupRequest",
     "SignupResponse",
+    "StatusChangeReason",
     "Team",
     "TeamBody",
     "TeamList",
@@ -223,6 +255,8 @@ __all__ = (
     "TestMethod",
     "TestRequest",
     "TestResult",
+    "TokenEvent",
+    "TokenEventData",
     "TokenKind",
     "TokenList",
     "TokenPair",
@@ -230,14 +264,22 @@ __all__ = (
     "TransferCredential",
     "UpdateCredential",
     "UpdateUser",
+    "UpdateWebhook",
     "Usage",
     "UsageReport",
     "User",
+    "UserEvent",
+    "UserEventData",
     "UserList",
     "VerifyResult",
     "VersionInfo",
     "VersionList",
     "VersionReason",
+    "Webhook",
+    "WebhookEventSelector",
+    "WebhookEventType",
+    "WebhookList",
+    "WebhookSecret",
     "Workflow",
     "WorkflowList",
     "WorkflowUsage",

@@ -2,7 +2,7 @@
 //! spec's `webhooks` section from these same types).
 
 use chrono::{DateTime, Utc};
-use credvault_domain::events::EventType;
+use credvault_domain::events::{EventType, StatusChangeReason};
 use credvault_service::webhooks::{WebhookPatch, WebhookSpec};
 use credvault_store::webhooks::{DeliveryRow, WebhookRow};
 use serde::{Deserialize, Serialize};
@@ -25,6 +25,13 @@ wire_enum!(
     /// The type of a delivered event (never `credential.used`).
     EventTypeSchema = "WebhookEventType",
     EventType::ALL.map(EventType::as_str)
+);
+
+wire_enum!(
+    /// Why a credential's status changed: a connection test passed or failed, an OAuth2 refresh
+    /// failed, or `expires_at` passed.
+    StatusChangeReasonSchema = "StatusChangeReason",
+    StatusChangeReason::ALL.map(StatusChangeReason::as_str)
 );
 
 /// Where a delivery stands.
@@ -222,14 +229,6 @@ pub struct PurgedCredential {
     pub name: Option<String>,
 }
 
-/// The credential an event is about: its summary now, or, once purged, its id and name.
-#[derive(Serialize, ToSchema)]
-#[serde(untagged)]
-pub enum EventCredential {
-    Summary(CredentialSummary),
-    Purged(PurgedCredential),
-}
-
 /// `data` of a credential event. Carried per type: `status_changed` has `from`, `to`, `reason`;
 /// `expiring` has `expires_at`; `rotation_due` has `rotation_due_at`; `refresh_failed` has
 /// `error` and `terminal`; `rotated` has `version`.
@@ -238,12 +237,17 @@ pub struct CredentialEventData {
     pub workspace_id: Uuid,
     pub audit_seq: i64,
     pub actor: AuditActor,
-    pub credential: EventCredential,
+    /// The credential as it is now (absent once it has been purged).
+    #[schema(required = false)]
+    pub credential: Option<CredentialSummary>,
+    /// Instead of `credential` once it has been purged (`credential.purged` always).
+    #[schema(required = false)]
+    pub purged_credential: Option<PurgedCredential>,
     #[schema(value_type = Option<crate::openapi::enums::StatusSchema>, required = false)]
     pub from: Option<String>,
     #[schema(value_type = Option<crate::openapi::enums::StatusSchema>, required = false)]
     pub to: Option<String>,
-    #[schema(required = false)]
+    #[schema(value_type = Option<StatusChangeReasonSchema>, required = false)]
     pub reason: Option<String>,
     #[schema(required = false)]
     pub expires_at: Option<DateTime<Utc>>,

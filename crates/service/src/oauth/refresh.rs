@@ -255,7 +255,7 @@ async fn refresh_with_lease(
                 &cred.name,
                 &cred.status,
                 status,
-                "token refresh failed",
+                credvault_domain::events::StatusChangeReason::RefreshFailed,
             );
             cred.status = status.into();
             cred.status_detail = Some(failure.message().to_string());

@@ -133,13 +133,19 @@ fn put_sealed(w: &mut WebhookRow, s: Sealed) {
 }
 
 /// `credential.status_changed`, when a change moved the stored status (None when it did not).
-pub fn status_changed(id: Uuid, name: &str, from: &str, to: &str, reason: &str) -> Option<Event> {
+pub fn status_changed(
+    id: Uuid,
+    name: &str,
+    from: &str,
+    to: &str,
+    reason: credvault_domain::events::StatusChangeReason,
+) -> Option<Event> {
     (from != to).then(|| {
         Event::new("credential.status_changed")
             .target("credential", id, Some(name.to_string()))
             .detail("from", from)
             .detail("to", to)
-            .detail("reason", reason)
+            .detail("reason", reason.as_str())
     })
 }
 

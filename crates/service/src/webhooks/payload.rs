@@ -54,7 +54,7 @@ pub async fn build(
                 Some(row) => data.insert("credential".into(), present(&row)),
                 // Purged since: only what the audit event says of it.
                 None => data.insert(
-                    "credential".into(),
+                    "purged_credential".into(),
                     json!({"id": subject, "name": e.target_name}),
                 ),
             };

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use credvault_domain::events::StatusChangeReason;
 use credvault_store::webhooks as store;
 use uuid::Uuid;
 
@@ -38,7 +39,8 @@ pub async fn announce_due(services: &Services) -> Result<usize, ServiceError> {
                 _ => Event::new("credential.status_changed")
                     .detail("from", status)
                     .detail("to", "expired")
-                    .detail("reason", format!("expires_at ({at_text}) passed")),
+                    .detail("reason", StatusChangeReason::ExpiresAtPassed.as_str())
+                    .detail("expires_at", at_text),
             };
             let ev = ev.target("credential", id, Some(name));
             per_ws
