@@ -10,6 +10,9 @@ use std::time::Instant;
 use credvault_crypto::{Envelope, Keyring, MasterKey};
 use tokio_postgres::NoTls;
 
+#[path = "bench_events.rs"]
+mod events;
+
 const ROTATE_ROWS: usize = 100_000;
 
 #[tokio::main]
@@ -31,9 +34,10 @@ async fn main() -> anyhow::Result<()> {
         Ok("oauth") => return finish(oauth_refresh_once(&base).await),
         Ok("signin") => return finish(signin_flood(&base).await),
         Ok("create") => return finish(create_load(&base).await),
+        Ok("events") => return finish(events::events_load(&base).await),
         Ok("") | Err(_) => {}
         Ok(other) => anyhow::bail!(
-            "BENCH_ONLY={other} names no section: use resolve, create, audit, list, oauth or signin (or leave it unset)"
+            "BENCH_ONLY={other} names no section: use resolve, create, events, audit, list, oauth or signin (or leave it unset)"
         ),
     }
     println!("== key rotation ({ROTATE_ROWS} sealed credential versions, batches of 1000)");
@@ -88,6 +92,7 @@ async fn main() -> anyhow::Result<()> {
     list_pages(&base).await?;
     resolve_load(&base).await?;
     create_load(&base).await?;
+    events::events_load(&base).await?;
     oauth_refresh_once(&base).await?;
     signin_flood(&base).await?;
     audit_scale(&base).await?;
@@ -504,11 +509,22 @@ struct Rig {
 
 impl Rig {
     async fn start(base: &str, bin: &str, db: &'static str, port: u16) -> anyhow::Result<Rig> {
+        Rig::start_with(base, bin, db, port, &[]).await
+    }
+
+    /// `start`, with more environment for the server.
+    async fn start_with(
+        base: &str,
+        bin: &str,
+        db: &'static str,
+        port: u16,
+        env: &[(&str, &str)],
+    ) -> anyhow::Result<Rig> {
         let admin = fresh_database(base, db).await?;
         let url = with_db(base, db);
         let key = MasterKey::generate()?;
         let key_b64 = secrecy::ExposeSecret::expose_secret(&key.to_base64()).to_string();
-        let (server, addr) = start_server(bin, &url, &key_b64, port, &[])
+        let (server, addr) = start_server(bin, &url, &key_b64, port, env)
             .await
             .map_err(|e| anyhow::anyhow!("starting {bin}: {e}"))?;
         let http = reqwest::Client::builder()
