@@ -46,6 +46,7 @@ pub fn webhook_signature(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use secrecy::ExposeSecret;
 

@@ -146,13 +146,13 @@ pub async fn export(
     } else {
         res.content_type("application/x-ndjson");
     }
-    Ok(res.streaming(ndjson(state.into_inner(), stream)))
+    Ok(res.streaming(ndjson(state.get_ref().clone(), stream)))
 }
 
 /// An audit stream as NDJSON; a page that cannot be read ends the body with an error, so the
 /// client sees a cut-off body, never one that looks whole.
 fn ndjson(
-    state: Arc<Arc<AppState>>,
+    state: Arc<AppState>,
     stream: AuditStream,
 ) -> impl futures_util::Stream<Item = Result<web::Bytes, actix_web::Error>> {
     futures_util::stream::unfold(Some(stream), move |stream| {
