@@ -318,6 +318,8 @@ async fn a_500_then_a_200_is_retried_with_the_same_webhook_id() {
         )
         .await;
     assert_eq!(res.status(), 202);
+    assert!(rx.wait_for(3, 10).await, "sent again");
+    assert_eq!(rx.got()[2].id, got[0].id);
     let unknown = app
         .post_as(
             &owner,
@@ -604,4 +606,60 @@ async fn a_failed_connection_test_is_a_status_change_with_from_to_and_reason() {
     let got = hooks.got();
     assert_eq!(got.len(), 2, "two changes, not three");
     assert_eq!(got[1].json()["data"]["reason"], "test_passed");
+}
+
+#[tokio::test]
+async fn a_webhook_failing_for_longer_than_allowed_is_disabled_with_an_event() {
+    let app = TestApp::spawn_with(|f| {
+        f.outbound_allow = "127.0.0.1".into();
+        f.events.webhook_retry_schedule = "0.3,0.3,0.3,0.3,0.3,0.3,0.3,0.3".into();
+        f.events.webhook_disable_after_secs = "1".into();
+    })
+    .await;
+    let (_, owner) = app.signup("owner@example.com").await;
+    let rx = Receiver::start().await;
+    rx.answer(&[500; 50]);
+    let hook = create_hook(&app, &owner, &rx.url, json!(["*"])).await;
+    let id = hook["id"].as_str().expect("id");
+    create_key(&app, &owner, "k").await;
+    let mut disabled = false;
+    for _ in 0..100 {
+        let w: Value = app
+            .get_as(&owner, &format!("/v1/webhooks/{id}"))
+            .await
+            .json()
+            .await
+            .expect("json");
+        if w["disabled"] == true {
+            disabled = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(disabled, "disabled after a second of failures");
+    let log = app
+        .get_as(&owner, "/v1/audit/export?action=webhook.disabled")
+        .await
+        .text()
+        .await
+        .expect("text");
+    let e: Value = serde_json::from_str(log.lines().next().expect("an event")).expect("json");
+    assert_eq!(
+        (e["actor"]["type"].clone(), e["target"]["id"].clone()),
+        (json!("system"), json!(id))
+    );
+    // Nothing more is sent to a disabled webhook; enabling it again resumes.
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let n = rx.got().len();
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(rx.got().len(), n);
+    let res = app
+        .patch_as(
+            &owner,
+            &format!("/v1/webhooks/{id}"),
+            &json!({"disabled": false}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    assert!(rx.wait_for(n + 1, 10).await, "sent again once enabled");
 }

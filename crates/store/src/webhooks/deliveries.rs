@@ -177,7 +177,8 @@ pub async fn record_attempt(
     Ok(r.and_then(|r| r.get(0)))
 }
 
-/// Makes a delivery due now (pending again if it had failed). False when there is none.
+/// Makes a delivery pending and due now, whatever it was (a receiver may have lost a delivered
+/// one). False when there is none.
 pub async fn retry_now(
     c: &impl GenericClient,
     ws: Uuid,
@@ -185,9 +186,8 @@ pub async fn retry_now(
     id: Uuid,
 ) -> Result<bool, StoreError> {
     Ok(c.execute(
-        "UPDATE webhook_deliveries SET status = CASE WHEN status = 'failed' THEN 'pending' ELSE status END,
-             next_attempt_at = now()
-         WHERE workspace_id = $1 AND webhook_id = $2 AND id = $3",
+        "UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = now()
+             WHERE workspace_id = $1 AND webhook_id = $2 AND id = $3",
         &[&ws, &webhook, &id],
     )
     .await?
