@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use credvault_domain::events::{subscribed, EventType};
@@ -26,6 +27,10 @@ const EVENTS_PER_PASS: i64 = 500;
 /// Deliveries sent per pass, and at once.
 const SENDS_PER_PASS: i64 = 32;
 const SENDS_AT_ONCE: usize = 16;
+/// The least time between passes that notifications alone ask for.
+const PACE: Duration = Duration::from_millis(20);
+/// How far a cursor may lag over events no webhook hears of before it is written.
+const CURSOR_SLACK: i64 = 10_000;
 
 pub struct Dispatcher {
     services: Arc<Services>,
@@ -34,6 +39,8 @@ pub struct Dispatcher {
     holder: Uuid,
     /// Workspaces being worked on here: whether another pass was asked for meanwhile.
     running: Mutex<HashMap<Uuid, bool>>,
+    /// Until when this instance holds each workspace's lease (by its own clock, conservatively).
+    leases: Mutex<HashMap<Uuid, Instant>>,
 }
 
 impl Dispatcher {
@@ -43,6 +50,7 @@ impl Dispatcher {
             present,
             holder: Uuid::now_v7(),
             running: Mutex::new(HashMap::new()),
+            leases: Mutex::new(HashMap::new()),
         })
     }
 
@@ -98,27 +106,65 @@ impl Dispatcher {
                     false
                 }
             };
-            let Ok(mut running) = self.running.lock() else {
-                return;
+            let again = {
+                let Ok(mut running) = self.running.lock() else {
+                    return;
+                };
+                if more || running.get(&ws) == Some(&true) {
+                    running.insert(ws, false);
+                    true
+                } else {
+                    running.remove(&ws);
+                    false
+                }
             };
-            if more || running.get(&ws) == Some(&true) {
-                running.insert(ws, false);
-            } else {
-                running.remove(&ws);
+            if !again {
                 return;
+            }
+            // Asked again by notifications alone (a busy workspace's resolves): at most one
+            // pass per PACE, so a stream of commits costs a bounded number of reads.
+            if !more {
+                tokio::time::sleep(PACE).await;
             }
         }
     }
 
+    /// Whether this instance holds the workspace's lease, renewing it when half of it is gone
+    /// (so a pass that finds nothing to do writes nothing).
+    async fn leased(
+        &self,
+        c: &impl deadpool_postgres::GenericClient,
+        ws: Uuid,
+    ) -> Result<bool, ServiceError> {
+        let lease = self.services.events.lease;
+        let now = Instant::now();
+        let fresh = self
+            .leases
+            .lock()
+            .ok()
+            .and_then(|l| l.get(&ws).copied())
+            .is_some_and(|until| now + lease / 2 < until);
+        if fresh {
+            return Ok(true);
+        }
+        let held = store::take_lease(c, ws, self.holder, lease.as_secs_f64()).await?;
+        if let Ok(mut l) = self.leases.lock() {
+            match held {
+                true => l.insert(ws, now + lease),
+                false => l.remove(&ws),
+            };
+        }
+        Ok(held)
+    }
+
     /// One pass over a workspace: enqueue, then send what is due. True when there may be more.
     async fn pass(&self, ws: Uuid) -> Result<bool, ServiceError> {
-        let settings = &self.services.events;
         let mut client = self.services.pool.get().await?;
         let hooks = store::enabled(&client, ws).await?;
         if hooks.is_empty() {
             return Ok(false);
         }
-        if !store::take_lease(&client, ws, self.holder, settings.lease.as_secs_f64()).await? {
+        if !self.leased(&client, ws).await? {
             return Ok(false);
         }
         let head = astore::head(&client, ws).await?.map_or(0, |h| h.0);
@@ -204,7 +250,11 @@ impl Dispatcher {
             .filter(|h| h.cursor < upto)
             .map(|h| (h.id, upto))
             .collect();
-        store::enqueue(c, ws, &new, &cursors).await?;
+        // With nothing to deliver, a cursor moves only now and then: a workspace busy with
+        // resolves would otherwise write on every pass.
+        if !new.is_empty() || full || upto - after >= CURSOR_SLACK {
+            store::enqueue(c, ws, &new, &cursors).await?;
+        }
         Ok(full)
     }
 
@@ -280,13 +330,7 @@ impl Dispatcher {
             )
             .await?;
         }
-        store::take_lease(
-            &tx,
-            d.workspace_id,
-            self.holder,
-            settings.lease.as_secs_f64(),
-        )
-        .await?;
+        self.leased(&tx, d.workspace_id).await?;
         tx.commit().await?;
         Ok(())
     }
