@@ -4,7 +4,7 @@
 //! buffer (it reads on from the database) and a client reconnecting with the last seq it saw
 //! loses and repeats nothing.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use credvault_store::audit::StoredEvent;
 
@@ -27,7 +27,13 @@ pub struct AuditStream {
     after: i64,
     follower: Option<Follower>,
     heartbeat: Duration,
+    /// When the log was last read for this follower.
+    read_at: Option<Instant>,
 }
+
+/// A follower woken more often reads at most once per this (events chained meanwhile come in
+/// one page), so a workspace busy with resolves costs each follower a bounded number of reads.
+const READ_EVERY: Duration = Duration::from_millis(50);
 
 /// A stream of the events `export` matches after `after_seq`; following the chain when asked
 /// (within the per-workspace limit of followers: 429 beyond it).
@@ -51,6 +57,7 @@ pub fn open(
         after: after_seq.unwrap_or(0),
         follower,
         heartbeat: services.events.heartbeat,
+        read_at: None,
     })
 }
 
@@ -58,6 +65,13 @@ impl AuditStream {
     /// The next thing to write.
     pub async fn next(&mut self, services: &Services) -> Result<Next, ServiceError> {
         loop {
+            if let Some(wait) = self
+                .read_at
+                .map(|at| READ_EVERY.saturating_sub(at.elapsed()))
+            {
+                tokio::time::sleep(wait).await;
+            }
+            self.read_at = Some(Instant::now());
             let rows = self.export.page(services, self.after).await?;
             if let Some(last) = rows.last() {
                 self.after = last.seq;

@@ -25,8 +25,8 @@ use crate::{ServiceError, Services};
 /// Audit events read per pass.
 const EVENTS_PER_PASS: i64 = 500;
 /// Deliveries sent per pass, and at once.
-const SENDS_PER_PASS: i64 = 32;
-const SENDS_AT_ONCE: usize = 16;
+const SENDS_PER_PASS: i64 = 128;
+const SENDS_AT_ONCE: usize = 32;
 /// The least time between passes that notifications alone ask for.
 const PACE: Duration = Duration::from_millis(20);
 /// How far a cursor may lag over events no webhook hears of before it is written.
@@ -195,9 +195,14 @@ impl Dispatcher {
             .buffer_unordered(SENDS_AT_ONCE)
             .collect()
             .await;
+        // Every attempt of the pass recorded in one transaction (one commit).
+        let mut client = self.services.pool.get().await?;
+        let tx = client.transaction().await?;
         for (d, tried) in results {
-            self.record(&d, tried).await?;
+            self.record(&tx, &d, tried).await?;
         }
+        self.leased(&tx, ws).await?;
+        tx.commit().await?;
         Ok(true)
     }
 
@@ -295,12 +300,11 @@ impl Dispatcher {
     /// Records an attempt, schedules the retry, and disables a webhook failing for too long.
     async fn record(
         &self,
+        tx: &impl deadpool_postgres::GenericClient,
         d: &DeliveryRow,
         tried: Result<u16, (Option<u16>, String)>,
     ) -> Result<(), ServiceError> {
         let settings = &self.services.events;
-        let mut client = self.services.pool.get().await?;
-        let tx = client.transaction().await?;
         let (delivered, code, error) = match &tried {
             Ok(code) => (true, Some(*code), None),
             Err((code, e)) => (false, *code, Some(e.as_str())),
@@ -312,11 +316,11 @@ impl Dispatcher {
             _ => None,
         };
         let code = code.map(i32::from);
-        let since = store::record_attempt(&tx, d, delivered, code, error, retry_at).await?;
+        let since = store::record_attempt(tx, d, delivered, code, error, retry_at).await?;
         let limit =
             chrono::TimeDelta::from_std(settings.disable_after).map_err(ServiceError::internal)?;
         if since.is_some_and(|s| s <= Utc::now() - limit)
-            && store::disable(&tx, d.workspace_id, d.webhook_id).await?
+            && store::disable(tx, d.workspace_id, d.webhook_id).await?
         {
             let ev = Event::new("webhook.disabled")
                 .target("webhook", d.webhook_id, None)
@@ -324,14 +328,12 @@ impl Dispatcher {
                 .detail("reason", "failing deliveries")
                 .detail("failing_since", since.map(|s| s.to_rfc3339()));
             record_many(
-                &tx,
+                tx,
                 d.workspace_id,
                 &[(crate::oauth::system(), Origin::default(), ev)],
             )
             .await?;
         }
-        self.leased(&tx, d.workspace_id).await?;
-        tx.commit().await?;
         Ok(())
     }
 }
