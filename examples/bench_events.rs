@@ -199,6 +199,8 @@ pub async fn events_load(base: &str) -> anyhow::Result<()> {
         seen.len() == created.len(),
     );
 
+    // The webhook alone (its dispatcher reads on during resolves; resolves are never delivered).
+    let hook_only = rig.resolves(wrk.as_deref(), secs, false).await?.ok as f64 / secs as f64;
     let lags = Arc::new(Mutex::new(Vec::new()));
     let followers = follow(&rig, lags.clone());
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -214,7 +216,7 @@ pub async fn events_load(base: &str) -> anyhow::Result<()> {
     );
     let baseline = (before + after) / 2.0;
     let drop = 1.0 - with / baseline;
-    println!("resolve: {before:.0}/s before, {with:.0}/s with the dispatcher (a webhook on *) and {FOLLOWERS} followers, {after:.0}/s after them; change {:+.1} % (target: no more than 5 % lower)", -drop * 100.0);
+    println!("resolve: {before:.0}/s before, {hook_only:.0}/s with the dispatcher (a webhook on *), {with:.0}/s with it and {FOLLOWERS} followers (read by this process, on the same machine), {after:.0}/s after them; change with both {:+.1} %, with the dispatcher alone {:+.1} % (target: no more than 5 % lower)", -drop * 100.0, (hook_only / baseline - 1.0) * 100.0);
     target(
         &format!(
             "resolve with webhooks and followers at most 5 % lower (got {:.1} % lower)",
