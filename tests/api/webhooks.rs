@@ -251,6 +251,13 @@ async fn a_delivery_is_signed_verifiable_with_the_secret_shown_once_and_holds_no
     assert!(first["data"]["audit_seq"].as_i64().expect("seq") > 0);
     assert_eq!(first["data"]["actor"]["type"], "user");
     assert_eq!(got[1].json()["data"]["version"], 2);
+    documented(
+        &first,
+        "credential.created",
+        "CredentialEventData",
+        "credential",
+        "CredentialSummary",
+    );
     // After a rotation the new secret signs, the old one no longer does.
     let rotated: Value = app
         .post_as(
@@ -275,6 +282,13 @@ async fn a_delivery_is_signed_verifiable_with_the_secret_shown_once_and_holds_no
     assert!(rx.wait_for(3, 10).await);
     let third = &rx.got()[2];
     assert!(third.signed_with(new_secret) && !third.signed_with(&secret));
+    documented(
+        &third.json(),
+        "token.created",
+        "TokenEventData",
+        "token",
+        "EventToken",
+    );
     assert_eq!(third.json()["data"]["token"]["name"], "ci");
     assert!(
         !third.body.contains("cvt_"),
@@ -662,4 +676,40 @@ async fn a_webhook_failing_for_longer_than_allowed_is_disabled_with_an_event() {
         .await;
     assert_eq!(res.status(), 200);
     assert!(rx.wait_for(n + 1, 10).await, "sent again once enabled");
+}
+
+/// A delivered payload has only the fields the spec's `webhooks` section documents for its type,
+/// and every required one.
+fn documented(body: &Value, event: &str, data: &str, subject: &str, subject_schema: &str) {
+    let spec: Value = serde_json::from_str(&credvault_api::openapi::spec_json()).expect("spec");
+    let schema = |name: &str| spec["components"]["schemas"][name].clone();
+    let reference = &spec["webhooks"][event]["post"]["requestBody"]["content"]["application/json"]
+        ["schema"]["$ref"];
+    let top = reference
+        .as_str()
+        .expect("a payload schema")
+        .rsplit('/')
+        .next()
+        .expect("name")
+        .to_string();
+    for (value, name) in [
+        (body, top.as_str()),
+        (&body["data"], data),
+        (&body["data"][subject], subject_schema),
+    ] {
+        let s = schema(name);
+        let props = s["properties"].as_object().expect("properties");
+        for key in value.as_object().expect("object").keys() {
+            assert!(
+                props.contains_key(key),
+                "{event}: `{key}` is not documented in {name}"
+            );
+        }
+        for key in s["required"].as_array().into_iter().flatten() {
+            assert!(
+                value.get(key.as_str().expect("name")).is_some(),
+                "{event}: {name}.{key} is missing"
+            );
+        }
+    }
 }

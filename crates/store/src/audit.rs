@@ -286,7 +286,9 @@ pub async fn prepare_append(c: &impl GenericClient) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Events of a workspace in chain order with one of `actions`, `after < seq <= upto`.
+/// Events of a workspace in chain order with one of `actions` (never `credential.used`),
+/// `after < seq <= upto`. Each action is read from the partial action index, so the cost does not
+/// grow with the resolves recorded in between.
 pub async fn events_with_actions(
     c: &impl GenericClient,
     ws: Uuid,
@@ -298,9 +300,11 @@ pub async fn events_with_actions(
     let rows = c
         .query(
             &format!(
-                "SELECT {EVENT_COLS} FROM audit_events
-                 WHERE workspace_id = $1 AND seq > $2 AND seq <= $3 AND action = ANY($4)
-                   AND action <> 'credential.used'
+                "SELECT {EVENT_COLS} FROM unnest($4::text[]) AS a(wanted),
+                   LATERAL (SELECT * FROM audit_events e
+                            WHERE e.workspace_id = $1 AND e.action = a.wanted AND e.action <> 'credential.used'
+                              AND e.seq > $2 AND e.seq <= $3
+                            ORDER BY e.seq LIMIT $5) AS e
                  ORDER BY seq LIMIT $5"
             ),
             &[&ws, &after, &upto, &actions, &limit],
