@@ -13,6 +13,9 @@ use std::time::Instant;
 use credvault_crypto::{Envelope, Keyring, MasterKey};
 use tokio_postgres::NoTls;
 
+#[path = "bench_events.rs"]
+mod events;
+
 const ROTATE_ROWS: usize = 100_000;
 
 #[path = "bench_hsm.rs"]
@@ -39,9 +42,10 @@ async fn main() -> anyhow::Result<()> {
         Ok("create") => return finish(create_load(&base).await),
         Ok("vault") => return finish(vault::vault_load(&base).await),
         Ok("hsm") => return finish(hsm::resolve_with_token(&base).await),
+        Ok("events") => return finish(events::events_load(&base).await),
         Ok("") | Err(_) => {}
         Ok(other) => anyhow::bail!(
-            "BENCH_ONLY={other} names no section: use resolve, vault, create, hsm, audit, list, oauth or signin (or leave it unset)"
+            "BENCH_ONLY={other} names no section: use resolve, vault, create, hsm, events, audit, list, oauth or signin (or leave it unset)"
         ),
     }
     println!("== key rotation ({ROTATE_ROWS} sealed credential versions, batches of 1000)");
@@ -103,6 +107,7 @@ async fn main() -> anyhow::Result<()> {
     vault::vault_load(&base).await?;
     create_load(&base).await?;
     hsm::resolve_with_token(&base).await?;
+    events::events_load(&base).await?;
     oauth_refresh_once(&base).await?;
     signin_flood(&base).await?;
     audit_scale(&base).await?;
@@ -520,6 +525,17 @@ struct Rig {
 impl Rig {
     async fn start(base: &str, bin: &str, db: &'static str, port: u16) -> anyhow::Result<Rig> {
         Ok(Self::start_env(base, bin, db, port, &[]).await?.0)
+    }
+
+    /// `start`, with more environment for the server.
+    async fn start_with(
+        base: &str,
+        bin: &str,
+        db: &'static str,
+        port: u16,
+        env: &[(&str, &str)],
+    ) -> anyhow::Result<Rig> {
+        Ok(Self::start_env(base, bin, db, port, env).await?.0)
     }
 
     /// As `start`, the server with `env` added; also returns the master key (base64) that

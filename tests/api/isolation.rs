@@ -27,6 +27,8 @@ struct Objects {
     session: String,
     share: String,
     workflow: String,
+    webhook: String,
+    delivery: String,
 }
 
 impl Objects {
@@ -38,6 +40,7 @@ impl Objects {
             "share_id" => pick(&self.share),
             // The Vault-compatible read names the credential so.
             "credential_id" => pick(&self.credential),
+            "delivery_id" => pick(&self.delivery),
             "user_id" => pick(&self.user),
             "version" => if real { "2" } else { "9999" }.to_string(),
             "workflow_id" => {
@@ -59,6 +62,7 @@ impl Objects {
                     "teams" => pick(&self.team),
                     "tokens" => pick(&self.token),
                     "sessions" => pick(&self.session),
+                    "webhooks" => pick(&self.webhook),
                     other => panic!("{path}: which object of workspace A is a /{other}/{{id}}? add it to this test"),
                 }
             }
@@ -78,6 +82,7 @@ fn body_for(operation_id: &str, b_owner_id: &str) -> Option<Value> {
         "authorize_credential" => json!({}),
         "update_user" => json!({"display_name": "renamed by B"}),
         "update_team" => json!({"name": "renamed by B"}),
+        "update_webhook" => json!({"description": "changed by B"}),
         _ => return None,
     })
 }
@@ -159,6 +164,18 @@ async fn another_workspace_gets_404_and_learns_nothing_on_every_endpoint_with_a_
             .status(),
         204
     );
+    // A webhook (its host need not resolve), with a delivery of the credential created next.
+    let hook: Value = app
+        .post_as(
+            &a_owner,
+            "/v1/webhooks",
+            &json!({"url": "https://hooks.example.invalid/a", "events": ["*"]}),
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    let hook = id(&hook);
     let cred: Value = app
         .post_as(&a_owner, "/v1/credentials", &json!({"name": "stripe", "service": "stripe", "type": "api_key", "data": {"key": "sk_live_isolation_000001"}}))
         .await
@@ -206,7 +223,23 @@ async fn another_workspace_gets_404_and_learns_nothing_on_every_endpoint_with_a_
     )
     .await;
     assert_eq!(res.status(), 201);
+    let mut delivery = None;
+    for _ in 0..100 {
+        let page: Value = app
+            .get_as(&a_owner, &format!("/v1/webhooks/{hook}/deliveries"))
+            .await
+            .json()
+            .await
+            .expect("json");
+        if let Some(d) = page["items"].as_array().and_then(|i| i.last()) {
+            delivery = Some(id(d));
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     let objects = Objects {
+        webhook: hook.clone(),
+        delivery: delivery.expect("a delivery of A's webhook"),
         credential: cred.clone(),
         user: member.clone(),
         team: team.clone(),

@@ -122,7 +122,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Export audit events (NDJSON)
+         * Export or follow audit events (NDJSON)
          * @description **Who:** workspace role `owner`, `admin` or `auditor`, or a personal token of theirs with `audit:read`; engine tokens cannot.
          *
          *     **Audit log:** records nothing.
@@ -1210,6 +1210,134 @@ export interface paths {
         patch: operations["update_user"];
         trace?: never;
     };
+    "/v1/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List webhooks
+         * @description **Who:** workspace role `owner` or `admin`, or a personal token of theirs with `admin`; engine tokens cannot.
+         *
+         *     **Audit log:** records nothing.
+         */
+        get: operations["list_webhooks"];
+        put?: never;
+        /**
+         * Create a webhook
+         * @description **Who:** workspace role `owner` or `admin`, or a personal token of theirs with `admin`; engine tokens cannot.
+         *
+         *     **Audit log:** records `webhook.created`.
+         */
+        post: operations["create_webhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a webhook
+         * @description **Who:** workspace role `owner` or `admin`, or a personal token of theirs with `admin`; engine tokens cannot.
+         *
+         *     **Audit log:** records nothing.
+         */
+        get: operations["get_webhook"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a webhook
+         * @description **Who:** workspace role `owner` or `admin`, or a personal token of theirs with `admin`; engine tokens cannot.
+         *
+         *     **Audit log:** records `webhook.deleted`.
+         */
+        delete: operations["delete_webhook"];
+        options?: never;
+        head?: never;
+        /**
+         * Update a webhook
+         * @description **Who:** workspace role `owner` or `admin`, or a personal token of theirs with `admin`; engine tokens cannot.
+         *
+         *     **Audit log:** records `webhook.updated`.
+         */
+        patch: operations["update_webhook"];
+        trace?: never;
+    };
+    "/v1/webhooks/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a webhook's deliveries
+         * @description **Who:** workspace role `owner` or `admin`, or a personal token of theirs with `admin`; engine tokens cannot.
+         *
+         *     **Audit log:** records nothing.
+         */
+        get: operations["list_webhook_deliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{id}/deliveries/{delivery_id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Retry a delivery
+         * @description **Who:** workspace role `owner` or `admin`, or a personal token of theirs with `admin`; engine tokens cannot.
+         *
+         *     **Audit log:** records nothing.
+         */
+        post: operations["retry_webhook_delivery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate a webhook's secret
+         * @description **Who:** workspace role `owner` or `admin`, or a personal token of theirs with `admin`; engine tokens cannot.
+         *
+         *     **Audit log:** records `webhook.secret_rotated`.
+         */
+        post: operations["rotate_webhook_secret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/workflows": {
         parameters: {
             query?: never;
@@ -1295,7 +1423,288 @@ export interface paths {
         trace?: never;
     };
 }
-export type webhooks = Record<string, never>;
+export interface webhooks {
+    "credential.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * credential.created
+         * @description A credential changed as the type says; `data.credential` is its summary (no secret value).
+         */
+        post: operations["webhook_credential_created"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "credential.deleted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * credential.deleted
+         * @description A credential changed as the type says; `data.credential` is its summary (no secret value).
+         */
+        post: operations["webhook_credential_deleted"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "credential.expiring": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * credential.expiring
+         * @description A credential's `expires_at` is within 14 days; once per expiry date. Sent by the server (actor `system`).
+         */
+        post: operations["webhook_credential_expiring"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "credential.purged": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * credential.purged
+         * @description A credential changed as the type says; `data.credential` is its summary (no secret value).
+         */
+        post: operations["webhook_credential_purged"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "credential.refresh_failed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * credential.refresh_failed
+         * @description An OAuth2 token refresh failed: `error`, and `terminal` when a person must authorize again.
+         */
+        post: operations["webhook_credential_refresh_failed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "credential.restored": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * credential.restored
+         * @description A credential changed as the type says; `data.credential` is its summary (no secret value).
+         */
+        post: operations["webhook_credential_restored"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "credential.rotated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * credential.rotated
+         * @description A credential changed as the type says; `data.credential` is its summary (no secret value).
+         */
+        post: operations["webhook_credential_rotated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "credential.rotation_due": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * credential.rotation_due
+         * @description A credential's `rotation_due_at` has passed; once per due date. Sent by the server (actor `system`).
+         */
+        post: operations["webhook_credential_rotation_due"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "credential.shares_changed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * credential.shares_changed
+         * @description A credential changed as the type says; `data.credential` is its summary (no secret value).
+         */
+        post: operations["webhook_credential_shares_changed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "credential.status_changed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * credential.status_changed
+         * @description A credential's status changed (a test or refresh failed or passed, or `expires_at` passed): `from`, `to`, `reason`.
+         */
+        post: operations["webhook_credential_status_changed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "credential.updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * credential.updated
+         * @description A credential changed as the type says; `data.credential` is its summary (no secret value).
+         */
+        post: operations["webhook_credential_updated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "token.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * token.created
+         * @description An API token was created or revoked (never its value).
+         */
+        post: operations["webhook_token_created"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "token.revoked": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * token.revoked
+         * @description An API token was created or revoked (never its value).
+         */
+        post: operations["webhook_token_revoked"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "user.disabled": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * user.disabled
+         * @description A user was disabled.
+         */
+        post: operations["webhook_user_disabled"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
 export interface components {
     schemas: {
         /**
@@ -1587,6 +1996,16 @@ export interface components {
             password: string;
             role: components["schemas"]["Role"];
         };
+        CreateWebhook: {
+            description?: string | null;
+            events: components["schemas"]["WebhookEventSelector"][];
+            /**
+             * @description https, or http to a host `CREDVAULT_OUTBOUND_ALLOW` allows; never a private address
+             *     otherwise.
+             * @example https://hooks.example.com/credvault
+             */
+            url: string;
+        };
         /** @description A new token, with its value shown this once. */
         CreatedToken: {
             /** Format: date-time */
@@ -1601,6 +2020,14 @@ export interface components {
             scopes: components["schemas"]["Scope"][];
             /** @description The token: store it now, it is never shown again. */
             token: string;
+        };
+        /** @description A new webhook, with its signing secret shown this once. */
+        CreatedWebhook: components["schemas"]["Webhook"] & {
+            /**
+             * @description `whsec_` + base64 of 32 random bytes: store it now, it is never shown again.
+             * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+             */
+            secret: string;
         };
         /** @description A credential, by its `type`. Callers with `use` access get the summary fields only; from `view` up, the details and `data` too, with every secret field masked (`••••` and the last 4 characters when 12 or longer). */
         Credential: components["schemas"]["ApiKeyCredential"] | components["schemas"]["BasicAuthCredential"] | components["schemas"]["OAuth2Credential"] | components["schemas"]["CustomCredential"];
@@ -1640,6 +2067,41 @@ export interface components {
             status_detail?: string | null;
             test?: null | components["schemas"]["TestRequest"];
             usage?: components["schemas"]["Usage"];
+        };
+        /** @description What a webhook receives about a credential (`POST` to its URL, signed per Standard Webhooks). */
+        CredentialEvent: {
+            data: components["schemas"]["CredentialEventData"];
+            /**
+             * Format: date-time
+             * @description When the event was recorded.
+             */
+            timestamp: string;
+            type: components["schemas"]["WebhookEventType"];
+        };
+        /**
+         * @description `data` of a credential event. Carried per type: `status_changed` has `from`, `to`, `reason`;
+         *     `expiring` has `expires_at`; `rotation_due` has `rotation_due_at`; `refresh_failed` has
+         *     `error` and `terminal`; `rotated` has `version`.
+         */
+        CredentialEventData: {
+            actor: components["schemas"]["AuditActor"];
+            /** Format: int64 */
+            audit_seq: number;
+            credential?: null | components["schemas"]["CredentialSummary"];
+            error?: string | null;
+            /** Format: date-time */
+            expires_at?: string | null;
+            from?: null | components["schemas"]["CredentialStatus"];
+            purged_credential?: null | components["schemas"]["PurgedCredential"];
+            reason?: null | components["schemas"]["StatusChangeReason"];
+            /** Format: date-time */
+            rotation_due_at?: string | null;
+            terminal?: boolean | null;
+            to?: null | components["schemas"]["CredentialStatus"];
+            /** Format: int32 */
+            version?: number | null;
+            /** Format: uuid */
+            workspace_id: string;
         };
         CredentialList: {
             items: components["schemas"]["CredentialSummary"][];
@@ -1730,6 +2192,38 @@ export interface components {
              */
             purge_after: string;
         };
+        /** @description One event to send to one webhook, and how its attempts went. */
+        Delivery: {
+            /** Format: int32 */
+            attempts: number;
+            /** Format: int64 */
+            audit_seq?: number | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            delivered_at?: string | null;
+            event_type: components["schemas"]["WebhookEventType"];
+            /**
+             * Format: uuid
+             * @description Also the `webhook-id` header, with `msg_` before it.
+             */
+            id: string;
+            last_error?: string | null;
+            /** Format: int32 */
+            last_status_code?: number | null;
+            /** Format: date-time */
+            next_attempt_at?: string | null;
+            status: components["schemas"]["DeliveryStatus"];
+        };
+        DeliveryPage: {
+            items: components["schemas"]["Delivery"][];
+            next_cursor?: string | null;
+        };
+        /**
+         * @description Where a delivery stands.
+         * @enum {string}
+         */
+        DeliveryStatus: "pending" | "delivered" | "failed";
         /** @description The credential's version, opaque: it changes whenever anything about the credential does. Send it back in `If-Match` to change the credential only as you read it. */
         ETag: string;
         /**
@@ -1765,6 +2259,19 @@ export interface components {
          * @enum {string}
          */
         ErrorCode: "invalid_request" | "invalid_state" | "unauthenticated" | "invalid_credentials" | "forbidden" | "account_disabled" | "sso_refused" | "sso_required" | "not_found" | "method_not_allowed" | "not_acceptable" | "conflict" | "credential_expired" | "reauthorization_required" | "credential_deleted" | "precondition_failed" | "payload_too_large" | "unsupported_media_type" | "validation_failed" | "idempotency_key_reused" | "rate_limited" | "request_header_fields_too_large" | "internal_error" | "upstream_unavailable" | "unavailable" | "timeout";
+        /** @description The API token an event is about (never its value). */
+        EventToken: {
+            /** Format: uuid */
+            id: string;
+            kind: components["schemas"]["TokenKind"];
+            name?: string | null;
+        };
+        /** @description The user an event is about. */
+        EventUser: {
+            display_name?: string | null;
+            /** Format: uuid */
+            id: string;
+        };
         /** @description Everything credvault stores about you. */
         Export: {
             /** @description Audit events where you (or one of your tokens) are the actor, oldest first. */
@@ -1970,6 +2477,11 @@ export interface components {
             title: string;
             /** @description `https://credvault.dev/problems/<code>` */
             type: string;
+        };
+        /** @description A credential that has been purged since the event: what the audit log says of it. */
+        PurgedCredential: {
+            id: string;
+            name?: string | null;
         };
         PutSso: {
             /** @description Domains whose people, unknown to the workspace, become users at their first sign-in. */
@@ -2226,6 +2738,11 @@ export interface components {
             /** @description Send the person's browser here. */
             authorization_url: string;
         };
+        /**
+         * @description Why a credential's status changed: a connection test passed or failed, an OAuth2 refresh failed, or `expires_at` passed.
+         * @enum {string}
+         */
+        StatusChangeReason: "test_passed" | "test_failed" | "refresh_failed" | "expires_at_passed";
         Team: {
             /** Format: uuid */
             id: string;
@@ -2273,6 +2790,21 @@ export interface components {
             status_code?: number | null;
             /** Format: date-time */
             tested_at: string;
+        };
+        /** @description What a webhook receives about an API token. */
+        TokenEvent: {
+            data: components["schemas"]["TokenEventData"];
+            /** Format: date-time */
+            timestamp: string;
+            type: components["schemas"]["WebhookEventType"];
+        };
+        TokenEventData: {
+            actor: components["schemas"]["AuditActor"];
+            /** Format: int64 */
+            audit_seq: number;
+            token: components["schemas"]["EventToken"];
+            /** Format: uuid */
+            workspace_id: string;
         };
         /** @description The calling token, as Vault describes one. */
         TokenInfo: {
@@ -2364,6 +2896,13 @@ export interface components {
             /** @description The last owner cannot be demoted (409). */
             role?: components["schemas"]["Role"];
         };
+        UpdateWebhook: {
+            description?: string | null;
+            /** @description False enables it again (and forgets its failures). */
+            disabled?: boolean;
+            events?: components["schemas"]["WebhookEventSelector"][];
+            url?: string;
+        };
         Usage: {
             /** Format: int64 */
             last_24h: number;
@@ -2393,6 +2932,21 @@ export interface components {
             id: string;
             role: components["schemas"]["Role"];
             teams: components["schemas"]["TeamRef"][];
+            /** Format: uuid */
+            workspace_id: string;
+        };
+        /** @description What a webhook receives about a user. */
+        UserEvent: {
+            data: components["schemas"]["UserEventData"];
+            /** Format: date-time */
+            timestamp: string;
+            type: components["schemas"]["WebhookEventType"];
+        };
+        UserEventData: {
+            actor: components["schemas"]["AuditActor"];
+            /** Format: int64 */
+            audit_seq: number;
+            user: components["schemas"]["EventUser"];
             /** Format: uuid */
             workspace_id: string;
         };
@@ -2444,6 +2998,36 @@ export interface components {
          * @enum {string}
          */
         VersionReason: "created" | "updated" | "rotated" | "refreshed" | "restored";
+        /** @description A webhook (never its secret). */
+        Webhook: {
+            /** Format: date-time */
+            created_at: string;
+            description?: string | null;
+            /** @description Set by a change, or after 5 days of failed deliveries. */
+            disabled: boolean;
+            events: components["schemas"]["WebhookEventSelector"][];
+            /** Format: uuid */
+            id: string;
+            url: string;
+        };
+        /**
+         * @description An event type a webhook subscribes to; `*` subscribes to all of them.
+         * @enum {string}
+         */
+        WebhookEventSelector: "*" | "credential.created" | "credential.updated" | "credential.rotated" | "credential.deleted" | "credential.restored" | "credential.purged" | "credential.shares_changed" | "credential.status_changed" | "credential.expiring" | "credential.rotation_due" | "credential.refresh_failed" | "token.created" | "token.revoked" | "user.disabled";
+        /**
+         * @description The type of a delivered event (never `credential.used`).
+         * @enum {string}
+         */
+        WebhookEventType: "credential.created" | "credential.updated" | "credential.rotated" | "credential.deleted" | "credential.restored" | "credential.purged" | "credential.shares_changed" | "credential.status_changed" | "credential.expiring" | "credential.rotation_due" | "credential.refresh_failed" | "token.created" | "token.revoked" | "user.disabled";
+        WebhookList: {
+            items: components["schemas"]["Webhook"][];
+            next_cursor?: string | null;
+        };
+        /** @description A webhook's new signing secret, shown this once. */
+        WebhookSecret: {
+            secret: string;
+        };
         Workflow: {
             /** Format: date-time */
             created_at: string;
@@ -2871,6 +3455,17 @@ export interface operations {
                 from?: string;
                 /** @description Exclusive, RFC 3339. */
                 to?: string;
+                /**
+                 * @description Only events after this seq; a follower reconnects with the last seq it saw and loses and
+                 *     repeats nothing.
+                 */
+                after_seq?: number;
+                /**
+                 * @description Keep the response open after the backlog: each new event is written as soon as it is in
+                 *     the chain, and an empty line every 15 s while there is none. Followers per workspace are
+                 *     limited (429 `rate_limited` beyond).
+                 */
+                follow?: boolean;
             };
             header?: never;
             path?: never;
@@ -2878,7 +3473,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Newline-delimited JSON: one `AuditEvent` per line, oldest first, each line ending in a newline. The same bytes come as a download (`Content-Disposition: attachment`) when the request asks only for `Accept: application/octet-stream`. */
+            /** @description Newline-delimited JSON: one `AuditEvent` per line, oldest first, each line ending in a newline; while following, an empty line every 15 s when there is no event. The same bytes come as a download (`Content-Disposition: attachment`) when the request asks only for `Accept: application/octet-stream`. */
             200: {
                 headers: {
                     "X-Request-Id"?: components["schemas"]["RequestId"];
@@ -2892,6 +3487,27 @@ export interface operations {
             400: components["responses"]["InvalidRequest"];
             401: components["responses"]["Unauthenticated"];
             403: components["responses"]["Forbidden"];
+            /** @description Too many followers of this workspace's stream (`rate_limited`) */
+            429: {
+                headers: {
+                    "Retry-After"?: components["schemas"]["RetryAfter"];
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "rate_limited",
+                     *       "detail": "Too many requests",
+                     *       "request_id": "0193a1c5-2f3a-7b4c-8d9e-0f1a2b3c4d5e",
+                     *       "status": 429,
+                     *       "title": "Too many requests",
+                     *       "type": "https://credvault.dev/problems/rate_limited"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             503: components["responses"]["Unavailable"];
         };
     };
@@ -6726,6 +7342,259 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    list_webhooks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every webhook of the workspace */
+            200: {
+                headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookList"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    create_webhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "description": "Platform on-call",
+                 *       "events": [
+                 *         "credential.rotated",
+                 *         "credential.expiring"
+                 *       ],
+                 *       "url": "https://hooks.example.com/credvault"
+                 *     }
+                 */
+                "application/json": components["schemas"]["CreateWebhook"];
+            };
+        };
+        responses: {
+            /** @description The webhook, with its signing secret shown this once */
+            201: {
+                headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedWebhook"];
+                };
+            };
+            400: components["responses"]["InvalidRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    get_webhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Webhook id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The webhook */
+            200: {
+                headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Webhook"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    delete_webhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Webhook id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    update_webhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Webhook id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "disabled": false,
+                 *       "events": [
+                 *         "*"
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["UpdateWebhook"];
+            };
+        };
+        responses: {
+            /** @description The webhook */
+            200: {
+                headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Webhook"];
+                };
+            };
+            400: components["responses"]["InvalidRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    list_webhook_deliveries: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description From the previous page's `next_cursor`. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Webhook id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of deliveries */
+            200: {
+                headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryPage"];
+                };
+            };
+            400: components["responses"]["InvalidRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    retry_webhook_delivery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Webhook id */
+                id: string;
+                /** @description Delivery id */
+                delivery_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description It will be tried again now */
+            202: {
+                headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    rotate_webhook_secret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Webhook id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The new secret, shown this once */
+            200: {
+                headers: {
+                    "X-Request-Id"?: components["schemas"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSecret"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     list_workflows: {
         parameters: {
             query?: {
@@ -6978,6 +7847,412 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailed"];
+        };
+    };
+    webhook_credential_created: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The delivery's id (`msg_…`), the same on every retry: deduplicate on it. */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was sent. */
+                "webhook-timestamp": string;
+                /** @description `v1,` + base64 of HMAC-SHA256, keyed with the base64-decoded part of the secret after `whsec_`, over `{webhook-id}.{webhook-timestamp}.{body}`. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CredentialEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx answered within 10 s delivers it; anything else is retried after 5 s, 5 min, 30 min, 2 h, 5 h and 10 h. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_credential_deleted: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The delivery's id (`msg_…`), the same on every retry: deduplicate on it. */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was sent. */
+                "webhook-timestamp": string;
+                /** @description `v1,` + base64 of HMAC-SHA256, keyed with the base64-decoded part of the secret after `whsec_`, over `{webhook-id}.{webhook-timestamp}.{body}`. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CredentialEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx answered within 10 s delivers it; anything else is retried after 5 s, 5 min, 30 min, 2 h, 5 h and 10 h. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_credential_expiring: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The delivery's id (`msg_…`), the same on every retry: deduplicate on it. */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was sent. */
+                "webhook-timestamp": string;
+                /** @description `v1,` + base64 of HMAC-SHA256, keyed with the base64-decoded part of the secret after `whsec_`, over `{webhook-id}.{webhook-timestamp}.{body}`. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CredentialEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx answered within 10 s delivers it; anything else is retried after 5 s, 5 min, 30 min, 2 h, 5 h and 10 h. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_credential_purged: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The delivery's id (`msg_…`), the same on every retry: deduplicate on it. */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was sent. */
+                "webhook-timestamp": string;
+                /** @description `v1,` + base64 of HMAC-SHA256, keyed with the base64-decoded part of the secret after `whsec_`, over `{webhook-id}.{webhook-timestamp}.{body}`. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CredentialEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx answered within 10 s delivers it; anything else is retried after 5 s, 5 min, 30 min, 2 h, 5 h and 10 h. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_credential_refresh_failed: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The delivery's id (`msg_…`), the same on every retry: deduplicate on it. */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was sent. */
+                "webhook-timestamp": string;
+                /** @description `v1,` + base64 of HMAC-SHA256, keyed with the base64-decoded part of the secret after `whsec_`, over `{webhook-id}.{webhook-timestamp}.{body}`. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CredentialEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx answered within 10 s delivers it; anything else is retried after 5 s, 5 min, 30 min, 2 h, 5 h and 10 h. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_credential_restored: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The delivery's id (`msg_…`), the same on every retry: deduplicate on it. */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was sent. */
+                "webhook-timestamp": string;
+                /** @description `v1,` + base64 of HMAC-SHA256, keyed with the base64-decoded part of the secret after `whsec_`, over `{webhook-id}.{webhook-timestamp}.{body}`. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CredentialEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx answered within 10 s delivers it; anything else is retried after 5 s, 5 min, 30 min, 2 h, 5 h and 10 h. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_credential_rotated: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The delivery's id (`msg_…`), the same on every retry: deduplicate on it. */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was sent. */
+                "webhook-timestamp": string;
+                /** @description `v1,` + base64 of HMAC-SHA256, keyed with the base64-decoded part of the secret after `whsec_`, over `{webhook-id}.{webhook-timestamp}.{body}`. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CredentialEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx answered within 10 s delivers it; anything else is retried after 5 s, 5 min, 30 min, 2 h, 5 h and 10 h. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_credential_rotation_due: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The delivery's id (`msg_…`), the same on every retry: deduplicate on it. */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was sent. */
+                "webhook-timestamp": string;
+                /** @description `v1,` + base64 of HMAC-SHA256, keyed with the base64-decoded part of the secret after `whsec_`, over `{webhook-id}.{webhook-timestamp}.{body}`. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CredentialEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx answered within 10 s delivers it; anything else is retried after 5 s, 5 min, 30 min, 2 h, 5 h and 10 h. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_credential_shares_changed: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The delivery's id (`msg_…`), the same on every retry: deduplicate on it. */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was sent. */
+                "webhook-timestamp": string;
+                /** @description `v1,` + base64 of HMAC-SHA256, keyed with the base64-decoded part of the secret after `whsec_`, over `{webhook-id}.{webhook-timestamp}.{body}`. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CredentialEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx answered within 10 s delivers it; anything else is retried after 5 s, 5 min, 30 min, 2 h, 5 h and 10 h. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_credential_status_changed: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The delivery's id (`msg_…`), the same on every retry: deduplicate on it. */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was sent. */
+                "webhook-timestamp": string;
+                /** @description `v1,` + base64 of HMAC-SHA256, keyed with the base64-decoded part of the secret after `whsec_`, over `{webhook-id}.{webhook-timestamp}.{body}`. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CredentialEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx answered within 10 s delivers it; anything else is retried after 5 s, 5 min, 30 min, 2 h, 5 h and 10 h. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_credential_updated: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The delivery's id (`msg_…`), the same on every retry: deduplicate on it. */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was sent. */
+                "webhook-timestamp": string;
+                /** @description `v1,` + base64 of HMAC-SHA256, keyed with the base64-decoded part of the secret after `whsec_`, over `{webhook-id}.{webhook-timestamp}.{body}`. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CredentialEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx answered within 10 s delivers it; anything else is retried after 5 s, 5 min, 30 min, 2 h, 5 h and 10 h. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_token_created: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The delivery's id (`msg_…`), the same on every retry: deduplicate on it. */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was sent. */
+                "webhook-timestamp": string;
+                /** @description `v1,` + base64 of HMAC-SHA256, keyed with the base64-decoded part of the secret after `whsec_`, over `{webhook-id}.{webhook-timestamp}.{body}`. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TokenEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx answered within 10 s delivers it; anything else is retried after 5 s, 5 min, 30 min, 2 h, 5 h and 10 h. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_token_revoked: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The delivery's id (`msg_…`), the same on every retry: deduplicate on it. */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was sent. */
+                "webhook-timestamp": string;
+                /** @description `v1,` + base64 of HMAC-SHA256, keyed with the base64-decoded part of the secret after `whsec_`, over `{webhook-id}.{webhook-timestamp}.{body}`. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TokenEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx answered within 10 s delivers it; anything else is retried after 5 s, 5 min, 30 min, 2 h, 5 h and 10 h. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_user_disabled: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The delivery's id (`msg_…`), the same on every retry: deduplicate on it. */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was sent. */
+                "webhook-timestamp": string;
+                /** @description `v1,` + base64 of HMAC-SHA256, keyed with the base64-decoded part of the secret after `whsec_`, over `{webhook-id}.{webhook-timestamp}.{body}`. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx answered within 10 s delivers it; anything else is retried after 5 s, 5 min, 30 min, 2 h, 5 h and 10 h. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
 }

@@ -140,6 +140,7 @@ needs!(
     ReadAudit,
     ReadReports,
     ExportSelf,
+    ManageWebhooks,
 );
 
 /// A caller allowed to do `N::ACTION`; anyone else gets 403 with the reason.

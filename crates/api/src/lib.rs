@@ -33,3 +33,4 @@ pub mod startup;
 pub mod state;
 pub mod telemetry;
 pub mod tls;
+mod workers;

@@ -14,6 +14,7 @@ pub mod enums;
 pub mod examples;
 pub mod headers;
 pub mod rights;
+pub mod webhooks;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -35,12 +36,13 @@ pub mod rights;
         (name = "workflows", description = "Workflows and the runtime path (resolve)"),
         (name = "audit", description = "The tamper-evident audit log"),
         (name = "reports", description = "Reviews for security leads and auditors"),
+        (name = "webhooks", description = "Signed event deliveries to your endpoints (Standard Webhooks); the payloads are in the document's `webhooks` section"),
         (name = "operations", description = "Health, readiness and metrics"),
         (name = "vault", description = "HashiCorp Vault's KV version 2 read path, mounted at `kv`, for the clients and integrations that already speak it (hvac, node-vault, vault-action, External Secrets Operator): a read is a resolve. The token goes in `X-Vault-Token` (or `Authorization: Bearer`); answers and errors are in Vault's shapes (`{\"errors\": [...]}`), a missing or unknown token is 403 `permission denied`."),
         (name = "browser", description = "Reached by a person's browser, not by API clients (the OAuth callback, the single sign-on start and callback). Its operations carry `x-sdk-exclude: true`: SDK generators leave them out."),
     ),
     // Schemas the operations do not reach on their own (query parameters name them).
-    components(schemas(Problem, FieldError, crate::routes::credentials::SortSchema, enums::edge::AuditOutcome)),
+    components(schemas(Problem, FieldError, crate::routes::credentials::SortSchema, enums::edge::AuditOutcome, crate::routes::webhook_dto::CredentialEvent, crate::routes::webhook_dto::TokenEvent, crate::routes::webhook_dto::UserEvent)),
     modifiers(&Security),
     security(("bearer" = [])),
 )]
@@ -142,6 +144,7 @@ pub fn spec() -> Spec {
     }
     headers::ResponseHeaders.modify(&mut spec);
     examples::Examples.modify(&mut spec);
+    webhooks::add(&mut spec);
     spec
 }
 

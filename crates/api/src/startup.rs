@@ -70,10 +70,12 @@ impl Application {
             &settings.jwt_secret,
             usage,
             outbound,
+            settings.events.clone(),
         );
         let state = AppState::new(services, settings);
         tokio::spawn(crate::cache::listen(
             state.cache.clone(),
+            state.hub.clone(),
             state.settings.database_url.clone(),
             state.pool.clone(),
         ));
@@ -186,23 +188,8 @@ impl Application {
                 }
             }
         });
-        // The audit log's months: created ahead, and dropped past retention (at start, then hourly).
-        let months_state = state.clone();
-        let months = tokio::spawn(async move {
-            let mut tick = tokio::time::interval(Duration::from_secs(3600));
-            loop {
-                tick.tick().await;
-                let days = months_state.settings.audit_retention_days;
-                let run = credvault_service::audit_retention::maintain(
-                    &months_state,
-                    days,
-                    chrono::Utc::now(),
-                );
-                if let Err(e) = run.await {
-                    tracing::warn!(error = %e, "audit partition upkeep failed; will retry");
-                }
-            }
-        });
+        let months = crate::workers::start_months(&state);
+        let (dispatcher, events) = crate::workers::start_events(&state);
         let reloader = state
             .settings
             .tls
@@ -215,6 +202,8 @@ impl Application {
                 purger.abort();
                 refresher.abort();
                 months.abort();
+                events.iter().for_each(|t| t.abort());
+                dispatcher.release().await;
                 if let Some(r) = &reloader {
                     r.abort();
                 }
@@ -237,6 +226,8 @@ impl Application {
         purger.abort();
         refresher.abort();
         months.abort();
+        events.iter().for_each(|t| t.abort());
+        dispatcher.release().await;
         if let Some(r) = &reloader {
             r.abort();
         }

@@ -22,6 +22,7 @@ mod password;
 mod secret;
 mod signing;
 mod token;
+mod webhook;
 
 #[cfg(test)]
 mod test_util;
@@ -35,3 +36,4 @@ pub use password::{dummy_verify, hash_password, verify_password};
 pub use secret::SecretBytes;
 pub use signing::{verify_ed25519, Signer};
 pub use token::{constant_time_eq, generate_token, hash_token, hmac_sha256, random_bytes, sha256};
+pub use webhook::{generate_webhook_secret, webhook_signature, WEBHOOK_SECRET_PREFIX};

@@ -6,6 +6,7 @@
 pub mod audit;
 pub mod credential;
 pub mod credential_access;
+pub mod events;
 pub mod identity;
 pub mod outbound;
 pub mod policy;

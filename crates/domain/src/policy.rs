@@ -58,11 +58,13 @@ pub enum Action {
     /// `GET /v1/me/export`: everything stored about the caller, for the person only (a session),
     /// never through an API token, whatever its scopes.
     ExportSelf,
+    /// Creating, reading, changing and deleting webhooks, and their deliveries.
+    ManageWebhooks,
 }
 
 impl Action {
     /// Every action, so tests can prove the policy table covers them all.
-    pub const ALL: [Action; 17] = [
+    pub const ALL: [Action; 18] = [
         Action::ReadSelf,
         Action::ManageOwnSessions,
         Action::ReadDirectory,
@@ -80,6 +82,7 @@ impl Action {
         Action::ReadAudit,
         Action::ReadReports,
         Action::ExportSelf,
+        Action::ManageWebhooks,
     ];
 }
 
@@ -186,7 +189,7 @@ fn role_allows(role: Role, action: Action) -> Decision {
     let allowed = match action {
         ReadSelf | ManageOwnSessions | ReadDirectory | ReadWorkflows | ListTokens | RevokeToken
         | CreatePersonalToken | ReadCredentials | ExportSelf => true,
-        ManageUsers | ManageTeams => role.is_workspace_admin(),
+        ManageUsers | ManageTeams | ManageWebhooks => role.is_workspace_admin(),
         // An engine token acts for every workflow owner of the workspace: an owner's act.
         CreateEngineToken => role == Role::Owner,
         ReadAudit | ReadReports => matches!(role, Role::Owner | Role::Admin | Role::Auditor),
@@ -213,7 +216,7 @@ fn personal_scope(action: Action) -> Option<Scope> {
         WriteWorkflows => Some(Scope::WorkflowsWrite),
         ReadAudit | ReadReports => Some(Scope::AuditRead),
         ManageUsers | ManageTeams | CreateEngineToken | CreatePersonalToken | ListTokens
-        | RevokeToken => Some(Scope::Admin),
+        | RevokeToken | ManageWebhooks => Some(Scope::Admin),
     }
 }
 
@@ -226,7 +229,7 @@ fn engine_scope(action: Action) -> Option<Scope> {
         ReadCredentials => Some(Scope::CredentialsRead),
         ReadSelf | ManageOwnSessions | ReadDirectory | ManageUsers | ManageTeams | ListTokens
         | CreatePersonalToken | CreateEngineToken | RevokeToken | WriteCredentials | ReadAudit
-        | ReadReports | ExportSelf => None,
+        | ReadReports | ExportSelf | ManageWebhooks => None,
     }
 }
 

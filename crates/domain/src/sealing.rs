@@ -22,6 +22,15 @@ pub fn sso_secret_aad(workspace_id: Uuid) -> Vec<u8> {
     aad
 }
 
+/// The AAD of a webhook's sealed secret: the workspace and the webhook.
+pub fn webhook_aad(workspace_id: Uuid, webhook_id: Uuid) -> Vec<u8> {
+    let mut aad = Vec::with_capacity(28 + 32);
+    aad.extend_from_slice(b"credvault/webhook-secret/v1|");
+    aad.extend_from_slice(workspace_id.as_bytes());
+    aad.extend_from_slice(webhook_id.as_bytes());
+    aad
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

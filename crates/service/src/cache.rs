@@ -197,7 +197,13 @@ fn decode_hex(s: &str) -> Option<[u8; 32]> {
 
 /// Keeps a LISTEN connection open and applies what arrives; while it is down, caching is off.
 /// Runs until the application closes its pool (it stops then instead of reconnecting).
-pub async fn listen(cache: Arc<Cache>, database_url: String, pool: deadpool_postgres::Pool) {
+/// The same connection listens for chained audit events and hands them to `hub`.
+pub async fn listen(
+    cache: Arc<Cache>,
+    hub: Arc<crate::audit_hub::AuditHub>,
+    database_url: String,
+    pool: deadpool_postgres::Pool,
+) {
     // The pool was built from the same URL, so it parses; if it did not, nothing is cached.
     let config = match credvault_store::pool::config(&database_url) {
         Ok(c) => c,
@@ -207,7 +213,7 @@ pub async fn listen(cache: Arc<Cache>, database_url: String, pool: deadpool_post
         }
     };
     while !pool.is_closed() {
-        match listen_once(&cache, &config, &pool).await {
+        match listen_once(&cache, &hub, &config, &pool).await {
             Ok(Ended::Closed) => tracing::warn!(
                 "the cache listener's connection closed; caching is off until it reconnects"
             ),
@@ -233,6 +239,7 @@ const HEARTBEAT_TIMEOUT: Duration = Duration::from_millis(600);
 
 async fn listen_once(
     cache: &Cache,
+    hub: &crate::audit_hub::AuditHub,
     db: &credvault_store::dburl::Database,
     pool: &deadpool_postgres::Pool,
 ) -> Result<Ended, tokio_postgres::Error> {
@@ -243,7 +250,8 @@ async fn listen_once(
         while let Some(m) = messages.next().await {
             match m {
                 Ok(AsyncMessage::Notification(n)) => {
-                    if tx.send(Some(n.payload().to_string())).is_err() {
+                    let audit = n.channel() == crate::audit_hub::CHANNEL;
+                    if tx.send(Some((audit, n.payload().to_string()))).is_err() {
                         break;
                     }
                 }
@@ -256,12 +264,23 @@ async fn listen_once(
         }
         let _ = tx.send(None);
     });
-    client.batch_execute(&format!("LISTEN {CHANNEL}")).await?;
+    client
+        .batch_execute(&format!(
+            "LISTEN {CHANNEL}; LISTEN {}",
+            crate::audit_hub::CHANNEL
+        ))
+        .await?;
     cache.set_enabled(true);
+    // Whatever was chained while no connection listened is read now.
+    hub.wake_all();
     tracing::debug!("cache listener connected");
     let apply = async {
-        while let Some(Some(payload)) = rx.recv().await {
-            cache.invalidate(&payload);
+        while let Some(Some((audit, payload))) = rx.recv().await {
+            if audit {
+                hub.notified(&payload);
+            } else {
+                cache.invalidate(&payload);
+            }
         }
     };
     // A connection can hang without closing (a partition that resets nothing): notifications

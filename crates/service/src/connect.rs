@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 use credvault_domain::credential::{destinations, CredentialData, TestSpec};
 use credvault_domain::credential_access::CredentialAction;
+use credvault_domain::events::StatusChangeReason;
 use credvault_store::credentials as store;
 use reqwest::{header, Method, Url};
 use serde_json::Value;
@@ -82,6 +83,7 @@ pub async fn test(
     let tx = client.transaction().await?;
     // The call carried the credential: it is on the record even if the credential was deleted
     // or purged meanwhile (then its status is left as it is and the answer says so).
+    let mut status_event = None;
     let gone = match store::lock(&tx, ws, cred.id).await? {
         None => Some(ServiceError::NotFound("credential")),
         Some(now) if now.deleted_at.is_some() => credentials::refuse_if_deleted(&now).err(),
@@ -92,6 +94,17 @@ pub async fn test(
             };
             // A test decides between active and error; it does not revive an expired credential.
             if now.status != "expired" && (now.status != status || now.status_detail != detail) {
+                let reason = match result {
+                    Ok(()) => StatusChangeReason::TestPassed,
+                    Err(_) => StatusChangeReason::TestFailed,
+                };
+                status_event = crate::webhooks::status_changed(
+                    cred.id,
+                    &cred.name,
+                    &now.status,
+                    status,
+                    reason,
+                );
                 now.status = status.into();
                 now.status_detail = detail;
                 store::update(&tx, &now).await?;
@@ -111,7 +124,9 @@ pub async fn test(
     if gone.is_some() {
         ev = ev.detail("credential_deleted_meanwhile", true);
     }
-    caller.record(&tx, [ev]).await?;
+    caller
+        .record(&tx, std::iter::once(ev).chain(status_event))
+        .await?;
     tx.commit().await?;
     if let Some(err) = gone {
         return Err(err);

@@ -182,27 +182,29 @@ pub async fn rotate<P: KekProvider>(
             per_second: done as f64 / secs,
         });
     }
-    // The single sign-on client secrets (one per workspace at most) follow.
-    done += rewrap_sso_secrets(pool, envelope, &active).await?;
+    // The sealed settings follow: the SSO client secrets and the webhooks' secrets.
+    for setting in keys::SealedSetting::ALL {
+        done += rewrap_settings(pool, envelope, &active, setting).await?;
+    }
     Ok(done)
 }
 
-/// Re-wraps the data keys of the sealed SSO client secrets not under `active`, each in a
+/// Re-wraps the data keys of one kind of sealed setting not under `active`, each in a
 /// transaction with its `keys.rewrapped` event; how many.
-async fn rewrap_sso_secrets<P: KekProvider>(
+async fn rewrap_settings<P: KekProvider>(
     pool: &Pool,
     envelope: &Envelope<P>,
     active: &str,
+    setting: keys::SealedSetting,
 ) -> anyhow::Result<u64> {
-    use credvault_store::sso;
     let mut client = pool.get().await.context("cannot reach the database")?;
     let mut done = 0;
-    for (ws, kek, old) in sso::keys_not_under(&client, active).await? {
+    for (ws, kek, old) in keys::settings_not_under(&client, setting, active).await? {
         let (to, wrapped) = envelope
             .rewrap_key(&kek, &old)
-            .with_context(|| format!("cannot re-wrap the SSO client secret of workspace {ws}"))?;
+            .with_context(|| format!("cannot re-wrap a {} of workspace {ws}", setting.what()))?;
         let tx = client.transaction().await?;
-        if sso::replace_wrapped(&tx, ws, &old, &to, &wrapped).await? {
+        if keys::replace_setting_wrapped(&tx, setting, ws, &old, &to, &wrapped).await? {
             record_rewrapped(&tx, &to, &[(ws, kek)]).await?;
             done += 1;
         }

@@ -10,8 +10,10 @@ pub mod audit;
 pub mod audit_archive;
 pub mod audit_chain;
 pub mod audit_checkpoint;
+pub mod audit_hub;
 pub mod audit_log;
 pub mod audit_retention;
+pub mod audit_stream;
 pub mod audit_verify;
 pub mod authn;
 pub mod cache;
@@ -40,6 +42,7 @@ pub mod teams;
 pub mod token_refresh;
 pub mod tokens;
 pub mod usage;
+pub mod webhooks;
 pub mod workflows;
 
 pub use error::ServiceError;

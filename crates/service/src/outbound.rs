@@ -131,6 +131,8 @@ impl Resolve for CheckedResolver {
 #[derive(Clone)]
 pub struct Outbound {
     client: reqwest::Client,
+    /// The same rules, but no redirect is followed (webhook deliveries: a 3xx is an answer).
+    once: reqwest::Client,
     allow: Arc<Allow>,
     timeout: Duration,
 }
@@ -158,18 +160,23 @@ impl Outbound {
                 None => attempt.follow(),
             }
         });
-        let client = reqwest::Client::builder()
-            .no_proxy()
-            .connect_timeout(CONNECT_TIMEOUT.min(timeout))
-            .timeout(timeout)
-            .redirect(policy)
-            .dns_resolver(Arc::new(CheckedResolver {
-                allow: allow.clone(),
-            }))
-            .user_agent(concat!("credvault/", env!("CARGO_PKG_VERSION")))
+        let builder = || {
+            reqwest::Client::builder()
+                .no_proxy()
+                .connect_timeout(CONNECT_TIMEOUT.min(timeout))
+                .timeout(timeout)
+                .dns_resolver(Arc::new(CheckedResolver {
+                    allow: allow.clone(),
+                }))
+                .user_agent(concat!("credvault/", env!("CARGO_PKG_VERSION")))
+        };
+        let client = builder().redirect(policy).build()?;
+        let once = builder()
+            .redirect(reqwest::redirect::Policy::none())
             .build()?;
         Ok(Outbound {
             client,
+            once,
             allow,
             timeout,
         })
@@ -191,8 +198,71 @@ impl Outbound {
         self.client.request(method, url)
     }
 
+    /// A request to `url` that follows no redirect, sent with [`Outbound::send_once`].
+    pub fn request_once(&self, method: Method, url: Url) -> reqwest::RequestBuilder {
+        self.once.request(method, url)
+    }
+
+    /// Sends a request built with [`Outbound::request_once`] and reads its answer.
+    pub async fn send_once(&self, req: reqwest::RequestBuilder) -> Result<Answer, OutboundError> {
+        self.execute(&self.once, req).await
+    }
+
+    /// Why the rules refuse `url` as a destination people configure (a webhook): not https (http
+    /// only to a host `CREDVAULT_OUTBOUND_ALLOW` lets through), or a name or address that
+    /// resolves only to refused addresses. A name that does not resolve now is not refused here:
+    /// every call checks again.
+    pub async fn refusal_of(&self, url: &Url) -> Option<String> {
+        let host = url.host_str().unwrap_or_default().trim_matches(['[', ']']);
+        let literal: Option<IpAddr> = host.parse().ok();
+        let allowed_http = self.allow.host_allowed(host)
+            || literal.is_some_and(|ip| self.allow.blocks.iter().any(|b| b.contains(ip)));
+        match url.scheme() {
+            "https" => {}
+            "http" if allowed_http => {}
+            _ => {
+                return Some(
+                    "must be an https URL (http only to a host CREDVAULT_OUTBOUND_ALLOW lists)"
+                        .into(),
+                )
+            }
+        }
+        if host.is_empty() {
+            return Some("must name a host".into());
+        }
+        if let Some(r) = literal_refusal(&self.allow, url) {
+            return Some(r.to_string());
+        }
+        let port = url.port_or_known_default().unwrap_or(443);
+        let found = tokio::time::timeout(
+            CONNECT_TIMEOUT,
+            tokio::net::lookup_host((host.to_string(), port)),
+        )
+        .await;
+        let addrs: Vec<SocketAddr> = match found {
+            Ok(Ok(a)) => a.collect(),
+            _ => return None,
+        };
+        let refusals: Vec<Refused> = addrs
+            .iter()
+            .filter_map(|a| self.allow.refusal(host, a.ip()))
+            .collect();
+        match refusals.first() {
+            Some(r) if refusals.len() == addrs.len() => Some(r.to_string()),
+            _ => None,
+        }
+    }
+
     /// Sends a request built with [`Outbound::request`] and reads its answer.
     pub async fn send(&self, req: reqwest::RequestBuilder) -> Result<Answer, OutboundError> {
+        self.execute(&self.client, req).await
+    }
+
+    async fn execute(
+        &self,
+        client: &reqwest::Client,
+        req: reqwest::RequestBuilder,
+    ) -> Result<Answer, OutboundError> {
         let req = req.build().map_err(|e| OutboundError::Connect {
             host: String::new(),
             detail: without_url(&e),
@@ -202,8 +272,7 @@ impl Outbound {
             return Err(OutboundError::Refused(r));
         }
         let started = Instant::now();
-        let res = self
-            .client
+        let res = client
             .execute(req)
             .await
             .map_err(|e| classify(&host, e, self.timeout))?;
@@ -315,57 +384,4 @@ fn without_url(e: &reqwest::Error) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn allow_list_takes_hosts_and_blocks() {
-        let a = Allow::new(&["127.0.0.1/32".into(), "Internal.Example.".into()]);
-        let lo: IpAddr = "127.0.0.1".parse().expect("ip");
-        let lo2: IpAddr = "127.0.0.2".parse().expect("ip");
-        assert!(a.refusal("x", lo).is_none());
-        assert!(a.refusal("x", lo2).is_some());
-        assert!(a.refusal("internal.example", lo2).is_none());
-        let public: IpAddr = "8.8.8.8".parse().expect("ip");
-        assert!(Allow::default().refusal("dns.google", public).is_none());
-    }
-
-    #[test]
-    fn redirects_stay_at_the_origin_or_upgrade_to_https_on_the_same_host() {
-        let u = |s: &str| Url::parse(s).expect("url");
-        let cases = [
-            ("https://a.example/x", "https://a.example/y", true),
-            ("https://a.example/x", "https://A.EXAMPLE:443/y", true),
-            ("http://a.example/x", "https://a.example/y", true),
-            ("http://a.example:8080/x", "https://a.example:8080/y", true),
-            ("http://a.example:8080/x", "https://a.example:8443/y", false),
-            ("https://a.example/x", "http://a.example/y", false),
-            ("https://a.example/x", "https://b.example/y", false),
-            ("https://a.example/x", "https://a.example:8443/y", false),
-            (
-                "https://a.example/x",
-                "https://a.example.evil.test/y",
-                false,
-            ),
-            ("http://127.0.0.1:1000/x", "http://127.0.0.1:1001/y", false),
-        ];
-        for (from, to, want) in cases {
-            assert_eq!(same_destination(&u(from), &u(to)), want, "{from} -> {to}");
-        }
-    }
-
-    #[test]
-    fn literal_addresses_are_checked_before_any_connection() {
-        let a = Allow::default();
-        for u in [
-            "http://127.0.0.1:9/",
-            "http://[::1]/",
-            "http://[::ffff:10.0.0.1]/x",
-            "http://169.254.169.254/latest",
-        ] {
-            let url = Url::parse(u).expect("url");
-            assert!(literal_refusal(&a, &url).is_some(), "{u}");
-        }
-        assert!(literal_refusal(&a, &Url::parse("http://example.com/").expect("url")).is_none());
-    }
-}
+mod tests;

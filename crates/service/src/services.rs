@@ -67,6 +67,10 @@ pub struct Services {
     pub secrets_opened: AtomicU64,
     /// The OpenID providers' signing keys fetched so far.
     pub sso_jwks: crate::sso::JwksCache,
+    /// Wakes audit stream followers and the webhook dispatcher when events are chained.
+    pub hub: Arc<crate::audit_hub::AuditHub>,
+    /// Webhook deliveries and the audit stream.
+    pub events: crate::webhooks::EventSettings,
 }
 
 impl Services {
@@ -77,6 +81,7 @@ impl Services {
         jwt_secret: &[u8],
         usage: UsageWriter,
         outbound: Outbound,
+        events: crate::webhooks::EventSettings,
     ) -> Arc<Self> {
         let pkce_key = {
             let mut k = zeroize::Zeroizing::new(jwt_secret.to_vec());
@@ -101,6 +106,8 @@ impl Services {
             refreshing: Mutex::new(HashSet::new()),
             secrets_opened: AtomicU64::new(0),
             sso_jwks: Default::default(),
+            hub: crate::audit_hub::AuditHub::new(events.max_followers),
+            events,
         })
     }
 

@@ -273,3 +273,30 @@ pub async fn prepare_append(c: &impl GenericClient) -> Result<(), StoreError> {
     c.prepare_cached(INSERT_SQL).await?;
     Ok(())
 }
+
+/// Events of a workspace in chain order with one of `actions` (never `credential.used`),
+/// `after < seq <= upto`. Each action is read from the partial action index, so the cost does not
+/// grow with the resolves recorded in between.
+pub async fn events_with_actions(
+    c: &impl GenericClient,
+    ws: Uuid,
+    after: i64,
+    upto: i64,
+    actions: &[&str],
+    limit: i64,
+) -> Result<Vec<StoredEvent>, StoreError> {
+    let rows = c
+        .query(
+            &format!(
+                "SELECT {EVENT_COLS} FROM unnest($4::text[]) AS a(wanted),
+                   LATERAL (SELECT * FROM audit_events e
+                            WHERE e.workspace_id = $1 AND e.action = a.wanted AND e.action <> 'credential.used'
+                              AND e.seq > $2 AND e.seq <= $3
+                            ORDER BY e.seq LIMIT $5) AS e
+                 ORDER BY seq LIMIT $5"
+            ),
+            &[&ws, &after, &upto, &actions, &limit],
+        )
+        .await?;
+    Ok(rows.iter().map(event).collect())
+}

@@ -34,7 +34,8 @@ pub async fn count_by_kek(client: &impl GenericClient) -> Result<Vec<(String, i6
         .query(
             "SELECT kek_id, count(*) FROM (
                SELECT kek_id FROM credential_versions WHERE wrapped_dek IS NOT NULL
-               UNION ALL SELECT kek_id FROM sso_configs) k
+               UNION ALL SELECT kek_id FROM sso_configs
+               UNION ALL SELECT kek_id FROM webhooks) k
              GROUP BY kek_id ORDER BY kek_id",
             &[],
         )
@@ -123,4 +124,67 @@ pub async fn replace_wrapped(
         )
         .await?;
     Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+}
+
+/// A table whose rows each hold one sealed secret beside the credentials: the SSO client secret
+/// (one per workspace) and the webhooks' signing secrets. `keys rotate` re-wraps them after the
+/// credential versions.
+#[derive(Clone, Copy, Debug)]
+pub enum SealedSetting {
+    SsoClientSecret,
+    WebhookSecret,
+}
+
+impl SealedSetting {
+    pub const ALL: [SealedSetting; 2] =
+        [SealedSetting::SsoClientSecret, SealedSetting::WebhookSecret];
+
+    /// What it is, for messages.
+    pub fn what(self) -> &'static str {
+        match self {
+            SealedSetting::SsoClientSecret => "SSO client secret",
+            SealedSetting::WebhookSecret => "webhook secret",
+        }
+    }
+
+    fn table(self) -> &'static str {
+        match self {
+            SealedSetting::SsoClientSecret => "sso_configs",
+            SealedSetting::WebhookSecret => "webhooks",
+        }
+    }
+}
+
+/// The (workspace, wrapped key's id, wrapped key) of every `setting` row not under `active`.
+pub async fn settings_not_under(
+    c: &impl GenericClient,
+    setting: SealedSetting,
+    active: &str,
+) -> Result<Vec<(Uuid, String, Vec<u8>)>, StoreError> {
+    let sql = format!(
+        "SELECT workspace_id, kek_id, wrapped_dek FROM {} WHERE kek_id <> $1",
+        setting.table()
+    );
+    let rows = c.query(&sql, &[&active]).await?;
+    Ok(rows
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect())
+}
+
+/// Stores a re-wrapped data key in place of `old` (its wrapped bytes identify the row), unless
+/// the row changed since `old` was read.
+pub async fn replace_setting_wrapped(
+    c: &impl GenericClient,
+    setting: SealedSetting,
+    ws: Uuid,
+    old: &[u8],
+    kek_id: &str,
+    wrapped: &[u8],
+) -> Result<bool, StoreError> {
+    let sql = format!(
+        "UPDATE {} SET kek_id = $3, wrapped_dek = $4 WHERE workspace_id = $1 AND wrapped_dek = $2",
+        setting.table()
+    );
+    Ok(c.execute(&sql, &[&ws, &old, &kek_id, &wrapped]).await? > 0)
 }

@@ -15,6 +15,7 @@ pub mod migrate;
 pub mod oauth;
 pub mod pool;
 pub mod sso;
+pub mod webhooks;
 pub mod workflows;
 
 pub use deadpool_postgres::{GenericClient, Pool};

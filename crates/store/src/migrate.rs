@@ -38,6 +38,7 @@ pub const MIGRATIONS: &[Migration] = migrations![
     11 => "0011_audit_append.sql",
     12 => "0012_owner_references.sql",
     13 => "0013_version_destinations.sql",
+    14 => "0014_events.sql",
     15 => "0015_audit_sequencer.sql",
     16 => "0016_audit_keyed_partitioned.sql",
     17 => "0017_sso.sql",

@@ -192,37 +192,3 @@ pub async fn expire(c: &impl GenericClient) -> Result<u64, StoreError> {
         .await?;
     Ok(a + b)
 }
-
-/// The sealed client secrets whose data key is not wrapped by `active`: (workspace, KEK id,
-/// wrapped key), for `keys rotate`.
-pub async fn keys_not_under(
-    c: &impl GenericClient,
-    active: &str,
-) -> Result<Vec<(Uuid, String, Vec<u8>)>, StoreError> {
-    let rows = c
-        .query(
-            "SELECT workspace_id, kek_id, wrapped_dek FROM sso_configs WHERE kek_id <> $1",
-            &[&active],
-        )
-        .await?;
-    Ok(rows
-        .iter()
-        .map(|r| (r.get(0), r.get(1), r.get(2)))
-        .collect())
-}
-
-/// Stores a re-wrapped data key, unless the configuration changed since `old` was read.
-pub async fn replace_wrapped(
-    c: &impl GenericClient,
-    ws: Uuid,
-    old: &[u8],
-    kek_id: &str,
-    wrapped: &[u8],
-) -> Result<bool, StoreError> {
-    Ok(c.execute(
-        "UPDATE sso_configs SET kek_id = $3, wrapped_dek = $4 WHERE workspace_id = $1 AND wrapped_dek = $2",
-        &[&ws, &old, &kek_id, &wrapped],
-    )
-    .await?
-        > 0)
-}

@@ -35,9 +35,13 @@ from .create_o_auth_2_credential import CreateOAuth2Credential
 from .create_o_auth_2_credential_type import CreateOAuth2CredentialType
 from .create_token import CreateToken
 from .create_user import CreateUser
+from .create_webhook import CreateWebhook
 from .created_token import CreatedToken
+from .created_webhook import CreatedWebhook
 from .credential_data_patch import CredentialDataPatch
 from .credential_details import CredentialDetails
+from .credential_event import CredentialEvent
+from .credential_event_data import CredentialEventData
 from .credential_list import CredentialList
 from .credential_review import CredentialReview
 from .credential_sort import CredentialSort
@@ -49,11 +53,16 @@ from .custom_credential_type import CustomCredentialType
 from .custom_data import CustomData
 from .day_count import DayCount
 from .deleted import Deleted
+from .delivery import Delivery
+from .delivery_page import DeliveryPage
+from .delivery_status import DeliveryStatus
 from .effective_access import EffectiveAccess
 from .envelope import Envelope
 from .envelope_auth_type_0 import EnvelopeAuthType0
 from .envelope_wrap_info_type_0 import EnvelopeWrapInfoType0
 from .error_code import ErrorCode
+from .event_token import EventToken
+from .event_user import EventUser
 from .export import Export
 from .exported_session import ExportedSession
 from .exported_token import ExportedToken
@@ -80,6 +89,7 @@ from .owned_credential import OwnedCredential
 from .owner_ref import OwnerRef
 from .password_change import PasswordChange
 from .problem import Problem
+from .purged_credential import PurgedCredential
 from .put_sso import PutSso
 from .put_sso_role_map_type_0 import PutSsoRoleMapType0
 from .put_workflow import PutWorkflow
@@ -113,6 +123,7 @@ from .sso_config import SsoConfig
 from .sso_config_role_map import SsoConfigRoleMap
 from .sso_role import SsoRole
 from .sso_start import SsoStart
+from .status_change_reason import StatusChangeReason
 from .team import Team
 from .team_body import TeamBody
 from .team_list import TeamList
@@ -120,6 +131,8 @@ from .team_ref import TeamRef
 from .test_method import TestMethod
 from .test_request import TestRequest
 from .test_result import TestResult
+from .token_event import TokenEvent
+from .token_event_data import TokenEventData
 from .token_info import TokenInfo
 from .token_kind import TokenKind
 from .token_list import TokenList
@@ -129,9 +142,12 @@ from .token_type import TokenType
 from .transfer_credential import TransferCredential
 from .update_credential import UpdateCredential
 from .update_user import UpdateUser
+from .update_webhook import UpdateWebhook
 from .usage import Usage
 from .usage_report import UsageReport
 from .user import User
+from .user_event import UserEvent
+from .user_event_data import UserEventData
 from .user_list import UserList
 from .vault_errors import VaultErrors
 from .vault_token_type import VaultTokenType
@@ -139,6 +155,11 @@ from .verify_result import VerifyResult
 from .version_info import VersionInfo
 from .version_list import VersionList
 from .version_reason import VersionReason
+from .webhook import Webhook
+from .webhook_event_selector import WebhookEventSelector
+from .webhook_event_type import WebhookEventType
+from .webhook_list import WebhookList
+from .webhook_secret import WebhookSecret
 from .workflow import Workflow
 from .workflow_list import WorkflowList
 from .workflow_usage import WorkflowUsage
@@ -177,12 +198,16 @@ __all__ = (
     "CreateCustomCredential",
     "CreateCustomCredentialType",
     "CreatedToken",
+    "CreatedWebhook",
     "CreateOAuth2Credential",
     "CreateOAuth2CredentialType",
     "CreateToken",
     "CreateUser",
+    "CreateWebhook",
     "CredentialDataPatch",
     "CredentialDetails",
+    "CredentialEvent",
+    "CredentialEventData",
     "CredentialList",
     "CredentialReview",
     "CredentialSort",
@@ -194,11 +219,16 @@ __all__ = (
     "CustomData",
     "DayCount",
     "Deleted",
+    "Delivery",
+    "DeliveryPage",
+    "DeliveryStatus",
     "EffectiveAccess",
     "Envelope",
     "EnvelopeAuthType0",
     "EnvelopeWrapInfoType0",
     "ErrorCode",
+    "EventToken",
+    "EventUser",
     "Export",
     "ExportedSession",
     "ExportedToken",
@@ -225,6 +255,7 @@ __all__ = (
     "OwnerRef",
     "PasswordChange",
     "Problem",
+    "PurgedCredential",
     "PutSso",
     "PutSsoRoleMapType0",
     "PutWorkflow",
@@ -258,6 +289,7 @@ __all__ = (
     "SsoConfigRoleMap",
     "SsoRole",
     "SsoStart",
+    "StatusChangeReason",
     "Team",
     "TeamBody",
     "TeamList",
@@ -265,6 +297,8 @@ __all__ = (
     "TestMethod",
     "TestRequest",
     "TestResult",
+    "TokenEvent",
+    "TokenEventData",
     "TokenInfo",
     "TokenKind",
     "TokenList",
@@ -274,9 +308,12 @@ __all__ = (
     "TransferCredential",
     "UpdateCredential",
     "UpdateUser",
+    "UpdateWebhook",
     "Usage",
     "UsageReport",
     "User",
+    "UserEvent",
+    "UserEventData",
     "UserList",
     "VaultErrors",
     "VaultTokenType",
@@ -284,6 +321,11 @@ __all__ = (
     "VersionInfo",
     "VersionList",
     "VersionReason",
+    "Webhook",
+    "WebhookEventSelector",
+    "WebhookEventType",
+    "WebhookList",
+    "WebhookSecret",
     "Workflow",
     "WorkflowList",
     "WorkflowUsage",

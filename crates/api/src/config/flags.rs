@@ -109,6 +109,8 @@ pub struct ServeFlags {
     /// (empty: keep all)
     #[arg(long, env = "CREDVAULT_AUDIT_RETENTION_DAYS", default_value = "")]
     pub audit_retention_days: String,
+    #[command(flatten)]
+    pub events: super::events::EventFlags,
 }
 
 impl Default for ServeFlags {
@@ -135,6 +137,7 @@ impl Default for ServeFlags {
             session_idle_hours: "168".into(),
             drain_grace_ms: "100".into(),
             audit_retention_days: String::new(),
+            events: Default::default(),
         }
     }
 }
@@ -193,6 +196,7 @@ impl std::fmt::Debug for ServeFlags {
             session_idle_hours,
             drain_grace_ms,
             audit_retention_days,
+            events,
         } = self;
         f.debug_struct("ServeFlags")
             .field("bind", bind)
@@ -216,6 +220,7 @@ impl std::fmt::Debug for ServeFlags {
             .field("session_idle_hours", session_idle_hours)
             .field("drain_grace_ms", drain_grace_ms)
             .field("audit_retention_days", audit_retention_days)
+            .field("events", events)
             .finish()
     }
 }

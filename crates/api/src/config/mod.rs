@@ -12,8 +12,11 @@ use zeroize::Zeroizing;
 
 pub use crate::config_error::ConfigError;
 
+mod events;
 mod flags;
 mod kek;
+
+pub use events::EventFlags;
 
 pub use flags::{DbFlags, KeyFlags, ServeFlags};
 pub use kek::Pkcs11Flags;
@@ -54,6 +57,8 @@ pub struct Settings {
     pub sessions: SessionLimits,
     /// From the shutdown signal to closing the listener (readiness fails meanwhile).
     pub drain_grace: std::time::Duration,
+    /// Webhook deliveries and the audit stream.
+    pub events: credvault_service::webhooks::EventSettings,
 }
 
 /// A secret from its flag/variable or from the file its `_FILE` variant names.
@@ -292,6 +297,7 @@ impl Settings {
             max_connections,
             sessions,
             drain_grace,
+            events: serve.events.settings()?,
         })
     }
 }

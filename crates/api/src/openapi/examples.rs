@@ -196,6 +196,10 @@ fn example_of(schema: &str) -> Option<Value> {
         "PutWorkflow" => {
             json!({"name": "Billing sync", "owner_id": OWNER, "credential_ids": [CREDENTIAL]})
         }
+        "CreateWebhook" => {
+            json!({"url": "https://hooks.example.com/credvault", "events": ["credential.rotated", "credential.expiring"], "description": "Platform on-call"})
+        }
+        "UpdateWebhook" => json!({"events": ["*"], "disabled": false}),
         "ResolveRequest" => {
             json!({"workflow_id": "billing-sync", "execution_id": "run-2026-12-01-0001"})
         }

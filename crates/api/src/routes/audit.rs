@@ -5,6 +5,7 @@ use std::sync::Arc;
 use actix_web::{get, web, HttpResponse};
 use chrono::{DateTime, Utc};
 use credvault_service::audit_log::{self, EventQuery};
+use credvault_service::audit_stream::{self, AuditStream, Next};
 use credvault_service::page::Page;
 use credvault_store::audit::{AuditFilter, StoredEvent};
 use serde::{Deserialize, Serialize};
@@ -36,6 +37,20 @@ pub struct AuditQuery {
     pub from: Option<DateTime<Utc>>,
     /// Exclusive, RFC 3339.
     pub to: Option<DateTime<Utc>>,
+}
+
+/// Where an export starts and whether it follows the chain.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct StreamQuery {
+    /// Only events after this seq; a follower reconnects with the last seq it saw and loses and
+    /// repeats nothing.
+    #[param(minimum = 0)]
+    pub after_seq: Option<i64>,
+    /// Keep the response open after the backlog: each new event is written as soon as it is in
+    /// the chain, and an empty line every 15 s while there is none. Followers per workspace are
+    /// limited (429 `rate_limited` beyond).
+    pub follow: Option<bool>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -102,11 +117,13 @@ pub async fn credential_events(
     Ok(web::Json(page.into()))
 }
 
-/// Every matching event as NDJSON, oldest first, streamed a batch at a time.
+/// Every matching event as NDJSON, oldest first, streamed a batch at a time; with
+/// `follow=true`, then every new one as it is chained.
 #[utoipa::path(
-    tag = "audit", operation_id = "export_audit_events", description = Doc::of(Action::ReadAudit).reads(), summary = "Export audit events (NDJSON)", params(AuditQuery),
-    responses((status = 200, description = "Newline-delimited JSON: one `AuditEvent` per line, oldest first, each line ending in a newline. The same bytes come as a download (`Content-Disposition: attachment`) when the request asks only for `Accept: application/octet-stream`.",
-        content((String = "application/x-ndjson"), (String = "application/octet-stream"))))
+    tag = "audit", operation_id = "export_audit_events", description = Doc::of(Action::ReadAudit).reads(), summary = "Export or follow audit events (NDJSON)", params(AuditQuery, StreamQuery),
+    responses((status = 200, description = "Newline-delimited JSON: one `AuditEvent` per line, oldest first, each line ending in a newline; while following, an empty line every 15 s when there is no event. The same bytes come as a download (`Content-Disposition: attachment`) when the request asks only for `Accept: application/octet-stream`.",
+        content((String = "application/x-ndjson"), (String = "application/octet-stream"))),
+        (status = 429, description = "Too many followers of this workspace's stream (`rate_limited`)", body = crate::error::Problem, content_type = "application/problem+json"))
 )]
 #[get("/audit/export")]
 pub async fn export(
@@ -114,14 +131,12 @@ pub async fn export(
     caller: Authorized<need::ReadAudit>,
     req: actix_web::HttpRequest,
     q: web::Query<AuditQuery>,
+    s: web::Query<StreamQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let q = q.into_inner().with(PageQuery::default());
     let export = audit_log::export(&state, &caller, q).await?;
-    let state = state.into_inner();
-    let stream = event_pages("audit export", (b"", b"\n"), move |after| {
-        let (state, export) = (state.clone(), export.clone());
-        async move { Ok(export.page(&state, after).await?) }
-    });
+    let follow = s.follow.unwrap_or(false);
+    let stream = audit_stream::open(&state, &caller, export, s.after_seq, follow)?;
     let mut res = HttpResponse::Ok();
     if download(&req) {
         res.content_type("application/octet-stream").insert_header((
@@ -131,7 +146,44 @@ pub async fn export(
     } else {
         res.content_type("application/x-ndjson");
     }
-    Ok(res.streaming(stream))
+    Ok(res.streaming(ndjson(state.get_ref().clone(), stream)))
+}
+
+/// An audit stream as NDJSON; a page that cannot be read ends the body with an error, so the
+/// client sees a cut-off body, never one that looks whole.
+fn ndjson(
+    state: Arc<AppState>,
+    stream: AuditStream,
+) -> impl futures_util::Stream<Item = Result<web::Bytes, actix_web::Error>> {
+    futures_util::stream::unfold(Some(stream), move |stream| {
+        let state = state.clone();
+        async move {
+            let mut stream = stream?;
+            let bytes = match stream.next(&state).await {
+                Ok(Next::End) => return None,
+                Ok(Next::Idle) => Ok(web::Bytes::from_static(b"\n")),
+                Ok(Next::Events(rows)) => lines(rows),
+                Err(e) => Err(ApiError::from(e)),
+            };
+            Some(match bytes {
+                Ok(b) => (Ok(b), Some(stream)),
+                Err(e) => {
+                    tracing::error!(error = %e, "audit export stopped");
+                    let err = actix_web::error::ErrorServiceUnavailable("export interrupted");
+                    (Err(err), None)
+                }
+            })
+        }
+    })
+}
+
+fn lines(rows: Vec<StoredEvent>) -> Result<web::Bytes, ApiError> {
+    let mut buf = Vec::new();
+    for e in rows {
+        serde_json::to_writer(&mut buf, &AuditEvent::from(e)).map_err(ApiError::internal)?;
+        buf.push(b'\n');
+    }
+    Ok(web::Bytes::from(buf))
 }
 
 /// NDJSON unless the client asks only for a download (`Accept: application/octet-stream`).

@@ -25,6 +25,8 @@ pub mod teams;
 pub mod tokens;
 pub mod users;
 pub mod vault;
+pub mod webhook_dto;
+pub mod webhooks;
 pub mod workflows;
 
 use utoipa_actix_web::{scope, service_config::ServiceConfig};
@@ -103,6 +105,14 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(workflows::delete_workflow)
             .service(vault::lookup_self)
             .service(vault::kv_list)
+            .service(webhooks::create_webhook)
+            .service(webhooks::list_webhooks)
+            .service(webhooks::get_webhook)
+            .service(webhooks::update_webhook)
+            .service(webhooks::delete_webhook)
+            .service(webhooks::rotate_webhook_secret)
+            .service(webhooks::list_deliveries)
+            .service(webhooks::retry_delivery)
             .route("/kv/metadata/{workflow_id}", vault::list_method()),
     );
 }

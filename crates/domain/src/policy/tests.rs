@@ -33,7 +33,7 @@ const COLUMNS: [&str; 8] = [
 type Row = (Action, Option<Scope>, Option<Scope>, [Decision; 8]);
 
 #[rustfmt::skip]
-const TABLE: [Row; 17] = [
+const TABLE: [Row; 18] = [
     //                                              owner admin member auditor | tok+  tok-                | eng+ eng-
     (ReadSelf,            None,           None,             [Y, Y, Y, Y,          Y,    Y,                   ENG, ENG]),
     (ManageOwnSessions,   None,           None,             [Y, Y, Y, Y,          SESS, SESS,                ENG, ENG]),
@@ -54,6 +54,7 @@ const TABLE: [Row; 17] = [
     (ReadAudit,           Some(AuditRead), None,            [Y, Y, ROLE, Y,       ROLE, ROLE,                ENG, ENG]),
     (ReadReports,         Some(AuditRead), None,            [Y, Y, ROLE, Y,       ROLE, ROLE,                ENG, ENG]),
     (ExportSelf,          None,           None,             [Y, Y, Y, Y,          SESS, SESS,                ENG, ENG]),
+    (ManageWebhooks,      Some(Admin),    None,             [Y, Y, ROLE, ROLE,    ROLE, ROLE,                ENG, ENG]),
 ];
 
 fn with(scope: Option<Scope>) -> Vec<Scope> {
@@ -146,6 +147,7 @@ fn action_all_lists_every_variant() {
             ReadAudit => 14,
             ReadReports => 15,
             ExportSelf => 16,
+            ManageWebhooks => 17,
         };
         assert_eq!(i, position, "{action:?}");
     }

@@ -250,9 +250,19 @@ async fn refresh_with_lease(
                     ("error", n, Some(Utc::now() + retry_backoff(n)), false)
                 }
             };
+            let changed = crate::webhooks::status_changed(
+                id,
+                &cred.name,
+                &cred.status,
+                status,
+                credvault_domain::events::StatusChangeReason::RefreshFailed,
+            );
             cred.status = status.into();
             cred.status_detail = Some(failure.message().to_string());
             store::update(&tx, &cred).await?;
+            if let Some(ev) = changed {
+                audit::record(&tx, ws, actor, origin, ev).await?;
+            }
             ostore::finish_refresh(&tx, ws, id, None, failures, retry_at).await?;
             let ev = Event::new("credential.refresh_failed")
                 .target("credential", id, Some(cred.name.clone()))

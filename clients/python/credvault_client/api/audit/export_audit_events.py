@@ -20,6 +20,8 @@ def _get_kwargs(
     outcome: AuditOutcome | Unset = UNSET,
     from_: datetime.datetime | Unset = UNSET,
     to: datetime.datetime | Unset = UNSET,
+    after_seq: int | Unset = UNSET,
+    follow: bool | Unset = UNSET,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
@@ -52,6 +54,10 @@ def _get_kwargs(
         json_to = to.isoformat()
     params["to"] = json_to
 
+    params["after_seq"] = after_seq
+
+    params["follow"] = follow
+
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
     _kwargs: dict[str, Any] = {
@@ -83,6 +89,11 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_403
 
+    if response.status_code == 429:
+        response_429 = Problem.from_dict(response.json())
+
+        return response_429
+
     if response.status_code == 503:
         response_503 = Problem.from_dict(response.json())
 
@@ -112,8 +123,10 @@ def sync_detailed(
     outcome: AuditOutcome | Unset = UNSET,
     from_: datetime.datetime | Unset = UNSET,
     to: datetime.datetime | Unset = UNSET,
+    after_seq: int | Unset = UNSET,
+    follow: bool | Unset = UNSET,
 ) -> Response[Problem | str]:
-    """Export audit events (NDJSON)
+    """Export or follow audit events (NDJSON)
 
      **Who:** workspace role `owner`, `admin` or `auditor`, or a personal token of theirs with
     `audit:read`; engine tokens cannot.
@@ -127,6 +140,8 @@ def sync_detailed(
         outcome (AuditOutcome | Unset): How an audited attempt ended.
         from_ (datetime.datetime | Unset):
         to (datetime.datetime | Unset):
+        after_seq (int | Unset):
+        follow (bool | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -143,6 +158,8 @@ def sync_detailed(
         outcome=outcome,
         from_=from_,
         to=to,
+        after_seq=after_seq,
+        follow=follow,
     )
 
     response = client.get_httpx_client().request(
@@ -161,8 +178,10 @@ def sync(
     outcome: AuditOutcome | Unset = UNSET,
     from_: datetime.datetime | Unset = UNSET,
     to: datetime.datetime | Unset = UNSET,
+    after_seq: int | Unset = UNSET,
+    follow: bool | Unset = UNSET,
 ) -> Problem | str | None:
-    """Export audit events (NDJSON)
+    """Export or follow audit events (NDJSON)
 
      **Who:** workspace role `owner`, `admin` or `auditor`, or a personal token of theirs with
     `audit:read`; engine tokens cannot.
@@ -176,6 +195,8 @@ def sync(
         outcome (AuditOutcome | Unset): How an audited attempt ended.
         from_ (datetime.datetime | Unset):
         to (datetime.datetime | Unset):
+        after_seq (int | Unset):
+        follow (bool | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -193,6 +214,8 @@ def sync(
         outcome=outcome,
         from_=from_,
         to=to,
+        after_seq=after_seq,
+        follow=follow,
     ).parsed
 
 
@@ -205,8 +228,10 @@ async def asyncio_detailed(
     outcome: AuditOutcome | Unset = UNSET,
     from_: datetime.datetime | Unset = UNSET,
     to: datetime.datetime | Unset = UNSET,
+    after_seq: int | Unset = UNSET,
+    follow: bool | Unset = UNSET,
 ) -> Response[Problem | str]:
-    """Export audit events (NDJSON)
+    """Export or follow audit events (NDJSON)
 
      **Who:** workspace role `owner`, `admin` or `auditor`, or a personal token of theirs with
     `audit:read`; engine tokens cannot.
@@ -220,6 +245,8 @@ async def asyncio_detailed(
         outcome (AuditOutcome | Unset): How an audited attempt ended.
         from_ (datetime.datetime | Unset):
         to (datetime.datetime | Unset):
+        after_seq (int | Unset):
+        follow (bool | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -236,6 +263,8 @@ async def asyncio_detailed(
         outcome=outcome,
         from_=from_,
         to=to,
+        after_seq=after_seq,
+        follow=follow,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -252,8 +281,10 @@ async def asyncio(
     outcome: AuditOutcome | Unset = UNSET,
     from_: datetime.datetime | Unset = UNSET,
     to: datetime.datetime | Unset = UNSET,
+    after_seq: int | Unset = UNSET,
+    follow: bool | Unset = UNSET,
 ) -> Problem | str | None:
-    """Export audit events (NDJSON)
+    """Export or follow audit events (NDJSON)
 
      **Who:** workspace role `owner`, `admin` or `auditor`, or a personal token of theirs with
     `audit:read`; engine tokens cannot.
@@ -267,6 +298,8 @@ async def asyncio(
         outcome (AuditOutcome | Unset): How an audited attempt ended.
         from_ (datetime.datetime | Unset):
         to (datetime.datetime | Unset):
+        after_seq (int | Unset):
+        follow (bool | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -285,5 +318,7 @@ async def asyncio(
             outcome=outcome,
             from_=from_,
             to=to,
+            after_seq=after_seq,
+            follow=follow,
         )
     ).parsed
