@@ -1417,16 +1417,7 @@ async fn audit_scale(base: &str) -> anyhow::Result<()> {
     let personal_events = personal["audit_events"].as_array().map_or(0, Vec::len);
     let personal_rate = personal_events as f64 / t.elapsed().as_secs_f64();
     let rss_personal = peak_rss_kib(server.id());
-    let t = Instant::now();
-    let v: serde_json::Value = http
-        .get(format!("{addr}/v1/audit/verify"))
-        .bearer_auth(&token)
-        .send()
-        .await?
-        .json()
-        .await?;
-    let checked = v["events_checked"].as_i64().unwrap_or(0);
-    let verify_rate = checked as f64 / t.elapsed().as_secs_f64();
+    let (v, checked, verify_rate) = audit_scale::verify(&http, &addr, &token).await?;
     println!("export: {lines} events of one workspace at {export_rate:.0} events/s; server peak RSS {:.1} MiB before, {:.1} MiB after", rss_before as f64 / 1024.0, rss_after as f64 / 1024.0);
     println!("personal export (/v1/me/export): {personal_events} events at {personal_rate:.0} events/s; server peak RSS {:.1} MiB after", rss_personal as f64 / 1024.0);
     println!(

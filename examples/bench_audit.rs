@@ -144,17 +144,7 @@ async fn scale(rig: &Rig) -> anyhow::Result<()> {
         let path_refs: Vec<&str> = paths.iter().map(|(_, p)| p.as_str()).collect();
         let pages = time_pages(&rig.http, &rig.addr, &rig.owner_token, &path_refs, 100).await?;
         let (exported, export_rate) = export(rig).await?;
-        let t = Instant::now();
-        let v: serde_json::Value = rig
-            .http
-            .get(format!("{}/v1/audit/verify", rig.addr))
-            .bearer_auth(&rig.owner_token)
-            .send()
-            .await?
-            .json()
-            .await?;
-        let checked = v["events_checked"].as_i64().unwrap_or(0);
-        let verify_rate = checked as f64 / t.elapsed().as_secs_f64();
+        let (v, checked, verify_rate) = verify(&rig.http, &rig.addr, &rig.owner_token).await?;
         println!("at {size} seeded: export {exported} events at {export_rate:.0} events/s; verify (the whole chain) {checked} events at {verify_rate:.0} events/s, ok = {}, pending = {}", v["ok"], v["pending"]);
         target(
             &format!("the chain of {size} seeded events verifies"),
@@ -264,4 +254,22 @@ async fn export(rig: &Rig) -> anyhow::Result<(usize, f64)> {
         lines += chunk?.iter().filter(|b| **b == b'\n').count();
     }
     Ok((lines, lines as f64 / t.elapsed().as_secs_f64()))
+}
+
+/// `/v1/audit/verify` of the caller's workspace: the answer, events checked and events per second.
+pub(super) async fn verify(
+    http: &reqwest::Client,
+    addr: &str,
+    token: &str,
+) -> anyhow::Result<(serde_json::Value, i64, f64)> {
+    let t = Instant::now();
+    let res = http
+        .get(format!("{addr}/v1/audit/verify"))
+        .bearer_auth(token)
+        .send()
+        .await?;
+    anyhow::ensure!(res.status() == 200, "/v1/audit/verify: {}", res.status());
+    let v: serde_json::Value = res.json().await?;
+    let checked = v["events_checked"].as_i64().unwrap_or(0);
+    Ok((v, checked, checked as f64 / t.elapsed().as_secs_f64()))
 }
