@@ -21,6 +21,9 @@ const ROTATE_ROWS: usize = 100_000;
 #[path = "bench_hsm.rs"]
 mod hsm;
 
+#[path = "bench_audit.rs"]
+mod audit_scale;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let base = std::env::var("DATABASE_URL")
@@ -42,10 +45,11 @@ async fn main() -> anyhow::Result<()> {
         Ok("create") => return finish(create_load(&base).await),
         Ok("vault") => return finish(vault::vault_load(&base).await),
         Ok("hsm") => return finish(hsm::resolve_with_token(&base).await),
+        Ok("audit_scale") => return finish(audit_scale::figures(&base).await),
         Ok("events") => return finish(events::events_load(&base).await),
         Ok("") | Err(_) => {}
         Ok(other) => anyhow::bail!(
-            "BENCH_ONLY={other} names no section: use resolve, vault, create, hsm, events, audit, list, oauth or signin (or leave it unset)"
+            "BENCH_ONLY={other} names no section: use resolve, vault, create, hsm, events, audit, audit_scale, list, oauth or signin (or leave it unset)"
         ),
     }
     println!("== key rotation ({ROTATE_ROWS} sealed credential versions, batches of 1000)");
@@ -111,6 +115,7 @@ async fn main() -> anyhow::Result<()> {
     oauth_refresh_once(&base).await?;
     signin_flood(&base).await?;
     audit_scale(&base).await?;
+    audit_scale::figures(&base).await?;
 
     pool.close();
     drop(client);
@@ -631,44 +636,60 @@ impl Rig {
     /// `secs` of credential creates, CREATE_CONCURRENCY in flight: how many were created, how
     /// many failed, and the seconds until the last answer.
     async fn creates(&self, secs: u64) -> anyhow::Result<(usize, u64, f64)> {
+        let url = format!("{}/v1/credentials", self.addr);
+        self.drive(secs, 201, move |http, token, t, n| {
+            http.post(&url)
+                .bearer_auth(token)
+                .json(&serde_json::json!({"name": format!("k-{t}-{n}"), "service": "stripe", "type": "api_key", "data": {"key": format!("sk_test_{t:02}{n:022}")}}))
+        })
+        .await
+    }
+
+    /// `secs` of the owner's requests, CREATE_CONCURRENCY in flight, each made by `request` from
+    /// (client, owner token, task, request number): how many answered `ok`, how many did not, and
+    /// the seconds until the last answer.
+    pub(crate) async fn drive<F>(
+        &self,
+        secs: u64,
+        ok: u16,
+        request: F,
+    ) -> anyhow::Result<(usize, u64, f64)>
+    where
+        F: Fn(&reqwest::Client, &str, usize, u64) -> reqwest::RequestBuilder
+            + Send
+            + Sync
+            + 'static,
+    {
         let started = Instant::now();
         let deadline = started + std::time::Duration::from_secs(secs);
+        let request = std::sync::Arc::new(request);
         let tasks: Vec<_> = (0..CREATE_CONCURRENCY)
             .map(|t| {
-                let (http, url, token) = (
-                    self.http.clone(),
-                    format!("{}/v1/credentials", self.addr),
-                    self.owner_token.clone(),
-                );
+                let (http, token, request) =
+                    (self.http.clone(), self.owner_token.clone(), request.clone());
                 tokio::spawn(async move {
-                    let (mut created, mut failed, mut n) = (0usize, 0u64, 0u64);
+                    let (mut done, mut failed, mut n) = (0usize, 0u64, 0u64);
                     while Instant::now() < deadline {
                         n += 1;
-                        let res = http
-                            .post(&url)
-                            .bearer_auth(&token)
-                            .json(&serde_json::json!({"name": format!("k-{t}-{n}"), "service": "stripe", "type": "api_key", "data": {"key": format!("sk_test_{t:02}{n:022}")}}))
-                            .send()
-                            .await;
-                        match res {
-                            Ok(r) if r.status() == 201 => {
+                        match request(&http, &token, t, n).send().await {
+                            Ok(r) if r.status() == ok => {
                                 let _ = r.bytes().await;
-                                created += 1;
+                                done += 1;
                             }
                             _ => failed += 1,
                         }
                     }
-                    (created, failed)
+                    (done, failed)
                 })
             })
             .collect();
-        let (mut created, mut failed) = (0, 0);
+        let (mut done, mut failed) = (0, 0);
         for t in tasks {
             let (c, f) = t.await?;
-            created += c;
+            done += c;
             failed += f;
         }
-        Ok((created, failed, started.elapsed().as_secs_f64()))
+        Ok((done, failed, started.elapsed().as_secs_f64()))
     }
 
     /// The CPU ticks so far of the server and of the database's processes.
@@ -694,6 +715,17 @@ impl Rig {
         }
         Ok(())
     }
+}
+
+/// Floor (a)'s pgbench script (SELECT of a credential + an audit INSERT per transaction) over the
+/// `n` credentials of the rig's database, whose helper tables it makes.
+async fn floor_a_script(client: &tokio_postgres::Client, n: usize) -> anyhow::Result<String> {
+    client.batch_execute("CREATE TABLE IF NOT EXISTS bench_ids (n int PRIMARY KEY, ws uuid NOT NULL, id uuid NOT NULL);
+                          TRUNCATE bench_ids;
+                          INSERT INTO bench_ids SELECT row_number() OVER (), workspace_id, id FROM credentials;
+                          CREATE TABLE IF NOT EXISTS bench_audit (id bigserial PRIMARY KEY, at timestamptz NOT NULL, credential_id uuid, details jsonb);
+                          ANALYZE").await?;
+    Ok(format!("\\set n random(1, {n})\nBEGIN;\nSELECT c.*, v.* FROM bench_ids b JOIN credentials c ON c.workspace_id = b.ws AND c.id = b.id JOIN credential_versions v ON v.workspace_id = c.workspace_id AND v.credential_id = c.id AND v.version = c.current_version WHERE b.n = :n;\nINSERT INTO bench_audit (at, credential_id, details) SELECT now(), id, '{{\"workflow_id\": \"bench-flow\"}}' FROM bench_ids WHERE n = :n;\nCOMMIT;\n"))
 }
 
 /// Steady state first: a short untimed run uses every credential once, so the measured run is
@@ -740,14 +772,9 @@ async fn resolve_load(base: &str) -> anyhow::Result<()> {
     // The floors, on the same database and at the same concurrency. Every lookup goes by the full
     // primary key, (workspace_id, id): joining on `id` alone made each floor query walk a whole
     // index (0.7 ms instead of 0.03 ms) and flattered both ratios.
-    client.batch_execute("CREATE TABLE IF NOT EXISTS bench_ids (n int PRIMARY KEY, ws uuid NOT NULL, id uuid NOT NULL);
-                          TRUNCATE bench_ids;
-                          INSERT INTO bench_ids SELECT row_number() OVER (), workspace_id, id FROM credentials;
-                          CREATE TABLE IF NOT EXISTS bench_audit (id bigserial PRIMARY KEY, at timestamptz NOT NULL, credential_id uuid, details jsonb);
-                          ANALYZE").await?;
     let n = RESOLVE_CREDENTIALS;
     let select = format!("\\set n random(1, {n})\nSELECT c.*, v.* FROM bench_ids b JOIN credentials c ON c.workspace_id = b.ws AND c.id = b.id JOIN credential_versions v ON v.workspace_id = c.workspace_id AND v.credential_id = c.id AND v.version = c.current_version WHERE b.n = :n;\n");
-    let with_audit = format!("\\set n random(1, {n})\nBEGIN;\nSELECT c.*, v.* FROM bench_ids b JOIN credentials c ON c.workspace_id = b.ws AND c.id = b.id JOIN credential_versions v ON v.workspace_id = c.workspace_id AND v.credential_id = c.id AND v.version = c.current_version WHERE b.n = :n;\nINSERT INTO bench_audit (at, credential_id, details) SELECT now(), id, '{{\"workflow_id\": \"bench-flow\"}}' FROM bench_ids WHERE n = :n;\nCOMMIT;\n");
+    let with_audit = floor_a_script(client, n).await?;
 
     // Rounds of resolve, floor (a), floor (b), one after the other: on a shared machine the speed
     // of the whole machine drifts by tens of percent from minute to minute, so each ratio is
@@ -1406,16 +1433,7 @@ async fn audit_scale(base: &str) -> anyhow::Result<()> {
     let personal_events = personal["audit_events"].as_array().map_or(0, Vec::len);
     let personal_rate = personal_events as f64 / t.elapsed().as_secs_f64();
     let rss_personal = peak_rss_kib(server.id());
-    let t = Instant::now();
-    let v: serde_json::Value = http
-        .get(format!("{addr}/v1/audit/verify"))
-        .bearer_auth(&token)
-        .send()
-        .await?
-        .json()
-        .await?;
-    let checked = v["events_checked"].as_i64().unwrap_or(0);
-    let verify_rate = checked as f64 / t.elapsed().as_secs_f64();
+    let (v, checked, verify_rate) = audit_scale::verify(&http, &addr, &token).await?;
     println!("export: {lines} events of one workspace at {export_rate:.0} events/s; server peak RSS {:.1} MiB before, {:.1} MiB after", rss_before as f64 / 1024.0, rss_after as f64 / 1024.0);
     println!("personal export (/v1/me/export): {personal_events} events at {personal_rate:.0} events/s; server peak RSS {:.1} MiB after", rss_personal as f64 / 1024.0);
     println!(

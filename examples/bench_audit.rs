@@ -1,0 +1,285 @@
+//! `BENCH_ONLY=audit_scale`: the figures of issue #28 on one `credvault serve` process (the
+//! resolve section's rig): (a) create, update and rotate per second in one workspace at
+//! CREATE_CONCURRENCY in flight, beside floor (a) measured by pgbench in the same rounds; (b) the
+//! audit log read, exported and verified at 100,000 events and at `BENCH_AUDIT_EVENTS` (default
+//! 10,000,000), seeded by SQL `generate_series` and chained by the server's own sequencer.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use super::{
+    bench_rounds, floor_a_script, median, pgbench, skipped, target, time_pages, Rig,
+    CREATE_CONCURRENCY, CREATE_SECS, RESOLVE_CREDENTIALS,
+};
+
+/// The smaller audit log of (b).
+const SMALL: i64 = 100_000;
+/// Events inserted per seeding statement.
+const SEED_CHUNK: i64 = 250_000;
+
+pub async fn figures(base: &str) -> anyhow::Result<()> {
+    let Ok(bin) = std::env::var("CREDVAULT_BIN") else {
+        skipped(
+            "audit_scale",
+            "CREDVAULT_BIN not set; run through `make bench`",
+        );
+        return Ok(());
+    };
+    let port = 16000 + (std::process::id() % 1000) as u16;
+    let rig = Rig::start(base, &bin, "credvault_bench_audit_scale", port).await?;
+    let run = async {
+        changes(&rig).await?;
+        scale(&rig).await
+    }
+    .await;
+    rig.close().await?;
+    run
+}
+
+/// (a): rounds of create, update, rotate and floor (a), one after the other; the median round.
+async fn changes(rig: &Rig) -> anyhow::Result<()> {
+    let rounds = bench_rounds(3);
+    let script = floor_a_script(&rig.client, RESOLVE_CREDENTIALS).await?;
+    // Floor (a) with one NOTIFY per transaction, as every change's transaction sends (the cache
+    // triggers of migration 0009, audit_insert's wake-up): PostgreSQL takes one global lock per
+    // notifying commit and holds it through the commit's flush, so these commits go one at a time.
+    let notifying = script.replace(
+        "COMMIT;",
+        "SELECT pg_notify('credvault_bench', '');\nCOMMIT;",
+    );
+    let ids = Arc::new(rig.ids.clone());
+    let cred = move |t: usize, n: u64| ids[(t + CREATE_CONCURRENCY * n as usize) % ids.len()];
+    let addr = rig.addr.clone();
+    println!("== audit at scale (a): create, update (PATCH) and rotate in one workspace, {CREATE_CONCURRENCY} in flight, {rounds} rounds of {CREATE_SECS} s each, beside floor (a) (pgbench, SELECT + audit INSERT per transaction)");
+    let (mut rates, mut failures) = (vec![Vec::new(); 5], 0);
+    for round in 1..=rounds {
+        rig.creates(1).await?;
+        let (created, f1, s1) = rig.creates(CREATE_SECS).await?;
+        let (a, uc) = (addr.clone(), cred.clone());
+        let (updated, f2, s2) = rig
+            .drive(CREATE_SECS, 200, move |http, token, t, n| {
+                http.patch(format!("{a}/v1/credentials/{}", uc(t, n)))
+                    .bearer_auth(token)
+                    .json(&serde_json::json!({"service": format!("svc-{t}-{n}")}))
+            })
+            .await?;
+        let (a, rc) = (addr.clone(), cred.clone());
+        let (rotated, f3, s3) = rig
+            .drive(CREATE_SECS, 200, move |http, token, t, n| {
+                http.post(format!("{a}/v1/credentials/{}/rotate", rc(t, n)))
+                    .bearer_auth(token)
+                    .json(&serde_json::json!({"data": {"key": format!("sk_rot_{t:02}{n:022}")}}))
+            })
+            .await?;
+        let floor = pgbench(&rig.url, &script, CREATE_SECS)?;
+        let notify = pgbench(&rig.url, &notifying, CREATE_SECS)?;
+        let row = [
+            created as f64 / s1,
+            updated as f64 / s2,
+            rotated as f64 / s3,
+            floor.tps,
+            notify.tps,
+        ];
+        println!(
+            "round {round}: create {:.0}/s, update {:.0}/s, rotate {:.0}/s, {} failed | floor (a) {:.0}/s | floor (a) + one NOTIFY {:.0}/s",
+            row[0],
+            row[1],
+            row[2],
+            f1 + f2 + f3,
+            row[3],
+            row[4]
+        );
+        failures += f1 + f2 + f3;
+        for (r, v) in rates.iter_mut().zip(row) {
+            r.push(v);
+        }
+    }
+    let floor = median(&rates[3]);
+    println!(
+        "floor (a) (median round): {floor:.0}/s; target for each: >= 0.25 x floor (a) = {:.0}/s",
+        floor / 4.0
+    );
+    for (i, what) in ["create", "update", "rotate"].iter().enumerate() {
+        let rate = median(&rates[i]);
+        println!(
+            "{what} (median round): {rate:.0}/s = {:.3} x floor (a)",
+            rate / floor
+        );
+        target(
+            &format!(
+                "{what} in one workspace at {CREATE_CONCURRENCY} in flight >= 0.25 x floor (a) (got {:.3})",
+                rate / floor
+            ),
+            rate >= 0.25 * floor,
+        );
+    }
+    target(
+        &format!("no create, update or rotate failed ({failures} did)"),
+        failures == 0,
+    );
+    Ok(())
+}
+
+/// (b): the audit log's reads, export and verify at SMALL events and at BENCH_AUDIT_EVENTS.
+async fn scale(rig: &Rig) -> anyhow::Result<()> {
+    let big: i64 = std::env::var("BENCH_AUDIT_EVENTS")
+        .ok()
+        .and_then(|s| s.replace('_', "").parse().ok())
+        .unwrap_or(10_000_000)
+        .max(SMALL * 2);
+    let ws: uuid::Uuid = rig
+        .client
+        .query_one("SELECT workspace_id FROM credentials LIMIT 1", &[])
+        .await?
+        .get(0);
+    let targets: Vec<String> = rig.ids.iter().take(50).map(|c| c.to_string()).collect();
+    let paths = [
+        ("first page", "/v1/audit?limit=50".to_string()),
+        (
+            "filtered page (rotated)",
+            "/v1/audit?limit=50&action=credential.rotated".to_string(),
+        ),
+        (
+            "a credential's history",
+            format!("/v1/credentials/{}/audit?limit=50", targets[3]),
+        ),
+    ];
+    println!("== audit at scale (b): {SMALL} and {big} events seeded (generate_series, chained by the server's sequencer): p50/p95 of 100 sequential pages of 50, export and verify");
+    let mut rows = Vec::new();
+    let mut seeded = 0;
+    for size in [SMALL, big] {
+        seed(rig, ws, &targets, seeded, size).await?;
+        seeded = size;
+        rig.client.batch_execute("ANALYZE audit_events").await?;
+        let path_refs: Vec<&str> = paths.iter().map(|(_, p)| p.as_str()).collect();
+        let pages = time_pages(&rig.http, &rig.addr, &rig.owner_token, &path_refs, 100).await?;
+        let (exported, export_rate) = export(rig).await?;
+        let (v, checked, verify_rate) = verify(&rig.http, &rig.addr, &rig.owner_token).await?;
+        println!("at {size} seeded: export {exported} events at {export_rate:.0} events/s; verify (the whole chain) {checked} events at {verify_rate:.0} events/s, ok = {}, pending = {}", v["ok"], v["pending"]);
+        target(
+            &format!("the chain of {size} seeded events verifies"),
+            v["ok"] == true,
+        );
+        rows.push((pages, export_rate, verify_rate));
+    }
+    let (small, large) = (&rows[0], &rows[1]);
+    println!(
+        "{:<26} {:>18} {:>18} {:>10}",
+        "figure",
+        format!("{SMALL}"),
+        format!("{big}"),
+        "big/small"
+    );
+    let check = |name: &str, a: f64, b: f64, worse: f64, unit: &str| {
+        println!("{name:<26} {a:>15.2}{unit} {b:>15.2}{unit} {worse:>9.2}x");
+        target(
+            &format!("{name} at {big} events within 2x of at {SMALL} (got {worse:.2}x)"),
+            worse <= 2.0,
+        );
+    };
+    for (i, (name, _)) in paths.iter().enumerate() {
+        let (a, b) = (small.0[i].1, large.0[i].1);
+        check(&format!("{name} p95"), a, b, b / a, " ms");
+    }
+    // For rates the slowdown is small/big, so that each ratio reads "how many times worse".
+    check("export rate", small.1, large.1, small.1 / large.1, " /s");
+    check("verify rate", small.2, large.2, small.2 / large.2, " /s");
+    Ok(())
+}
+
+/// Inserts events `from..to` of `ws` unchained (mostly `credential.used`, one in ten rotated, one
+/// in ten updated, of 50 credentials) and waits until the server's sequencer has chained them.
+async fn seed(
+    rig: &Rig,
+    ws: uuid::Uuid,
+    targets: &[String],
+    from: i64,
+    to: i64,
+) -> anyhow::Result<()> {
+    let t = Instant::now();
+    let mut at = from;
+    while at < to {
+        let end = (at + SEED_CHUNK).min(to);
+        rig.client
+            .execute(
+                "INSERT INTO audit_events (workspace_id, id, actor_type, actor_display, action, target_type,
+                                           target_id, target_name, outcome, ip, user_agent, details)
+                 SELECT $1, gen_random_uuid(), 'system', 'bench',
+                        CASE k % 10 WHEN 0 THEN 'credential.rotated' WHEN 1 THEN 'credential.updated'
+                                    ELSE 'credential.used' END,
+                        'credential', ($2::text[])[1 + k % cardinality($2::text[])], 'bench', 'success',
+                        '127.0.0.1', 'bench', jsonb_build_object('workflow_id', 'wf-' || (k % 20))
+                 FROM generate_series($3::bigint, $4::bigint - 1) AS k",
+                &[&ws, &targets, &at, &end],
+            )
+            .await?;
+        at = end;
+        eprintln!(
+            "seeding: {at} of {to} events inserted ({:.0} s)",
+            t.elapsed().as_secs_f64()
+        );
+    }
+    let mut last = Instant::now();
+    loop {
+        let pending: i64 = rig
+            .client
+            .query_one("SELECT count(*) FROM audit_events_pending", &[])
+            .await?
+            .get(0);
+        if pending == 0 {
+            break;
+        }
+        if last.elapsed().as_secs() >= 10 {
+            eprintln!(
+                "seeding: {pending} events still to chain ({:.0} s)",
+                t.elapsed().as_secs_f64()
+            );
+            last = Instant::now();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+    println!(
+        "seeded and chained {} events in {:.0} s ({:.0} events/s)",
+        to - from,
+        t.elapsed().as_secs_f64(),
+        (to - from) as f64 / t.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// The whole workspace's export: lines and lines per second.
+async fn export(rig: &Rig) -> anyhow::Result<(usize, f64)> {
+    use futures_util::StreamExt;
+    let t = Instant::now();
+    let res = rig
+        .http
+        .get(format!("{}/v1/audit/export", rig.addr))
+        .bearer_auth(&rig.owner_token)
+        .send()
+        .await?;
+    anyhow::ensure!(res.status() == 200, "/v1/audit/export: {}", res.status());
+    let mut lines = 0usize;
+    let mut stream = res.bytes_stream();
+    while let Some(chunk) = stream.next().await {
+        lines += chunk?.iter().filter(|b| **b == b'\n').count();
+    }
+    Ok((lines, lines as f64 / t.elapsed().as_secs_f64()))
+}
+
+/// `/v1/audit/verify` of the caller's workspace: the answer, events checked and events per second.
+pub(super) async fn verify(
+    http: &reqwest::Client,
+    addr: &str,
+    token: &str,
+) -> anyhow::Result<(serde_json::Value, i64, f64)> {
+    let t = Instant::now();
+    let res = http
+        .get(format!("{addr}/v1/audit/verify"))
+        .bearer_auth(token)
+        .send()
+        .await?;
+    anyhow::ensure!(res.status() == 200, "/v1/audit/verify: {}", res.status());
+    let v: serde_json::Value = res.json().await?;
+    let checked = v["events_checked"].as_i64().unwrap_or(0);
+    Ok((v, checked, checked as f64 / t.elapsed().as_secs_f64()))
+}
