@@ -479,7 +479,14 @@ async fn a_committed_event_is_delivered_once_by_the_next_instance_when_the_first
 async fn a_url_allowed_at_creation_is_refused_at_delivery_once_the_allow_list_no_longer_has_it() {
     let db = TestDb::migrated().await;
     let rx = Receiver::start().await;
-    let a = ServeProcess::start_with_env(&db, &[("CREDVAULT_OUTBOUND_ALLOW", "127.0.0.1")]);
+    // A is killed, not stopped: a short lease lets B take the workspace over soon after.
+    let a = ServeProcess::start_with_env(
+        &db,
+        &[
+            ("CREDVAULT_OUTBOUND_ALLOW", "127.0.0.1"),
+            ("CREDVAULT_WEBHOOK_LEASE_SECS", "1"),
+        ],
+    );
     assert!(a.ready(30).await);
     let client = reqwest::Client::new();
     let signup: Value = client.post(format!("{}/v1/workspaces", a.address)).json(&json!({"workspace_name": "Acme", "email": "o@example.com", "password": crate::helpers::PASSWORD, "display_name": "O"})).send().await.expect("signup").json().await.expect("json");
@@ -654,12 +661,20 @@ async fn a_webhook_failing_for_longer_than_allowed_is_disabled_with_an_event() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(disabled, "disabled after a second of failures");
-    let log = app
-        .get_as(&owner, "/v1/audit/export?action=webhook.disabled")
-        .await
-        .text()
-        .await
-        .expect("text");
+    // The dispatcher's event is chained by the sequencer a moment after it commits.
+    let mut log = String::new();
+    for _ in 0..50 {
+        log = app
+            .get_as(&owner, "/v1/audit/export?action=webhook.disabled")
+            .await
+            .text()
+            .await
+            .expect("text");
+        if !log.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     let e: Value = serde_json::from_str(log.lines().next().expect("an event")).expect("json");
     assert_eq!(
         (e["actor"]["type"].clone(), e["target"]["id"].clone()),
