@@ -58,11 +58,12 @@ pub async fn deliveries(
 ) -> Result<Vec<DeliveryRow>, StoreError> {
     let rows = c
         .query(
-            &format!(
+            &c.prepare_cached(&format!(
                 "SELECT {DELIVERY_COLS} FROM webhook_deliveries
                  WHERE workspace_id = $1 AND webhook_id = $2 AND ($3::uuid IS NULL OR id < $3)
                  ORDER BY id DESC LIMIT $4"
-            ),
+            ))
+            .await?,
             &[&ws, &webhook, &before, &limit],
         )
         .await?;
@@ -94,16 +95,16 @@ pub async fn enqueue(
         let subjects: Vec<&str> = new.iter().map(|d| d.subject.as_str()).collect();
         let bodies: Vec<&str> = new.iter().map(|d| d.body.as_str()).collect();
         c.execute(
-            "INSERT INTO webhook_deliveries (workspace_id, id, webhook_id, event_type, audit_seq, subject, body)
+            &c.prepare_cached("INSERT INTO webhook_deliveries (workspace_id, id, webhook_id, event_type, audit_seq, subject, body)
              SELECT $1, u.* FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::int8[], $6::text[], $7::text[]) AS u
-             ON CONFLICT (workspace_id, webhook_id, audit_seq) DO NOTHING",
+             ON CONFLICT (workspace_id, webhook_id, audit_seq) DO NOTHING").await?,
             &[&ws, &ids, &hooks, &types, &seqs, &subjects, &bodies],
         )
         .await?;
     }
     for (id, cursor) in cursors {
         c.execute(
-            "UPDATE webhooks SET cursor = greatest(cursor, $3) WHERE workspace_id = $1 AND id = $2",
+            &c.prepare_cached("UPDATE webhooks SET cursor = greatest(cursor, $3) WHERE workspace_id = $1 AND id = $2").await?,
             &[&ws, id, cursor],
         )
         .await?;
@@ -120,7 +121,7 @@ pub async fn due(
 ) -> Result<Vec<DeliveryRow>, StoreError> {
     let rows = c
         .query(
-            &format!(
+            &c.prepare_cached(&format!(
                 "SELECT {DELIVERY_COLS} FROM webhook_deliveries d
                  WHERE d.workspace_id = $1 AND d.status = 'pending' AND d.next_attempt_at <= now()
                    AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e
@@ -130,7 +131,7 @@ pub async fn due(
                    AND EXISTS (SELECT 1 FROM webhooks w
                                WHERE w.workspace_id = d.workspace_id AND w.id = d.webhook_id AND NOT w.disabled)
                  ORDER BY d.audit_seq LIMIT $2"
-            ),
+            )).await?,
             &[&ws, &limit],
         )
         .await?;
@@ -153,10 +154,10 @@ pub async fn record_attempt(
         (false, None) => "failed",
     };
     c.execute(
-        "UPDATE webhook_deliveries SET status = $3, attempts = attempts + 1, last_status_code = $4,
+        &c.prepare_cached("UPDATE webhook_deliveries SET status = $3, attempts = attempts + 1, last_status_code = $4,
              last_error = $5, next_attempt_at = coalesce($6, next_attempt_at),
              delivered_at = CASE WHEN $3 = 'delivered' THEN now() END
-         WHERE workspace_id = $1 AND id = $2 AND status = 'pending'",
+         WHERE workspace_id = $1 AND id = $2 AND status = 'pending'").await?,
         &[
             &d.workspace_id,
             &d.id,
@@ -169,8 +170,8 @@ pub async fn record_attempt(
     .await?;
     let r = c
         .query_opt(
-            "UPDATE webhooks SET failing_since = CASE WHEN $3 THEN NULL ELSE coalesce(failing_since, now()) END
-             WHERE workspace_id = $1 AND id = $2 RETURNING failing_since",
+            &c.prepare_cached("UPDATE webhooks SET failing_since = CASE WHEN $3 THEN NULL ELSE coalesce(failing_since, now()) END
+             WHERE workspace_id = $1 AND id = $2 RETURNING failing_since").await?,
             &[&d.workspace_id, &d.webhook_id, &delivered],
         )
         .await?;
@@ -186,8 +187,11 @@ pub async fn retry_now(
     id: Uuid,
 ) -> Result<bool, StoreError> {
     Ok(c.execute(
-        "UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = now()
+        &c.prepare_cached(
+            "UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = now()
              WHERE workspace_id = $1 AND webhook_id = $2 AND id = $3",
+        )
+        .await?,
         &[&ws, &webhook, &id],
     )
     .await?
