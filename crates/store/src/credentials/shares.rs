@@ -2,23 +2,23 @@
 
 use super::*;
 
-/// The share levels that reach `user` (directly, through `teams`, or workspace-wide).
+/// The share levels that reach `user` (directly, through their teams, or workspace-wide).
 pub async fn share_levels(
     c: &impl GenericClient,
     ws: Uuid,
     id: Uuid,
-    user: Option<Uuid>,
-    teams: &[Uuid],
+    user: Uuid,
 ) -> Result<Vec<String>, StoreError> {
     let rows = c
         .query(
             &c.prepare_cached(
                 "SELECT access FROM shares WHERE workspace_id = $1 AND credential_id = $2
                AND (principal_type = 'workspace' OR (principal_type = 'user' AND principal_id = $3)
-                    OR (principal_type = 'team' AND principal_id = ANY($4)))",
+                    OR (principal_type = 'team' AND principal_id IN
+                        (SELECT team_id FROM team_members WHERE workspace_id = $1 AND user_id = $3)))",
             )
             .await?,
-            &[&ws, &id, &user, &teams],
+            &[&ws, &id, &user],
         )
         .await?;
     Ok(rows.iter().map(|r| r.get(0)).collect())
