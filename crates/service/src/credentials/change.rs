@@ -255,16 +255,7 @@ pub async fn rotate(
     // Rotating is merging the new values; it always makes a version.
     let (merged, _) = merge(services, &tx, &cred, data, None).await?;
     let v = cred.current_version + 1;
-    store_version(
-        services,
-        &tx,
-        &cred,
-        v,
-        &merged,
-        "rotated",
-        caller.user_id(),
-    )
-    .await?;
+    let before = cred.clone();
     cred.current_version = v;
     cred.config = Value::Object(merged.config.clone());
     cred.rotated_at = Some(Utc::now());
@@ -275,7 +266,19 @@ pub async fn rotate(
     let ev = Event::new("credential.rotated")
         .target("credential", cred.id, Some(cred.name.clone()))
         .detail("version", v);
-    write_with_event(caller, &tx, &cred, ev).await?;
+    // The new version, the row pointing at it and the event, sent together.
+    tokio::try_join!(
+        store_version(
+            services,
+            &tx,
+            &before,
+            v,
+            &merged,
+            "rotated",
+            caller.user_id()
+        ),
+        write_with_event(caller, &tx, &cred, ev),
+    )?;
     let view = reread(services, &tx, &cred, access).await?;
     if let Some(i) = &idem {
         let headers = json!({"ETag": etag(&view.cred)});

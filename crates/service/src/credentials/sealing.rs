@@ -147,8 +147,9 @@ pub async fn store_version(
     by: Option<Uuid>,
 ) -> Result<(), ServiceError> {
     // A refresh in flight read the version this one replaces: its answer is not to be stored
-    // under this version's destinations (its own new version takes the lease back first).
-    if version > 1 {
+    // under this version's destinations (its own new version takes the lease back first). Only
+    // OAuth2 credentials are refreshed.
+    if version > 1 && cred.kind == "oauth2" {
         credvault_store::oauth::drop_lease(c, cred.workspace_id, cred.id).await?;
     }
     let sealed = seal(services, cred.workspace_id, cred.id, version, &data.secrets)?;
