@@ -564,6 +564,13 @@ async fn every_concurrent_resolve_is_counted_and_audited_and_the_chain_holds() {
         "{committed} batches for {n} resolves"
     );
     assert_eq!(batches("failed"), None, "no batch failed");
+    // Each committed batch then waited for the sequencer to chain its events, once.
+    let chained = metrics.lines().find_map(|l| {
+        l.strip_prefix("credvault_audit_chain_wait_duration_seconds_count ")?
+            .parse::<i64>()
+            .ok()
+    });
+    assert_eq!(chained, Some(committed), "chain waits on /metrics");
     let usage = w.owner_get("/usage?days=7").await;
     assert_eq!(usage["total"], n, "{usage}");
     assert_eq!(usage["by_workflow"][0]["workflow_id"], "wf-1");

@@ -10,7 +10,11 @@ use credvault_crypto::{Envelope, MasterKey};
 use secrecy::ExposeSecret;
 
 // glibc's malloc spent about a seventh of the server's CPU on the resolve path (a large
-// allocation per request consolidates its fast bins each time); mimalloc does not.
+// allocation per request consolidates its fast bins each time); mimalloc does not. Built with
+// `no_thp` (Cargo.toml): mimalloc otherwise asks for transparent huge pages on its arena, and a
+// kernel that honours `madvise` backs each 2 MiB it touches with a whole huge page (32 MiB of
+// the resolve bench's 72 MiB peak RSS were huge pages; 46-48 MiB without). Where THP is set to
+// `always` system-wide, MIMALLOC_ALLOW_THP=0 in the environment does the same.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

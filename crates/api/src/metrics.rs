@@ -6,8 +6,8 @@ use std::time::Duration;
 use std::sync::atomic::Ordering;
 
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGaugeVec, Opts, Registry,
-    TextEncoder,
+    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGaugeVec, Opts,
+    Registry, TextEncoder,
 };
 
 use crate::state::AppState;
@@ -23,6 +23,7 @@ pub struct Metrics {
     latency: HistogramVec,
     pool: IntGaugeVec,
     commits: HistogramVec,
+    chain_waits: Histogram,
     cache_lookups: IntCounterVec,
     cache_invalidations: IntCounter,
     secret_opens: IntCounter,
@@ -61,6 +62,15 @@ impl Metrics {
             .buckets(SECONDS.to_vec()),
             &["outcome"],
         )?;
+        // After its commit, a resolve waits until the sequencer has linked its event into the
+        // chain: the other half of its time in the audit log.
+        let chain_waits = Histogram::with_opts(
+            HistogramOpts::new(
+                "audit_chain_wait_duration_seconds",
+                "Time from a committed batch of credential uses to its events linked into the audit chain",
+            )
+            .buckets(SECONDS.to_vec()),
+        )?;
         let cache_lookups = IntCounterVec::new(
             Opts::new(
                 "cache_lookups_total",
@@ -91,12 +101,14 @@ impl Metrics {
         registry.register(Box::new(latency.clone()))?;
         registry.register(Box::new(pool.clone()))?;
         registry.register(Box::new(commits.clone()))?;
+        registry.register(Box::new(chain_waits.clone()))?;
         Ok(Metrics {
             registry,
             requests,
             latency,
             pool,
             commits,
+            chain_waits,
             cache_lookups,
             cache_invalidations,
             secret_opens,
@@ -107,6 +119,11 @@ impl Metrics {
     /// The audit-commit histogram, for the group-commit writer to observe into.
     pub fn commits(&self) -> HistogramVec {
         self.commits.clone()
+    }
+
+    /// The chain-wait histogram, for the group-commit writer too.
+    pub fn chain_waits(&self) -> Histogram {
+        self.chain_waits.clone()
     }
 
     /// Counts one request. `method` is reduced to the methods the API serves (else `other`) and

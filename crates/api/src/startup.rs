@@ -53,8 +53,12 @@ impl Application {
         let envelope = Envelope::new(settings.keyring.clone());
         let metrics = web::Data::new(Metrics::new()?);
         let tls = credvault_store::pool::config(&settings.database_url)?.tls;
-        let (usage, _writer) =
-            crate::usage::UsageWriter::start(pool.clone(), tls, metrics.commits());
+        let (usage, _writer) = crate::usage::UsageWriter::start(
+            pool.clone(),
+            tls,
+            metrics.commits(),
+            metrics.chain_waits(),
+        );
         let outbound =
             crate::outbound::Outbound::new(&settings.outbound_allow, settings.outbound_timeout)
                 .context("cannot set up the outbound HTTP client")?;

@@ -67,6 +67,8 @@ struct Shared {
     tls: MakeRustlsConnect,
     /// Send-to-commit time of each batch, by outcome (`/metrics`).
     commits: prometheus::HistogramVec,
+    /// Commit-to-chained time of each committed batch (`/metrics`).
+    chain_waits: prometheus::Histogram,
     credentials: Stamps<(Uuid, Uuid)>,
     workflows: Stamps<(Uuid, String)>,
 }
@@ -84,6 +86,7 @@ impl UsageWriter {
         pool: Pool,
         tls: MakeRustlsConnect,
         commits: prometheus::HistogramVec,
+        chain_waits: prometheus::Histogram,
     ) -> (UsageWriter, tokio::task::JoinHandle<()>) {
         let (tx, rx) = mpsc::channel(16 * MAX_BATCH);
         let chain = crate::audit_chain::ChainWatch::new(pool.clone());
@@ -92,7 +95,7 @@ impl UsageWriter {
                 tx,
                 chain: chain.clone(),
             },
-            tokio::spawn(run(pool, tls, commits, chain, rx)),
+            tokio::spawn(run(pool, tls, (commits, chain_waits), chain, rx)),
         )
     }
 
@@ -125,7 +128,7 @@ impl UsageWriter {
 async fn run(
     pool: Pool,
     tls: MakeRustlsConnect,
-    commits: prometheus::HistogramVec,
+    (commits, chain_waits): (prometheus::HistogramVec, prometheus::Histogram),
     chain: std::sync::Arc<crate::audit_chain::ChainWatch>,
     mut rx: mpsc::Receiver<Pending>,
 ) {
@@ -134,6 +137,7 @@ async fn run(
         chain,
         tls,
         commits,
+        chain_waits,
         credentials: Stamps::new(),
         workflows: Stamps::new(),
     });
@@ -212,7 +216,9 @@ async fn run(
             // Each request answers once its event is in the chain (the next batch is already on
             // its way meanwhile).
             if committed {
+                let chained = std::time::Instant::now();
                 shared.chain.wait(&ords).await;
+                shared.chain_waits.observe(chained.elapsed().as_secs_f64());
             } else {
                 shared.chain.abandon(&ords);
             }
