@@ -18,6 +18,8 @@ const SMALL: i64 = 100_000;
 const SEED_CHUNK: i64 = 250_000;
 /// The backlog whose catch-up is timed apart: events committed in one transaction at once.
 const BACKLOG: i64 = 1_000_000;
+/// How long the chain may not grow before the seeding gives up.
+const STALLED: std::time::Duration = std::time::Duration::from_secs(120);
 
 pub async fn figures(base: &str) -> anyhow::Result<()> {
     let Ok(bin) = std::env::var("CREDVAULT_BIN") else {
@@ -222,7 +224,7 @@ async fn seed(
         let mut progress = Progress::new(base, end - from);
         while progress.chained < end - from {
             tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-            progress.at(head().await?);
+            progress.at(head().await?)?;
         }
         println!(
             "catch-up of a backlog of {} events committed at once: chained in {:.1} s ({:.0} events/s)",
@@ -236,7 +238,7 @@ async fn seed(
         let end = (at + SEED_CHUNK).min(to);
         insert(rig, ws, targets, at, end).await?;
         at = end;
-        progress.at(head().await?);
+        progress.at(head().await?)?;
         eprintln!(
             "seeding: {at} of {to} events inserted ({:.0} s)",
             t.elapsed().as_secs_f64()
@@ -244,7 +246,7 @@ async fn seed(
     }
     while progress.chained < progress.of {
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-        progress.at(head().await?);
+        progress.at(head().await?)?;
     }
     // Anything else the server recorded meanwhile moved the head too.
     while rig
@@ -300,6 +302,7 @@ struct Progress {
     chained: i64,
     start: Instant,
     last: (Instant, i64),
+    moved: Instant,
 }
 
 impl Progress {
@@ -310,10 +313,22 @@ impl Progress {
             chained: 0,
             start: Instant::now(),
             last: (Instant::now(), 0),
+            moved: Instant::now(),
         }
     }
 
-    fn at(&mut self, head: i64) {
+    /// Takes the head's seq; an error once the chain has not grown for STALLED.
+    fn at(&mut self, head: i64) -> anyhow::Result<()> {
+        if head - self.base > self.chained {
+            self.moved = Instant::now();
+        }
+        anyhow::ensure!(
+            self.moved.elapsed() < STALLED,
+            "the sequencer has chained nothing for {} s ({} of {} chained): did the server stop?",
+            STALLED.as_secs(),
+            self.chained,
+            self.of
+        );
         self.chained = head - self.base;
         let secs = self.last.0.elapsed().as_secs_f64();
         if secs >= 10.0 {
@@ -326,6 +341,7 @@ impl Progress {
             );
             self.last = (Instant::now(), self.chained);
         }
+        Ok(())
     }
 }
 
