@@ -156,9 +156,11 @@ async fn scale(rig: &Rig) -> anyhow::Result<()> {
         seeded = size;
         rig.client.batch_execute("ANALYZE audit_events").await?;
         let path_refs: Vec<&str> = paths.iter().map(|(_, p)| p.as_str()).collect();
-        let pages = time_pages(&rig.http, &rig.addr, &rig.owner_token, &path_refs, 100).await?;
-        let (exported, export_rate) = export(rig).await?;
-        let (v, checked, verify_rate) = verify(&rig.http, &rig.addr, &rig.owner_token).await?;
+        // Seeding millions outlasts the owner's access token (15 minutes): a fresh one.
+        let token = login(rig).await?;
+        let pages = time_pages(&rig.http, &rig.addr, &token, &path_refs, 100).await?;
+        let (exported, export_rate) = export(rig, &token).await?;
+        let (v, checked, verify_rate) = verify(&rig.http, &rig.addr, &token).await?;
         println!("at {size} seeded: export {exported} events at {export_rate:.0} events/s; verify (the whole chain) {checked} events at {verify_rate:.0} events/s, ok = {}, pending = {}", v["ok"], v["pending"]);
         target(
             &format!("the chain of {size} seeded events verifies"),
@@ -345,14 +347,33 @@ impl Progress {
     }
 }
 
+/// A fresh access token of the rig's owner.
+async fn login(rig: &Rig) -> anyhow::Result<String> {
+    let res: serde_json::Value = rig
+        .http
+        .post(format!("{}/v1/auth/login", rig.addr))
+        .json(
+            &serde_json::json!({"email": "resolve@example.com", "password": "bench password 123"}),
+        )
+        .send()
+        .await?
+        .json()
+        .await?;
+    res["access_token"]
+        .as_str()
+        .or(res["tokens"]["access_token"].as_str())
+        .map(str::to_owned)
+        .ok_or_else(|| anyhow::anyhow!("/v1/auth/login: {res}"))
+}
+
 /// The whole workspace's export: lines and lines per second.
-async fn export(rig: &Rig) -> anyhow::Result<(usize, f64)> {
+async fn export(rig: &Rig, token: &str) -> anyhow::Result<(usize, f64)> {
     use futures_util::StreamExt;
     let t = Instant::now();
     let res = rig
         .http
         .get(format!("{}/v1/audit/export", rig.addr))
-        .bearer_auth(&rig.owner_token)
+        .bearer_auth(token)
         .send()
         .await?;
     anyhow::ensure!(res.status() == 200, "/v1/audit/export: {}", res.status());
