@@ -16,6 +16,10 @@ use super::{
 const SMALL: i64 = 100_000;
 /// Events inserted per seeding statement.
 const SEED_CHUNK: i64 = 250_000;
+/// The backlog whose catch-up is timed apart: events committed in one transaction at once.
+const BACKLOG: i64 = 1_000_000;
+/// How long the chain may not grow before the seeding gives up.
+const STALLED: std::time::Duration = std::time::Duration::from_secs(120);
 
 pub async fn figures(base: &str) -> anyhow::Result<()> {
     let Ok(bin) = std::env::var("CREDVAULT_BIN") else {
@@ -152,9 +156,11 @@ async fn scale(rig: &Rig) -> anyhow::Result<()> {
         seeded = size;
         rig.client.batch_execute("ANALYZE audit_events").await?;
         let path_refs: Vec<&str> = paths.iter().map(|(_, p)| p.as_str()).collect();
-        let pages = time_pages(&rig.http, &rig.addr, &rig.owner_token, &path_refs, 100).await?;
-        let (exported, export_rate) = export(rig).await?;
-        let (v, checked, verify_rate) = verify(&rig.http, &rig.addr, &rig.owner_token).await?;
+        // Seeding millions outlasts the owner's access token (15 minutes): a fresh one.
+        let token = login(rig).await?;
+        let pages = time_pages(&rig.http, &rig.addr, &token, &path_refs, 100).await?;
+        let (exported, export_rate) = export(rig, &token).await?;
+        let (v, checked, verify_rate) = verify(&rig.http, &rig.addr, &token).await?;
         println!("at {size} seeded: export {exported} events at {export_rate:.0} events/s; verify (the whole chain) {checked} events at {verify_rate:.0} events/s, ok = {}, pending = {}", v["ok"], v["pending"]);
         target(
             &format!("the chain of {size} seeded events verifies"),
@@ -188,7 +194,9 @@ async fn scale(rig: &Rig) -> anyhow::Result<()> {
 }
 
 /// Inserts events `from..to` of `ws` unchained (mostly `credential.used`, one in ten rotated, one
-/// in ten updated, of 50 credentials) and waits until the server's sequencer has chained them.
+/// in ten updated, of 50 credentials) and waits until the server's sequencer has chained them,
+/// printing its progress. Past SMALL, the first BACKLOG events go in one transaction, as the
+/// backlog an outage of the sequencer leaves, and the time to chain them is printed apart.
 async fn seed(
     rig: &Rig,
     ws: uuid::Uuid,
@@ -197,46 +205,62 @@ async fn seed(
     to: i64,
 ) -> anyhow::Result<()> {
     let t = Instant::now();
+    let head = || async move {
+        let seq: i64 = rig
+            .client
+            .query_one(
+                "SELECT coalesce((SELECT seq FROM audit_heads WHERE workspace_id = $1), 0)",
+                &[&ws],
+            )
+            .await?
+            .get(0);
+        anyhow::Ok(seq)
+    };
+    let base = head().await?;
     let mut at = from;
+    if from > 0 {
+        let end = (from + BACKLOG).min(to);
+        insert(rig, ws, targets, at, end).await?;
+        at = end;
+        let start = Instant::now();
+        let mut progress = Progress::new(base, end - from);
+        while progress.chained < end - from {
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            progress.at(head().await?)?;
+        }
+        println!(
+            "catch-up of a backlog of {} events committed at once: chained in {:.1} s ({:.0} events/s)",
+            end - from,
+            start.elapsed().as_secs_f64(),
+            (end - from) as f64 / start.elapsed().as_secs_f64()
+        );
+    }
+    let mut progress = Progress::new(head().await?, to - at);
     while at < to {
         let end = (at + SEED_CHUNK).min(to);
-        rig.client
-            .execute(
-                "INSERT INTO audit_events (workspace_id, id, actor_type, actor_display, action, target_type,
-                                           target_id, target_name, outcome, ip, user_agent, details)
-                 SELECT $1, gen_random_uuid(), 'system', 'bench',
-                        CASE k % 10 WHEN 0 THEN 'credential.rotated' WHEN 1 THEN 'credential.updated'
-                                    ELSE 'credential.used' END,
-                        'credential', ($2::text[])[1 + k % cardinality($2::text[])], 'bench', 'success',
-                        '127.0.0.1', 'bench', jsonb_build_object('workflow_id', 'wf-' || (k % 20))
-                 FROM generate_series($3::bigint, $4::bigint - 1) AS k",
-                &[&ws, &targets, &at, &end],
-            )
-            .await?;
+        insert(rig, ws, targets, at, end).await?;
         at = end;
+        progress.at(head().await?)?;
         eprintln!(
             "seeding: {at} of {to} events inserted ({:.0} s)",
             t.elapsed().as_secs_f64()
         );
     }
-    let mut last = Instant::now();
-    loop {
-        let pending: i64 = rig
-            .client
-            .query_one("SELECT count(*) FROM audit_events_pending", &[])
-            .await?
-            .get(0);
-        if pending == 0 {
-            break;
-        }
-        if last.elapsed().as_secs() >= 10 {
-            eprintln!(
-                "seeding: {pending} events still to chain ({:.0} s)",
-                t.elapsed().as_secs_f64()
-            );
-            last = Instant::now();
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    while progress.chained < progress.of {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        progress.at(head().await?)?;
+    }
+    // Anything else the server recorded meanwhile moved the head too.
+    while rig
+        .client
+        .query_one(
+            "SELECT EXISTS (SELECT 1 FROM audit_events WHERE seq IS NULL)",
+            &[],
+        )
+        .await?
+        .get(0)
+    {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
     println!(
         "seeded and chained {} events in {:.0} s ({:.0} events/s)",
@@ -247,14 +271,109 @@ async fn seed(
     Ok(())
 }
 
+/// Inserts events `from..to` in one statement.
+async fn insert(
+    rig: &Rig,
+    ws: uuid::Uuid,
+    targets: &[String],
+    from: i64,
+    to: i64,
+) -> anyhow::Result<()> {
+    rig.client
+        .execute(
+            "INSERT INTO audit_events (workspace_id, id, actor_type, actor_display, action, target_type,
+                                       target_id, target_name, outcome, ip, user_agent, details)
+             SELECT $1, gen_random_uuid(), 'system', 'bench',
+                    CASE k % 10 WHEN 0 THEN 'credential.rotated' WHEN 1 THEN 'credential.updated'
+                                ELSE 'credential.used' END,
+                    'credential', ($2::text[])[1 + k % cardinality($2::text[])], 'bench', 'success',
+                    '127.0.0.1', 'bench', jsonb_build_object('workflow_id', 'wf-' || (k % 20))
+             FROM generate_series($3::bigint, $4::bigint - 1) AS k",
+            &[&ws, &targets, &from, &to],
+        )
+        .await?;
+    Ok(())
+}
+
+/// The sequencer's progress through `of` events from a chain head at `base`, printed every
+/// 10 s with its rate since the last line (read from the head: counting the unchained events of
+/// a large backlog would take the sequencer's CPU).
+struct Progress {
+    base: i64,
+    of: i64,
+    chained: i64,
+    start: Instant,
+    last: (Instant, i64),
+    moved: Instant,
+}
+
+impl Progress {
+    fn new(base: i64, of: i64) -> Progress {
+        Progress {
+            base,
+            of,
+            chained: 0,
+            start: Instant::now(),
+            last: (Instant::now(), 0),
+            moved: Instant::now(),
+        }
+    }
+
+    /// Takes the head's seq; an error once the chain has not grown for STALLED.
+    fn at(&mut self, head: i64) -> anyhow::Result<()> {
+        if head - self.base > self.chained {
+            self.moved = Instant::now();
+        }
+        anyhow::ensure!(
+            self.moved.elapsed() < STALLED,
+            "the sequencer has chained nothing for {} s ({} of {} chained): did the server stop?",
+            STALLED.as_secs(),
+            self.chained,
+            self.of
+        );
+        self.chained = head - self.base;
+        let secs = self.last.0.elapsed().as_secs_f64();
+        if secs >= 10.0 {
+            eprintln!(
+                "chaining: {} of {} chained ({:.0} s), {:.0} events/s over the last {secs:.0} s",
+                self.chained,
+                self.of,
+                self.start.elapsed().as_secs_f64(),
+                (self.chained - self.last.1) as f64 / secs
+            );
+            self.last = (Instant::now(), self.chained);
+        }
+        Ok(())
+    }
+}
+
+/// A fresh access token of the rig's owner.
+async fn login(rig: &Rig) -> anyhow::Result<String> {
+    let res: serde_json::Value = rig
+        .http
+        .post(format!("{}/v1/auth/login", rig.addr))
+        .json(
+            &serde_json::json!({"email": "resolve@example.com", "password": "bench password 123"}),
+        )
+        .send()
+        .await?
+        .json()
+        .await?;
+    res["access_token"]
+        .as_str()
+        .or(res["tokens"]["access_token"].as_str())
+        .map(str::to_owned)
+        .ok_or_else(|| anyhow::anyhow!("/v1/auth/login: {res}"))
+}
+
 /// The whole workspace's export: lines and lines per second.
-async fn export(rig: &Rig) -> anyhow::Result<(usize, f64)> {
+async fn export(rig: &Rig, token: &str) -> anyhow::Result<(usize, f64)> {
     use futures_util::StreamExt;
     let t = Instant::now();
     let res = rig
         .http
         .get(format!("{}/v1/audit/export", rig.addr))
-        .bearer_auth(&rig.owner_token)
+        .bearer_auth(token)
         .send()
         .await?;
     anyhow::ensure!(res.status() == 200, "/v1/audit/export: {}", res.status());

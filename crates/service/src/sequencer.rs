@@ -35,6 +35,9 @@ use crate::chain_keys::{chain_hash, switch_key, ChainKeys, SWITCH_ACTION};
 const LOCK_KEY: i64 = 0x6372_6564_7661_7371;
 /// Events linked per transaction at most.
 const BATCH: i64 = 1000;
+/// Events linked per transaction at most while a backlog lasts (after a full batch): fewer
+/// commits and round trips per event when catching up after an outage or a bulk import.
+const BACKLOG_BATCH: i64 = 5000;
 /// How often the holder looks for unchained events without being woken.
 const IDLE_RECHECK: Duration = Duration::from_millis(200);
 /// How often an instance that does not hold the sequencer tries to take it.
@@ -123,8 +126,9 @@ async fn run_once(
         watch.set_local(true);
         tracing::info!("this instance runs the audit sequencer");
         switch_dormant_chains(conn, keys).await?;
+        let mut backlog = Backlog::default();
         loop {
-            while chain_batch(conn, watch, keys).await? == BATCH as usize {}
+            while chain_batch(conn, watch, keys, &mut backlog).await? > 0 && backlog.behind() {}
             if pool.is_closed() {
                 return Ok(());
             }
@@ -223,15 +227,47 @@ async fn with_switches(
     Ok(out)
 }
 
-/// Links the oldest committed unchained events (up to `BATCH`) in one transaction; returns how
-/// many.
+/// Where the next batch looks for unchained events: after the last one linked while the
+/// sequencer is behind (its last batch was full), from the start once it has caught up (see
+/// `store::unchained`).
+#[derive(Default)]
+struct Backlog {
+    after: i64,
+}
+
+impl Backlog {
+    fn behind(&self) -> bool {
+        self.after > 0
+    }
+
+    /// The batch's events, and where the next one starts.
+    async fn next(
+        &mut self,
+        tx: &deadpool_postgres::Transaction<'_>,
+    ) -> anyhow::Result<Vec<Unchained>> {
+        let limit = if self.behind() { BACKLOG_BATCH } else { BATCH };
+        let mut rows = store::unchained(tx, self.after, limit).await?;
+        if self.behind() && (rows.len() as i64) < limit {
+            rows = store::unchained(tx, 0, limit).await?;
+        }
+        self.after = match rows.last() {
+            Some(last) if rows.len() as i64 == limit => last.ord,
+            _ => 0,
+        };
+        Ok(rows)
+    }
+}
+
+/// Links the oldest committed unchained events (up to `BATCH`, `BACKLOG_BATCH` while behind)
+/// in one transaction; returns how many.
 async fn chain_batch(
     conn: &mut deadpool_postgres::Object,
     watch: &ChainWatch,
     keys: &ChainKeys,
+    backlog: &mut Backlog,
 ) -> anyhow::Result<usize> {
     let tx = conn.transaction().await?;
-    let rows = store::unchained(&tx, BATCH).await?;
+    let rows = backlog.next(&tx).await?;
     if rows.is_empty() {
         relay_cache_changes(&tx).await?;
         tx.commit().await?;

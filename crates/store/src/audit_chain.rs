@@ -25,16 +25,29 @@ pub struct Unchained {
     pub details: serde_json::Value,
 }
 
-/// The oldest unchained events visible now (committed), in insertion order, up to `limit`.
-pub async fn unchained(c: &impl GenericClient, limit: i64) -> Result<Vec<Unchained>, StoreError> {
+/// The oldest unchained events visible now (committed) after insertion number `after`, in
+/// insertion order, up to `limit`.
+///
+/// Linking moves each event out of the default partition, so a long backlog leaves the front of
+/// the unchained index full of entries of rows gone (until vacuum), which a scan from the start
+/// walks through every time: under a backlog the sequencer starts after the last event it
+/// linked, and from 0 once it has caught up (which also finds events committed late with a
+/// lower number). The bound is a sub-select so that the plan walks the index: planned with its
+/// value, a number past the partition's last statistics looks like a few rows, and the planner
+/// sorts the whole backlog instead (seconds a batch at millions pending).
+pub async fn unchained(
+    c: &impl GenericClient,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<Unchained>, StoreError> {
     let stmt = c
         .prepare_cached(
             "SELECT ord, workspace_id, id, at, actor_type, actor_id, action, target_type, target_id, outcome,
                     request_id, details
-             FROM audit_events WHERE seq IS NULL ORDER BY ord LIMIT $1",
+             FROM audit_events WHERE seq IS NULL AND ord > (SELECT $1::int8) ORDER BY ord LIMIT $2",
         )
         .await?;
-    let rows = c.query(&stmt, &[&limit]).await?;
+    let rows = c.query(&stmt, &[&after, &limit]).await?;
     Ok(rows
         .iter()
         .map(|r| Unchained {
