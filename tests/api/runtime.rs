@@ -1407,8 +1407,8 @@ async fn an_invalidation_left_unannounced_turns_the_other_instances_cache_off() 
             break;
         }
         assert!(
-            held.elapsed() < std::time::Duration::from_secs(3),
-            "B still trusts its cache 3 s after an invalidation was left unannounced"
+            held.elapsed() < std::time::Duration::from_secs(5),
+            "B still trusts its cache 5 s after an invalidation was left unannounced"
         );
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }

@@ -24,6 +24,9 @@ const CHAIN_WAIT: Duration = Duration::from_secs(5);
 const FIRST_CHECK_REMOTE: Duration = Duration::from_millis(3);
 const FIRST_CHECK_LOCAL: Duration = Duration::from_millis(40);
 const LAST_CHECK_INTERVAL: Duration = Duration::from_millis(100);
+/// A read waits for at most this many of its workspace's unchained events (the oldest: the
+/// sequencer links in insertion order, so the rest are linked by then too, or nearly).
+const SETTLE_AT_MOST: i64 = 10_000;
 
 tokio::task_local! {
     /// The events recorded by the work running in a `ChainWatch::scope`.
@@ -121,6 +124,26 @@ impl ChainWatch {
     fn any_waiting(&self, ords: &[i64]) -> bool {
         let w = self.waiting.lock().unwrap_or_else(|e| e.into_inner());
         ords.iter().any(|o| w.contains(o))
+    }
+
+    /// Waits until the events of workspace `ws` committed before now are chained (at most
+    /// `CHAIN_WAIT`), so a read of the audit log sees every event recorded before it, including
+    /// the resolves', which answer as soon as their events are committed.
+    pub async fn settle(&self, ws: uuid::Uuid) -> bool {
+        let pending = match self.pool.get().await {
+            Ok(c) => credvault_store::audit_chain::unchained_of(&c, ws, SETTLE_AT_MOST)
+                .await
+                .unwrap_or_default(),
+            Err(_) => Vec::new(),
+        };
+        if pending.is_empty() {
+            return true;
+        }
+        self.waiting
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend(pending.iter().copied());
+        self.wait(&pending).await
     }
 
     /// Stops waiting for events that will never be chained (their transaction failed).

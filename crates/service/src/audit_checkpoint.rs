@@ -37,6 +37,7 @@ pub async fn checkpoint(
     caller: &Principal,
 ) -> Result<Checkpoint, ServiceError> {
     let ws = caller.workspace_id;
+    services.chain.settle(ws).await;
     let client = services.pool.get().await?;
     let head = credvault_store::audit_chain::head_event(&client, ws).await?;
     let (seq, hash, at) = match &head {

@@ -68,6 +68,7 @@ async fn page(
                 .map_err(|_| ServiceError::invalid("cursor is not one this list gave out"))?,
         ),
     };
+    services.chain.settle(caller.workspace_id).await;
     let client = services.pool.get().await?;
     let rows = store::list(&client, caller.workspace_id, f, true, cursor, limit + 1).await?;
     Ok(Page::of(rows, limit, |e| e.seq.to_string()))
@@ -129,14 +130,17 @@ pub async fn export(
     caller: &Principal,
     q: EventQuery,
 ) -> Result<Export, ServiceError> {
+    let filter = filter_of(services, caller, &q).await?;
+    services.chain.settle(caller.workspace_id).await;
     Ok(Export {
         workspace_id: caller.workspace_id,
-        filter: filter_of(services, caller, &q).await?,
+        filter,
     })
 }
 
 /// The workspace's hash chain, recomputed.
 pub async fn verify(services: &Services, caller: &Principal) -> Result<Verification, ServiceError> {
+    services.chain.settle(caller.workspace_id).await;
     let client = services.pool.get().await?;
     crate::audit::verify(&client, &services.chain_keys, caller.workspace_id).await
 }

@@ -238,8 +238,6 @@ pub async fn listen(
 /// How often the listener checks that its connection still answers, and how long it waits.
 const HEARTBEAT: Duration = Duration::from_millis(250);
 const HEARTBEAT_TIMEOUT: Duration = Duration::from_millis(600);
-/// How long a committed change may wait for the sequencer to announce it before caching stops.
-const RELAY_LAG: Duration = Duration::from_millis(750);
 
 async fn listen_once(
     cache: &Cache,
@@ -274,7 +272,7 @@ async fn listen_once(
             crate::audit_hub::CHANNEL
         ))
         .await?;
-    cache.set_enabled(true);
+    // Caching starts at the first heartbeat, once no change waits unannounced.
     // Whatever was chained while no connection listened is read now.
     hub.wake_all();
     tracing::debug!("cache listener connected");
@@ -291,7 +289,7 @@ async fn listen_once(
     // stop while the entries stay. A round trip every HEARTBEAT, answered within
     // HEARTBEAT_TIMEOUT, proves it alive; one left unanswered turns caching off, at most 850 ms
     // after the connection stopped answering. The same round trip asks whether a committed change
-    // has waited longer than RELAY_LAG for the sequencer to announce it: caching stays off until
+    // has waited too long (`cache_lag`) for the sequencer to announce it: caching stays off until
     // it is announced, so a change reaches this cache in about a second even with no sequencer.
     let heartbeat = async {
         let oldest = match credvault_store::cache_changes::OldestChange::prepare(&client).await {
@@ -301,23 +299,17 @@ async fn listen_once(
                 return Ended::Closed;
             }
         };
-        // The oldest unannounced change seen, and since when.
-        let mut waiting: Option<(i64, std::time::Instant)> = None;
+        let mut lag = crate::cache_lag::RelayLag::default();
         let mut tick = tokio::time::interval(HEARTBEAT);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
             match tokio::time::timeout(HEARTBEAT_TIMEOUT, oldest.get(&client)).await {
                 Ok(Ok(id)) => {
-                    waiting = match (id, waiting) {
-                        (Some(id), Some((seen, since))) if seen == id => Some((seen, since)),
-                        (Some(id), _) => Some((id, std::time::Instant::now())),
-                        (None, _) => None,
-                    };
-                    let lagging = waiting.is_some_and(|(_, since)| since.elapsed() > RELAY_LAG);
+                    let lagging = lag.lagging(id, !cache.is_enabled() && !lag.tracking());
                     if lagging == cache.is_enabled() {
                         if lagging {
-                            tracing::warn!(lag_ms = RELAY_LAG.as_millis() as u64, "a committed change has not been announced to the caches in time (is an instance running the audit sequencer?); caching is off until it is");
+                            tracing::warn!(lag_ms = crate::cache_lag::RELAY_LAG.as_millis() as u64, "a committed change has not been announced to the caches in time (is an instance running the audit sequencer?); caching is off until it is");
                         }
                         cache.set_enabled(!lagging);
                     }

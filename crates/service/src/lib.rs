@@ -17,6 +17,7 @@ pub mod audit_stream;
 pub mod audit_verify;
 pub mod authn;
 pub mod cache;
+mod cache_lag;
 pub mod chain_keys;
 pub mod connect;
 pub mod credentials;

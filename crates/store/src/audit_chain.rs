@@ -177,6 +177,24 @@ pub async fn still_unchained(c: &impl GenericClient, ords: &[i64]) -> Result<Vec
         .collect())
 }
 
+/// The insertion numbers of a workspace's committed events not linked yet (the oldest `limit`).
+pub async fn unchained_of(
+    c: &impl GenericClient,
+    ws: Uuid,
+    limit: i64,
+) -> Result<Vec<i64>, StoreError> {
+    let stmt = c
+        .prepare_cached(
+            "SELECT ord FROM audit_events WHERE seq IS NULL AND workspace_id = $1 ORDER BY ord LIMIT $2",
+        )
+        .await?;
+    Ok(c.query(&stmt, &[&ws, &limit])
+        .await?
+        .iter()
+        .map(|r| r.get(0))
+        .collect())
+}
+
 /// How many of a workspace's committed events are not linked yet.
 pub async fn pending(c: &impl GenericClient, ws: Uuid) -> Result<i64, StoreError> {
     Ok(c.query_one(

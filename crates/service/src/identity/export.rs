@@ -64,6 +64,7 @@ pub async fn personal_data(
 ) -> Result<PersonalData, ServiceError> {
     let user = principal.person()?.clone();
     let ws = principal.workspace_id;
+    services.chain.settle(ws).await;
     let client = services.pool.get().await?;
     let teams = store::teams_of(&client, ws, user.id).await?;
     let sessions = store::all_sessions(&client, ws, user.id)
