@@ -2,7 +2,8 @@
 //! instance's LISTEN connection (`audit_hub`), never by polling — and says it is alive with an
 //! idle beat. It reads the log by seq after the last event it wrote, so a slow follower costs no
 //! buffer (it reads on from the database) and a client reconnecting with the last seq it saw
-//! loses and repeats nothing.
+//! loses and repeats nothing. Followers of a workspace woken together share one read
+//! (`audit_tail`).
 
 use std::time::{Duration, Instant};
 
@@ -24,6 +25,8 @@ pub enum Next {
 
 pub struct AuditStream {
     export: Export,
+    /// What the export selects, as followers sharing a read compare it.
+    key: String,
     after: i64,
     follower: Option<Follower>,
     heartbeat: Duration,
@@ -53,6 +56,7 @@ pub fn open(
         false => None,
     };
     Ok(AuditStream {
+        key: export.key(),
         export,
         after: after_seq.unwrap_or(0),
         follower,
@@ -72,7 +76,16 @@ impl AuditStream {
                 tokio::time::sleep(wait).await;
             }
             self.read_at = Some(Instant::now());
-            let rows = self.export.page(services, self.after).await?;
+            let rows = match &self.follower {
+                // Shared with the workspace's other followers woken for the same events.
+                Some(f) => {
+                    let (export, after) = (&self.export, self.after);
+                    f.page(&self.key, after, || export.page(services, after))
+                        .await?
+                        .to_vec()
+                }
+                None => self.export.page(services, self.after).await?,
+            };
             if let Some(last) = rows.last() {
                 self.after = last.seq;
                 return Ok(Next::Events(rows));

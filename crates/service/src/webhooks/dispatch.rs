@@ -28,8 +28,9 @@ const EVENTS_PER_PASS: i64 = 500;
 /// Deliveries sent per pass at most, and runs (of one webhook and subject) sent at once.
 const SENDS_PER_PASS: i64 = 256;
 const SENDS_AT_ONCE: usize = 64;
-/// The least time between passes that notifications alone ask for.
-const PACE: Duration = Duration::from_millis(20);
+/// The least time between passes that notifications alone ask for (a workspace busy with
+/// resolves is notified of chained events all the time; none of them is delivered).
+const PACE: Duration = Duration::from_millis(50);
 /// How far a cursor may lag over events no webhook hears of before it is written.
 const CURSOR_SLACK: i64 = 10_000;
 
@@ -169,9 +170,7 @@ impl Dispatcher {
             return Ok(false);
         }
         let head = astore::head(&client, ws).await?.map_or(0, |h| h.0);
-        let tx = client.transaction().await?;
-        let more = self.enqueue(&tx, ws, &hooks, head).await?;
-        tx.commit().await?;
+        let more = self.enqueue(&mut client, ws, &hooks, head).await?;
         let due = store::due(&client, ws, SENDS_PER_PASS).await?;
         drop(client);
         if due.is_empty() {
@@ -247,7 +246,7 @@ impl Dispatcher {
     /// Turns the events after the webhooks' cursors into deliveries; true when more are left.
     async fn enqueue(
         &self,
-        c: &impl deadpool_postgres::GenericClient,
+        client: &mut deadpool_postgres::Object,
         ws: Uuid,
         hooks: &[WebhookRow],
         head: i64,
@@ -255,6 +254,7 @@ impl Dispatcher {
         let Some(after) = hooks.iter().map(|h| h.cursor).min().filter(|a| *a < head) else {
             return Ok(false);
         };
+        let c = &*client;
         let actions = EventType::audit_actions();
         let events =
             astore::events_with_actions(c, ws, after, head, &actions, EVENTS_PER_PASS).await?;
@@ -299,8 +299,12 @@ impl Dispatcher {
             .collect();
         // With nothing to deliver, a cursor moves only now and then: a workspace busy with
         // resolves would otherwise write on every pass.
+        // The deliveries and the cursor moves in one transaction (a pass that writes nothing
+        // opens none).
         if !new.is_empty() || full || upto - after >= CURSOR_SLACK {
-            store::enqueue(c, ws, &new, &cursors).await?;
+            let tx = client.transaction().await?;
+            store::enqueue(&tx, ws, &new, &cursors).await?;
+            tx.commit().await?;
         }
         Ok(full)
     }
