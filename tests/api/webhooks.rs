@@ -46,6 +46,18 @@ async fn create_key(app: &TestApp, token: &str, name: &str) -> String {
         .to_string()
 }
 
+/// Disables or enables a webhook.
+async fn set_disabled(app: &TestApp, token: &str, hook: &str, disabled: bool) {
+    let res = app
+        .patch_as(
+            token,
+            &format!("/v1/webhooks/{hook}"),
+            &json!({"disabled": disabled}),
+        )
+        .await;
+    assert_eq!(res.status(), 200, "disabled: {disabled}");
+}
+
 async fn deliveries(app: &TestApp, token: &str, hook: &str) -> Vec<Value> {
     let page: Value = app
         .get_as(token, &format!("/v1/webhooks/{hook}/deliveries"))
@@ -718,13 +730,10 @@ async fn with_many_credentials_in_flight_each_credentials_deliveries_arrive_in_a
     // Some first attempts fail: their subjects' later deliveries wait for the retry.
     rx.answer(&[500, 503, 500, 500]);
     let hook = create_hook(&app, &owner, &rx.url, json!(["*"])).await;
-    let hook_url = format!("/v1/webhooks/{}", hook["id"].as_str().expect("id"));
+    let hook = hook["id"].as_str().expect("id");
     // Disabled while the changes are made, so that each credential's three deliveries are due at
     // once when it is enabled again: runs of the same subject in one pass.
-    let off = app
-        .patch_as(&owner, &hook_url, &json!({"disabled": true}))
-        .await;
-    assert_eq!(off.status(), 200);
+    set_disabled(&app, &owner, hook, true).await;
     const CREDENTIALS: usize = 16;
     let mut ids = Vec::new();
     for n in 0..CREDENTIALS {
@@ -742,10 +751,7 @@ async fn with_many_credentials_in_flight_each_credentials_deliveries_arrive_in_a
             assert_eq!(res.status(), 200);
         }
     }
-    let on = app
-        .patch_as(&owner, &hook_url, &json!({"disabled": false}))
-        .await;
-    assert_eq!(on.status(), 200);
+    set_disabled(&app, &owner, hook, false).await;
     // Three events per credential, four failed attempts retried.
     assert!(
         rx.wait_for(CREDENTIALS * 3 + 4, 30).await,
@@ -832,14 +838,7 @@ async fn a_webhook_failing_for_longer_than_allowed_is_disabled_with_an_event() {
     let n = rx.got().len();
     tokio::time::sleep(Duration::from_millis(800)).await;
     assert_eq!(rx.got().len(), n);
-    let res = app
-        .patch_as(
-            &owner,
-            &format!("/v1/webhooks/{id}"),
-            &json!({"disabled": false}),
-        )
-        .await;
-    assert_eq!(res.status(), 200);
+    set_disabled(&app, &owner, id, false).await;
     assert!(rx.wait_for(n + 1, 10).await, "sent again once enabled");
 }
 
