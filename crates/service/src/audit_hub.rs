@@ -59,7 +59,7 @@ impl Follower {
         key: &str,
         after: i64,
         read: F,
-    ) -> Result<Arc<Vec<credvault_store::audit::StoredEvent>>, ServiceError>
+    ) -> Result<crate::audit_tail::Rows, ServiceError>
     where
         F: FnOnce() -> Fut,
         Fut: std::future::Future<

@@ -7,16 +7,15 @@
 
 use std::time::{Duration, Instant};
 
-use credvault_store::audit::StoredEvent;
-
 use crate::audit_hub::Follower;
 use crate::audit_log::Export;
+use crate::audit_tail::Rows;
 use crate::{Principal, ServiceError, Services};
 
 /// What the stream writes next.
 pub enum Next {
-    /// Events after the last written, oldest first.
-    Events(Vec<StoredEvent>),
+    /// Events after the last written, oldest first (shared by followers woken together).
+    Events(Rows),
     /// Nothing for a heartbeat interval.
     Idle,
     /// The export is complete (not following).
@@ -82,11 +81,10 @@ impl AuditStream {
                     let (export, after) = (&self.export, self.after);
                     f.page(&self.key, after, || export.page(services, after))
                         .await?
-                        .to_vec()
                 }
-                None => self.export.page(services, self.after).await?,
+                None => Rows::new(self.export.page(services, self.after).await?),
             };
-            if let Some(last) = rows.last() {
+            if let Some(last) = rows.events().last() {
                 self.after = last.seq;
                 return Ok(Next::Events(rows));
             }

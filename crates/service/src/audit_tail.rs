@@ -7,11 +7,11 @@
 //! follower needs at least the generation it saw when it was last woken. So every event a
 //! follower was woken for is in the page it gets, and an event chained after the read wakes it
 //! again (it then needs a newer read). A workspace keeps a few pages, dropped with its last
-//! follower.
+//! follower. A shared page is also written out (as NDJSON, by the API) once for all of them.
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use credvault_store::audit::StoredEvent;
 use uuid::Uuid;
@@ -25,7 +25,40 @@ struct Page {
     key: String,
     after: i64,
     generation: u64,
+    rows: Rows,
+}
+
+/// A page of events, with how it is written out once rendered (by whoever writes it first).
+#[derive(Clone)]
+pub struct Rows {
     rows: Arc<Vec<StoredEvent>>,
+    rendered: Arc<OnceLock<Arc<[u8]>>>,
+}
+
+impl Rows {
+    pub fn new(rows: Vec<StoredEvent>) -> Rows {
+        Rows {
+            rows: Arc::new(rows),
+            rendered: Arc::default(),
+        }
+    }
+
+    pub fn events(&self) -> &[StoredEvent] {
+        &self.rows
+    }
+
+    /// The events as `render` writes them, rendered once for every follower sharing them.
+    pub fn rendered<E>(
+        &self,
+        render: impl FnOnce(&[StoredEvent]) -> Result<Vec<u8>, E>,
+    ) -> Result<Arc<[u8]>, E> {
+        if let Some(done) = self.rendered.get() {
+            return Ok(done.clone());
+        }
+        let done: Arc<[u8]> = render(&self.rows)?.into();
+        let _ = self.rendered.set(done.clone());
+        Ok(done)
+    }
 }
 
 type Pages = Arc<tokio::sync::Mutex<Vec<Page>>>;
@@ -46,7 +79,7 @@ impl SharedPages {
         need: u64,
         generation: impl Fn() -> u64,
         read: F,
-    ) -> Result<Arc<Vec<StoredEvent>>, ServiceError>
+    ) -> Result<Rows, ServiceError>
     where
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<Vec<StoredEvent>, ServiceError>>,
@@ -65,7 +98,7 @@ impl SharedPages {
             return Ok(p.rows.clone());
         }
         let generation = generation();
-        let rows = Arc::new(read().await?);
+        let rows = Rows::new(read().await?);
         pages.retain(|p| !same(p));
         if pages.len() >= KEPT {
             pages.remove(0);
