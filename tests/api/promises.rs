@@ -29,11 +29,12 @@ async fn a_client_too_slow_to_send_its_headers_gets_408_and_is_disconnected() {
     assert!(server.ready(30).await, "the server starts");
     let addr = server.address.trim_start_matches("http://").to_string();
 
-    // Half a request head, then nothing.
+    // Half a request head, then nothing. (The server's clock starts when it accepts the
+    // connection, which may be before `connect` returns here: the time is taken before it.)
+    let started = Instant::now();
     let mut stalled = tokio::net::TcpStream::connect(&addr)
         .await
         .expect("connect");
-    let started = Instant::now();
     stalled
         .write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n")
         .await

@@ -848,20 +848,21 @@ async fn changes_through_one_serve_process_reach_the_others_cache_within_a_secon
         200
     );
     // B serves the resolve twice: the second from its cache (token and resolve row), which is
-    // what the rest of this test is about (with caching off it would prove nothing).
-    assert_eq!(resolve_on_b().await.status(), 200);
-    let before = cache_counts(&b.address).await;
-    assert_eq!(resolve_on_b().await.status(), 200);
-    let cached = cache_counts(&b.address).await;
-    assert_eq!(
-        cached.resolve_hits,
-        before.resolve_hits + 1,
-        "B's cache served the resolve"
-    );
+    // what the rest of this test is about (with caching off it would prove nothing). The share's
+    // own invalidation reaches B just after A answered, and may drop B's first row: within a
+    // second, a pair of resolves shows the second served from the cache.
+    let served_from_cache = || async {
+        assert_eq!(resolve_on_b().await.status(), 200);
+        let before = cache_counts(&b.address).await;
+        assert_eq!(resolve_on_b().await.status(), 200);
+        let after = cache_counts(&b.address).await;
+        after.resolve_hits == before.resolve_hits + 1 && after.token_hits > before.token_hits
+    };
     assert!(
-        cached.token_hits > before.token_hits,
-        "B's cache served the token"
+        within_a_second(served_from_cache).await,
+        "B's cache served neither the resolve row nor the token"
     );
+    let cached = cache_counts(&b.address).await;
     // The share is removed through A: B hears of it and refuses within a second.
     assert_eq!(share(json!([])).await, 200);
     assert!(
@@ -1346,4 +1347,83 @@ async fn a_field_resolve_is_refused_as_any_resolve_is() {
         (status, body["code"].as_str()),
         (410, Some("credential_deleted"))
     );
+}
+
+/// Cache invalidations are announced by the audit sequencer (migration 0018), not by the changing
+/// transaction. While one waits unannounced, every other instance stops trusting its cache: a
+/// change that announced nothing at all is then seen there within a second or so.
+#[tokio::test]
+async fn an_invalidation_left_unannounced_turns_the_other_instances_cache_off() {
+    let w = world_with_member_workflow().await;
+    let b = crate::helpers::spawn_on(&w.app.db).await;
+    let resolve_on_b = || async {
+        b.client
+            .post(b.url(&format!("/v1/credentials/{}/resolve", w.cred)))
+            .bearer_auth(&w.engine)
+            .json(&json!({"workflow_id": "wf"}))
+            .send()
+            .await
+            .expect("resolve")
+            .status()
+            .as_u16()
+    };
+    assert_eq!(resolve_on_b().await, 200);
+    assert_eq!(resolve_on_b().await, 200);
+    let mut db = w.app.db.client().await;
+    let cred: uuid::Uuid = w.cred.parse().expect("uuid");
+    // A change that tells no cache (its trigger off): B, trusting its cache, still resolves.
+    db.batch_execute("ALTER TABLE shares DISABLE TRIGGER shares_cache")
+        .await
+        .expect("trigger off");
+    db.execute("DELETE FROM shares WHERE credential_id = $1", &[&cred])
+        .await
+        .expect("silent unshare");
+    for _ in 0..3 {
+        assert_eq!(resolve_on_b().await, 200, "B serves its cached row");
+    }
+    // An invalidation the sequencer cannot take (another transaction holds its row): it waits
+    // unannounced, B stops caching, reads the database and refuses.
+    db.execute(
+        "INSERT INTO cache_changes (payload) VALUES ('c:00000000-0000-0000-0000-000000000000')",
+        &[],
+    )
+    .await
+    .expect("invalidation");
+    let holder = db.transaction().await.expect("begin");
+    holder
+        .execute("SELECT 1 FROM cache_changes FOR UPDATE", &[])
+        .await
+        .expect("hold");
+    let held = std::time::Instant::now();
+    loop {
+        if resolve_on_b().await == 403 {
+            break;
+        }
+        assert!(
+            held.elapsed() < std::time::Duration::from_secs(3),
+            "B still trusts its cache 3 s after an invalidation was left unannounced"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(
+        held.elapsed() > std::time::Duration::from_millis(500),
+        "not before it waited"
+    );
+    holder.rollback().await.expect("release");
+    // Released, it is announced and the table empties.
+    assert!(
+        within_a_second(|| async {
+            let left: i64 = db
+                .query_one("SELECT count(*) FROM cache_changes", &[])
+                .await
+                .expect("count")
+                .get(0);
+            left == 0
+        })
+        .await,
+        "the held invalidation was relayed once released"
+    );
+    db.batch_execute("ALTER TABLE shares ENABLE TRIGGER shares_cache")
+        .await
+        .expect("trigger on");
 }

@@ -43,6 +43,10 @@ pub struct ChainWatch {
     changed: Notify,
     /// True while this instance holds the sequencer.
     local: AtomicBool,
+    /// Wakes this instance's sequencer (while it holds it).
+    pending: Notify,
+    /// Asks for a NOTIFY that wakes the sequencer of another instance (see `sequencer`).
+    remote: Notify,
 }
 
 impl ChainWatch {
@@ -52,6 +56,8 @@ impl ChainWatch {
             waiting: Mutex::new(HashSet::new()),
             changed: Notify::new(),
             local: AtomicBool::new(false),
+            pending: Notify::new(),
+            remote: Notify::new(),
         })
     }
 
@@ -77,6 +83,26 @@ impl ChainWatch {
 
     pub(crate) fn set_local(&self, local: bool) {
         self.local.store(local, Ordering::SeqCst);
+    }
+
+    /// Events were committed: wakes the sequencer, in this process when it runs here, else through
+    /// the database. Wake-ups that come while one is on its way are folded into the next.
+    pub(crate) fn wake(&self) {
+        if self.local.load(Ordering::SeqCst) {
+            self.pending.notify_one();
+        } else {
+            self.remote.notify_one();
+        }
+    }
+
+    /// Resolves when `wake` was called while this instance holds the sequencer.
+    pub(crate) async fn woken(&self) {
+        self.pending.notified().await;
+    }
+
+    /// Resolves when `wake` was called while another instance holds the sequencer.
+    pub(crate) async fn remote_wake_asked(&self) {
+        self.remote.notified().await;
     }
 
     /// The sequencer of this instance linked these events.
@@ -115,6 +141,7 @@ impl ChainWatch {
         if ords.is_empty() {
             return true;
         }
+        self.wake();
         let started = Instant::now();
         let mut step = if self.local.load(Ordering::SeqCst) {
             FIRST_CHECK_LOCAL

@@ -1,9 +1,11 @@
 //! The runtime path's cache: API-token lookups and resolve rows (a credential's current sealed
 //! version with its workflow owner's access), so a resolve needs no query but its audit write.
 //!
-//! Entries are dropped when PostgreSQL says their rows changed: triggers (migration 0009) send
-//! `NOTIFY credvault_cache` from the changing transaction, delivered to every instance when it
-//! commits, and a listener here drops what they name. A change made through this instance also
+//! Entries are dropped when PostgreSQL says their rows changed: triggers (migrations 0009, 0018)
+//! record what a change touched in `cache_changes`, in the changing transaction; the audit
+//! sequencer sends those as `NOTIFY credvault_cache` in the transaction that chains the change's
+//! events, committed before the change's request answers (see `sequencer`); and a listener here
+//! drops what they name. A change made through this instance also
 //! clears the cache before its response is sent, so a caller always reads its own writes. While the
 //! listener is not connected, or its connection stops answering, nothing is cached. Unwrapped
 //! data keys and opened secrets are never cached: only the sealed rows, as stored.
@@ -19,7 +21,7 @@ use futures_util::StreamExt;
 use tokio_postgres::AsyncMessage;
 use uuid::Uuid;
 
-/// The notification channel the triggers use.
+/// The notification channel the audit sequencer relays invalidations on.
 pub const CHANNEL: &str = "credvault_cache";
 /// Past this many resolve entries the cache starts over (bounded memory).
 const MAX_RESOLVE_ENTRIES: usize = 200_000;
@@ -236,6 +238,8 @@ pub async fn listen(
 /// How often the listener checks that its connection still answers, and how long it waits.
 const HEARTBEAT: Duration = Duration::from_millis(250);
 const HEARTBEAT_TIMEOUT: Duration = Duration::from_millis(600);
+/// How long a committed change may wait for the sequencer to announce it before caching stops.
+const RELAY_LAG: Duration = Duration::from_millis(750);
 
 async fn listen_once(
     cache: &Cache,
@@ -286,14 +290,38 @@ async fn listen_once(
     // A connection can hang without closing (a partition that resets nothing): notifications
     // stop while the entries stay. A round trip every HEARTBEAT, answered within
     // HEARTBEAT_TIMEOUT, proves it alive; one left unanswered turns caching off, at most 850 ms
-    // after the connection stopped answering.
+    // after the connection stopped answering. The same round trip asks whether a committed change
+    // has waited longer than RELAY_LAG for the sequencer to announce it: caching stays off until
+    // it is announced, so a change reaches this cache in about a second even with no sequencer.
     let heartbeat = async {
+        let oldest = match credvault_store::cache_changes::OldestChange::prepare(&client).await {
+            Ok(l) => l,
+            Err(e) => {
+                tracing::warn!(error = %e, "the cache listener's heartbeat failed");
+                return Ended::Closed;
+            }
+        };
+        // The oldest unannounced change seen, and since when.
+        let mut waiting: Option<(i64, std::time::Instant)> = None;
         let mut tick = tokio::time::interval(HEARTBEAT);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            match tokio::time::timeout(HEARTBEAT_TIMEOUT, client.batch_execute("")).await {
-                Ok(Ok(())) => {}
+            match tokio::time::timeout(HEARTBEAT_TIMEOUT, oldest.get(&client)).await {
+                Ok(Ok(id)) => {
+                    waiting = match (id, waiting) {
+                        (Some(id), Some((seen, since))) if seen == id => Some((seen, since)),
+                        (Some(id), _) => Some((id, std::time::Instant::now())),
+                        (None, _) => None,
+                    };
+                    let lagging = waiting.is_some_and(|(_, since)| since.elapsed() > RELAY_LAG);
+                    if lagging == cache.is_enabled() {
+                        if lagging {
+                            tracing::warn!(lag_ms = RELAY_LAG.as_millis() as u64, "a committed change has not been announced to the caches in time (is an instance running the audit sequencer?); caching is off until it is");
+                        }
+                        cache.set_enabled(!lagging);
+                    }
+                }
                 Ok(Err(e)) => {
                     tracing::warn!(error = %e, "the cache listener's heartbeat failed");
                     return Ended::Closed;

@@ -5,9 +5,16 @@
 //! and links them per workspace (`hash = HMAC-SHA256(key, prev_hash ‖ canonical)` or, before a
 //! workspace's chain is keyed, `SHA-256(prev_hash ‖ canonical)`), and writes a batch in one
 //! statement in one transaction: a batch cut off by a crash is rolled back whole and linked again
-//! by the next holder, so each event is chained exactly once. It is woken by NOTIFY
-//! `credvault_audit_pending` (sent at commit by the inserting transactions) and looks again every
-//! `IDLE_RECHECK` anyway.
+//! by the next holder, so each event is chained exactly once.
+//!
+//! No change's transaction notifies (PostgreSQL lets notifying transactions commit only one at a
+//! time, flush included; migration 0018). A request that recorded events wakes the sequencer once
+//! it has committed: in-process when its instance holds it, else by a `NOTIFY
+//! credvault_audit_pending` sent in a transaction of its own that does not wait for a flush,
+//! several requests' wake-ups folded into one. The sequencer also looks every `IDLE_RECHECK`, for
+//! events written outside a request (background jobs, the command line). Each of its transactions
+//! relays the cache invalidations committed so far (`NOTIFY credvault_cache`), so another
+//! instance's cache forgets a change before the request that made it answers.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -35,8 +42,10 @@ const TAKEOVER_POLL: Duration = Duration::from_millis(300);
 /// The channel inserting transactions notify.
 pub const PENDING_CHANNEL: &str = "credvault_audit_pending";
 
-/// Contends for the sequencer and runs it while held; until the pool closes.
+/// Contends for the sequencer and runs it while held; until the pool closes. Also sends the
+/// wake-ups of this instance's requests to the sequencer of another instance.
 pub async fn run(watch: Arc<ChainWatch>, database_url: String, pool: Pool, keys: Arc<ChainKeys>) {
+    tokio::spawn(wake_remote(watch.clone(), pool.clone()));
     let db = match credvault_store::pool::config(&database_url) {
         Ok(c) => c,
         Err(e) => {
@@ -123,6 +132,7 @@ async fn run_once(
                 m = rx.recv() => if m.is_none() {
                     anyhow::bail!("the sequencer's listening connection closed");
                 },
+                () = watch.woken() => {}
                 () = tokio::time::sleep(IDLE_RECHECK) => {}
             }
             while rx.try_recv().is_ok() {}
@@ -223,6 +233,7 @@ async fn chain_batch(
     let tx = conn.transaction().await?;
     let rows = store::unchained(&tx, BATCH).await?;
     if rows.is_empty() {
+        relay_cache_changes(&tx).await?;
         tx.commit().await?;
         return Ok(0);
     }
@@ -286,8 +297,37 @@ async fn chain_batch(
         tx.rollback().await?;
         anyhow::bail!("a batch of audit events changed while it was linked; it is read again");
     }
+    // After reading the batch, so the invalidations of every change in it are relayed with it.
+    relay_cache_changes(&tx).await?;
     tx.commit().await?;
     let ords: Vec<i64> = rows.iter().map(|r| r.ord).collect();
     watch.chained(&ords);
     Ok(rows.len())
+}
+
+/// Moves the committed cache invalidations into notifications sent when `tx` commits.
+async fn relay_cache_changes(tx: &deadpool_postgres::Transaction<'_>) -> anyhow::Result<()> {
+    credvault_store::cache_changes::relay(tx, crate::cache::CHANNEL).await?;
+    Ok(())
+}
+
+/// Wakes another instance's sequencer for this instance's requests: one `NOTIFY` at a time,
+/// wake-ups asked meanwhile folded into the next. Its transaction does not wait for a flush (a
+/// lost wake-up costs at most `IDLE_RECHECK`), so it holds PostgreSQL's notify lock only briefly.
+async fn wake_remote(watch: Arc<ChainWatch>, pool: Pool) {
+    while !pool.is_closed() {
+        watch.remote_wake_asked().await;
+        let sent = match pool.get().await {
+            Ok(c) => c
+                .batch_execute(&format!(
+                    "BEGIN; SET LOCAL synchronous_commit TO off; NOTIFY {PENDING_CHANNEL}; COMMIT"
+                ))
+                .await
+                .map_err(anyhow::Error::from),
+            Err(e) => Err(e.into()),
+        };
+        if let Err(e) = sent {
+            tracing::debug!(error = %e, "could not wake the audit sequencer; it looks again shortly");
+        }
+    }
 }

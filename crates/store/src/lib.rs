@@ -7,6 +7,7 @@
 pub mod audit;
 pub mod audit_chain;
 pub mod audit_partitions;
+pub mod cache_changes;
 pub mod credentials;
 pub mod dburl;
 pub mod identity;

@@ -42,6 +42,7 @@ pub const MIGRATIONS: &[Migration] = migrations![
     15 => "0015_audit_sequencer.sql",
     16 => "0016_audit_keyed_partitioned.sql",
     17 => "0017_sso.sql",
+    18 => "0018_notify_after_commit.sql",
 ];
 
 /// The advisory-lock key taken while migrating ("credvaul" in ASCII).

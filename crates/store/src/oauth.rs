@@ -51,13 +51,13 @@ pub async fn take_lease(
 ) -> Result<Option<TokenState>, StoreError> {
     let r = c
         .query_opt(
-            &format!(
+            &c.prepare_cached(&format!(
                 "UPDATE credentials SET refresh_lease = $3, refresh_lease_until = now() + make_interval(secs => $4)
                   WHERE workspace_id = $1 AND id = $2 AND type = 'oauth2' AND deleted_at IS NULL
                     AND (refresh_lease_until IS NULL OR refresh_lease_until <= now())
                     AND (NOT $5 OR refresh_retry_at IS NULL OR refresh_retry_at <= now())
                   RETURNING {STATE_COLS}"
-            ),
+            )).await?,
             &[&ws, &id, &lease, &f64::from(secs), &respect_backoff],
         )
         .await?;
@@ -72,7 +72,10 @@ pub async fn token_state_of(
 ) -> Result<Option<TokenState>, StoreError> {
     let r = c
         .query_opt(
-            &format!("SELECT {STATE_COLS} FROM credentials WHERE workspace_id = $1 AND id = $2"),
+            &c.prepare_cached(&format!(
+                "SELECT {STATE_COLS} FROM credentials WHERE workspace_id = $1 AND id = $2"
+            ))
+            .await?,
             &[&ws, &id],
         )
         .await?;
@@ -87,8 +90,11 @@ pub async fn release_lease(
     lease: Uuid,
 ) -> Result<(), StoreError> {
     c.execute(
-        "UPDATE credentials SET refresh_lease = NULL, refresh_lease_until = NULL
+        &c.prepare_cached(
+            "UPDATE credentials SET refresh_lease = NULL, refresh_lease_until = NULL
           WHERE workspace_id = $1 AND id = $2 AND refresh_lease = $3",
+        )
+        .await?,
         &[&ws, &id, &lease],
     )
     .await?;
@@ -99,8 +105,11 @@ pub async fn release_lease(
 /// change (new secrets, moved destinations) has just replaced, so its answer must not be stored.
 pub async fn drop_lease(c: &impl GenericClient, ws: Uuid, id: Uuid) -> Result<(), StoreError> {
     c.execute(
-        "UPDATE credentials SET refresh_lease = NULL, refresh_lease_until = NULL
+        &c.prepare_cached(
+            "UPDATE credentials SET refresh_lease = NULL, refresh_lease_until = NULL
           WHERE workspace_id = $1 AND id = $2 AND refresh_lease IS NOT NULL",
+        )
+        .await?,
         &[&ws, &id],
     )
     .await?;
@@ -116,7 +125,7 @@ pub async fn lock_if_leased(
 ) -> Result<bool, StoreError> {
     Ok(c
         .query_opt(
-            "SELECT 1 FROM credentials WHERE workspace_id = $1 AND id = $2 AND refresh_lease = $3 FOR UPDATE",
+            &c.prepare_cached("SELECT 1 FROM credentials WHERE workspace_id = $1 AND id = $2 AND refresh_lease = $3 FOR UPDATE").await?,
             &[&ws, &id, &lease],
         )
         .await?
@@ -134,9 +143,9 @@ pub async fn finish_refresh(
     retry_at: Option<DateTime<Utc>>,
 ) -> Result<(), StoreError> {
     c.execute(
-        "UPDATE credentials SET refresh_lease = NULL, refresh_lease_until = NULL,
+        &c.prepare_cached("UPDATE credentials SET refresh_lease = NULL, refresh_lease_until = NULL,
                 token_obtained_at = coalesce($3, token_obtained_at), refresh_failures = $4, refresh_retry_at = $5
-          WHERE workspace_id = $1 AND id = $2",
+          WHERE workspace_id = $1 AND id = $2").await?,
         &[&ws, &id, &obtained_at, &failures, &retry_at],
     )
     .await?;
@@ -152,7 +161,7 @@ pub async fn due_for_refresh(
 ) -> Result<Vec<(Uuid, Uuid)>, StoreError> {
     let rows = c
         .query(
-            "SELECT workspace_id, id FROM credentials
+            &c.prepare_cached("SELECT workspace_id, id FROM credentials
               WHERE type = 'oauth2' AND deleted_at IS NULL AND status <> 'expired'
                 AND token_expires_at <= now() + interval '7 days'
                 AND token_expires_at - greatest(interval '2 minutes',
@@ -160,7 +169,7 @@ pub async fn due_for_refresh(
                 AND last_used_at > now() - interval '30 days'
                 AND (refresh_lease_until IS NULL OR refresh_lease_until <= now())
                 AND (refresh_retry_at IS NULL OR refresh_retry_at <= now())
-              ORDER BY token_expires_at LIMIT $1",
+              ORDER BY token_expires_at LIMIT $1").await?,
             &[&limit],
         )
         .await?;
@@ -179,8 +188,8 @@ pub struct NewState<'a> {
 
 pub async fn insert_state(c: &impl GenericClient, s: &NewState<'_>) -> Result<(), StoreError> {
     c.execute(
-        "INSERT INTO oauth_states (state_hash, workspace_id, credential_id, user_id, return_to, expires_at)
-         VALUES ($1, $2, $3, $4, $5, now() + make_interval(secs => $6))",
+        &c.prepare_cached("INSERT INTO oauth_states (state_hash, workspace_id, credential_id, user_id, return_to, expires_at)
+         VALUES ($1, $2, $3, $4, $5, now() + make_interval(secs => $6))").await?,
         &[&s.state_hash, &s.workspace_id, &s.credential_id, &s.user_id, &s.return_to, &f64::from(s.ttl_secs)],
     )
     .await?;
@@ -202,9 +211,12 @@ pub async fn consume_state(
 ) -> Result<Option<UsedState>, StoreError> {
     let r = c
         .query_opt(
-            "UPDATE oauth_states SET used_at = now()
+            &c.prepare_cached(
+                "UPDATE oauth_states SET used_at = now()
               WHERE state_hash = $1 AND used_at IS NULL AND expires_at > now()
               RETURNING workspace_id, credential_id, user_id, return_to",
+            )
+            .await?,
             &[&state_hash],
         )
         .await?;
@@ -219,7 +231,8 @@ pub async fn consume_state(
 /// Forgets states that expired more than a day ago.
 pub async fn expire_states(c: &impl GenericClient) -> Result<u64, StoreError> {
     Ok(c.execute(
-        "DELETE FROM oauth_states WHERE expires_at < now() - interval '1 day'",
+        &c.prepare_cached("DELETE FROM oauth_states WHERE expires_at < now() - interval '1 day'")
+            .await?,
         &[],
     )
     .await?)

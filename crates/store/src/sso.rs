@@ -61,7 +61,7 @@ fn sso(r: &Row) -> SsoRow {
 pub async fn put(c: &impl GenericClient, s: &SsoRow) -> Result<SsoRow, StoreError> {
     let r = c
         .query_one(
-            &format!(
+            &c.prepare_cached(&format!(
                 "INSERT INTO sso_configs ({COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, now())
                  ON CONFLICT (workspace_id) DO UPDATE SET issuer = $2, client_id = $3,
                    allowed_email_domains = $4, default_role = $5, role_claim = $6, role_map = $7,
@@ -69,7 +69,7 @@ pub async fn put(c: &impl GenericClient, s: &SsoRow) -> Result<SsoRow, StoreErro
                    token_auth = $12, kek_id = $13, wrapped_dek = $14, nonce = $15, ciphertext = $16,
                    updated_at = now()
                  RETURNING {COLS}"
-            ),
+            )).await?,
             &[
                 &s.workspace_id, &s.issuer, &s.client_id, &s.allowed_email_domains,
                 &s.default_role, &s.role_claim, &s.role_map, &s.enforce,
@@ -84,7 +84,10 @@ pub async fn put(c: &impl GenericClient, s: &SsoRow) -> Result<SsoRow, StoreErro
 pub async fn get(c: &impl GenericClient, ws: Uuid) -> Result<Option<SsoRow>, StoreError> {
     let r = c
         .query_opt(
-            &format!("SELECT {COLS} FROM sso_configs WHERE workspace_id = $1"),
+            &c.prepare_cached(&format!(
+                "SELECT {COLS} FROM sso_configs WHERE workspace_id = $1"
+            ))
+            .await?,
             &[&ws],
         )
         .await?;
@@ -93,18 +96,21 @@ pub async fn get(c: &impl GenericClient, ws: Uuid) -> Result<Option<SsoRow>, Sto
 
 /// Removes the configuration; false when there was none.
 pub async fn delete(c: &impl GenericClient, ws: Uuid) -> Result<bool, StoreError> {
-    Ok(
-        c.execute("DELETE FROM sso_configs WHERE workspace_id = $1", &[&ws])
-            .await?
-            > 0,
+    Ok(c.execute(
+        &c.prepare_cached("DELETE FROM sso_configs WHERE workspace_id = $1")
+            .await?,
+        &[&ws],
     )
+    .await?
+        > 0)
 }
 
 /// Whether the workspace requires SSO of everyone but its owners.
 pub async fn enforced(c: &impl GenericClient, ws: Uuid) -> Result<bool, StoreError> {
     let r = c
         .query_opt(
-            "SELECT enforce FROM sso_configs WHERE workspace_id = $1",
+            &c.prepare_cached("SELECT enforce FROM sso_configs WHERE workspace_id = $1")
+                .await?,
             &[&ws],
         )
         .await?;
@@ -119,8 +125,11 @@ pub async fn insert_state(
     ttl_secs: i32,
 ) -> Result<(), StoreError> {
     c.execute(
-        "INSERT INTO sso_states (state_hash, workspace_id, return_to, expires_at)
+        &c.prepare_cached(
+            "INSERT INTO sso_states (state_hash, workspace_id, return_to, expires_at)
          VALUES ($1, $2, $3, now() + make_interval(secs => $4))",
+        )
+        .await?,
         &[&state_hash, &ws, &return_to, &f64::from(ttl_secs)],
     )
     .await?;
@@ -135,9 +144,12 @@ pub async fn consume_state(
 ) -> Result<Option<(Uuid, Option<String>)>, StoreError> {
     let r = c
         .query_opt(
-            "UPDATE sso_states SET used_at = now()
+            &c.prepare_cached(
+                "UPDATE sso_states SET used_at = now()
               WHERE state_hash = $1 AND used_at IS NULL AND expires_at > now()
               RETURNING workspace_id, return_to",
+            )
+            .await?,
             &[&state_hash],
         )
         .await?;
@@ -152,8 +164,11 @@ pub async fn insert_login_code(
     ttl_secs: i32,
 ) -> Result<(), StoreError> {
     c.execute(
-        "INSERT INTO sso_login_codes (code_hash, workspace_id, user_id, expires_at)
+        &c.prepare_cached(
+            "INSERT INTO sso_login_codes (code_hash, workspace_id, user_id, expires_at)
          VALUES ($1, $2, $3, now() + make_interval(secs => $4))",
+        )
+        .await?,
         &[&code_hash, &ws, &user_id, &f64::from(ttl_secs)],
     )
     .await?;
@@ -167,9 +182,12 @@ pub async fn consume_login_code(
 ) -> Result<Option<(Uuid, Uuid)>, StoreError> {
     let r = c
         .query_opt(
-            "UPDATE sso_login_codes SET used_at = now()
+            &c.prepare_cached(
+                "UPDATE sso_login_codes SET used_at = now()
               WHERE code_hash = $1 AND used_at IS NULL AND expires_at > now()
               RETURNING workspace_id, user_id",
+            )
+            .await?,
             &[&code_hash],
         )
         .await?;
@@ -180,13 +198,17 @@ pub async fn consume_login_code(
 pub async fn expire(c: &impl GenericClient) -> Result<u64, StoreError> {
     let a = c
         .execute(
-            "DELETE FROM sso_states WHERE expires_at < now() - interval '1 day'",
+            &c.prepare_cached("DELETE FROM sso_states WHERE expires_at < now() - interval '1 day'")
+                .await?,
             &[],
         )
         .await?;
     let b = c
         .execute(
-            "DELETE FROM sso_login_codes WHERE expires_at < now() - interval '1 day'",
+            &c.prepare_cached(
+                "DELETE FROM sso_login_codes WHERE expires_at < now() - interval '1 day'",
+            )
+            .await?,
             &[],
         )
         .await?;

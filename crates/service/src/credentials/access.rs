@@ -44,16 +44,19 @@ async fn user_facts(
     user: &UserRow,
     cred: &CredentialRow,
 ) -> Result<AccessFacts, ServiceError> {
+    let levels = store::share_levels(c, user.workspace_id, cred.id, user.id).await?;
+    facts_from(user, cred, levels)
+}
+
+fn facts_from(
+    user: &UserRow,
+    cred: &CredentialRow,
+    levels: Vec<String>,
+) -> Result<AccessFacts, ServiceError> {
     let role: Role = user.role.parse().map_err(ServiceError::internal)?;
-    let teams = store::team_ids_of(c, user.workspace_id, user.id).await?;
-    let share_levels = store::share_levels(c, user.workspace_id, cred.id, Some(user.id), &teams)
-        .await?
-        .iter()
-        .filter_map(|s| s.parse().ok())
-        .collect();
     Ok(AccessFacts {
         is_owner: cred.owner_id == user.id,
-        share_levels,
+        share_levels: levels.iter().filter_map(|s| s.parse().ok()).collect(),
         role,
     })
 }
@@ -104,10 +107,25 @@ pub async fn authorize(
     action: CredentialAction,
 ) -> Result<(CredentialRow, Access), ServiceError> {
     let client = services.pool.get().await?;
-    let cred = store::get(&client, caller.workspace_id, id)
-        .await?
-        .ok_or_else(|| ServiceError::NotFound("credential"))?;
-    let decision = match facts_of(&client, caller, &cred).await? {
+    // The row and the caller's share levels, sent together.
+    let (cred, levels) = tokio::try_join!(
+        async {
+            store::get(&client, caller.workspace_id, id)
+                .await?
+                .ok_or_else(|| ServiceError::NotFound("credential"))
+        },
+        async {
+            Ok(match &caller.user {
+                Some(u) => Some(store::share_levels(&client, caller.workspace_id, id, u.id).await?),
+                None => None,
+            })
+        },
+    )?;
+    let facts = match (&caller.user, levels) {
+        (Some(u), Some(levels)) => Some(facts_from(u, &cred, levels)?),
+        _ => None,
+    };
+    let decision = match facts {
         Some(f) => (decide(&f, action), effective_access(&f)),
         None if action == CredentialAction::SeeSummary => {
             (CredentialDecision::Allow, Some(Access::Use))

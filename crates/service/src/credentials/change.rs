@@ -67,6 +67,21 @@ pub async fn begin_change(
     Ok(cred)
 }
 
+/// Writes the changed row and records its event, sent together (the row's update first: it is
+/// the statement that can be refused, and its error is the one returned).
+async fn write_with_event(
+    caller: &Principal,
+    tx: &Transaction<'_>,
+    cred: &CredentialRow,
+    ev: Event,
+) -> Result<(), ServiceError> {
+    tokio::try_join!(
+        async { Ok::<_, ServiceError>(store::update(tx, cred).await?) },
+        caller.record(tx, [ev]),
+    )?;
+    Ok(())
+}
+
 /// The credential as it was just written, for the caller's view of it.
 async fn reread(
     services: &Services,
@@ -74,10 +89,17 @@ async fn reread(
     cred: &CredentialRow,
     access: Access,
 ) -> Result<CredentialView, ServiceError> {
-    let cred = store::get(tx, cred.workspace_id, cred.id)
-        .await?
-        .ok_or(ServiceError::NotFound("credential"))?;
-    view(services, tx, cred, access).await
+    // The row (for its new row_version and updated_at) and the view's reads, sent together.
+    let (row, mut v) = tokio::try_join!(
+        async {
+            store::get(tx, cred.workspace_id, cred.id)
+                .await?
+                .ok_or(ServiceError::NotFound("credential"))
+        },
+        view(services, tx, cred.clone(), access),
+    )?;
+    v.cred = row;
+    Ok(v)
 }
 
 /// What a PATCH changes: `None` keeps a field; for the nullable ones `Some(None)` clears it.
@@ -163,14 +185,13 @@ pub async fn update(
         return Ok(v);
     }
     changed.dedup();
-    store::update(&tx, &cred).await?;
     let mut ev = Event::new("credential.updated")
         .target("credential", cred.id, Some(cred.name.clone()))
         .detail("changed", changed.clone());
     if let Some(v) = new_version {
         ev = ev.detail("version", v);
     }
-    caller.record(&tx, [ev]).await?;
+    write_with_event(caller, &tx, &cred, ev).await?;
     let v = reread(services, &tx, &cred, access).await?;
     tx.commit().await?;
     Ok(v)
@@ -251,11 +272,10 @@ pub async fn rotate(
         cred.status = "active".into();
         cred.status_detail = None;
     }
-    store::update(&tx, &cred).await?;
     let ev = Event::new("credential.rotated")
         .target("credential", cred.id, Some(cred.name.clone()))
         .detail("version", v);
-    caller.record(&tx, [ev]).await?;
+    write_with_event(caller, &tx, &cred, ev).await?;
     let view = reread(services, &tx, &cred, access).await?;
     if let Some(i) = &idem {
         let headers = json!({"ETag": etag(&view.cred)});

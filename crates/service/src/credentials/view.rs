@@ -57,11 +57,13 @@ pub async fn view(
             detail: None,
         });
     }
-    let data = current_data(services, c, &cred).await?;
-    let (total, last_24h, last_7d, last_30d) =
-        store::usage_totals(c, cred.workspace_id, cred.id).await?;
-    let shares = store::shares_of(c, cred.workspace_id, cred.id).await?;
-    let workflows = connected_workflows(c, &cred).await?;
+    // Four independent reads, sent together (one round trip on the connection).
+    let (data, (total, last_24h, last_7d, last_30d), shares, workflows) = tokio::try_join!(
+        current_data(services, c, &cred),
+        async { Ok(store::usage_totals(c, cred.workspace_id, cred.id).await?) },
+        async { Ok(store::shares_of(c, cred.workspace_id, cred.id).await?) },
+        connected_workflows(c, &cred),
+    )?;
     Ok(CredentialView {
         cred,
         access,

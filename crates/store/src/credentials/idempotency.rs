@@ -19,14 +19,17 @@ pub async fn claim_idempotency_key(
 ) -> Result<Option<(Vec<u8>, Option<i32>, Option<Value>, Option<Value>)>, StoreError> {
     let (ws, caller, endpoint, key) = (scope.workspace_id, scope.caller, scope.endpoint, scope.key);
     c.execute(
-        "DELETE FROM idempotency_keys WHERE created_at < now() - interval '24 hours'",
+        &c.prepare_cached(
+            "DELETE FROM idempotency_keys WHERE created_at < now() - interval '24 hours'",
+        )
+        .await?,
         &[],
     )
     .await?;
     let inserted = c
         .execute(
-            "INSERT INTO idempotency_keys (workspace_id, caller, endpoint, key, request_hash) VALUES ($1, $2, $3, $4, $5)
-             ON CONFLICT DO NOTHING",
+            &c.prepare_cached("INSERT INTO idempotency_keys (workspace_id, caller, endpoint, key, request_hash) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT DO NOTHING").await?,
             &[&ws, &caller, &endpoint, &key, &request_hash],
         )
         .await?;
@@ -35,8 +38,11 @@ pub async fn claim_idempotency_key(
     }
     let r = c
         .query_one(
-            "SELECT request_hash, status, response, headers FROM idempotency_keys
+            &c.prepare_cached(
+                "SELECT request_hash, status, response, headers FROM idempotency_keys
              WHERE workspace_id = $1 AND caller = $2 AND endpoint = $3 AND key = $4",
+            )
+            .await?,
             &[&ws, &caller, &endpoint, &key],
         )
         .await?;
@@ -52,8 +58,11 @@ pub async fn store_idempotent_response(
 ) -> Result<(), StoreError> {
     let (ws, caller, endpoint, key) = (scope.workspace_id, scope.caller, scope.endpoint, scope.key);
     c.execute(
-        "UPDATE idempotency_keys SET status = $5, response = $6, headers = $7
+        &c.prepare_cached(
+            "UPDATE idempotency_keys SET status = $5, response = $6, headers = $7
          WHERE workspace_id = $1 AND caller = $2 AND endpoint = $3 AND key = $4",
+        )
+        .await?,
         &[&ws, &caller, &endpoint, &key, &status, body, headers],
     )
     .await?;

@@ -114,7 +114,10 @@ pub async fn get(
 ) -> Result<Option<CredentialRow>, StoreError> {
     let r = c
         .query_opt(
-            &format!("SELECT {COLS} FROM {FROM} WHERE c.workspace_id = $1 AND c.id = $2"),
+            &c.prepare_cached(&format!(
+                "SELECT {COLS} FROM {FROM} WHERE c.workspace_id = $1 AND c.id = $2"
+            ))
+            .await?,
             &[&ws, &id],
         )
         .await?;
@@ -129,7 +132,10 @@ pub async fn get_many(
 ) -> Result<Vec<CredentialRow>, StoreError> {
     let rows = c
         .query(
-            &format!("SELECT {COLS} FROM {FROM} WHERE c.workspace_id = $1 AND c.id = ANY($2)"),
+            &c.prepare_cached(&format!(
+                "SELECT {COLS} FROM {FROM} WHERE c.workspace_id = $1 AND c.id = ANY($2)"
+            ))
+            .await?,
             &[&ws, &ids],
         )
         .await?;
@@ -144,9 +150,10 @@ pub async fn lock(
 ) -> Result<Option<CredentialRow>, StoreError> {
     let r = c
         .query_opt(
-            &format!(
+            &c.prepare_cached(&format!(
                 "SELECT {COLS} FROM {FROM} WHERE c.workspace_id = $1 AND c.id = $2 FOR UPDATE OF c"
-            ),
+            ))
+            .await?,
             &[&ws, &id],
         )
         .await?;
@@ -156,11 +163,11 @@ pub async fn lock(
 /// Inserts a new credential (its first version is inserted separately).
 pub async fn insert(c: &impl GenericClient, v: &CredentialRow) -> Result<(), StoreError> {
     c.execute(
-        "INSERT INTO credentials (workspace_id, id, name, service, type, owner_id, description, environment, tags, config,
+        &c.prepare_cached("INSERT INTO credentials (workspace_id, id, name, service, type, owner_id, description, environment, tags, config,
              secret_fields, status, status_detail, expires_at, rotation_period_days, rotated_at, test, current_version,
              row_version, search_text, created_at, updated_at, token_expires_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, 1, $19, $20, $20,
-                 ($10::jsonb ->> 'token_expires_at')::timestamptz)",
+                 ($10::jsonb ->> 'token_expires_at')::timestamptz)").await?,
         &[
             &v.workspace_id, &v.id, &v.name, &v.service, &v.kind, &v.owner_id, &v.description, &v.environment, &v.tags,
             &v.config, &v.secret_fields, &v.status, &v.status_detail, &v.expires_at, &v.rotation_period_days,
@@ -174,12 +181,12 @@ pub async fn insert(c: &impl GenericClient, v: &CredentialRow) -> Result<(), Sto
 /// Writes every mutable field of `v` and bumps its row version (the ETag).
 pub async fn update(c: &impl GenericClient, v: &CredentialRow) -> Result<(), StoreError> {
     c.execute(
-        "UPDATE credentials SET name = $3, service = $4, owner_id = $5, description = $6, environment = $7, tags = $8,
+        &c.prepare_cached("UPDATE credentials SET name = $3, service = $4, owner_id = $5, description = $6, environment = $7, tags = $8,
              config = $9, secret_fields = $10, status = $11, status_detail = $12, expires_at = $13,
              rotation_period_days = $14, rotated_at = $15, test = $16, current_version = $17, search_text = $18,
              deleted_at = $19, purge_after = $20, updated_at = now(), row_version = row_version + 1,
              token_expires_at = ($9::jsonb ->> 'token_expires_at')::timestamptz
-         WHERE workspace_id = $1 AND id = $2",
+         WHERE workspace_id = $1 AND id = $2").await?,
         &[
             &v.workspace_id, &v.id, &v.name, &v.service, &v.owner_id, &v.description, &v.environment, &v.tags, &v.config,
             &v.secret_fields, &v.status, &v.status_detail, &v.expires_at, &v.rotation_period_days, &v.rotated_at, &v.test,

@@ -9,17 +9,20 @@ pub async fn purge(c: &impl GenericClient, ws: Uuid, id: Uuid) -> Result<Purged,
     // just declared this credential (under a key-share lock) commits before the declarations are
     // read, so none goes unnamed. A no-op where the caller already holds it.
     c.execute(
-        "SELECT 1 FROM credentials WHERE workspace_id = $1 AND id = $2 FOR UPDATE",
+        &c.prepare_cached(
+            "SELECT 1 FROM credentials WHERE workspace_id = $1 AND id = $2 FOR UPDATE",
+        )
+        .await?,
         &[&ws, &id],
     )
     .await?;
     // Shred first, explicitly: even a row that some later change kept could no longer be opened.
-    let versions = c.execute("UPDATE credential_versions SET wrapped_dek = NULL WHERE workspace_id = $1 AND credential_id = $2", &[&ws, &id]).await?;
+    let versions = c.execute(&c.prepare_cached("UPDATE credential_versions SET wrapped_dek = NULL WHERE workspace_id = $1 AND credential_id = $2").await?, &[&ws, &id]).await?;
     // The workflows' declarations would go with the credential anyway (ON DELETE CASCADE); taken
     // explicitly, they can be named in the purge's event.
     let mut workflow_ids: Vec<String> = c
         .query(
-            "DELETE FROM workflow_credentials WHERE workspace_id = $1 AND credential_id = $2 RETURNING workflow_id",
+            &c.prepare_cached("DELETE FROM workflow_credentials WHERE workspace_id = $1 AND credential_id = $2 RETURNING workflow_id").await?,
             &[&ws, &id],
         )
         .await?
@@ -28,7 +31,8 @@ pub async fn purge(c: &impl GenericClient, ws: Uuid, id: Uuid) -> Result<Purged,
         .collect();
     workflow_ids.sort();
     c.execute(
-        "DELETE FROM credentials WHERE workspace_id = $1 AND id = $2",
+        &c.prepare_cached("DELETE FROM credentials WHERE workspace_id = $1 AND id = $2")
+            .await?,
         &[&ws, &id],
     )
     .await?;
@@ -50,7 +54,10 @@ pub struct Purged {
 /// Forgets idempotency keys older than 24 hours (run by the background purge, not per request).
 pub async fn expire_idempotency_keys(c: &impl GenericClient) -> Result<u64, StoreError> {
     Ok(c.execute(
-        "DELETE FROM idempotency_keys WHERE created_at < now() - interval '24 hours'",
+        &c.prepare_cached(
+            "DELETE FROM idempotency_keys WHERE created_at < now() - interval '24 hours'",
+        )
+        .await?,
         &[],
     )
     .await?)
@@ -64,8 +71,8 @@ pub async fn lock_due_for_purge(
 ) -> Result<Vec<(Uuid, Uuid, String)>, StoreError> {
     let rows = c
         .query(
-            "SELECT workspace_id, id, name FROM credentials WHERE deleted_at IS NOT NULL AND purge_after <= now()
-             ORDER BY purge_after LIMIT $1 FOR UPDATE SKIP LOCKED",
+            &c.prepare_cached("SELECT workspace_id, id, name FROM credentials WHERE deleted_at IS NOT NULL AND purge_after <= now()
+             ORDER BY purge_after LIMIT $1 FOR UPDATE SKIP LOCKED").await?,
             &[&limit],
         )
         .await?;

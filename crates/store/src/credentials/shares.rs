@@ -2,20 +2,23 @@
 
 use super::*;
 
-/// The share levels that reach `user` (directly, through `teams`, or workspace-wide).
+/// The share levels that reach `user` (directly, through their teams, or workspace-wide).
 pub async fn share_levels(
     c: &impl GenericClient,
     ws: Uuid,
     id: Uuid,
-    user: Option<Uuid>,
-    teams: &[Uuid],
+    user: Uuid,
 ) -> Result<Vec<String>, StoreError> {
     let rows = c
         .query(
-            "SELECT access FROM shares WHERE workspace_id = $1 AND credential_id = $2
+            &c.prepare_cached(
+                "SELECT access FROM shares WHERE workspace_id = $1 AND credential_id = $2
                AND (principal_type = 'workspace' OR (principal_type = 'user' AND principal_id = $3)
-                    OR (principal_type = 'team' AND principal_id = ANY($4)))",
-            &[&ws, &id, &user, &teams],
+                    OR (principal_type = 'team' AND principal_id IN
+                        (SELECT team_id FROM team_members WHERE workspace_id = $1 AND user_id = $3)))",
+            )
+            .await?,
+            &[&ws, &id, &user],
         )
         .await?;
     Ok(rows.iter().map(|r| r.get(0)).collect())
@@ -29,11 +32,11 @@ pub async fn usage_totals(
 ) -> Result<(i64, i64, i64, i64), StoreError> {
     let r = c
         .query_one(
-            "SELECT coalesce(sum(count), 0)::int8,
+            &c.prepare_cached("SELECT coalesce(sum(count), 0)::int8,
                     coalesce(sum(count) FILTER (WHERE last_used_at > now() - interval '24 hours'), 0)::int8,
                     coalesce(sum(count) FILTER (WHERE day > current_date - 7), 0)::int8,
                     coalesce(sum(count) FILTER (WHERE day > current_date - 30), 0)::int8
-             FROM usage_daily WHERE workspace_id = $1 AND credential_id = $2",
+             FROM usage_daily WHERE workspace_id = $1 AND credential_id = $2").await?,
             &[&ws, &id],
         )
         .await?;
@@ -60,8 +63,8 @@ pub async fn owned_by(
 ) -> Result<Vec<OwnedCredential>, StoreError> {
     let rows = c
         .query(
-            "SELECT id, name, service, type, created_at, updated_at, deleted_at FROM credentials
-             WHERE workspace_id = $1 AND owner_id = $2 ORDER BY created_at, id",
+            &c.prepare_cached("SELECT id, name, service, type, created_at, updated_at, deleted_at FROM credentials
+             WHERE workspace_id = $1 AND owner_id = $2 ORDER BY created_at, id").await?,
             &[&ws, &owner],
         )
         .await?;
@@ -98,14 +101,14 @@ pub async fn shares_of(
 ) -> Result<Vec<ShareRow>, StoreError> {
     let rows = c
         .query(
-            "SELECT s.id, s.principal_type, s.principal_id,
+            &c.prepare_cached("SELECT s.id, s.principal_type, s.principal_id,
                     CASE s.principal_type WHEN 'user' THEN u.display_name WHEN 'team' THEN t.name ELSE w.name END,
                     s.access, s.created_at, s.created_by
              FROM shares s
              LEFT JOIN users u ON s.principal_type = 'user' AND u.workspace_id = s.workspace_id AND u.id = s.principal_id
              LEFT JOIN teams t ON s.principal_type = 'team' AND t.workspace_id = s.workspace_id AND t.id = s.principal_id
              LEFT JOIN workspaces w ON w.id = s.workspace_id
-             WHERE s.workspace_id = $1 AND s.credential_id = $2 ORDER BY s.created_at, s.id",
+             WHERE s.workspace_id = $1 AND s.credential_id = $2 ORDER BY s.created_at, s.id").await?,
             &[&ws, &id],
         )
         .await?;
@@ -131,7 +134,10 @@ pub async fn team_ids_of(
 ) -> Result<Vec<Uuid>, StoreError> {
     let rows = c
         .query(
-            "SELECT team_id FROM team_members WHERE workspace_id = $1 AND user_id = $2",
+            &c.prepare_cached(
+                "SELECT team_id FROM team_members WHERE workspace_id = $1 AND user_id = $2",
+            )
+            .await?,
             &[&ws, &user],
         )
         .await?;
@@ -173,7 +179,7 @@ pub async fn review(
     };
     let rows = c
         .query(
-            &format!("SELECT {COLS} FROM {FROM} WHERE c.workspace_id = $1 AND c.deleted_at IS NULL AND {rule} ORDER BY lower(c.name), c.id LIMIT $3"),
+            &c.prepare_cached(&format!("SELECT {COLS} FROM {FROM} WHERE c.workspace_id = $1 AND c.deleted_at IS NULL AND {rule} ORDER BY lower(c.name), c.id LIMIT $3")).await?,
             &[&ws, &days, &limit],
         )
         .await?;

@@ -34,8 +34,8 @@ pub struct NewVersion<'a> {
 
 pub async fn insert_version(c: &impl GenericClient, v: &NewVersion<'_>) -> Result<(), StoreError> {
     c.execute(
-        "INSERT INTO credential_versions (workspace_id, credential_id, version, kek_id, wrapped_dek, nonce, ciphertext, config, reason, created_by, destinations)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        &c.prepare_cached("INSERT INTO credential_versions (workspace_id, credential_id, version, kek_id, wrapped_dek, nonce, ciphertext, config, reason, created_by, destinations)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)").await?,
         &[&v.workspace_id, &v.credential_id, &v.version, &v.kek_id, &v.wrapped_dek, &v.nonce, &v.ciphertext, &v.config, &v.reason, &v.created_by, &v.destinations],
     )
     .await?;
@@ -68,7 +68,7 @@ pub async fn version(
 ) -> Result<Option<VersionRow>, StoreError> {
     let r = c
         .query_opt(
-            &format!("SELECT {VERSION_COLS} FROM credential_versions WHERE workspace_id = $1 AND credential_id = $2 AND version = $3"),
+            &c.prepare_cached(&format!("SELECT {VERSION_COLS} FROM credential_versions WHERE workspace_id = $1 AND credential_id = $2 AND version = $3")).await?,
             &[&ws, &id, &version],
         )
         .await?;
@@ -83,7 +83,7 @@ pub async fn versions(
 ) -> Result<Vec<VersionRow>, StoreError> {
     let rows = c
         .query(
-            &format!("SELECT {VERSION_COLS} FROM credential_versions WHERE workspace_id = $1 AND credential_id = $2 ORDER BY version DESC"),
+            &c.prepare_cached(&format!("SELECT {VERSION_COLS} FROM credential_versions WHERE workspace_id = $1 AND credential_id = $2 ORDER BY version DESC")).await?,
             &[&ws, &id],
         )
         .await?;

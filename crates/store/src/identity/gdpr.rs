@@ -10,7 +10,7 @@ pub async fn all_sessions(
 ) -> Result<Vec<SessionRow>, StoreError> {
     let rows = c
         .query(
-            &format!("SELECT {SESSION_COLS} FROM sessions WHERE workspace_id = $1 AND user_id = $2 ORDER BY created_at"),
+            &c.prepare_cached(&format!("SELECT {SESSION_COLS} FROM sessions WHERE workspace_id = $1 AND user_id = $2 ORDER BY created_at")).await?,
             &[&ws, &user_id],
         )
         .await?;
@@ -25,7 +25,7 @@ pub async fn all_tokens(
 ) -> Result<Vec<(TokenRow, Option<DateTime<Utc>>)>, StoreError> {
     let rows = c
         .query(
-            &format!("SELECT {TOKEN_COLS}, revoked_at FROM api_tokens WHERE workspace_id = $1 AND user_id = $2 ORDER BY created_at"),
+            &c.prepare_cached(&format!("SELECT {TOKEN_COLS}, revoked_at FROM api_tokens WHERE workspace_id = $1 AND user_id = $2 ORDER BY created_at")).await?,
             &[&ws, &user_id],
         )
         .await?;
@@ -40,7 +40,8 @@ pub async fn token_ids_of(
 ) -> Result<Vec<Uuid>, StoreError> {
     let rows = c
         .query(
-            "SELECT id FROM api_tokens WHERE workspace_id = $1 AND user_id = $2",
+            &c.prepare_cached("SELECT id FROM api_tokens WHERE workspace_id = $1 AND user_id = $2")
+                .await?,
             &[&ws, &user_id],
         )
         .await?;
@@ -59,14 +60,17 @@ pub async fn pseudonymise_audit(
 ) -> Result<u64, StoreError> {
     let a = c
         .execute(
-            "UPDATE audit_events SET actor_display = $3, ip = NULL, user_agent = NULL WHERE workspace_id = $1 AND actor_id = ANY($2)",
+            &c.prepare_cached("UPDATE audit_events SET actor_display = $3, ip = NULL, user_agent = NULL WHERE workspace_id = $1 AND actor_id = ANY($2)").await?,
             &[&ws, &actor_ids, &pseudonym],
         )
         .await?;
     let b = c
         .execute(
-            "UPDATE audit_events SET target_name = $3, ip = NULL, user_agent = NULL
+            &c.prepare_cached(
+                "UPDATE audit_events SET target_name = $3, ip = NULL, user_agent = NULL
              WHERE workspace_id = $1 AND target_type = 'user' AND target_id = $2::text",
+            )
+            .await?,
             &[&ws, &user_id.to_string(), &pseudonym],
         )
         .await?;
@@ -82,18 +86,21 @@ pub async fn delete_user(
     email: &str,
 ) -> Result<(), StoreError> {
     c.execute(
-        "DELETE FROM api_tokens WHERE workspace_id = $1 AND user_id = $2",
+        &c.prepare_cached("DELETE FROM api_tokens WHERE workspace_id = $1 AND user_id = $2")
+            .await?,
         &[&ws, &user_id],
     )
     .await?;
-    c.execute("DELETE FROM shares WHERE workspace_id = $1 AND principal_type = 'user' AND principal_id = $2", &[&ws, &user_id]).await?;
+    c.execute(&c.prepare_cached("DELETE FROM shares WHERE workspace_id = $1 AND principal_type = 'user' AND principal_id = $2").await?, &[&ws, &user_id]).await?;
     c.execute(
-        "DELETE FROM login_failures WHERE lower(email) = lower($1)",
+        &c.prepare_cached("DELETE FROM login_failures WHERE lower(email) = lower($1)")
+            .await?,
         &[&email],
     )
     .await?;
     c.execute(
-        "DELETE FROM users WHERE workspace_id = $1 AND id = $2",
+        &c.prepare_cached("DELETE FROM users WHERE workspace_id = $1 AND id = $2")
+            .await?,
         &[&ws, &user_id],
     )
     .await?;
@@ -110,10 +117,13 @@ pub async fn lock_credentials_of(
     user_id: Uuid,
 ) -> Result<(), StoreError> {
     c.execute(
-        "SELECT 1 FROM credentials c WHERE c.workspace_id = $1 AND (c.owner_id = $2 OR EXISTS (
+        &c.prepare_cached(
+            "SELECT 1 FROM credentials c WHERE c.workspace_id = $1 AND (c.owner_id = $2 OR EXISTS (
              SELECT 1 FROM shares s WHERE s.workspace_id = c.workspace_id AND s.credential_id = c.id
                 AND s.principal_type = 'user' AND s.principal_id = $2))
          ORDER BY c.id FOR NO KEY UPDATE OF c",
+        )
+        .await?,
         &[&ws, &user_id],
     )
     .await?;
@@ -127,7 +137,7 @@ pub async fn owned_credentials(
     user_id: Uuid,
 ) -> Result<Vec<(Uuid, String)>, StoreError> {
     let rows = c
-        .query("SELECT id, name FROM credentials WHERE workspace_id = $1 AND owner_id = $2 ORDER BY id FOR NO KEY UPDATE", &[&ws, &user_id])
+        .query(&c.prepare_cached("SELECT id, name FROM credentials WHERE workspace_id = $1 AND owner_id = $2 ORDER BY id FOR NO KEY UPDATE").await?, &[&ws, &user_id])
         .await?;
     Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
 }
@@ -140,7 +150,7 @@ async fn lock_workflows_of(
     owner: Uuid,
 ) -> Result<(), StoreError> {
     c.execute(
-        "SELECT 1 FROM workflows WHERE workspace_id = $1 AND owner_id = $2 ORDER BY id FOR UPDATE",
+        &c.prepare_cached("SELECT 1 FROM workflows WHERE workspace_id = $1 AND owner_id = $2 ORDER BY id FOR UPDATE").await?,
         &[&ws, &owner],
     )
     .await?;
@@ -156,14 +166,14 @@ pub async fn transfer_owned(
     to: Uuid,
 ) -> Result<Vec<(String, String)>, StoreError> {
     c.execute(
-        "UPDATE credentials SET owner_id = $3, updated_at = now(), row_version = row_version + 1 WHERE workspace_id = $1 AND owner_id = $2",
+        &c.prepare_cached("UPDATE credentials SET owner_id = $3, updated_at = now(), row_version = row_version + 1 WHERE workspace_id = $1 AND owner_id = $2").await?,
         &[&ws, &from, &to],
     )
     .await?;
     lock_workflows_of(c, ws, from).await?;
     let rows = c
         .query(
-            "UPDATE workflows SET owner_id = $3, updated_at = now() WHERE workspace_id = $1 AND owner_id = $2 RETURNING id, name",
+            &c.prepare_cached("UPDATE workflows SET owner_id = $3, updated_at = now() WHERE workspace_id = $1 AND owner_id = $2 RETURNING id, name").await?,
             &[&ws, &from, &to],
         )
         .await?;
@@ -179,7 +189,7 @@ pub async fn delete_workflows_of(
     lock_workflows_of(c, ws, owner).await?;
     let rows = c
         .query(
-            "DELETE FROM workflows WHERE workspace_id = $1 AND owner_id = $2 RETURNING id, name",
+            &c.prepare_cached("DELETE FROM workflows WHERE workspace_id = $1 AND owner_id = $2 RETURNING id, name").await?,
             &[&ws, &owner],
         )
         .await?;

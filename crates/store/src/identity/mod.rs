@@ -46,15 +46,22 @@ fn user(r: &Row) -> UserRow {
 
 /// Serialises sign-ups so that `CREDVAULT_SIGNUP=first` admits exactly one workspace.
 pub async fn lock_signups(c: &impl GenericClient) -> Result<(), StoreError> {
-    c.execute("SELECT pg_advisory_xact_lock(7243001)", &[])
-        .await?;
+    c.execute(
+        &c.prepare_cached("SELECT pg_advisory_xact_lock(7243001)")
+            .await?,
+        &[],
+    )
+    .await?;
     Ok(())
 }
 
 pub async fn workspace_count(c: &impl GenericClient) -> Result<i64, StoreError> {
-    Ok(c.query_one("SELECT count(*) FROM workspaces", &[])
-        .await?
-        .get(0))
+    Ok(c.query_one(
+        &c.prepare_cached("SELECT count(*) FROM workspaces").await?,
+        &[],
+    )
+    .await?
+    .get(0))
 }
 
 pub async fn insert_workspace(
@@ -63,7 +70,8 @@ pub async fn insert_workspace(
     name: &str,
 ) -> Result<DateTime<Utc>, StoreError> {
     Ok(c.query_one(
-        "INSERT INTO workspaces (id, name) VALUES ($1, $2) RETURNING created_at",
+        &c.prepare_cached("INSERT INTO workspaces (id, name) VALUES ($1, $2) RETURNING created_at")
+            .await?,
         &[&id, &name],
     )
     .await?
@@ -86,10 +94,11 @@ pub async fn insert_user(
 ) -> Result<Option<UserRow>, StoreError> {
     let row = c
         .query_opt(
-            &format!(
+            &c.prepare_cached(&format!(
                 "INSERT INTO users (workspace_id, id, email, display_name, role, password_hash)
                  VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING {USER_COLS}"
-            ),
+            ))
+            .await?,
             &[
                 &u.workspace_id,
                 &u.id,
@@ -110,7 +119,10 @@ pub async fn user_by_email(
 ) -> Result<Option<(UserRow, String)>, StoreError> {
     let row = c
         .query_opt(
-            &format!("SELECT {USER_COLS}, password_hash FROM users WHERE lower(email) = lower($1)"),
+            &c.prepare_cached(&format!(
+                "SELECT {USER_COLS}, password_hash FROM users WHERE lower(email) = lower($1)"
+            ))
+            .await?,
             &[&email],
         )
         .await?;
@@ -134,7 +146,10 @@ async fn user_with_lock(
 ) -> Result<Option<UserRow>, StoreError> {
     let row = c
         .query_opt(
-            &format!("SELECT {USER_COLS} FROM users WHERE workspace_id = $1 AND id = $2 {lock}"),
+            &c.prepare_cached(&format!(
+                "SELECT {USER_COLS} FROM users WHERE workspace_id = $1 AND id = $2 {lock}"
+            ))
+            .await?,
             &[&ws, &id],
         )
         .await?;
@@ -160,7 +175,10 @@ pub async fn password_hash(
 ) -> Result<Option<String>, StoreError> {
     let row = c
         .query_opt(
-            "SELECT password_hash FROM users WHERE workspace_id = $1 AND id = $2",
+            &c.prepare_cached(
+                "SELECT password_hash FROM users WHERE workspace_id = $1 AND id = $2",
+            )
+            .await?,
             &[&ws, &id],
         )
         .await?;
@@ -174,7 +192,7 @@ pub async fn set_password(
     hash: &str,
 ) -> Result<(), StoreError> {
     c.execute(
-        "UPDATE users SET password_hash = $3, updated_at = now() WHERE workspace_id = $1 AND id = $2",
+        &c.prepare_cached("UPDATE users SET password_hash = $3, updated_at = now() WHERE workspace_id = $1 AND id = $2").await?,
         &[&ws, &id, &hash],
     )
     .await?;
@@ -190,10 +208,10 @@ pub async fn list_users(
 ) -> Result<Vec<UserRow>, StoreError> {
     let rows = c
         .query(
-            &format!(
+            &c.prepare_cached(&format!(
                 "SELECT {USER_COLS} FROM users WHERE workspace_id = $1 AND ($2::uuid IS NULL OR id > $2)
                  ORDER BY id LIMIT $3"
-            ),
+            )).await?,
             &[&ws, &after, &limit],
         )
         .await?;
@@ -215,7 +233,7 @@ pub async fn lock_user(
 pub async fn lock_active_owners(c: &impl GenericClient, ws: Uuid) -> Result<i64, StoreError> {
     let rows = c
         .query(
-            "SELECT id FROM users WHERE workspace_id = $1 AND role = 'owner' AND NOT disabled FOR NO KEY UPDATE",
+            &c.prepare_cached("SELECT id FROM users WHERE workspace_id = $1 AND role = 'owner' AND NOT disabled FOR NO KEY UPDATE").await?,
             &[&ws],
         )
         .await?;
@@ -232,11 +250,11 @@ pub async fn update_user(
 ) -> Result<Option<UserRow>, StoreError> {
     let row = c
         .query_opt(
-            &format!(
+            &c.prepare_cached(&format!(
                 "UPDATE users SET display_name = coalesce($3, display_name), role = coalesce($4, role),
                         disabled = coalesce($5, disabled), updated_at = now()
                  WHERE workspace_id = $1 AND id = $2 RETURNING {USER_COLS}"
-            ),
+            )).await?,
             &[&ws, &id, &display_name, &role, &disabled],
         )
         .await?;

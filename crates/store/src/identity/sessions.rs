@@ -11,7 +11,7 @@ pub async fn insert_session(
     user_agent: Option<&str>,
 ) -> Result<(), StoreError> {
     c.execute(
-        "INSERT INTO sessions (workspace_id, id, user_id, ip, user_agent) VALUES ($1, $2, $3, $4, $5)",
+        &c.prepare_cached("INSERT INTO sessions (workspace_id, id, user_id, ip, user_agent) VALUES ($1, $2, $3, $4, $5)").await?,
         &[&ws, &id, &user_id, &ip, &user_agent],
     )
     .await?;
@@ -25,7 +25,10 @@ pub async fn insert_refresh_token(
     hash: &[u8],
 ) -> Result<(), StoreError> {
     c.execute(
-        "INSERT INTO refresh_tokens (token_hash, workspace_id, session_id) VALUES ($1, $2, $3)",
+        &c.prepare_cached(
+            "INSERT INTO refresh_tokens (token_hash, workspace_id, session_id) VALUES ($1, $2, $3)",
+        )
+        .await?,
         &[&hash, &ws, &session_id],
     )
     .await?;
@@ -50,12 +53,12 @@ pub async fn lock_refresh_token(
 ) -> Result<Option<RefreshLookup>, StoreError> {
     let row = c
         .query_opt(
-            "SELECT r.workspace_id, r.session_id, s.user_id, r.used_at IS NOT NULL, s.revoked_at IS NOT NULL, u.disabled,
+            &c.prepare_cached("SELECT r.workspace_id, r.session_id, s.user_id, r.used_at IS NOT NULL, s.revoked_at IS NOT NULL, u.disabled,
                     s.created_at, s.last_seen_at
              FROM refresh_tokens r
              JOIN sessions s ON s.workspace_id = r.workspace_id AND s.id = r.session_id
              JOIN users u ON u.workspace_id = s.workspace_id AND u.id = s.user_id
-             WHERE r.token_hash = $1 FOR UPDATE OF r",
+             WHERE r.token_hash = $1 FOR UPDATE OF r").await?,
             &[&hash],
         )
         .await?;
@@ -73,7 +76,8 @@ pub async fn lock_refresh_token(
 
 pub async fn mark_refresh_used(c: &impl GenericClient, hash: &[u8]) -> Result<(), StoreError> {
     c.execute(
-        "UPDATE refresh_tokens SET used_at = now() WHERE token_hash = $1",
+        &c.prepare_cached("UPDATE refresh_tokens SET used_at = now() WHERE token_hash = $1")
+            .await?,
         &[&hash],
     )
     .await?;
@@ -146,7 +150,10 @@ pub async fn session_auth(
 
 pub async fn touch_session(c: &impl GenericClient, ws: Uuid, id: Uuid) -> Result<(), StoreError> {
     c.execute(
-        "UPDATE sessions SET last_seen_at = now() WHERE workspace_id = $1 AND id = $2",
+        &c.prepare_cached(
+            "UPDATE sessions SET last_seen_at = now() WHERE workspace_id = $1 AND id = $2",
+        )
+        .await?,
         &[&ws, &id],
     )
     .await?;
@@ -160,10 +167,10 @@ pub async fn list_sessions(
 ) -> Result<Vec<SessionRow>, StoreError> {
     let rows = c
         .query(
-            &format!(
+            &c.prepare_cached(&format!(
                 "SELECT {SESSION_COLS} FROM sessions WHERE workspace_id = $1 AND user_id = $2 AND revoked_at IS NULL
                  ORDER BY created_at DESC"
-            ),
+            )).await?,
             &[&ws, &user_id],
         )
         .await?;
@@ -174,7 +181,7 @@ pub async fn list_sessions(
 /// already ended keeps the time it ended.
 pub async fn end_session(c: &impl GenericClient, ws: Uuid, id: Uuid) -> Result<(), StoreError> {
     c.execute(
-        "UPDATE sessions SET revoked_at = coalesce(revoked_at, now()) WHERE workspace_id = $1 AND id = $2",
+        &c.prepare_cached("UPDATE sessions SET revoked_at = coalesce(revoked_at, now()) WHERE workspace_id = $1 AND id = $2").await?,
         &[&ws, &id],
     )
     .await?;
@@ -189,7 +196,7 @@ pub async fn revoke_session(
     id: Uuid,
 ) -> Result<bool, StoreError> {
     Ok(c.execute(
-        "UPDATE sessions SET revoked_at = now() WHERE workspace_id = $1 AND user_id = $2 AND id = $3 AND revoked_at IS NULL",
+        &c.prepare_cached("UPDATE sessions SET revoked_at = now() WHERE workspace_id = $1 AND user_id = $2 AND id = $3 AND revoked_at IS NULL").await?,
         &[&ws, &user_id, &id],
     )
     .await?
@@ -205,9 +212,9 @@ pub async fn revoke_sessions_except(
 ) -> Result<Vec<Uuid>, StoreError> {
     let rows = c
         .query(
-            "UPDATE sessions SET revoked_at = now()
+            &c.prepare_cached("UPDATE sessions SET revoked_at = now()
              WHERE workspace_id = $1 AND user_id = $2 AND revoked_at IS NULL AND ($3::uuid IS NULL OR id <> $3)
-             RETURNING id",
+             RETURNING id").await?,
             &[&ws, &user_id, &keep],
         )
         .await?;

@@ -6,7 +6,8 @@ use super::*;
 /// transaction ends, so parallel guesses at one account are counted one after another.
 pub async fn lock_sign_ins(c: &impl GenericClient, email: &str) -> Result<(), StoreError> {
     c.execute(
-        "SELECT pg_advisory_xact_lock(hashtext(lower($1)))",
+        &c.prepare_cached("SELECT pg_advisory_xact_lock(hashtext(lower($1)))")
+            .await?,
         &[&email],
     )
     .await?;
@@ -22,11 +23,11 @@ pub async fn recent_login_failures(
 ) -> Result<((i64, f64), (i64, f64)), StoreError> {
     let row = c
         .query_one(
-            "SELECT
+            &c.prepare_cached("SELECT
                (SELECT count(*) FROM login_failures WHERE lower(email) = lower($1) AND at > now() - interval '15 minutes'),
                (SELECT coalesce(extract(epoch FROM now() - min(at))::float8, 0) FROM (SELECT at FROM login_failures WHERE lower(email) = lower($1) AND at > now() - interval '15 minutes' ORDER BY at DESC LIMIT 10) a),
                (SELECT count(*) FROM login_failures WHERE ip = $2 AND at > now() - interval '15 minutes'),
-               (SELECT coalesce(extract(epoch FROM now() - min(at))::float8, 0) FROM (SELECT at FROM login_failures WHERE ip = $2 AND at > now() - interval '15 minutes' ORDER BY at DESC LIMIT 100) b)",
+               (SELECT coalesce(extract(epoch FROM now() - min(at))::float8, 0) FROM (SELECT at FROM login_failures WHERE ip = $2 AND at > now() - interval '15 minutes' ORDER BY at DESC LIMIT 100) b)").await?,
             &[&email, &ip],
         )
         .await?;
@@ -43,12 +44,16 @@ pub async fn record_login_failure(
 ) -> Result<i64, StoreError> {
     let row = c
         .query_one(
-            "INSERT INTO login_failures (email, ip) VALUES ($1, $2) RETURNING id",
+            &c.prepare_cached(
+                "INSERT INTO login_failures (email, ip) VALUES ($1, $2) RETURNING id",
+            )
+            .await?,
             &[&email, &ip],
         )
         .await?;
     c.execute(
-        "DELETE FROM login_failures WHERE at < now() - interval '1 day'",
+        &c.prepare_cached("DELETE FROM login_failures WHERE at < now() - interval '1 day'")
+            .await?,
         &[],
     )
     .await?;
@@ -57,7 +62,11 @@ pub async fn record_login_failure(
 
 /// Takes back an attempt counted by [`record_login_failure`] (the password was right).
 pub async fn forget_login_failure(c: &impl GenericClient, id: i64) -> Result<(), StoreError> {
-    c.execute("DELETE FROM login_failures WHERE id = $1", &[&id])
-        .await?;
+    c.execute(
+        &c.prepare_cached("DELETE FROM login_failures WHERE id = $1")
+            .await?,
+        &[&id],
+    )
+    .await?;
     Ok(())
 }

@@ -34,7 +34,7 @@ pub async fn insert_team(
 ) -> Result<Option<TeamRow>, StoreError> {
     let row = c
         .query_opt(
-            "INSERT INTO teams (workspace_id, id, name) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING id, name, created_at",
+            &c.prepare_cached("INSERT INTO teams (workspace_id, id, name) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING id, name, created_at").await?,
             &[&ws, &id, &name],
         )
         .await?;
@@ -49,7 +49,7 @@ pub async fn list_teams(
     let ids: Option<Vec<Uuid>> = ids.map(<[Uuid]>::to_vec);
     let rows = c
         .query(
-            "SELECT id, name, created_at FROM teams WHERE workspace_id = $1 AND ($2::uuid[] IS NULL OR id = ANY($2)) ORDER BY lower(name), id",
+            &c.prepare_cached("SELECT id, name, created_at FROM teams WHERE workspace_id = $1 AND ($2::uuid[] IS NULL OR id = ANY($2)) ORDER BY lower(name), id").await?,
             &[&ws, &ids],
         )
         .await?;
@@ -64,9 +64,9 @@ pub async fn team_members(
 ) -> Result<Vec<MemberRow>, StoreError> {
     let rows = c
         .query(
-            "SELECT m.team_id, u.id, u.email, u.display_name FROM team_members m
+            &c.prepare_cached("SELECT m.team_id, u.id, u.email, u.display_name FROM team_members m
              JOIN users u ON u.workspace_id = m.workspace_id AND u.id = m.user_id
-             WHERE m.workspace_id = $1 AND m.team_id = ANY($2) ORDER BY lower(u.display_name), u.id",
+             WHERE m.workspace_id = $1 AND m.team_id = ANY($2) ORDER BY lower(u.display_name), u.id").await?,
             &[&ws, &team_ids],
         )
         .await?;
@@ -89,8 +89,8 @@ pub async fn teams_of(
 ) -> Result<Vec<TeamRow>, StoreError> {
     let rows = c
         .query(
-            "SELECT t.id, t.name, t.created_at FROM team_members m JOIN teams t ON t.workspace_id = m.workspace_id AND t.id = m.team_id
-             WHERE m.workspace_id = $1 AND m.user_id = $2 ORDER BY lower(t.name), t.id",
+            &c.prepare_cached("SELECT t.id, t.name, t.created_at FROM team_members m JOIN teams t ON t.workspace_id = m.workspace_id AND t.id = m.team_id
+             WHERE m.workspace_id = $1 AND m.user_id = $2 ORDER BY lower(t.name), t.id").await?,
             &[&ws, &user_id],
         )
         .await?;
@@ -106,7 +106,7 @@ pub async fn rename_team(
 ) -> Result<Option<TeamRow>, StoreError> {
     let row = c
         .query_opt(
-            "UPDATE teams SET name = $3 WHERE workspace_id = $1 AND id = $2 RETURNING id, name, created_at",
+            &c.prepare_cached("UPDATE teams SET name = $3 WHERE workspace_id = $1 AND id = $2 RETURNING id, name, created_at").await?,
             &[&ws, &id, &name],
         )
         .await?;
@@ -116,7 +116,8 @@ pub async fn rename_team(
 /// Locks a team for its deletion; false when there is no such team.
 pub async fn lock_team(c: &impl GenericClient, ws: Uuid, id: Uuid) -> Result<bool, StoreError> {
     Ok(c.query_opt(
-        "SELECT 1 FROM teams WHERE workspace_id = $1 AND id = $2 FOR UPDATE",
+        &c.prepare_cached("SELECT 1 FROM teams WHERE workspace_id = $1 AND id = $2 FOR UPDATE")
+            .await?,
         &[&ws, &id],
     )
     .await?
@@ -131,11 +132,14 @@ pub async fn delete_team(
 ) -> Result<Option<(String, Vec<Uuid>)>, StoreError> {
     let row = c
         .query_opt(
-            "WITH members AS (
+            &c.prepare_cached(
+                "WITH members AS (
                  SELECT coalesce(array_agg(user_id ORDER BY user_id), '{}') AS ids
                  FROM team_members WHERE workspace_id = $1 AND team_id = $2)
              DELETE FROM teams WHERE workspace_id = $1 AND id = $2
              RETURNING name, (SELECT ids FROM members)",
+            )
+            .await?,
             &[&ws, &id],
         )
         .await?;
@@ -150,7 +154,7 @@ pub async fn add_member(
     user: Uuid,
 ) -> Result<bool, StoreError> {
     Ok(c.execute(
-        "INSERT INTO team_members (workspace_id, team_id, user_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+        &c.prepare_cached("INSERT INTO team_members (workspace_id, team_id, user_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING").await?,
         &[&ws, &team, &user],
     )
     .await?
@@ -164,7 +168,10 @@ pub async fn remove_member(
     user: Uuid,
 ) -> Result<bool, StoreError> {
     Ok(c.execute(
-        "DELETE FROM team_members WHERE workspace_id = $1 AND team_id = $2 AND user_id = $3",
+        &c.prepare_cached(
+            "DELETE FROM team_members WHERE workspace_id = $1 AND team_id = $2 AND user_id = $3",
+        )
+        .await?,
         &[&ws, &team, &user],
     )
     .await?

@@ -56,10 +56,10 @@ pub async fn insert_token(
 ) -> Result<TokenRow, StoreError> {
     let row = c
         .query_one(
-            &format!(
+            &c.prepare_cached(&format!(
                 "INSERT INTO api_tokens (workspace_id, id, token_hash, name, kind, user_id, created_by, scopes, prefix, expires_at)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING {TOKEN_COLS}"
-            ),
+            )).await?,
             &[&t.workspace_id, &t.id, &t.hash, &t.name, &t.kind, &t.user_id, &t.created_by, &t.scopes, &t.prefix, &t.expires_at],
         )
         .await?;
@@ -108,11 +108,12 @@ pub async fn list_tokens(
 ) -> Result<Vec<TokenRow>, StoreError> {
     let rows = c
         .query(
-            &format!(
+            &c.prepare_cached(&format!(
                 "SELECT {TOKEN_COLS} FROM api_tokens WHERE workspace_id = $1 AND revoked_at IS NULL
                    AND ((kind = 'personal' AND user_id = $2) OR (kind = 'engine' AND $3))
                  ORDER BY created_at DESC, id"
-            ),
+            ))
+            .await?,
             &[&ws, &user_id, &with_engines],
         )
         .await?;
@@ -126,7 +127,7 @@ pub async fn token_by_id(
 ) -> Result<Option<TokenRow>, StoreError> {
     let row = c
         .query_opt(
-            &format!("SELECT {TOKEN_COLS} FROM api_tokens WHERE workspace_id = $1 AND id = $2 AND revoked_at IS NULL"),
+            &c.prepare_cached(&format!("SELECT {TOKEN_COLS} FROM api_tokens WHERE workspace_id = $1 AND id = $2 AND revoked_at IS NULL")).await?,
             &[&ws, &id],
         )
         .await?;
@@ -135,7 +136,7 @@ pub async fn token_by_id(
 
 pub async fn revoke_token(c: &impl GenericClient, ws: Uuid, id: Uuid) -> Result<bool, StoreError> {
     Ok(c.execute(
-        "UPDATE api_tokens SET revoked_at = now() WHERE workspace_id = $1 AND id = $2 AND revoked_at IS NULL",
+        &c.prepare_cached("UPDATE api_tokens SET revoked_at = now() WHERE workspace_id = $1 AND id = $2 AND revoked_at IS NULL").await?,
         &[&ws, &id],
     )
     .await?
@@ -170,10 +171,11 @@ async fn revoke_tokens_where(
 ) -> Result<Vec<(Uuid, String)>, StoreError> {
     let rows = c
         .query(
-            &format!(
+            &c.prepare_cached(&format!(
                 "UPDATE api_tokens SET revoked_at = now()
                  WHERE workspace_id = $1 AND {condition} AND revoked_at IS NULL RETURNING id, name"
-            ),
+            ))
+            .await?,
             &[&ws, &user_id],
         )
         .await?;
@@ -189,9 +191,12 @@ pub async fn record_token_use(
     let ids: Vec<Uuid> = uses.iter().map(|u| u.1).collect();
     let at: Vec<DateTime<Utc>> = uses.iter().map(|u| u.2).collect();
     c.execute(
-        "UPDATE api_tokens t SET last_used_at = greatest(t.last_used_at, u.at)
+        &c.prepare_cached(
+            "UPDATE api_tokens t SET last_used_at = greatest(t.last_used_at, u.at)
          FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[]) AS u(ws, id, at)
          WHERE t.workspace_id = u.ws AND t.id = u.id",
+        )
+        .await?,
         &[&ws, &ids, &at],
     )
     .await?;

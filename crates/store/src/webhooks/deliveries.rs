@@ -58,11 +58,12 @@ pub async fn deliveries(
 ) -> Result<Vec<DeliveryRow>, StoreError> {
     let rows = c
         .query(
-            &format!(
+            &c.prepare_cached(&format!(
                 "SELECT {DELIVERY_COLS} FROM webhook_deliveries
                  WHERE workspace_id = $1 AND webhook_id = $2 AND ($3::uuid IS NULL OR id < $3)
                  ORDER BY id DESC LIMIT $4"
-            ),
+            ))
+            .await?,
             &[&ws, &webhook, &before, &limit],
         )
         .await?;
@@ -94,9 +95,12 @@ pub async fn enqueue(
         let subjects: Vec<&str> = new.iter().map(|d| d.subject.as_str()).collect();
         let bodies: Vec<&str> = new.iter().map(|d| d.body.as_str()).collect();
         c.execute(
-            "INSERT INTO webhook_deliveries (workspace_id, id, webhook_id, event_type, audit_seq, subject, body)
+            &c.prepare_cached(
+                "INSERT INTO webhook_deliveries (workspace_id, id, webhook_id, event_type, audit_seq, subject, body)
              SELECT $1, u.* FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::int8[], $6::text[], $7::text[]) AS u
              ON CONFLICT (workspace_id, webhook_id, audit_seq) DO NOTHING",
+            )
+            .await?,
             &[&ws, &ids, &hooks, &types, &seqs, &subjects, &bodies],
         )
         .await?;
@@ -104,9 +108,12 @@ pub async fn enqueue(
     if !cursors.is_empty() {
         let (ids, upto): (Vec<Uuid>, Vec<i64>) = cursors.iter().copied().unzip();
         c.execute(
-            "UPDATE webhooks w SET cursor = greatest(w.cursor, u.upto)
+            &c.prepare_cached(
+                "UPDATE webhooks w SET cursor = greatest(w.cursor, u.upto)
              FROM unnest($2::uuid[], $3::int8[]) AS u(id, upto)
              WHERE w.workspace_id = $1 AND w.id = u.id",
+            )
+            .await?,
             &[&ws, &ids, &upto],
         )
         .await?;
@@ -124,7 +131,7 @@ pub async fn due(
 ) -> Result<Vec<DeliveryRow>, StoreError> {
     let rows = c
         .query(
-            &format!(
+            &c.prepare_cached(&format!(
                 "SELECT {DELIVERY_COLS} FROM webhook_deliveries d
                  WHERE d.workspace_id = $1 AND d.status = 'pending' AND d.next_attempt_at <= now()
                    AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e
@@ -134,7 +141,8 @@ pub async fn due(
                    AND EXISTS (SELECT 1 FROM webhooks w
                                WHERE w.workspace_id = d.workspace_id AND w.id = d.webhook_id AND NOT w.disabled)
                  ORDER BY d.audit_seq LIMIT $2"
-            ),
+            ))
+            .await?,
             &[&ws, &limit],
         )
         .await?;
@@ -176,13 +184,16 @@ pub async fn record_attempts(
     let errors: Vec<Option<&str>> = attempts.iter().map(|a| a.error.as_deref()).collect();
     let retries: Vec<Option<DateTime<Utc>>> = attempts.iter().map(|a| a.retry_at).collect();
     c.execute(
-        "UPDATE webhook_deliveries d SET status = u.status, attempts = d.attempts + 1,
+        &c.prepare_cached(
+            "UPDATE webhook_deliveries d SET status = u.status, attempts = d.attempts + 1,
              last_status_code = u.code, last_error = u.error,
              next_attempt_at = coalesce(u.retry_at, d.next_attempt_at),
              delivered_at = CASE WHEN u.status = 'delivered' THEN now() END
          FROM unnest($2::uuid[], $3::text[], $4::int4[], $5::text[], $6::timestamptz[])
               AS u(id, status, code, error, retry_at)
          WHERE d.workspace_id = $1 AND d.id = u.id AND d.status = 'pending'",
+        )
+        .await?,
         &[&ws, &ids, &statuses, &codes, &errors, &retries],
     )
     .await?;
@@ -196,10 +207,13 @@ pub async fn record_attempts(
     let (hook_ids, oks): (Vec<Uuid>, Vec<bool>) = hooks.into_iter().unzip();
     let rows = c
         .query(
-            "UPDATE webhooks w SET failing_since = CASE WHEN u.ok THEN NULL ELSE coalesce(w.failing_since, now()) END
+            &c.prepare_cached(
+                "UPDATE webhooks w SET failing_since = CASE WHEN u.ok THEN NULL ELSE coalesce(w.failing_since, now()) END
              FROM unnest($2::uuid[], $3::bool[]) AS u(id, ok)
              WHERE w.workspace_id = $1 AND w.id = u.id
              RETURNING w.id, w.failing_since",
+            )
+            .await?,
             &[&ws, &hook_ids, &oks],
         )
         .await?;
@@ -218,8 +232,11 @@ pub async fn retry_now(
     id: Uuid,
 ) -> Result<bool, StoreError> {
     Ok(c.execute(
-        "UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = now()
+        &c.prepare_cached(
+            "UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = now()
              WHERE workspace_id = $1 AND webhook_id = $2 AND id = $3",
+        )
+        .await?,
         &[&ws, &webhook, &id],
     )
     .await?

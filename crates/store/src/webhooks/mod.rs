@@ -54,13 +54,13 @@ fn hook(r: &tokio_postgres::Row) -> WebhookRow {
 pub async fn insert(c: &impl GenericClient, w: &WebhookRow) -> Result<WebhookRow, StoreError> {
     let r = c
         .query_one(
-            &format!(
+            &c.prepare_cached(&format!(
                 "INSERT INTO webhooks (workspace_id, id, url, events, description, disabled, kek_id, wrapped_dek,
                                        nonce, ciphertext, cursor)
                  VALUES ($1, $2, $3, $4, $5, false, $6, $7, $8, $9,
                          coalesce((SELECT seq FROM audit_heads WHERE workspace_id = $1), 0))
                  RETURNING {HOOK_COLS}"
-            ),
+            )).await?,
             &[
                 &w.workspace_id, &w.id, &w.url, &w.events, &w.description, &w.kek_id, &w.wrapped_dek,
                 &w.nonce, &w.ciphertext,
@@ -77,7 +77,10 @@ pub async fn get(
 ) -> Result<Option<WebhookRow>, StoreError> {
     let r = c
         .query_opt(
-            &format!("SELECT {HOOK_COLS} FROM webhooks WHERE workspace_id = $1 AND id = $2"),
+            &c.prepare_cached(&format!(
+                "SELECT {HOOK_COLS} FROM webhooks WHERE workspace_id = $1 AND id = $2"
+            ))
+            .await?,
             &[&ws, &id],
         )
         .await?;
@@ -88,7 +91,7 @@ pub async fn get(
 pub async fn list(c: &impl GenericClient, ws: Uuid) -> Result<Vec<WebhookRow>, StoreError> {
     let rows = c
         .query(
-            &format!("SELECT {HOOK_COLS} FROM webhooks WHERE workspace_id = $1 ORDER BY id DESC LIMIT 1000"),
+            &c.prepare_cached(&format!("SELECT {HOOK_COLS} FROM webhooks WHERE workspace_id = $1 ORDER BY id DESC LIMIT 1000")).await?,
             &[&ws],
         )
         .await?;
@@ -99,10 +102,10 @@ pub async fn list(c: &impl GenericClient, ws: Uuid) -> Result<Vec<WebhookRow>, S
 /// forgets its run of failures.
 pub async fn update(c: &impl GenericClient, w: &WebhookRow) -> Result<(), StoreError> {
     c.execute(
-        "UPDATE webhooks SET url = $3, events = $4, description = $5, disabled = $6, kek_id = $7,
+        &c.prepare_cached("UPDATE webhooks SET url = $3, events = $4, description = $5, disabled = $6, kek_id = $7,
              wrapped_dek = $8, nonce = $9, ciphertext = $10,
              failing_since = CASE WHEN $6 THEN failing_since END, updated_at = now()
-         WHERE workspace_id = $1 AND id = $2",
+         WHERE workspace_id = $1 AND id = $2").await?,
         &[
             &w.workspace_id,
             &w.id,
@@ -122,7 +125,8 @@ pub async fn update(c: &impl GenericClient, w: &WebhookRow) -> Result<(), StoreE
 
 pub async fn delete(c: &impl GenericClient, ws: Uuid, id: Uuid) -> Result<bool, StoreError> {
     Ok(c.execute(
-        "DELETE FROM webhooks WHERE workspace_id = $1 AND id = $2",
+        &c.prepare_cached("DELETE FROM webhooks WHERE workspace_id = $1 AND id = $2")
+            .await?,
         &[&ws, &id],
     )
     .await?
@@ -132,7 +136,7 @@ pub async fn delete(c: &impl GenericClient, ws: Uuid, id: Uuid) -> Result<bool, 
 /// Disables a webhook (after days of failures). False when it already was.
 pub async fn disable(c: &impl GenericClient, ws: Uuid, id: Uuid) -> Result<bool, StoreError> {
     Ok(c.execute(
-        "UPDATE webhooks SET disabled = true, updated_at = now() WHERE workspace_id = $1 AND id = $2 AND NOT disabled",
+        &c.prepare_cached("UPDATE webhooks SET disabled = true, updated_at = now() WHERE workspace_id = $1 AND id = $2 AND NOT disabled").await?,
         &[&ws, &id],
     )
     .await?
@@ -144,10 +148,10 @@ pub async fn disable(c: &impl GenericClient, ws: Uuid, id: Uuid) -> Result<bool,
 pub async fn busy_workspaces(c: &impl GenericClient) -> Result<Vec<Uuid>, StoreError> {
     let rows = c
         .query(
-            "SELECT w.workspace_id FROM webhooks w JOIN audit_heads h USING (workspace_id)
+            &c.prepare_cached("SELECT w.workspace_id FROM webhooks w JOIN audit_heads h USING (workspace_id)
              WHERE NOT w.disabled AND w.cursor < h.seq
              UNION
-             SELECT workspace_id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= now()",
+             SELECT workspace_id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= now()").await?,
             &[],
         )
         .await?;
@@ -157,7 +161,10 @@ pub async fn busy_workspaces(c: &impl GenericClient) -> Result<Vec<Uuid>, StoreE
 /// Whether a workspace has an enabled webhook (a notification of one without any costs nothing).
 pub async fn has_enabled(c: &impl GenericClient, ws: Uuid) -> Result<bool, StoreError> {
     Ok(c.query_opt(
-        "SELECT 1 FROM webhooks WHERE workspace_id = $1 AND NOT disabled LIMIT 1",
+        &c.prepare_cached(
+            "SELECT 1 FROM webhooks WHERE workspace_id = $1 AND NOT disabled LIMIT 1",
+        )
+        .await?,
         &[&ws],
     )
     .await?
@@ -173,11 +180,11 @@ pub async fn take_lease(
 ) -> Result<bool, StoreError> {
     Ok(c
         .query_opt(
-            "INSERT INTO webhook_dispatchers AS d (workspace_id, holder, lease_until)
+            &c.prepare_cached("INSERT INTO webhook_dispatchers AS d (workspace_id, holder, lease_until)
              VALUES ($1, $2, now() + make_interval(secs => $3))
              ON CONFLICT (workspace_id) DO UPDATE SET holder = $2, lease_until = now() + make_interval(secs => $3)
              WHERE d.holder = $2 OR d.lease_until < now()
-             RETURNING 1",
+             RETURNING 1").await?,
             &[&ws, &holder, &secs],
         )
         .await?
@@ -187,7 +194,8 @@ pub async fn take_lease(
 /// Gives up every lease `holder` has (at shutdown).
 pub async fn release_leases(c: &impl GenericClient, holder: Uuid) -> Result<(), StoreError> {
     c.execute(
-        "DELETE FROM webhook_dispatchers WHERE holder = $1",
+        &c.prepare_cached("DELETE FROM webhook_dispatchers WHERE holder = $1")
+            .await?,
         &[&holder],
     )
     .await?;
@@ -219,7 +227,7 @@ pub async fn claim_due_marks(
     };
     let rows = c
         .query(
-            &format!(
+            &c.prepare_cached(&format!(
                 "WITH due AS (
                    SELECT c.workspace_id, c.id, c.name, {date} AS at, c.status FROM credentials c
                    LEFT JOIN credential_event_marks m
@@ -232,7 +240,8 @@ pub async fn claim_due_marks(
                    ON CONFLICT (workspace_id, credential_id, kind) DO UPDATE SET at = EXCLUDED.at
                  )
                  SELECT workspace_id, id, name, at, status FROM due"
-            ),
+            ))
+            .await?,
             &[&kind, &expiring_days, &limit],
         )
         .await?;
@@ -246,7 +255,10 @@ pub async fn claim_due_marks(
 pub async fn enabled(c: &impl GenericClient, ws: Uuid) -> Result<Vec<WebhookRow>, StoreError> {
     let rows = c
         .query(
-            &format!("SELECT {HOOK_COLS} FROM webhooks WHERE workspace_id = $1 AND NOT disabled"),
+            &c.prepare_cached(&format!(
+                "SELECT {HOOK_COLS} FROM webhooks WHERE workspace_id = $1 AND NOT disabled"
+            ))
+            .await?,
             &[&ws],
         )
         .await?;
@@ -255,7 +267,11 @@ pub async fn enabled(c: &impl GenericClient, ws: Uuid) -> Result<Vec<WebhookRow>
 
 /// Takes a transaction-scoped advisory lock if free (one instance runs a periodic job).
 pub async fn try_xact_lock(c: &impl GenericClient, key: i64) -> Result<bool, StoreError> {
-    Ok(c.query_one("SELECT pg_try_advisory_xact_lock($1)", &[&key])
-        .await?
-        .get(0))
+    Ok(c.query_one(
+        &c.prepare_cached("SELECT pg_try_advisory_xact_lock($1)")
+            .await?,
+        &[&key],
+    )
+    .await?
+    .get(0))
 }

@@ -51,7 +51,10 @@ pub async fn get(
 ) -> Result<Option<WorkflowRow>, StoreError> {
     let r = c
         .query_opt(
-            &format!("SELECT {COLS} FROM {FROM} WHERE w.workspace_id = $1 AND w.id = $2"),
+            &c.prepare_cached(&format!(
+                "SELECT {COLS} FROM {FROM} WHERE w.workspace_id = $1 AND w.id = $2"
+            ))
+            .await?,
             &[&ws, &id],
         )
         .await?;
@@ -66,7 +69,7 @@ pub async fn list(
 ) -> Result<Vec<WorkflowRow>, StoreError> {
     let rows = c
         .query(
-            &format!("SELECT {COLS} FROM {FROM} WHERE w.workspace_id = $1 AND ($2::text IS NULL OR w.id > $2) ORDER BY w.id LIMIT $3"),
+            &c.prepare_cached(&format!("SELECT {COLS} FROM {FROM} WHERE w.workspace_id = $1 AND ($2::text IS NULL OR w.id > $2) ORDER BY w.id LIMIT $3")).await?,
             &[&ws, &after, &limit],
         )
         .await?;
@@ -84,20 +87,23 @@ pub async fn upsert(
 ) -> Result<bool, StoreError> {
     let created: bool = c
         .query_one(
-            "INSERT INTO workflows (workspace_id, id, name, owner_id) VALUES ($1, $2, $3, $4)
+            &c.prepare_cached("INSERT INTO workflows (workspace_id, id, name, owner_id) VALUES ($1, $2, $3, $4)
              ON CONFLICT (workspace_id, id) DO UPDATE SET name = EXCLUDED.name, owner_id = EXCLUDED.owner_id, updated_at = now()
-             RETURNING xmax = 0",
+             RETURNING xmax = 0").await?,
             &[&ws, &id, &name, &owner],
         )
         .await?
         .get(0);
     c.execute(
-        "DELETE FROM workflow_credentials WHERE workspace_id = $1 AND workflow_id = $2",
+        &c.prepare_cached(
+            "DELETE FROM workflow_credentials WHERE workspace_id = $1 AND workflow_id = $2",
+        )
+        .await?,
         &[&ws, &id],
     )
     .await?;
     c.execute(
-        "INSERT INTO workflow_credentials (workspace_id, workflow_id, credential_id) SELECT $1, $2, unnest($3::uuid[]) ON CONFLICT DO NOTHING",
+        &c.prepare_cached("INSERT INTO workflow_credentials (workspace_id, workflow_id, credential_id) SELECT $1, $2, unnest($3::uuid[]) ON CONFLICT DO NOTHING").await?,
         &[&ws, &id, &credential_ids],
     )
     .await?;
@@ -111,7 +117,10 @@ pub async fn delete(
 ) -> Result<Option<String>, StoreError> {
     let r = c
         .query_opt(
-            "DELETE FROM workflows WHERE workspace_id = $1 AND id = $2 RETURNING name",
+            &c.prepare_cached(
+                "DELETE FROM workflows WHERE workspace_id = $1 AND id = $2 RETURNING name",
+            )
+            .await?,
             &[&ws, &id],
         )
         .await?;
@@ -133,9 +142,9 @@ pub async fn existing_credentials(
     // delete or a credential a purge still has to lock.
     let rows = c
         .query(
-            "SELECT id FROM credentials WHERE workspace_id = $1
+            &c.prepare_cached("SELECT id FROM credentials WHERE workspace_id = $1
                AND (id = ANY($2) OR id IN (SELECT credential_id FROM workflow_credentials WHERE workspace_id = $1 AND workflow_id = $3))
-             ORDER BY id FOR KEY SHARE",
+             ORDER BY id FOR KEY SHARE").await?,
             &[&ws, &ids, &workflow],
         )
         .await?;
@@ -154,13 +163,13 @@ pub async fn connected(
 ) -> Result<Vec<(String, String, Option<DateTime<Utc>>)>, StoreError> {
     let rows = c
         .query(
-            "SELECT w.id, w.name, (SELECT max(d.last_used_at) FROM usage_daily d
+            &c.prepare_cached("SELECT w.id, w.name, (SELECT max(d.last_used_at) FROM usage_daily d
                                    WHERE d.workspace_id = w.workspace_id AND d.credential_id = $2 AND d.workflow_id = w.id)
              FROM workflows w
              WHERE w.workspace_id = $1 AND (
                    EXISTS (SELECT 1 FROM workflow_credentials wc WHERE wc.workspace_id = w.workspace_id AND wc.workflow_id = w.id AND wc.credential_id = $2)
                 OR EXISTS (SELECT 1 FROM usage_daily d WHERE d.workspace_id = w.workspace_id AND d.credential_id = $2 AND d.workflow_id = w.id))
-             ORDER BY w.name, w.id",
+             ORDER BY w.name, w.id").await?,
             &[&ws, &credential],
         )
         .await?;
@@ -185,8 +194,8 @@ pub async fn usage(
 > {
     let by_day = c
         .query(
-            "SELECT day, sum(count)::int8 FROM usage_daily WHERE workspace_id = $1 AND credential_id = $2 AND day > current_date - $3::int4
-             GROUP BY day ORDER BY day",
+            &c.prepare_cached("SELECT day, sum(count)::int8 FROM usage_daily WHERE workspace_id = $1 AND credential_id = $2 AND day > current_date - $3::int4
+             GROUP BY day ORDER BY day").await?,
             &[&ws, &credential, &days],
         )
         .await?
@@ -195,10 +204,10 @@ pub async fn usage(
         .collect();
     let by_workflow = c
         .query(
-            "SELECT d.workflow_id, coalesce(w.name, d.workflow_id), sum(d.count)::int8, max(d.last_used_at)
+            &c.prepare_cached("SELECT d.workflow_id, coalesce(w.name, d.workflow_id), sum(d.count)::int8, max(d.last_used_at)
              FROM usage_daily d LEFT JOIN workflows w ON w.workspace_id = d.workspace_id AND w.id = d.workflow_id
              WHERE d.workspace_id = $1 AND d.credential_id = $2 AND d.day > current_date - $3::int4
-             GROUP BY d.workflow_id, w.name ORDER BY 3 DESC, 1",
+             GROUP BY d.workflow_id, w.name ORDER BY 3 DESC, 1").await?,
             &[&ws, &credential, &days],
         )
         .await?

@@ -18,14 +18,15 @@ pub async fn replace_shares(
     by: Option<Uuid>,
 ) -> Result<(), StoreError> {
     c.execute(
-        "DELETE FROM shares WHERE workspace_id = $1 AND credential_id = $2",
+        &c.prepare_cached("DELETE FROM shares WHERE workspace_id = $1 AND credential_id = $2")
+            .await?,
         &[&ws, &credential],
     )
     .await?;
     for s in shares {
         c.execute(
-            "INSERT INTO shares (workspace_id, id, credential_id, principal_type, principal_id, access, created_by)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            &c.prepare_cached("INSERT INTO shares (workspace_id, id, credential_id, principal_type, principal_id, access, created_by)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)").await?,
             &[&ws, &s.id, &credential, &s.principal_type, &s.principal_id, &s.access, &by],
         )
         .await?;
@@ -40,7 +41,10 @@ pub async fn delete_share(
     share: Uuid,
 ) -> Result<bool, StoreError> {
     Ok(c.execute(
-        "DELETE FROM shares WHERE workspace_id = $1 AND credential_id = $2 AND id = $3",
+        &c.prepare_cached(
+            "DELETE FROM shares WHERE workspace_id = $1 AND credential_id = $2 AND id = $3",
+        )
+        .await?,
         &[&ws, &credential, &share],
     )
     .await?
@@ -58,11 +62,11 @@ pub async fn lock_shared_to(
 ) -> Result<Vec<(Uuid, String)>, StoreError> {
     let rows = c
         .query(
-            "SELECT c.id, c.name FROM credentials c
+            &c.prepare_cached("SELECT c.id, c.name FROM credentials c
              WHERE c.workspace_id = $1 AND EXISTS (
                  SELECT 1 FROM shares s WHERE s.workspace_id = c.workspace_id AND s.credential_id = c.id
                     AND s.principal_type = $2 AND s.principal_id = $3)
-             ORDER BY c.id FOR NO KEY UPDATE OF c",
+             ORDER BY c.id FOR NO KEY UPDATE OF c").await?,
             &[&ws, &kind, &principal],
         )
         .await?;
@@ -77,10 +81,10 @@ pub async fn delete_shares_to(
     principal: Uuid,
 ) -> Result<(), StoreError> {
     c.execute(
-        "WITH gone AS (DELETE FROM shares WHERE workspace_id = $1 AND principal_type = $2 AND principal_id = $3
+        &c.prepare_cached("WITH gone AS (DELETE FROM shares WHERE workspace_id = $1 AND principal_type = $2 AND principal_id = $3
                        RETURNING credential_id)
          UPDATE credentials SET row_version = row_version + 1, updated_at = now()
-         WHERE workspace_id = $1 AND id IN (SELECT credential_id FROM gone)",
+         WHERE workspace_id = $1 AND id IN (SELECT credential_id FROM gone)").await?,
         &[&ws, &kind, &principal],
     )
     .await?;
@@ -98,12 +102,12 @@ pub async fn lock_principals(
     teams: &[Uuid],
 ) -> Result<(), StoreError> {
     c.execute(
-        "SELECT 1 FROM users WHERE workspace_id = $1 AND id = ANY($2) ORDER BY id FOR KEY SHARE",
+        &c.prepare_cached("SELECT 1 FROM users WHERE workspace_id = $1 AND id = ANY($2) ORDER BY id FOR KEY SHARE").await?,
         &[&ws, &users],
     )
     .await?;
     c.execute(
-        "SELECT 1 FROM teams WHERE workspace_id = $1 AND id = ANY($2) ORDER BY id FOR KEY SHARE",
+        &c.prepare_cached("SELECT 1 FROM teams WHERE workspace_id = $1 AND id = ANY($2) ORDER BY id FOR KEY SHARE").await?,
         &[&ws, &teams],
     )
     .await?;

@@ -1,0 +1,47 @@
+//! Cache invalidations waiting to be announced (migration 0018): the triggers write them in the
+//! changing transaction; the audit sequencer moves them to `NOTIFY` in its own transaction.
+
+use deadpool_postgres::GenericClient;
+
+use crate::StoreError;
+
+/// Past this many distinct invalidations in one relay, a single `all` is sent instead.
+const MAX_NAMED: i64 = 1000;
+
+/// Deletes the committed invalidations (skipping rows another transaction holds: the sequencer
+/// never waits here, and a row left behind turns the caches off, see `OldestChange`) and notifies `channel` of each distinct one (or of `all`
+/// past `MAX_NAMED`), delivered when the caller's transaction commits; returns how many
+/// notifications it sent.
+pub async fn relay(c: &impl GenericClient, channel: &str) -> Result<i64, StoreError> {
+    let stmt = c
+        .prepare_cached(
+            "WITH gone AS (DELETE FROM cache_changes WHERE id IN
+                               (SELECT id FROM cache_changes FOR UPDATE SKIP LOCKED)
+                           RETURNING payload),
+                  named AS (SELECT DISTINCT payload FROM gone),
+                  n AS (SELECT count(*) AS k FROM named)
+             SELECT count(pg_notify($1, x.p)) FROM (
+                 SELECT payload AS p FROM named, n WHERE n.k <= $2
+                 UNION ALL SELECT 'all' FROM n WHERE n.k > $2
+             ) x",
+        )
+        .await?;
+    Ok(c.query_one(&stmt, &[&channel, &MAX_NAMED]).await?.get(0))
+}
+
+/// The oldest invalidation not yet relayed, asked on a listening connection (outside any
+/// pool), prepared once per connection.
+pub struct OldestChange(tokio_postgres::Statement);
+
+impl OldestChange {
+    pub async fn prepare(c: &tokio_postgres::Client) -> Result<OldestChange, StoreError> {
+        Ok(OldestChange(
+            c.prepare("SELECT id FROM cache_changes ORDER BY id LIMIT 1")
+                .await?,
+        ))
+    }
+
+    pub async fn get(&self, c: &tokio_postgres::Client) -> Result<Option<i64>, StoreError> {
+        Ok(c.query_opt(&self.0, &[]).await?.map(|r| r.get(0)))
+    }
+}
