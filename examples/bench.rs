@@ -26,6 +26,10 @@ mod audit_scale;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    // Run again by the events section as the process of the audit stream's followers.
+    if let Ok(addr) = std::env::var(events::FOLLOWER_CHILD) {
+        return events::follower_child(&addr).await;
+    }
     let base = std::env::var("DATABASE_URL")
         .map_err(|_| anyhow::anyhow!("DATABASE_URL is not set: run `make bench`"))?;
     let db = "credvault_bench";

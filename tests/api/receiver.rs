@@ -1,6 +1,6 @@
 //! A real webhook receiver for the tests: a small HTTP server on 127.0.0.1 that records every
 //! request and answers with the statuses it is told to (200 once they run out), optionally after
-//! a delay.
+//! a delay (and with a JSON body it is given, to stand in for a token endpoint).
 
 #![allow(dead_code)]
 
@@ -45,6 +45,11 @@ struct Inner {
     got: Vec<Received>,
     statuses: VecDeque<u16>,
     delay: Option<Duration>,
+    /// The JSON body of a 2xx answer (none: empty).
+    body: Option<Value>,
+    /// Requests being answered now, and the most there were at once.
+    in_flight: usize,
+    max_in_flight: usize,
 }
 
 #[derive(Clone)]
@@ -65,7 +70,7 @@ async fn receive(
             .unwrap_or_default()
             .to_string()
     };
-    let (status, delay) = {
+    let (status, delay, reply) = {
         let mut i = inner.lock().expect("lock");
         i.got.push(Received {
             id: h("webhook-id"),
@@ -73,12 +78,24 @@ async fn receive(
             signature: h("webhook-signature"),
             body: String::from_utf8_lossy(&body).to_string(),
         });
-        (i.statuses.pop_front().unwrap_or(200), i.delay)
+        i.in_flight += 1;
+        i.max_in_flight = i.max_in_flight.max(i.in_flight);
+        (
+            i.statuses.pop_front().unwrap_or(200),
+            i.delay,
+            i.body.clone(),
+        )
     };
     if let Some(d) = delay {
         tokio::time::sleep(d).await;
     }
-    HttpResponse::build(actix_web::http::StatusCode::from_u16(status).expect("status")).finish()
+    inner.lock().expect("lock").in_flight -= 1;
+    let mut res =
+        HttpResponse::build(actix_web::http::StatusCode::from_u16(status).expect("status"));
+    match reply {
+        Some(b) if (200..300).contains(&status) => res.json(b),
+        _ => res.finish(),
+    }
 }
 
 impl Receiver {
@@ -107,8 +124,18 @@ impl Receiver {
         self.inner.lock().expect("lock").statuses.extend(statuses);
     }
 
+    /// Answers 2xx with this JSON body (a stand-in for an OAuth2 token endpoint).
+    pub fn reply_with(&self, body: Value) {
+        self.inner.lock().expect("lock").body = Some(body);
+    }
+
     pub fn delay(&self, d: Duration) {
         self.inner.lock().expect("lock").delay = Some(d);
+    }
+
+    /// The most requests it was answering at once.
+    pub fn max_in_flight(&self) -> usize {
+        self.inner.lock().expect("lock").max_in_flight
     }
 
     pub fn got(&self) -> Vec<Received> {

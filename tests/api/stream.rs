@@ -147,6 +147,76 @@ async fn the_stream_resumes_after_a_disconnect_with_nothing_lost_or_repeated() {
 }
 
 #[tokio::test]
+async fn followers_woken_together_each_get_every_event_once_whatever_their_filter_or_start() {
+    let app = TestApp::spawn().await;
+    let (_, owner) = app.signup("owner@example.com").await;
+    create(&app, &owner, 0).await;
+    let start = head(&app, &owner).await;
+    // Four from the head (they share their reads), one from the start of the log, and one that
+    // follows only `credential.created` (a read of its own).
+    let mut from_head = Vec::new();
+    for _ in 0..4 {
+        from_head.push(Follow::open(&app, &owner, start).await);
+    }
+    let mut from_zero = Follow::open(&app, &owner, 0).await;
+    let res = app
+        .get_as(
+            &owner,
+            &format!("/v1/audit/export?after_seq={start}&follow=true&action=credential.created"),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let mut created_only = Follow {
+        body: Box::pin(res.bytes_stream()),
+        buf: Vec::new(),
+    };
+    for n in 1..=20 {
+        create(&app, &owner, n).await;
+        if n % 5 == 0 {
+            let body = json!({"description": format!("d{n}")});
+            let page: Value = app
+                .get_as(&owner, "/v1/credentials?limit=1")
+                .await
+                .json()
+                .await
+                .expect("json");
+            let id = page["items"][0]["id"].as_str().expect("id");
+            let res = app
+                .patch_as(&owner, &format!("/v1/credentials/{id}"), &body)
+                .await;
+            assert_eq!(res.status(), 200);
+        }
+    }
+    let end = head(&app, &owner).await;
+    for f in from_head.iter_mut() {
+        let mut seen = Vec::new();
+        while seen.last().copied() != Some(end) {
+            let e = f.event(10).await.expect("every event up to the head");
+            seen.push(e["seq"].as_i64().expect("seq"));
+        }
+        assert_eq!(
+            seen,
+            ((start + 1)..=end).collect::<Vec<_>>(),
+            "each once, in order"
+        );
+    }
+    let mut seen = Vec::new();
+    while seen.last().copied() != Some(end) {
+        let e = from_zero.event(10).await.expect("every event");
+        seen.push(e["seq"].as_i64().expect("seq"));
+    }
+    assert_eq!(seen, (1..=end).collect::<Vec<_>>());
+    let mut created = Vec::new();
+    while created.len() < 20 {
+        let e = created_only.event(10).await.expect("every creation");
+        assert_eq!(e["action"], "credential.created");
+        created.push(e["seq"].as_i64().expect("seq"));
+    }
+    assert!(created.windows(2).all(|w| w[0] < w[1]), "{created:?}");
+    assert!(created_only.event(1).await.is_none(), "nothing else");
+}
+
+#[tokio::test]
 async fn followers_beyond_the_limit_are_refused_with_429_until_one_leaves() {
     let app = TestApp::spawn_with(|f| {
         f.events.audit_stream_max_followers = "2".into();

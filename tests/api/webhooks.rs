@@ -46,6 +46,18 @@ async fn create_key(app: &TestApp, token: &str, name: &str) -> String {
         .to_string()
 }
 
+/// Disables or enables a webhook.
+async fn set_disabled(app: &TestApp, token: &str, hook: &str, disabled: bool) {
+    let res = app
+        .patch_as(
+            token,
+            &format!("/v1/webhooks/{hook}"),
+            &json!({"disabled": disabled}),
+        )
+        .await;
+    assert_eq!(res.status(), 200, "disabled: {disabled}");
+}
+
 async fn deliveries(app: &TestApp, token: &str, hook: &str) -> Vec<Value> {
     let page: Value = app
         .get_as(token, &format!("/v1/webhooks/{hook}/deliveries"))
@@ -633,6 +645,147 @@ async fn a_failed_connection_test_is_a_status_change_with_from_to_and_reason() {
 }
 
 #[tokio::test]
+async fn a_refresh_that_succeeds_after_a_failed_one_is_a_status_change_back_to_active() {
+    let app = app().await;
+    let (_, owner) = app.signup("owner@example.com").await;
+    let hooks = Receiver::start().await;
+    let provider = Receiver::start().await;
+    provider.answer(&[503]);
+    provider.reply_with(json!({"access_token": "second-access-token-0001", "token_type": "Bearer", "expires_in": 3600}));
+    create_hook(
+        &app,
+        &owner,
+        &hooks.url,
+        json!(["credential.status_changed"]),
+    )
+    .await;
+    let body = json!({"name": "google", "service": "google", "type": "oauth2", "data": {
+        "grant_type": "authorization_code", "client_id": "cid", "client_secret": "wh-client-secret-000001",
+        "authorization_url": "https://accounts.example.com/auth", "token_url": provider.url,
+        "access_token": "first-access-token-0001", "refresh_token": "first-refresh-token-001"}});
+    let res = app.post_as(&owner, "/v1/credentials", &body).await;
+    assert_eq!(res.status(), 201);
+    let cid = res.json::<Value>().await.expect("json")["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let refresh = format!("/v1/credentials/{cid}/refresh");
+    let failed = app.post_as(&owner, &refresh, &json!({})).await;
+    assert_eq!(failed.status(), 503, "the provider answered 503");
+    assert_eq!(
+        app.post_as(&owner, &refresh, &json!({})).await.status(),
+        200
+    );
+    assert!(hooks.wait_for(2, 10).await, "two status changes delivered");
+    let got: Vec<Value> = hooks.got().iter().map(|r| r.json()).collect();
+    let changes: Vec<[Value; 3]> = got
+        .iter()
+        .map(|e| {
+            let d = &e["data"];
+            [d["from"].clone(), d["to"].clone(), d["reason"].clone()]
+        })
+        .collect();
+    assert_eq!(
+        changes,
+        [
+            [json!("active"), json!("error"), json!("refresh_failed")],
+            [json!("error"), json!("active"), json!("refresh_succeeded")]
+        ]
+    );
+    assert_eq!(got[1]["type"], "credential.status_changed");
+    assert_eq!(got[1]["data"]["credential"]["status"], "active");
+    for r in hooks.got() {
+        for secret in [
+            "second-access-token",
+            "first-refresh-token",
+            "wh-client-secret",
+        ] {
+            assert!(!r.body.contains(secret), "{secret} in a delivery");
+        }
+    }
+    // A refresh of an active credential changes no status: no event.
+    assert_eq!(
+        app.post_as(&owner, &refresh, &json!({})).await.status(),
+        200
+    );
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(hooks.got().len(), 2, "no change, no event");
+    let log = app
+        .get_as(&owner, "/v1/audit/export?action=credential.status_changed")
+        .await
+        .text()
+        .await
+        .expect("text");
+    let last: Value = serde_json::from_str(log.lines().last().expect("an event")).expect("json");
+    assert_eq!(last["details"]["reason"], "refresh_succeeded");
+    assert_eq!(last["target"]["id"], json!(cid));
+}
+
+#[tokio::test]
+async fn with_many_credentials_in_flight_each_credentials_deliveries_arrive_in_audit_order() {
+    let app = app().await;
+    let (_, owner) = app.signup("owner@example.com").await;
+    let rx = Receiver::start().await;
+    rx.delay(Duration::from_millis(50));
+    // Some first attempts fail: their subjects' later deliveries wait for the retry.
+    rx.answer(&[500, 503, 500, 500]);
+    let hook = create_hook(&app, &owner, &rx.url, json!(["*"])).await;
+    let hook = hook["id"].as_str().expect("id");
+    // Disabled while the changes are made, so that each credential's three deliveries are due at
+    // once when it is enabled again: runs of the same subject in one pass.
+    set_disabled(&app, &owner, hook, true).await;
+    const CREDENTIALS: usize = 16;
+    let mut ids = Vec::new();
+    for n in 0..CREDENTIALS {
+        ids.push(create_key(&app, &owner, &format!("k{n}")).await);
+    }
+    for id in &ids {
+        for d in ["first", "second"] {
+            let res = app
+                .patch_as(
+                    &owner,
+                    &format!("/v1/credentials/{id}"),
+                    &json!({"description": d}),
+                )
+                .await;
+            assert_eq!(res.status(), 200);
+        }
+    }
+    set_disabled(&app, &owner, hook, false).await;
+    // Three events per credential, four failed attempts retried.
+    assert!(
+        rx.wait_for(CREDENTIALS * 3 + 4, 30).await,
+        "got {}",
+        rx.got().len()
+    );
+    let mut seqs: std::collections::HashMap<String, Vec<(i64, String)>> = Default::default();
+    for r in rx.got() {
+        let e = r.json();
+        let id = e["data"]["credential"]["id"]
+            .as_str()
+            .expect("id")
+            .to_string();
+        let seq = e["data"]["audit_seq"].as_i64().expect("audit_seq");
+        seqs.entry(id).or_default().push((seq, r.id.clone()));
+    }
+    assert_eq!(seqs.len(), CREDENTIALS);
+    for (id, arrived) in &seqs {
+        // In audit order; a retry repeats the delivery it retries, with the same webhook-id.
+        for w in arrived.windows(2) {
+            assert!(w[0].0 <= w[1].0, "{id}: {arrived:?}");
+            assert_eq!(w[0].0 == w[1].0, w[0].1 == w[1].1, "{id}: {arrived:?}");
+        }
+        let mut distinct: Vec<i64> = arrived.iter().map(|a| a.0).collect();
+        distinct.dedup();
+        assert_eq!(distinct.len(), 3, "{id}: created, updated twice");
+    }
+    assert!(
+        rx.max_in_flight() > 1,
+        "different credentials' deliveries go at once"
+    );
+}
+
+#[tokio::test]
 async fn a_webhook_failing_for_longer_than_allowed_is_disabled_with_an_event() {
     let app = TestApp::spawn_with(|f| {
         f.outbound_allow = "127.0.0.1".into();
@@ -685,14 +838,7 @@ async fn a_webhook_failing_for_longer_than_allowed_is_disabled_with_an_event() {
     let n = rx.got().len();
     tokio::time::sleep(Duration::from_millis(800)).await;
     assert_eq!(rx.got().len(), n);
-    let res = app
-        .patch_as(
-            &owner,
-            &format!("/v1/webhooks/{id}"),
-            &json!({"disabled": false}),
-        )
-        .await;
-    assert_eq!(res.status(), 200);
+    set_disabled(&app, &owner, id, false).await;
     assert!(rx.wait_for(n + 1, 10).await, "sent again once enabled");
 }
 

@@ -563,7 +563,7 @@ export interface paths {
          *
          *     **Credential access:** the credential's owner, a share of `manage` or more, or the workspace role `owner` or `admin`. No access at all is a 404 and too little a 403, both recorded as `credential.access_denied`.
          *
-         *     **Audit log:** records `credential.refreshed`, or `credential.refresh_failed` when the provider refuses.
+         *     **Audit log:** records `credential.refreshed`, or `credential.refresh_failed` when the provider refuses; `credential.status_changed` too when the status moves (to `error` or `expired`, or back to `active`).
          */
         post: operations["refresh_credential"];
         delete?: never;
@@ -2742,7 +2742,7 @@ export interface components {
          * @description Why a credential's status changed: a connection test passed or failed, an OAuth2 refresh failed, or `expires_at` passed.
          * @enum {string}
          */
-        StatusChangeReason: "test_passed" | "test_failed" | "refresh_failed" | "expires_at_passed";
+        StatusChangeReason: "test_passed" | "test_failed" | "refresh_failed" | "refresh_succeeded" | "expires_at_passed";
         Team: {
             /** Format: uuid */
             id: string;

@@ -146,15 +146,18 @@ pub enum StatusChangeReason {
     TestFailed,
     /// An OAuth2 refresh failed (`error`, or `expired` when refused for good).
     RefreshFailed,
+    /// An OAuth2 refresh succeeded after a failed one (back to `active`).
+    RefreshSucceeded,
     /// `expires_at` passed.
     ExpiresAtPassed,
 }
 
 impl StatusChangeReason {
-    pub const ALL: [StatusChangeReason; 4] = [
+    pub const ALL: [StatusChangeReason; 5] = [
         StatusChangeReason::TestPassed,
         StatusChangeReason::TestFailed,
         StatusChangeReason::RefreshFailed,
+        StatusChangeReason::RefreshSucceeded,
         StatusChangeReason::ExpiresAtPassed,
     ];
 
@@ -163,6 +166,7 @@ impl StatusChangeReason {
             StatusChangeReason::TestPassed => "test_passed",
             StatusChangeReason::TestFailed => "test_failed",
             StatusChangeReason::RefreshFailed => "refresh_failed",
+            StatusChangeReason::RefreshSucceeded => "refresh_succeeded",
             StatusChangeReason::ExpiresAtPassed => "expires_at_passed",
         }
     }

@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
+use crate::audit_tail::SharedPages;
 use crate::ServiceError;
 
 /// The notification channel of chained events (payload: the workspace id).
@@ -26,6 +27,10 @@ pub struct AuditHub {
     dispatchers: Mutex<Vec<mpsc::Sender<Uuid>>>,
     next_id: AtomicU64,
     max_followers: usize,
+    /// Moved before every wake-up.
+    generation: AtomicU64,
+    /// The reads followers share.
+    pub pages: SharedPages,
 }
 
 /// A follower of one workspace's chain; it stops following when dropped.
@@ -34,6 +39,8 @@ pub struct Follower {
     ws: Uuid,
     id: u64,
     rx: mpsc::Receiver<()>,
+    /// The hub's generation when it was last woken (or began): a read it uses must be as new.
+    need: u64,
 }
 
 impl Follower {
@@ -42,6 +49,27 @@ impl Follower {
         if self.rx.recv().await.is_none() {
             std::future::pending::<()>().await;
         }
+        self.need = self.hub.generation();
+    }
+
+    /// The page of its workspace's events that `key` (a filter) selects after `after`: shared
+    /// with the other followers of the workspace, else read by `read`.
+    pub async fn page<F, Fut>(
+        &self,
+        key: &str,
+        after: i64,
+        read: F,
+    ) -> Result<crate::audit_tail::Rows, ServiceError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<
+            Output = Result<Vec<credvault_store::audit::StoredEvent>, ServiceError>,
+        >,
+    {
+        let hub = &self.hub;
+        hub.pages
+            .page(self.ws, key, after, self.need, || hub.generation(), read)
+            .await
     }
 }
 
@@ -52,6 +80,7 @@ impl Drop for Follower {
                 list.retain(|(id, _)| *id != self.id);
                 if list.is_empty() {
                     f.remove(&self.ws);
+                    self.hub.pages.forget(self.ws);
                 }
             }
         }
@@ -65,6 +94,8 @@ impl AuditHub {
             dispatchers: Mutex::new(Vec::new()),
             next_id: AtomicU64::new(1),
             max_followers,
+            generation: AtomicU64::new(0),
+            pages: SharedPages::default(),
         })
     }
 
@@ -92,7 +123,13 @@ impl AuditHub {
             ws,
             id,
             rx,
+            need: self.generation(),
         })
+    }
+
+    /// How many wake-ups there were so far.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
     }
 
     /// A channel of the workspaces whose events were chained, for the dispatcher.
@@ -106,6 +143,7 @@ impl AuditHub {
 
     /// Events of `ws` were chained: wakes its followers and tells the dispatcher.
     pub fn chained(&self, ws: Uuid) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
         if let Ok(f) = self.followers.lock() {
             for (_, tx) in f.get(&ws).into_iter().flatten() {
                 let _ = tx.try_send(());
@@ -121,6 +159,7 @@ impl AuditHub {
 
     /// Wakes every follower (the listener reconnected: a notification may have been missed).
     pub fn wake_all(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
         if let Ok(f) = self.followers.lock() {
             for (_, tx) in f.values().flatten() {
                 let _ = tx.try_send(());

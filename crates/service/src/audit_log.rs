@@ -105,6 +105,11 @@ pub struct Export {
 }
 
 impl Export {
+    /// What the export selects, as a text that is the same for the same filter.
+    pub fn key(&self) -> String {
+        format!("{:?}", self.filter)
+    }
+
     /// The next page of events after `after` (a seq), oldest first; empty at the end.
     pub async fn page(
         &self,

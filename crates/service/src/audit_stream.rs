@@ -2,20 +2,20 @@
 //! instance's LISTEN connection (`audit_hub`), never by polling — and says it is alive with an
 //! idle beat. It reads the log by seq after the last event it wrote, so a slow follower costs no
 //! buffer (it reads on from the database) and a client reconnecting with the last seq it saw
-//! loses and repeats nothing.
+//! loses and repeats nothing. Followers of a workspace woken together share one read
+//! (`audit_tail`).
 
 use std::time::{Duration, Instant};
 
-use credvault_store::audit::StoredEvent;
-
 use crate::audit_hub::Follower;
 use crate::audit_log::Export;
+use crate::audit_tail::Rows;
 use crate::{Principal, ServiceError, Services};
 
 /// What the stream writes next.
 pub enum Next {
-    /// Events after the last written, oldest first.
-    Events(Vec<StoredEvent>),
+    /// Events after the last written, oldest first (shared by followers woken together).
+    Events(Rows),
     /// Nothing for a heartbeat interval.
     Idle,
     /// The export is complete (not following).
@@ -24,6 +24,8 @@ pub enum Next {
 
 pub struct AuditStream {
     export: Export,
+    /// What the export selects, as followers sharing a read compare it.
+    key: String,
     after: i64,
     follower: Option<Follower>,
     heartbeat: Duration,
@@ -53,6 +55,7 @@ pub fn open(
         false => None,
     };
     Ok(AuditStream {
+        key: export.key(),
         export,
         after: after_seq.unwrap_or(0),
         follower,
@@ -72,8 +75,16 @@ impl AuditStream {
                 tokio::time::sleep(wait).await;
             }
             self.read_at = Some(Instant::now());
-            let rows = self.export.page(services, self.after).await?;
-            if let Some(last) = rows.last() {
+            let rows = match &self.follower {
+                // Shared with the workspace's other followers woken for the same events.
+                Some(f) => {
+                    let (export, after) = (&self.export, self.after);
+                    f.page(&self.key, after, || export.page(services, after))
+                        .await?
+                }
+                None => Rows::new(self.export.page(services, self.after).await?),
+            };
+            if let Some(last) = rows.events().last() {
                 self.after = last.seq;
                 return Ok(Next::Events(rows));
             }

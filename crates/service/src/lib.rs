@@ -14,6 +14,7 @@ pub mod audit_hub;
 pub mod audit_log;
 pub mod audit_retention;
 pub mod audit_stream;
+pub mod audit_tail;
 pub mod audit_verify;
 pub mod authn;
 pub mod cache;

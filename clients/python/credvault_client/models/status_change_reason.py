@@ -1,10 +1,11 @@
 from typing import Literal
 
-StatusChangeReason = Literal["expires_at_passed", "refresh_failed", "test_failed", "test_passed"]
+StatusChangeReason = Literal["expires_at_passed", "refresh_failed", "refresh_succeeded", "test_failed", "test_passed"]
 
 STATUS_CHANGE_REASON_VALUES: set[StatusChangeReason] = {
     "expires_at_passed",
     "refresh_failed",
+    "refresh_succeeded",
     "test_failed",
     "test_passed",
 }

@@ -6,6 +6,7 @@ use actix_web::{get, web, HttpResponse};
 use chrono::{DateTime, Utc};
 use credvault_service::audit_log::{self, EventQuery};
 use credvault_service::audit_stream::{self, AuditStream, Next};
+use credvault_service::audit_tail::Rows;
 use credvault_service::page::Page;
 use credvault_store::audit::{AuditFilter, StoredEvent};
 use serde::{Deserialize, Serialize};
@@ -177,13 +178,18 @@ fn ndjson(
     })
 }
 
-fn lines(rows: Vec<StoredEvent>) -> Result<web::Bytes, ApiError> {
-    let mut buf = Vec::new();
-    for e in rows {
-        serde_json::to_writer(&mut buf, &AuditEvent::from(e)).map_err(ApiError::internal)?;
-        buf.push(b'\n');
-    }
-    Ok(web::Bytes::from(buf))
+/// A page as NDJSON, written once for every follower that shares it.
+fn lines(rows: Rows) -> Result<web::Bytes, ApiError> {
+    let text = rows.rendered(|events| {
+        let mut buf = Vec::new();
+        for e in events {
+            serde_json::to_writer(&mut buf, &AuditEvent::from(e.clone()))
+                .map_err(ApiError::internal)?;
+            buf.push(b'\n');
+        }
+        Ok::<_, ApiError>(buf)
+    })?;
+    Ok(web::Bytes::copy_from_slice(&text))
 }
 
 /// NDJSON unless the client asks only for a download (`Accept: application/octet-stream`).

@@ -35,7 +35,7 @@ pub struct RefreshResult {
 
 /// Refresh an oauth2 credential's access token now.
 #[utoipa::path(
-    tag = "credentials", operation_id = "refresh_credential", description = Doc::of(Action::WriteCredentials).on_credential(CredentialAction::Manage).audits("records `credential.refreshed`, or `credential.refresh_failed` when the provider refuses"), summary = "Refresh an OAuth2 token", params(("id" = Uuid, Path, description = "Credential id")),
+    tag = "credentials", operation_id = "refresh_credential", description = Doc::of(Action::WriteCredentials).on_credential(CredentialAction::Manage).audits("records `credential.refreshed`, or `credential.refresh_failed` when the provider refuses; `credential.status_changed` too when the status moves (to `error` or `expired`, or back to `active`)"), summary = "Refresh an OAuth2 token", params(("id" = Uuid, Path, description = "Credential id")),
     responses(
         (status = 200, description = "Refreshed (a new version with reason `refreshed`)", body = RefreshResult),
         (status = 409, description = "The provider refused the refresh token (`reauthorization_required`, with `authorization_url`)", body = crate::error::Problem, content_type = "application/problem+json"),

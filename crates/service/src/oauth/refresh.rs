@@ -225,6 +225,7 @@ async fn refresh_with_lease(
         .ok_or_else(|| ServiceError::NotFound("credential"))?;
     let outcome = match result {
         Ok(grant) => {
+            let from = cred.status.clone();
             let (expires, rotated) =
                 store_grant(services, &tx, &mut cred, &grant, "refreshed", None, read).await?;
             ostore::finish_refresh(&tx, ws, id, Some(Utc::now()), 0, None).await?;
@@ -238,6 +239,17 @@ async fn refresh_with_lease(
                     expires.map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true)),
                 );
             audit::record(&tx, ws, actor, origin, ev).await?;
+            // Back to `active` from `error` (or `expired`, refreshed by hand).
+            let changed = crate::webhooks::status_changed(
+                id,
+                &cred.name,
+                &from,
+                &cred.status,
+                credvault_domain::events::StatusChangeReason::RefreshSucceeded,
+            );
+            if let Some(ev) = changed {
+                audit::record(&tx, ws, actor, origin, ev).await?;
+            }
             Outcome::Fresh {
                 token_expires_at: expires,
             }

@@ -1,34 +1,36 @@
 //! The dispatcher: the audit log is the outbox. For each workspace, the one instance holding its
 //! lease reads the chained events after each webhook's cursor, turns those webhooks hear of into
 //! delivery rows (with the cursor move, in one transaction), then sends the due ones — with no
-//! database connection held during a call — and records each attempt. A subject's deliveries go
-//! out in audit order: the next waits while an earlier one is pending.
+//! database connection held during a call — and records the pass's attempts in one transaction.
+//! A subject's deliveries go out in audit order: due ones of different subjects go at once, those
+//! of one subject one after the other, and a later one waits while an earlier one awaits a retry.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
 use credvault_domain::events::{subscribed, EventType};
 use credvault_store::audit as astore;
+use credvault_store::audit::StoredEvent;
 use credvault_store::webhooks::{self as store, DeliveryRow, NewDelivery, WebhookRow};
 use futures_util::StreamExt;
-use reqwest::{Method, Url};
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use uuid::Uuid;
 
+mod attempts;
+
 use super::payload::{self, Presenter};
-use super::{secret_of, DELIVERY_TIMEOUT};
-use crate::audit::{record_many, Event, Origin};
+use super::secret_of;
 use crate::{ServiceError, Services};
 
 /// Audit events read per pass.
 const EVENTS_PER_PASS: i64 = 500;
-/// Deliveries sent per pass, and at once.
-const SENDS_PER_PASS: i64 = 128;
-const SENDS_AT_ONCE: usize = 32;
-/// The least time between passes that notifications alone ask for.
-const PACE: Duration = Duration::from_millis(20);
+/// Deliveries sent per pass at most, and runs (of one webhook and subject) sent at once.
+const SENDS_PER_PASS: i64 = 256;
+const SENDS_AT_ONCE: usize = 64;
+/// The least time between passes that notifications alone ask for (a workspace busy with
+/// resolves is notified of chained events all the time; none of them is delivered).
+const PACE: Duration = Duration::from_millis(50);
 /// How far a cursor may lag over events no webhook hears of before it is written.
 const CURSOR_SLACK: i64 = 10_000;
 
@@ -168,48 +170,83 @@ impl Dispatcher {
             return Ok(false);
         }
         let head = astore::head(&client, ws).await?.map_or(0, |h| h.0);
-        let tx = client.transaction().await?;
-        let more = self.enqueue(&tx, ws, &hooks, head).await?;
-        tx.commit().await?;
+        let more = self.enqueue(&mut client, ws, &hooks, head).await?;
         let due = store::due(&client, ws, SENDS_PER_PASS).await?;
         drop(client);
         if due.is_empty() {
             return Ok(more);
         }
-        let by_id: HashMap<Uuid, &WebhookRow> = hooks.iter().map(|h| (h.id, h)).collect();
-        let mut jobs = Vec::with_capacity(due.len());
-        for d in due {
-            let Some(hook) = by_id.get(&d.webhook_id) else {
-                continue;
-            };
-            let secret = secret_of(&self.services, hook)?;
-            jobs.push((d, (*hook).clone(), secret));
-        }
-        let sends = jobs.into_iter().map(|(d, hook, secret)| {
+        let runs = self.runs(&hooks, due)?;
+        // Runs of different subjects at once; each run's deliveries one after the other, in audit
+        // order, ending at the first that is not delivered (the rest wait for its retry).
+        let sends = runs.into_iter().map(|(hook, secret, run)| {
             Box::pin(async move {
-                let tried = self.send(&hook, &secret, &d).await;
-                (d, tried)
+                let mut tried = Vec::with_capacity(run.len());
+                for d in run {
+                    let t = self.send(&hook, &secret, &d).await;
+                    let stop = t.is_err();
+                    tried.push((d, t));
+                    if stop {
+                        break;
+                    }
+                }
+                tried
             })
         });
         let results: Vec<_> = futures_util::stream::iter(sends)
             .buffer_unordered(SENDS_AT_ONCE)
             .collect()
             .await;
-        // Every attempt of the pass recorded in one transaction (one commit).
+        // Every attempt of the pass recorded in one transaction (a few statements, one commit).
+        let attempts = results
+            .into_iter()
+            .flatten()
+            .map(|(d, tried)| self.attempt(&d, tried))
+            .collect::<Result<Vec<_>, _>>()?;
         let mut client = self.services.pool.get().await?;
         let tx = client.transaction().await?;
-        for (d, tried) in results {
-            self.record(&tx, &d, tried).await?;
-        }
+        self.record(&tx, ws, &attempts).await?;
         self.leased(&tx, ws).await?;
         tx.commit().await?;
         Ok(true)
     }
 
+    /// Due deliveries (oldest event first) grouped into runs per webhook and subject, each with
+    /// its webhook and the secret that signs it.
+    fn runs(
+        &self,
+        hooks: &[WebhookRow],
+        due: Vec<DeliveryRow>,
+    ) -> Result<Vec<(WebhookRow, SecretString, Vec<DeliveryRow>)>, ServiceError> {
+        let mut secrets: HashMap<Uuid, (&WebhookRow, SecretString)> = HashMap::new();
+        let mut runs: Vec<(WebhookRow, SecretString, Vec<DeliveryRow>)> = Vec::new();
+        let mut at: HashMap<(Uuid, String), usize> = HashMap::new();
+        for d in due {
+            let Some(hook) = hooks.iter().find(|h| h.id == d.webhook_id) else {
+                continue;
+            };
+            if let Some(i) = at.get(&(d.webhook_id, d.subject.clone())) {
+                runs[*i].2.push(d);
+                continue;
+            }
+            let (hook, secret) = match secrets.get(&hook.id) {
+                Some((h, s)) => (*h, s.clone()),
+                None => {
+                    let s = secret_of(&self.services, hook)?;
+                    secrets.insert(hook.id, (hook, s.clone()));
+                    (hook, s)
+                }
+            };
+            at.insert((d.webhook_id, d.subject.clone()), runs.len());
+            runs.push((hook.clone(), secret, vec![d]));
+        }
+        Ok(runs)
+    }
+
     /// Turns the events after the webhooks' cursors into deliveries; true when more are left.
     async fn enqueue(
         &self,
-        c: &impl deadpool_postgres::GenericClient,
+        client: &mut deadpool_postgres::Object,
         ws: Uuid,
         hooks: &[WebhookRow],
         head: i64,
@@ -217,6 +254,7 @@ impl Dispatcher {
         let Some(after) = hooks.iter().map(|h| h.cursor).min().filter(|a| *a < head) else {
             return Ok(false);
         };
+        let c = &*client;
         let actions = EventType::audit_actions();
         let events =
             astore::events_with_actions(c, ws, after, head, &actions, EVENTS_PER_PASS).await?;
@@ -226,19 +264,23 @@ impl Dispatcher {
         } else {
             head
         };
+        let heard: Vec<(&StoredEvent, EventType, Vec<&WebhookRow>)> = events
+            .iter()
+            .filter_map(|e| {
+                let t = EventType::of_audit(&e.action, &e.outcome, &e.details)?;
+                let hearing: Vec<&WebhookRow> = hooks
+                    .iter()
+                    .filter(|h| h.cursor < e.seq && subscribed(&h.events, t))
+                    .collect();
+                (!hearing.is_empty()).then_some((e, t, hearing))
+            })
+            .collect();
+        let subjects: Vec<(&StoredEvent, EventType)> =
+            heard.iter().map(|(e, t, _)| (*e, *t)).collect();
+        let credentials = payload::credentials_of(c, ws, &subjects).await?;
         let mut new = Vec::new();
-        for e in &events {
-            let Some(t) = EventType::of_audit(&e.action, &e.outcome, &e.details) else {
-                continue;
-            };
-            let hearing: Vec<&WebhookRow> = hooks
-                .iter()
-                .filter(|h| h.cursor < e.seq && subscribed(&h.events, t))
-                .collect();
-            if hearing.is_empty() {
-                continue;
-            }
-            let (subject, body) = payload::build(c, &self.present, e, t).await?;
+        for (e, t, hearing) in heard {
+            let (subject, body) = payload::build(&self.present, e, t, &credentials);
             for h in hearing {
                 new.push(NewDelivery {
                     id: Uuid::now_v7(),
@@ -257,88 +299,13 @@ impl Dispatcher {
             .collect();
         // With nothing to deliver, a cursor moves only now and then: a workspace busy with
         // resolves would otherwise write on every pass.
+        // The deliveries and the cursor moves in one transaction (a pass that writes nothing
+        // opens none).
         if !new.is_empty() || full || upto - after >= CURSOR_SLACK {
-            store::enqueue(c, ws, &new, &cursors).await?;
+            let tx = client.transaction().await?;
+            store::enqueue(&tx, ws, &new, &cursors).await?;
+            tx.commit().await?;
         }
         Ok(full)
     }
-
-    /// One attempt: delivered (2xx within the timeout) or why not, with the status if any.
-    async fn send(
-        &self,
-        hook: &WebhookRow,
-        secret: &SecretString,
-        d: &DeliveryRow,
-    ) -> Result<u16, (Option<u16>, String)> {
-        let url = Url::parse(&hook.url).map_err(|e| (None, format!("bad URL: {e}")))?;
-        let msg_id = message_id(d.id);
-        let ts = Utc::now().timestamp();
-        let sig = credvault_crypto::webhook_signature(
-            secret.expose_secret(),
-            &msg_id,
-            ts,
-            d.body.as_bytes(),
-        )
-        .ok_or((None, "the webhook's secret cannot sign".to_string()))?;
-        let req = self
-            .services
-            .outbound
-            .request_once(Method::POST, url)
-            .timeout(DELIVERY_TIMEOUT)
-            .header("content-type", "application/json")
-            .header("webhook-id", msg_id)
-            .header("webhook-timestamp", ts.to_string())
-            .header("webhook-signature", sig)
-            .body(d.body.clone());
-        match self.services.outbound.send_once(req).await {
-            Ok(a) if a.status.is_success() => Ok(a.status.as_u16()),
-            Ok(a) => Err((Some(a.status.as_u16()), format!("answered {}", a.status))),
-            Err(e) => Err((None, e.to_string())),
-        }
-    }
-
-    /// Records an attempt, schedules the retry, and disables a webhook failing for too long.
-    async fn record(
-        &self,
-        tx: &impl deadpool_postgres::GenericClient,
-        d: &DeliveryRow,
-        tried: Result<u16, (Option<u16>, String)>,
-    ) -> Result<(), ServiceError> {
-        let settings = &self.services.events;
-        let (delivered, code, error) = match &tried {
-            Ok(code) => (true, Some(*code), None),
-            Err((code, e)) => (false, *code, Some(e.as_str())),
-        };
-        let retry_at = match settings.retry_schedule.get(d.attempts.max(0) as usize) {
-            Some(wait) if !delivered => Some(
-                Utc::now() + chrono::TimeDelta::from_std(*wait).map_err(ServiceError::internal)?,
-            ),
-            _ => None,
-        };
-        let code = code.map(i32::from);
-        let since = store::record_attempt(tx, d, delivered, code, error, retry_at).await?;
-        let limit =
-            chrono::TimeDelta::from_std(settings.disable_after).map_err(ServiceError::internal)?;
-        if since.is_some_and(|s| s <= Utc::now() - limit)
-            && store::disable(tx, d.workspace_id, d.webhook_id).await?
-        {
-            let ev = Event::new("webhook.disabled")
-                .target("webhook", d.webhook_id, None)
-                .outcome("failure")
-                .detail("reason", "failing deliveries")
-                .detail("failing_since", since.map(|s| s.to_rfc3339()));
-            record_many(
-                tx,
-                d.workspace_id,
-                &[(crate::oauth::system(), Origin::default(), ev)],
-            )
-            .await?;
-        }
-        Ok(())
-    }
-}
-
-/// The `webhook-id` of a delivery: the same on every attempt.
-pub fn message_id(delivery: Uuid) -> String {
-    format!("msg_{}", delivery.simple())
 }

@@ -2,6 +2,7 @@
 //! state of its subject. `data.credential` is the credential's summary as the API shows it (the
 //! API hands its presenter to the dispatcher); no secret value is ever in it.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use credvault_domain::audit::at_text;
@@ -29,13 +30,35 @@ fn carried(t: EventType) -> &'static [&'static str] {
     }
 }
 
-/// The delivery's subject (what orders it) and its body.
-pub async fn build(
+/// The current state of the credentials `events` are about, read in one query (a pass builds
+/// many payloads).
+pub async fn credentials_of(
     c: &impl GenericClient,
+    ws: Uuid,
+    events: &[(&StoredEvent, EventType)],
+) -> Result<HashMap<Uuid, CredentialRow>, ServiceError> {
+    let mut ids: Vec<Uuid> = events
+        .iter()
+        .filter(|(_, t)| t.subject() == "credential")
+        .filter_map(|(e, _)| e.target_id.as_deref()?.parse().ok())
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows = cstore::get_many(c, ws, &ids).await?;
+    Ok(rows.into_iter().map(|r| (r.id, r)).collect())
+}
+
+/// The delivery's subject (what orders it) and its body; `credentials` holds the subjects'
+/// current state ([`credentials_of`]).
+pub fn build(
     present: &Presenter,
     e: &StoredEvent,
     t: EventType,
-) -> Result<(String, String), ServiceError> {
+    credentials: &HashMap<Uuid, CredentialRow>,
+) -> (String, String) {
     let subject = e.target_id.clone().unwrap_or_default();
     let mut data = Map::new();
     data.insert("workspace_id".into(), json!(e.workspace_id));
@@ -46,12 +69,12 @@ pub async fn build(
     );
     match t.subject() {
         "credential" => {
-            let row = match subject.parse::<Uuid>() {
-                Ok(id) => cstore::get(c, e.workspace_id, id).await?,
-                Err(_) => None,
-            };
+            let row = subject
+                .parse::<Uuid>()
+                .ok()
+                .and_then(|id| credentials.get(&id));
             match row {
-                Some(row) => data.insert("credential".into(), present(&row)),
+                Some(row) => data.insert("credential".into(), present(row)),
                 // Purged since: only what the audit event says of it.
                 None => data.insert(
                     "purged_credential".into(),
@@ -79,5 +102,5 @@ pub async fn build(
         }
     }
     let body = json!({"type": t.as_str(), "timestamp": at_text(e.at), "data": data});
-    Ok((subject, body.to_string()))
+    (subject, body.to_string())
 }

@@ -124,6 +124,24 @@ pub async fn get(
     Ok(r.as_ref().map(row))
 }
 
+/// The workspace's credentials among `ids` (in no particular order; missing ones are left out).
+pub async fn get_many(
+    c: &impl GenericClient,
+    ws: Uuid,
+    ids: &[Uuid],
+) -> Result<Vec<CredentialRow>, StoreError> {
+    let rows = c
+        .query(
+            &c.prepare_cached(&format!(
+                "SELECT {COLS} FROM {FROM} WHERE c.workspace_id = $1 AND c.id = ANY($2)"
+            ))
+            .await?,
+            &[&ws, &ids],
+        )
+        .await?;
+    Ok(rows.iter().map(row).collect())
+}
+
 /// The credential, locked for the rest of the transaction.
 pub async fn lock(
     c: &impl GenericClient,

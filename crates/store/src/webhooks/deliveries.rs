@@ -95,25 +95,35 @@ pub async fn enqueue(
         let subjects: Vec<&str> = new.iter().map(|d| d.subject.as_str()).collect();
         let bodies: Vec<&str> = new.iter().map(|d| d.body.as_str()).collect();
         c.execute(
-            &c.prepare_cached("INSERT INTO webhook_deliveries (workspace_id, id, webhook_id, event_type, audit_seq, subject, body)
+            &c.prepare_cached(
+                "INSERT INTO webhook_deliveries (workspace_id, id, webhook_id, event_type, audit_seq, subject, body)
              SELECT $1, u.* FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::int8[], $6::text[], $7::text[]) AS u
-             ON CONFLICT (workspace_id, webhook_id, audit_seq) DO NOTHING").await?,
+             ON CONFLICT (workspace_id, webhook_id, audit_seq) DO NOTHING",
+            )
+            .await?,
             &[&ws, &ids, &hooks, &types, &seqs, &subjects, &bodies],
         )
         .await?;
     }
-    for (id, cursor) in cursors {
+    if !cursors.is_empty() {
+        let (ids, upto): (Vec<Uuid>, Vec<i64>) = cursors.iter().copied().unzip();
         c.execute(
-            &c.prepare_cached("UPDATE webhooks SET cursor = greatest(cursor, $3) WHERE workspace_id = $1 AND id = $2").await?,
-            &[&ws, id, cursor],
+            &c.prepare_cached(
+                "UPDATE webhooks w SET cursor = greatest(w.cursor, u.upto)
+             FROM unnest($2::uuid[], $3::int8[]) AS u(id, upto)
+             WHERE w.workspace_id = $1 AND w.id = u.id",
+            )
+            .await?,
+            &[&ws, &ids, &upto],
         )
         .await?;
     }
     Ok(())
 }
 
-/// Pending deliveries of a workspace due now, each the earliest pending one of its webhook and
-/// subject (so one subject's deliveries go out in audit order), oldest event first.
+/// Pending deliveries of a workspace due now, oldest event first, that no earlier pending
+/// delivery of the same webhook and subject waits before (so taken in order, each subject's
+/// deliveries here are a run that may go out one after the other, in audit order).
 pub async fn due(
     c: &impl GenericClient,
     ws: Uuid,
@@ -127,55 +137,90 @@ pub async fn due(
                    AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e
                                    WHERE e.workspace_id = d.workspace_id AND e.webhook_id = d.webhook_id
                                      AND e.subject = d.subject AND e.status = 'pending'
-                                     AND e.audit_seq < d.audit_seq)
+                                     AND e.audit_seq < d.audit_seq AND e.next_attempt_at > now())
                    AND EXISTS (SELECT 1 FROM webhooks w
                                WHERE w.workspace_id = d.workspace_id AND w.id = d.webhook_id AND NOT w.disabled)
                  ORDER BY d.audit_seq LIMIT $2"
-            )).await?,
+            ))
+            .await?,
             &[&ws, &limit],
         )
         .await?;
     Ok(rows.iter().map(delivery).collect())
 }
 
-/// Records an attempt: delivered, to be tried again at `retry_at`, or failed for good (neither).
-/// Moves the webhook's run of failures; returns when that run began (None after a success).
-pub async fn record_attempt(
+/// One attempt's outcome: delivered, to be tried again at `retry_at`, or failed for good
+/// (neither).
+pub struct Attempt {
+    pub id: Uuid,
+    pub webhook_id: Uuid,
+    pub delivered: bool,
+    pub status_code: Option<i32>,
+    pub error: Option<String>,
+    pub retry_at: Option<DateTime<Utc>>,
+}
+
+/// Records a workspace's attempts in two statements, and moves each webhook's run of failures
+/// (ended by any delivered attempt, else begun if not yet). Returns (webhook, when its run of
+/// failures began) for those still failing.
+pub async fn record_attempts(
     c: &impl GenericClient,
-    d: &DeliveryRow,
-    delivered: bool,
-    status_code: Option<i32>,
-    error: Option<&str>,
-    retry_at: Option<DateTime<Utc>>,
-) -> Result<Option<DateTime<Utc>>, StoreError> {
-    let status = match (delivered, retry_at) {
-        (true, _) => "delivered",
-        (false, Some(_)) => "pending",
-        (false, None) => "failed",
-    };
+    ws: Uuid,
+    attempts: &[Attempt],
+) -> Result<Vec<(Uuid, DateTime<Utc>)>, StoreError> {
+    if attempts.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<Uuid> = attempts.iter().map(|a| a.id).collect();
+    let statuses: Vec<&str> = attempts
+        .iter()
+        .map(|a| match (a.delivered, a.retry_at) {
+            (true, _) => "delivered",
+            (false, Some(_)) => "pending",
+            (false, None) => "failed",
+        })
+        .collect();
+    let codes: Vec<Option<i32>> = attempts.iter().map(|a| a.status_code).collect();
+    let errors: Vec<Option<&str>> = attempts.iter().map(|a| a.error.as_deref()).collect();
+    let retries: Vec<Option<DateTime<Utc>>> = attempts.iter().map(|a| a.retry_at).collect();
     c.execute(
-        &c.prepare_cached("UPDATE webhook_deliveries SET status = $3, attempts = attempts + 1, last_status_code = $4,
-             last_error = $5, next_attempt_at = coalesce($6, next_attempt_at),
-             delivered_at = CASE WHEN $3 = 'delivered' THEN now() END
-         WHERE workspace_id = $1 AND id = $2 AND status = 'pending'").await?,
-        &[
-            &d.workspace_id,
-            &d.id,
-            &status,
-            &status_code,
-            &error,
-            &retry_at,
-        ],
+        &c.prepare_cached(
+            "UPDATE webhook_deliveries d SET status = u.status, attempts = d.attempts + 1,
+             last_status_code = u.code, last_error = u.error,
+             next_attempt_at = coalesce(u.retry_at, d.next_attempt_at),
+             delivered_at = CASE WHEN u.status = 'delivered' THEN now() END
+         FROM unnest($2::uuid[], $3::text[], $4::int4[], $5::text[], $6::timestamptz[])
+              AS u(id, status, code, error, retry_at)
+         WHERE d.workspace_id = $1 AND d.id = u.id AND d.status = 'pending'",
+        )
+        .await?,
+        &[&ws, &ids, &statuses, &codes, &errors, &retries],
     )
     .await?;
-    let r = c
-        .query_opt(
-            &c.prepare_cached("UPDATE webhooks SET failing_since = CASE WHEN $3 THEN NULL ELSE coalesce(failing_since, now()) END
-             WHERE workspace_id = $1 AND id = $2 RETURNING failing_since").await?,
-            &[&d.workspace_id, &d.webhook_id, &delivered],
+    let mut hooks: Vec<(Uuid, bool)> = Vec::new();
+    for a in attempts {
+        match hooks.iter_mut().find(|(id, _)| *id == a.webhook_id) {
+            Some((_, ok)) => *ok |= a.delivered,
+            None => hooks.push((a.webhook_id, a.delivered)),
+        }
+    }
+    let (hook_ids, oks): (Vec<Uuid>, Vec<bool>) = hooks.into_iter().unzip();
+    let rows = c
+        .query(
+            &c.prepare_cached(
+                "UPDATE webhooks w SET failing_since = CASE WHEN u.ok THEN NULL ELSE coalesce(w.failing_since, now()) END
+             FROM unnest($2::uuid[], $3::bool[]) AS u(id, ok)
+             WHERE w.workspace_id = $1 AND w.id = u.id
+             RETURNING w.id, w.failing_since",
+            )
+            .await?,
+            &[&ws, &hook_ids, &oks],
         )
         .await?;
-    Ok(r.and_then(|r| r.get(0)))
+    Ok(rows
+        .iter()
+        .filter_map(|r| Some((r.get(0), r.get::<_, Option<DateTime<Utc>>>(1)?)))
+        .collect())
 }
 
 /// Makes a delivery pending and due now, whatever it was (a receiver may have lost a delivered

@@ -101,7 +101,8 @@ def sync_detailed(
     `credential.access_denied`.
 
     **Audit log:** records `credential.refreshed`, or `credential.refresh_failed` when the provider
-    refuses.
+    refuses; `credential.status_changed` too when the status moves (to `error` or `expired`, or back to
+    `active`).
 
     Args:
         id (UUID):
@@ -140,7 +141,8 @@ def sync(
     `credential.access_denied`.
 
     **Audit log:** records `credential.refreshed`, or `credential.refresh_failed` when the provider
-    refuses.
+    refuses; `credential.status_changed` too when the status moves (to `error` or `expired`, or back to
+    `active`).
 
     Args:
         id (UUID):
@@ -174,7 +176,8 @@ async def asyncio_detailed(
     `credential.access_denied`.
 
     **Audit log:** records `credential.refreshed`, or `credential.refresh_failed` when the provider
-    refuses.
+    refuses; `credential.status_changed` too when the status moves (to `error` or `expired`, or back to
+    `active`).
 
     Args:
         id (UUID):
@@ -211,7 +214,8 @@ async def asyncio(
     `credential.access_denied`.
 
     **Audit log:** records `credential.refreshed`, or `credential.refresh_failed` when the provider
-    refuses.
+    refuses; `credential.status_changed` too when the status moves (to `error` or `expired`, or back to
+    `active`).
 
     Args:
         id (UUID):
