@@ -1390,17 +1390,24 @@ async fn an_invalidation_left_unannounced_turns_the_other_instances_cache_off() 
     }
     // An invalidation the sequencer cannot take (another transaction holds its row): it waits
     // unannounced, B stops caching, reads the database and refuses.
-    db.execute(
-        "INSERT INTO cache_changes (payload) VALUES ('c:00000000-0000-0000-0000-000000000000')",
-        &[],
-    )
-    .await
-    .expect("invalidation");
-    let holder = db.transaction().await.expect("begin");
-    holder
-        .execute("SELECT 1 FROM cache_changes FOR UPDATE", &[])
+    // (The sequencer may announce it between its insert and its lock: then again.)
+    let holder = loop {
+        db.execute(
+            "INSERT INTO cache_changes (payload) VALUES ('c:00000000-0000-0000-0000-000000000000')",
+            &[],
+        )
         .await
-        .expect("hold");
+        .expect("invalidation");
+        let holder = db.transaction().await.expect("begin");
+        let locked = holder
+            .query("SELECT 1 FROM cache_changes FOR UPDATE", &[])
+            .await
+            .expect("hold");
+        if !locked.is_empty() {
+            break holder;
+        }
+        holder.rollback().await.expect("again");
+    };
     let held = std::time::Instant::now();
     loop {
         if resolve_on_b().await == 403 {
