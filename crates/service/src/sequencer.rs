@@ -227,6 +227,9 @@ async fn with_switches(
     Ok(out)
 }
 
+/// How far behind the last event linked a backlog's next look starts.
+const LATE_COMMITS: i64 = 20_000;
+
 /// Where the next batch looks for unchained events: after the last one linked while the
 /// sequencer is behind (its last batch was full), from the start once it has caught up (see
 /// `store::unchained`).
@@ -246,7 +249,11 @@ impl Backlog {
         tx: &deadpool_postgres::Transaction<'_>,
     ) -> anyhow::Result<Vec<Unchained>> {
         let limit = if self.behind() { BACKLOG_BATCH } else { BATCH };
-        let mut rows = store::unchained(tx, self.after, limit).await?;
+        // A little before the last event linked: one whose transaction inserted it earlier but
+        // committed later is linked in its place, not after the backlog (the entries walked again
+        // are few: rows linked in the last batches).
+        let from = (self.after - LATE_COMMITS).max(0);
+        let mut rows = store::unchained(tx, from, limit).await?;
         if self.behind() && (rows.len() as i64) < limit {
             rows = store::unchained(tx, 0, limit).await?;
         }
