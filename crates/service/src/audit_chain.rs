@@ -1,6 +1,8 @@
 //! Waiting for the chain: a request answers once the audit events it recorded are linked into
 //! their workspace's chain by the sequencer, so `/v1/audit` reads its own
-//! writes and answers come in chain order.
+//! writes and answers come in chain order. Resolves answer at their commit instead (no second
+//! flush on the hot path); reads of the audit log `settle` first, waiting for the events their
+//! workspace committed before them.
 //!
 //! Events are registered by their insertion number (`ord`) when their insert returns, before the
 //! transaction commits. The sequencer of this instance, when it links a batch, clears them here
