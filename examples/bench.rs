@@ -23,6 +23,8 @@ mod hsm;
 
 #[path = "bench_audit.rs"]
 mod audit_scale;
+#[path = "bench_changes.rs"]
+mod changes;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {

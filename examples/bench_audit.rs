@@ -4,11 +4,11 @@
 //! audit log read, exported and verified at 100,000 events and at `BENCH_AUDIT_EVENTS` (default
 //! 10,000,000), seeded by SQL `generate_series` and chained by the server's own sequencer.
 
-use std::sync::Arc;
 use std::time::Instant;
 
+use super::changes::{drive, Change};
 use super::{
-    bench_rounds, floor_a_script, median, pgbench, skipped, target, time_pages, Rig,
+    bench_rounds, find_wrk, floor_a_script, median, pgbench, skipped, target, time_pages, Rig,
     CREATE_CONCURRENCY, CREATE_SECS, RESOLVE_CREDENTIALS,
 };
 
@@ -44,56 +44,34 @@ pub async fn figures(base: &str) -> anyhow::Result<()> {
 async fn changes(rig: &Rig) -> anyhow::Result<()> {
     let rounds = bench_rounds(3);
     let script = floor_a_script(&rig.client, RESOLVE_CREDENTIALS).await?;
-    // Floor (a) with one NOTIFY per transaction, as every change's transaction sends (the cache
-    // triggers of migration 0009, audit_insert's wake-up): PostgreSQL takes one global lock per
-    // notifying commit and holds it through the commit's flush, so these commits go one at a time.
-    let notifying = script.replace(
-        "COMMIT;",
-        "SELECT pg_notify('credvault_bench', '');\nCOMMIT;",
-    );
-    let ids = Arc::new(rig.ids.clone());
-    let cred = move |t: usize, n: u64| ids[(t + CREATE_CONCURRENCY * n as usize) % ids.len()];
-    let addr = rig.addr.clone();
-    println!("== audit at scale (a): create, update (PATCH) and rotate in one workspace, {CREATE_CONCURRENCY} in flight, {rounds} rounds of {CREATE_SECS} s each, beside floor (a) (pgbench, SELECT + audit INSERT per transaction)");
-    let (mut rates, mut failures) = (vec![Vec::new(); 5], 0);
+    let wrk = find_wrk();
+    let client = match &wrk {
+        Some(_) => format!("wrk, 2 threads, {CREATE_CONCURRENCY} connections"),
+        None => "in-process (wrk is not installed)".to_string(),
+    };
+    println!("== audit at scale (a): create, update (PATCH) and rotate in one workspace, {CREATE_CONCURRENCY} in flight ({client}), {rounds} rounds of {CREATE_SECS} s each, beside floor (a) (pgbench, SELECT + audit INSERT per transaction)");
+    let (mut rates, mut failures) = (vec![Vec::new(); 4], 0);
+    let mut run = 0;
     for round in 1..=rounds {
-        rig.creates(1).await?;
-        let (created, f1, s1) = rig.creates(CREATE_SECS).await?;
-        let (a, uc) = (addr.clone(), cred.clone());
-        let (updated, f2, s2) = rig
-            .drive(CREATE_SECS, 200, move |http, token, t, n| {
-                http.patch(format!("{a}/v1/credentials/{}", uc(t, n)))
-                    .bearer_auth(token)
-                    .json(&serde_json::json!({"service": format!("svc-{t}-{n}")}))
-            })
-            .await?;
-        let (a, rc) = (addr.clone(), cred.clone());
-        let (rotated, f3, s3) = rig
-            .drive(CREATE_SECS, 200, move |http, token, t, n| {
-                http.post(format!("{a}/v1/credentials/{}/rotate", rc(t, n)))
-                    .bearer_auth(token)
-                    .json(&serde_json::json!({"data": {"key": format!("sk_rot_{t:02}{n:022}")}}))
-            })
-            .await?;
-        let floor = pgbench(&rig.url, &script, CREATE_SECS)?;
-        let notify = pgbench(&rig.url, &notifying, CREATE_SECS)?;
-        let row = [
-            created as f64 / s1,
-            updated as f64 / s2,
-            rotated as f64 / s3,
-            floor.tps,
-            notify.tps,
-        ];
+        let mut row = Vec::new();
+        for (change, secs) in [
+            (Change::Create, 1),
+            (Change::Create, CREATE_SECS),
+            (Change::Update, CREATE_SECS),
+            (Change::Rotate, CREATE_SECS),
+        ] {
+            run += 1;
+            let (done, failed, took) = drive(rig, wrk.as_deref(), change, secs, run).await?;
+            failures += failed;
+            if secs == CREATE_SECS {
+                row.push(done as f64 / took);
+            }
+        }
+        row.push(pgbench(&rig.url, &script, CREATE_SECS)?.tps);
         println!(
-            "round {round}: create {:.0}/s, update {:.0}/s, rotate {:.0}/s, {} failed | floor (a) {:.0}/s | floor (a) + one NOTIFY {:.0}/s",
-            row[0],
-            row[1],
-            row[2],
-            f1 + f2 + f3,
-            row[3],
-            row[4]
+            "round {round}: create {:.0}/s, update {:.0}/s, rotate {:.0}/s, {failures} failed so far | floor (a) {:.0}/s",
+            row[0], row[1], row[2], row[3]
         );
-        failures += f1 + f2 + f3;
         for (r, v) in rates.iter_mut().zip(row) {
             r.push(v);
         }

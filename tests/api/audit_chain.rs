@@ -50,10 +50,12 @@ async fn chained_exactly_once(db: &tokio_postgres::Client, ws: uuid::Uuid) -> i6
 }
 
 /// A change no longer waits for the chain head: with the head locked (the sequencer cannot link
-/// anything), a credential is still created and committed; `verify` counts its events as
-/// pending, not as a break; the answer comes once they are chained.
+/// anything), a credential is still created, committed and answered (a create changes nothing
+/// an instance caches); an update of it commits too, but its answer waits until its event is
+/// chained (the chaining batch is what tells other instances' caches); `verify` counts both
+/// events as pending, not as a break.
 #[tokio::test]
-async fn changes_commit_without_the_chain_head_and_answer_once_chained() {
+async fn changes_commit_without_the_chain_head_and_cached_ones_answer_once_chained() {
     let app = TestApp::spawn().await;
     let (body, owner) = app.signup("ada@example.com").await;
     let ws = uuid_at(&body["workspace"]["id"]);
@@ -65,12 +67,28 @@ async fn changes_commit_without_the_chain_head_and_answer_once_chained() {
     )
     .await
     .expect("lock the head");
-    let (a, token) = (app.client.clone(), owner.clone());
-    let url = app.url("/v1/credentials");
-    let answer = tokio::spawn(async move {
-        a.post(url)
-            .bearer_auth(token)
+    let created = tokio::time::timeout(
+        Duration::from_secs(4),
+        app.client
+            .post(app.url("/v1/credentials"))
+            .bearer_auth(&owner)
             .json(&json!({"name": "made while held", "service": "s", "type": "api_key", "data": {"key": "sk_live_held_000001"}}))
+            .send(),
+    )
+    .await
+    .expect("a create answers while the head is held")
+    .expect("request");
+    assert_eq!(created.status(), 201);
+    let id = created.json::<Value>().await.expect("json")["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let (a, token) = (app.client.clone(), owner.clone());
+    let url = app.url(&format!("/v1/credentials/{id}"));
+    let answer = tokio::spawn(async move {
+        a.patch(url)
+            .bearer_auth(token)
+            .json(&json!({"service": "changed while held"}))
             .send()
             .await
             .expect("request")
@@ -82,7 +100,7 @@ async fn changes_commit_without_the_chain_head_and_answer_once_chained() {
     loop {
         let n: i64 = db
             .query_one(
-                "SELECT count(*) FROM credentials WHERE name = 'made while held'",
+                "SELECT count(*) FROM credentials WHERE service = 'changed while held'",
                 &[],
             )
             .await
@@ -97,28 +115,31 @@ async fn changes_commit_without_the_chain_head_and_answer_once_chained() {
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    tokio::time::sleep(Duration::from_millis(200)).await;
     assert!(
         !answer.is_finished(),
-        "the answer waits until its event is chained"
+        "the update's answer waits until its event is chained"
     );
     let v = verify_of(&app, &owner).await;
     assert_eq!(v["ok"], true, "{v}");
-    assert!(v["pending"].as_i64().unwrap_or(0) >= 1, "{v}");
+    assert!(v["pending"].as_i64().unwrap_or(0) >= 2, "{v}");
     hold.rollback().await.expect("release");
-    assert_eq!(answer.await.expect("task"), 201);
+    assert_eq!(answer.await.expect("task"), 200);
     let v = verify_of(&app, &owner).await;
     assert_eq!(
         (v["ok"].clone(), v["pending"].clone()),
         (json!(true), json!(0)),
         "{v}"
     );
-    let page: Value = app
-        .get_as(&owner, "/v1/audit?action=credential.created")
-        .await
-        .json()
-        .await
-        .expect("json");
-    assert_eq!(page["items"].as_array().map(Vec::len), Some(1), "{page}");
+    for action in ["credential.created", "credential.updated"] {
+        let page: Value = app
+            .get_as(&owner, &format!("/v1/audit?action={action}"))
+            .await
+            .json()
+            .await
+            .expect("json");
+        assert_eq!(page["items"].as_array().map(Vec::len), Some(1), "{page}");
+    }
 }
 
 /// Sixteen creates in flight in one workspace all answer, and the chain has each of their

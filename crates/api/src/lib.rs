@@ -29,6 +29,7 @@ pub mod middleware;
 pub mod openapi;
 pub mod request_id;
 pub mod routes;
+mod stale;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

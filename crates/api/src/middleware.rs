@@ -31,15 +31,11 @@ pub async fn request_context(
     let request_id = request_id_of(&req);
     let metrics = req.app_data::<web::Data<Metrics>>().cloned();
     let method = req.method().to_string();
-    // A change made through this instance clears its runtime cache before the answer goes out,
-    // so the caller reads its own writes at once (other instances hear of it by NOTIFY). Sign-in
-    // and session calls touch nothing cached, and a refused request changed nothing, so neither
-    // clears it (an unauthenticated client cannot empty the cache of the runtime path).
-    let clears_cache = !matches!(req.method().as_str(), "GET" | "HEAD" | "OPTIONS")
-        && req.path().starts_with("/v1/")
-        && !req.path().starts_with("/v1/auth/")
-        && !req.path().ends_with("/resolve")
-        && !crate::routes::vault::in_vault_shape(req.path());
+    // A change made through this instance drops what it made stale from its runtime cache before
+    // the answer goes out, so the caller reads its own writes at once (other instances hear of it
+    // by NOTIFY). A refused request changed nothing, so it drops nothing (an unauthenticated
+    // client cannot empty the cache of the runtime path).
+    let stale = crate::stale::stale_after(req.method().as_str(), req.path());
     let state = req
         .app_data::<web::Data<std::sync::Arc<crate::state::AppState>>>()
         .cloned();
@@ -75,9 +71,13 @@ pub async fn request_context(
             }
             // The request cannot be cloned before routing, so an error without a response is
             // returned as an ApiError that carries the request id and renders itself.
-            // The answer waits until the audit events the request recorded are in the chain.
+            // A change that may have made another instance's cache stale answers once its audit
+            // events are chained (the sequencer's batch tells the caches); any other request at
+            // its commit (reads of the audit log wait for the chain).
+            let answer_at_commit = matches!(stale, crate::stale::Stale::Nothing);
             let handled = AssertUnwindSafe(async move {
                 match chain {
+                    Some(chain) if answer_at_commit => chain.record(next.call(req)).await,
                     Some(chain) => chain.scope(next.call(req)).await,
                     None => next.call(req).await,
                 }
@@ -110,16 +110,18 @@ pub async fn request_context(
         })
         .instrument(span.clone())
         .await;
-    if clears_cache {
+    if let (false, Some(cache)) = (matches!(stale, crate::stale::Stale::Nothing), &cache) {
         let status = match &outcome {
             Ok(res) => res.status(),
             Err(e) => e.as_response_error().status_code(),
         };
         // 409 is the one refusal that can follow a committed change (a refresh the provider
         // refused marks the credential expired).
-        let changed = !status.is_client_error() || status == actix_web::http::StatusCode::CONFLICT;
-        if let (true, Some(cache)) = (changed, &cache) {
-            cache.clear();
+        if !status.is_client_error() || status == actix_web::http::StatusCode::CONFLICT {
+            match stale {
+                crate::stale::Stale::Credential(id) => cache.forget_credential(id),
+                _ => cache.clear(),
+            }
         }
     }
 

@@ -1,11 +1,15 @@
-//! Waiting for the chain: a request answers once the audit events it recorded are linked into
-//! their workspace's chain by the sequencer, so `/v1/audit` reads its own
-//! writes and answers come in chain order. Resolves answer at their commit instead (no second
-//! flush on the hot path); reads of the audit log `settle` first, waiting for the events their
-//! workspace committed before them.
+//! Waiting for the chain. A request that changed nothing another instance caches answers at its
+//! commit (no second flush on its path) and wakes the sequencer to chain its events (`record`);
+//! one that did waits until they are chained (`scope`), since the sequencer's batch is what tells
+//! the other instances' caches. A read of the audit log `settle`s first, waiting for the events its
+//! workspace committed before it, so `/v1/audit` reads its own writes either way. The
+//! chain keeps the order of the answers: an event inserted after another's request answered has
+//! a higher insertion number, and the sequencer links committed events in insertion order.
+//! Background work that must see its events chained (retention's checkpoint, resolve's metric)
+//! `collect`s and `wait`s.
 //!
-//! Events are registered by their insertion number (`ord`) when their insert returns, before the
-//! transaction commits. The sequencer of this instance, when it links a batch, clears them here
+//! Events waited for are registered by their insertion number (`ord`) when their insert returns,
+//! before the transaction commits. The sequencer of this instance, when it links a batch, clears them here
 //! and wakes the waiters. When another instance holds the sequencer, or the transaction rolled
 //! back, a waiter asks the database after a short timeout (an insertion number that is no longer
 //! unchained is linked or was never committed).
@@ -19,8 +23,8 @@ use std::time::{Duration, Instant};
 use deadpool_postgres::Pool;
 use tokio::sync::Notify;
 
-/// How long a request waits for its events to be chained before it answers anyway (they are
-/// committed; the chain catches up).
+/// How long a waiter waits for events to be chained before it gives up (they are committed; the
+/// chain catches up).
 const CHAIN_WAIT: Duration = Duration::from_secs(5);
 /// The first re-check in the database when this instance is not the sequencer, and when it is.
 const FIRST_CHECK_REMOTE: Duration = Duration::from_millis(3);
@@ -31,13 +35,16 @@ const LAST_CHECK_INTERVAL: Duration = Duration::from_millis(100);
 const SETTLE_AT_MOST: i64 = 10_000;
 
 tokio::task_local! {
-    /// The events recorded by the work running in a `ChainWatch::scope`.
+    /// The events recorded by the work running in `ChainWatch::record`, `scope` or `collect`.
     static TICKET: Arc<Ticket>;
 }
 
-/// The insertion numbers recorded inside one scope.
+/// The insertion numbers recorded inside one `record`, `scope` or `collect`.
 struct Ticket {
     watch: Arc<ChainWatch>,
+    /// Whether its events are waited for (`collect`), so the sequencer must say when they are
+    /// chained.
+    register: bool,
     ords: Mutex<Vec<i64>>,
 }
 
@@ -67,18 +74,34 @@ impl ChainWatch {
     }
 
     /// Runs `work`, then waits until every audit event it recorded is chained (at most
-    /// `CHAIN_WAIT`), and gives back its output.
+    /// `CHAIN_WAIT`), and gives back its output: for a change whose answer must not come before
+    /// the caches of other instances forgot what it changed (the sequencer's batch tells them).
     pub async fn scope<F: Future>(self: &Arc<Self>, work: F) -> F::Output {
         let (out, ords) = self.collect(work).await;
         self.wait(&ords).await;
         out
     }
 
+    /// Runs `work` and wakes the sequencer for the events it recorded, without waiting for them:
+    /// the request answers at its commit, and a read of the audit log `settle`s first.
+    pub async fn record<F: Future>(self: &Arc<Self>, work: F) -> F::Output {
+        let (out, ords) = self.run(work, false).await;
+        if !ords.is_empty() {
+            self.wake();
+        }
+        out
+    }
+
     /// Runs `work` and gives back its output and the insertion numbers of the events it
     /// recorded (registered here: wait for them with `wait`).
     pub async fn collect<F: Future>(self: &Arc<Self>, work: F) -> (F::Output, Vec<i64>) {
+        self.run(work, true).await
+    }
+
+    async fn run<F: Future>(self: &Arc<Self>, work: F, register: bool) -> (F::Output, Vec<i64>) {
         let ticket = Arc::new(Ticket {
             watch: self.clone(),
+            register,
             ords: Mutex::new(Vec::new()),
         });
         let out = TICKET.scope(ticket.clone(), work).await;
@@ -202,14 +225,16 @@ impl ChainWatch {
     }
 }
 
-/// Registers events just inserted by the work running in a scope, if any.
+/// Notes events just inserted by the work running in `record`, `scope` or `collect`, if any.
 pub(crate) fn recorded(ords: &[i64]) {
     let _ = TICKET.try_with(|t| {
-        t.watch
-            .waiting
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .extend(ords.iter().copied());
+        if t.register {
+            t.watch
+                .waiting
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .extend(ords.iter().copied());
+        }
         t.ords
             .lock()
             .unwrap_or_else(|e| e.into_inner())

@@ -1,12 +1,12 @@
 //! The runtime path's cache: API-token lookups and resolve rows (a credential's current sealed
 //! version with its workflow owner's access), so a resolve needs no query but its audit write.
 //!
-//! Entries are dropped when PostgreSQL says their rows changed: triggers (migrations 0009, 0018)
-//! record what a change touched in `cache_changes`, in the changing transaction; the audit
+//! Entries are dropped when PostgreSQL says their rows changed: triggers (migrations 0009, 0018,
+//! 0019) record what a change touched in `cache_changes`, in the changing transaction; the audit
 //! sequencer sends those as `NOTIFY credvault_cache` in the transaction that chains the change's
-//! events, committed before the change's request answers (see `sequencer`); and a listener here
-//! drops what they name. A change made through this instance also
-//! clears the cache before its response is sent, so a caller always reads its own writes. While the
+//! events, milliseconds after its commit (see `sequencer`); and a listener here drops what they
+//! name. A change made through this instance also drops what it touched before its response is
+//! sent (`credvault_api`'s middleware), so a caller always reads its own writes. While the
 //! listener is not connected, or its connection stops answering, nothing is cached. Unwrapped
 //! data keys and opened secrets are never cached: only the sealed rows, as stored.
 
@@ -146,20 +146,23 @@ impl Cache {
         }
     }
 
+    /// Drops a credential's resolve rows (and refuses rows read before now).
+    pub fn forget_credential(&self, id: Uuid) {
+        if let Ok(mut r) = self.resolve.write() {
+            self.generation.fetch_add(1, Ordering::SeqCst);
+            if let Some(gone) = r.remove(&id) {
+                self.resolve_len
+                    .fetch_sub(gone.len() as u64, Ordering::Relaxed);
+            }
+        }
+    }
+
     /// Applies one notification: `c:<credential id>`, `t:<token hash hex>` or `all`.
     pub fn invalidate(&self, payload: &str) {
         self.stats.invalidations.fetch_add(1, Ordering::Relaxed);
         match payload.split_once(':') {
             Some(("c", id)) => match id.parse::<Uuid>() {
-                Ok(id) => {
-                    if let Ok(mut r) = self.resolve.write() {
-                        self.generation.fetch_add(1, Ordering::SeqCst);
-                        if let Some(gone) = r.remove(&id) {
-                            self.resolve_len
-                                .fetch_sub(gone.len() as u64, Ordering::Relaxed);
-                        }
-                    }
-                }
+                Ok(id) => self.forget_credential(id),
                 Err(_) => self.clear(),
             },
             Some(("t", hex)) => match decode_hex(hex) {

@@ -14,7 +14,7 @@
 //! several requests' wake-ups folded into one. The sequencer also looks every `IDLE_RECHECK`, for
 //! events written outside a request (background jobs, the command line). Each of its transactions
 //! relays the cache invalidations committed so far (`NOTIFY credvault_cache`), so another
-//! instance's cache forgets a change before the request that made it answers.
+//! instance's cache forgets a change milliseconds after it committed.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

@@ -43,6 +43,7 @@ pub const MIGRATIONS: &[Migration] = migrations![
     16 => "0016_audit_keyed_partitioned.sql",
     17 => "0017_sso.sql",
     18 => "0018_notify_after_commit.sql",
+    19 => "0019_quiet_creates.sql",
 ];
 
 /// The advisory-lock key taken while migrating ("credvaul" in ASCII).

@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use super::{
     authorize, bound_destinations, check_if_match, current_data_bound, destinations_of, etag, open,
-    refuse_if_deleted, require_write, store_version, view, CredentialView,
+    refuse_if_deleted, require_write, store_version, view, view_with, CredentialView,
 };
 use crate::audit::Event;
 use crate::error::FieldProblem;
@@ -72,34 +72,34 @@ pub async fn begin_change(
 async fn write_with_event(
     caller: &Principal,
     tx: &Transaction<'_>,
-    cred: &CredentialRow,
+    cred: &mut CredentialRow,
     ev: Event,
 ) -> Result<(), ServiceError> {
-    tokio::try_join!(
+    let (stamp, ()) = tokio::try_join!(
         async { Ok::<_, ServiceError>(store::update(tx, cred).await?) },
         caller.record(tx, [ev]),
     )?;
+    let stamp = stamp.ok_or(ServiceError::NotFound("credential"))?;
+    cred.row_version = stamp.row_version;
+    cred.updated_at = stamp.updated_at;
     Ok(())
 }
 
-/// The credential as it was just written, for the caller's view of it.
+/// The caller's view of the credential just written (`cred`, stamped by `write_with_event`);
+/// `written`: the data of the version just stored, which then need not be read and opened again.
 async fn reread(
     services: &Services,
     tx: &Transaction<'_>,
     cred: &CredentialRow,
     access: Access,
+    written: Option<&CredentialData>,
 ) -> Result<CredentialView, ServiceError> {
-    // The row (for its new row_version and updated_at) and the view's reads, sent together.
-    let (row, mut v) = tokio::try_join!(
-        async {
-            store::get(tx, cred.workspace_id, cred.id)
-                .await?
-                .ok_or(ServiceError::NotFound("credential"))
-        },
-        view(services, tx, cred.clone(), access),
-    )?;
-    v.cred = row;
-    Ok(v)
+    let known = written.map(|d| CredentialData {
+        config: cred.config.as_object().cloned().unwrap_or_default(),
+        secrets: d.secrets.clone(),
+        secret_fields: cred.secret_fields.clone(),
+    });
+    view_with(services, tx, cred.clone(), access, known).await
 }
 
 /// What a PATCH changes: `None` keeps a field; for the nullable ones `Some(None)` clears it.
@@ -150,7 +150,7 @@ pub async fn update(
     set!(expires_at, "expires_at");
     set!(rotation_period_days, "rotation_period_days");
     set!(test, "test");
-    let mut new_version = None;
+    let (mut new_version, mut written) = (None, None);
     if changes.data.is_some() || changes.secret_fields.is_some() || changes.test.is_some() {
         let patch = changes.data.clone().unwrap_or(Value::Null);
         let secret_fields = changes.secret_fields.as_deref();
@@ -176,6 +176,7 @@ pub async fn update(
             .await?;
             cred.current_version = v;
             new_version = Some(v);
+            written = Some(merged);
             changed.push("secret");
         }
     }
@@ -191,8 +192,8 @@ pub async fn update(
     if let Some(v) = new_version {
         ev = ev.detail("version", v);
     }
-    write_with_event(caller, &tx, &cred, ev).await?;
-    let v = reread(services, &tx, &cred, access).await?;
+    write_with_event(caller, &tx, &mut cred, ev).await?;
+    let v = reread(services, &tx, &cred, access, written.as_ref()).await?;
     tx.commit().await?;
     Ok(v)
 }
@@ -277,9 +278,9 @@ pub async fn rotate(
             "rotated",
             caller.user_id()
         ),
-        write_with_event(caller, &tx, &cred, ev),
+        write_with_event(caller, &tx, &mut cred, ev),
     )?;
-    let view = reread(services, &tx, &cred, access).await?;
+    let view = reread(services, &tx, &cred, access, Some(&merged)).await?;
     if let Some(i) = &idem {
         let headers = json!({"ETag": etag(&view.cred)});
         let body = present(&view)?;
@@ -315,13 +316,12 @@ pub async fn restore_version(
     cred.current_version = v;
     cred.config = old.config.clone();
     cred.secret_fields = data.secret_fields.clone();
-    store::update(&tx, &cred).await?;
     let ev = Event::new("credential.version_restored")
         .target("credential", cred.id, Some(cred.name.clone()))
         .detail("from_version", version)
         .detail("version", v);
-    caller.record(&tx, [ev]).await?;
-    let view = reread(services, &tx, &cred, access).await?;
+    write_with_event(caller, &tx, &mut cred, ev).await?;
+    let view = reread(services, &tx, &cred, access, Some(&data)).await?;
     tx.commit().await?;
     Ok(view)
 }

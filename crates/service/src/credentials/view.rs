@@ -50,6 +50,17 @@ pub async fn view(
     cred: CredentialRow,
     access: Access,
 ) -> Result<CredentialView, ServiceError> {
+    view_with(services, c, cred, access, None).await
+}
+
+/// `view`, given the current data when the caller has it at hand (it just wrote that version).
+pub async fn view_with(
+    services: &Services,
+    c: &impl GenericClient,
+    cred: CredentialRow,
+    access: Access,
+    known: Option<CredentialData>,
+) -> Result<CredentialView, ServiceError> {
     if access < Access::View {
         return Ok(CredentialView {
             cred,
@@ -59,7 +70,12 @@ pub async fn view(
     }
     // Four independent reads, sent together (one round trip on the connection).
     let (data, (total, last_24h, last_7d, last_30d), shares, workflows) = tokio::try_join!(
-        current_data(services, c, &cred),
+        async {
+            match known {
+                Some(d) => Ok(d),
+                None => current_data(services, c, &cred).await,
+            }
+        },
         async { Ok(store::usage_totals(c, cred.workspace_id, cred.id).await?) },
         async { Ok(store::shares_of(c, cred.workspace_id, cred.id).await?) },
         connected_workflows(c, &cred),

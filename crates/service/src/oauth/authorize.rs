@@ -220,5 +220,8 @@ pub async fn finish_authorization(
         .await?
         .ok_or_else(|| ServiceError::NotFound("credential"))?;
     tx.commit().await?;
+    // This instance's next resolve reads the new grant (the others hear of it from the
+    // sequencer's batch, milliseconds later).
+    services.cache.forget_credential(id);
     Ok(cred)
 }

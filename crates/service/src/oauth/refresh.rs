@@ -287,6 +287,9 @@ async fn refresh_with_lease(
         }
     };
     tx.commit().await?;
+    // This instance's next resolve reads what the refresh wrote (the others hear of it from the
+    // sequencer's batch, milliseconds later).
+    services.cache.forget_credential(id);
     Ok(outcome)
 }
 

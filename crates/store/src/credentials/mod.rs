@@ -178,15 +178,25 @@ pub async fn insert(c: &impl GenericClient, v: &CredentialRow) -> Result<(), Sto
     Ok(())
 }
 
-/// Writes every mutable field of `v` and bumps its row version (the ETag).
-pub async fn update(c: &impl GenericClient, v: &CredentialRow) -> Result<(), StoreError> {
-    c.execute(
+/// What the database set when it wrote a credential row.
+pub struct Stamp {
+    pub row_version: i64,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Writes every mutable field of `v` and bumps its row version (the ETag); None if the row is
+/// gone.
+pub async fn update(
+    c: &impl GenericClient,
+    v: &CredentialRow,
+) -> Result<Option<Stamp>, StoreError> {
+    let r = c.query_opt(
         &c.prepare_cached("UPDATE credentials SET name = $3, service = $4, owner_id = $5, description = $6, environment = $7, tags = $8,
              config = $9, secret_fields = $10, status = $11, status_detail = $12, expires_at = $13,
              rotation_period_days = $14, rotated_at = $15, test = $16, current_version = $17, search_text = $18,
              deleted_at = $19, purge_after = $20, updated_at = now(), row_version = row_version + 1,
              token_expires_at = ($9::jsonb ->> 'token_expires_at')::timestamptz
-         WHERE workspace_id = $1 AND id = $2").await?,
+         WHERE workspace_id = $1 AND id = $2 RETURNING row_version, updated_at").await?,
         &[
             &v.workspace_id, &v.id, &v.name, &v.service, &v.owner_id, &v.description, &v.environment, &v.tags, &v.config,
             &v.secret_fields, &v.status, &v.status_detail, &v.expires_at, &v.rotation_period_days, &v.rotated_at, &v.test,
@@ -194,5 +204,8 @@ pub async fn update(c: &impl GenericClient, v: &CredentialRow) -> Result<(), Sto
         ],
     )
     .await?;
-    Ok(())
+    Ok(r.map(|r| Stamp {
+        row_version: r.get(0),
+        updated_at: r.get(1),
+    }))
 }
