@@ -168,7 +168,8 @@ impl ChainWatch {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .extend(pending.iter().copied());
-        self.wait(&pending).await
+        // Some may have been linked between the read and now: the database is asked soon.
+        self.wait_checking(&pending, FIRST_CHECK_REMOTE).await
     }
 
     /// Stops waiting for events that will never be chained (their transaction failed).
@@ -186,16 +187,25 @@ impl ChainWatch {
     /// Waits until these events (registered by `collect`) are chained; false if that took longer
     /// than `CHAIN_WAIT` (they stay committed and will be chained).
     pub async fn wait(&self, ords: &[i64]) -> bool {
+        let first = if self.local.load(Ordering::SeqCst) {
+            FIRST_CHECK_LOCAL
+        } else {
+            FIRST_CHECK_REMOTE
+        };
+        self.wait_checking(ords, first).await
+    }
+
+    /// `wait`, asking the database first after `step` and then at doubling intervals, whether
+    /// or not the sequencer of this instance links other batches meanwhile (under load it links
+    /// one every few milliseconds, and events it linked before they were registered here, or
+    /// that another instance linked, are only learnt of from the database).
+    async fn wait_checking(&self, ords: &[i64], mut step: Duration) -> bool {
         if ords.is_empty() {
             return true;
         }
         self.wake();
         let started = Instant::now();
-        let mut step = if self.local.load(Ordering::SeqCst) {
-            FIRST_CHECK_LOCAL
-        } else {
-            FIRST_CHECK_REMOTE
-        };
+        let mut check_at = started + step;
         loop {
             let notified = self.changed.notified();
             tokio::pin!(notified);
@@ -211,16 +221,19 @@ impl ChainWatch {
                 );
                 return false;
             }
-            if tokio::time::timeout(step, notified).await.is_err() {
-                // Linked elsewhere, or rolled back: ask the database.
-                if let Ok(c) = self.pool.get().await {
-                    if let Ok(still) = credvault_store::audit_chain::still_unchained(&c, ords).await
-                    {
-                        self.forget(ords, &still);
-                    }
-                }
-                step = (step * 2).min(LAST_CHECK_INTERVAL);
+            let now = Instant::now();
+            if now < check_at {
+                let _ = tokio::time::timeout(check_at - now, notified).await;
+                continue;
             }
+            // Linked elsewhere or before they were registered, or rolled back: ask the database.
+            if let Ok(c) = self.pool.get().await {
+                if let Ok(still) = credvault_store::audit_chain::still_unchained(&c, ords).await {
+                    self.forget(ords, &still);
+                }
+            }
+            step = (step * 2).min(LAST_CHECK_INTERVAL);
+            check_at = Instant::now() + step;
         }
     }
 }

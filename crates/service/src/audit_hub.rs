@@ -141,13 +141,17 @@ impl AuditHub {
         rx
     }
 
-    /// Events of `ws` were chained: wakes its followers and tells the dispatcher.
-    pub fn chained(&self, ws: Uuid) {
+    /// Events of `ws` were chained: wakes its followers and, unless they are all uses (which no
+    /// webhook is sent), tells the dispatcher.
+    pub fn chained(&self, ws: Uuid, deliverable: bool) {
         self.generation.fetch_add(1, Ordering::SeqCst);
         if let Ok(f) = self.followers.lock() {
             for (_, tx) in f.get(&ws).into_iter().flatten() {
                 let _ = tx.try_send(());
             }
+        }
+        if !deliverable {
+            return;
         }
         if let Ok(mut d) = self.dispatchers.lock() {
             d.retain(|tx| !tx.is_closed());
@@ -167,11 +171,39 @@ impl AuditHub {
         }
     }
 
-    /// Applies one notification's payload.
+    /// Applies one notification's payload: `{workspace id}`, or `{workspace id} uses` when the
+    /// events chained were all uses (see `credvault_store::audit_chain::link`).
     pub fn notified(&self, payload: &str) {
-        match payload.parse::<Uuid>() {
-            Ok(ws) => self.chained(ws),
+        let (ws, uses_only) = match payload.split_once(' ') {
+            Some((ws, "uses")) => (ws, true),
+            _ => (payload, false),
+        };
+        match ws.parse::<Uuid>() {
+            Ok(ws) => self.chained(ws, !uses_only),
             Err(_) => self.wake_all(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_batch_of_uses_wakes_followers_but_not_the_dispatcher() {
+        let hub = AuditHub::new(4);
+        let ws = Uuid::now_v7();
+        let mut follower = hub.follow(ws).expect("follow");
+        let mut dispatcher = hub.dispatcher_channel();
+        hub.notified(&format!("{ws} uses"));
+        follower.woken().await;
+        assert!(dispatcher.try_recv().is_err(), "uses are never delivered");
+        hub.notified(&ws.to_string());
+        follower.woken().await;
+        assert_eq!(dispatcher.try_recv().ok(), Some(ws));
+        let before = hub.generation();
+        hub.notified("not a workspace");
+        assert!(hub.generation() > before, "anything else wakes everyone");
+        follower.woken().await;
     }
 }

@@ -31,6 +31,9 @@ use uuid::Uuid;
 use crate::audit_chain::ChainWatch;
 use crate::chain_keys::{chain_hash, switch_key, ChainKeys, SWITCH_ACTION};
 
+/// The action of a resolve's event, which no webhook is sent.
+const USED: &str = "credential.used";
+
 /// The advisory-lock key of the sequencer ("credvasq" in ASCII).
 const LOCK_KEY: i64 = 0x6372_6564_7661_7371;
 /// Events linked per transaction at most.
@@ -336,7 +339,17 @@ async fn chain_batch(
         h.at = Some(h.at.map_or(at, |a| a.max(at)));
     }
     let heads: Vec<Head> = heads.into_values().collect();
-    if !store::link(&tx, &links, &heads).await? {
+    // The dispatcher is not woken for a workspace whose batch holds only uses (resolves).
+    let deliverable: std::collections::HashSet<Uuid> = rows
+        .iter()
+        .filter(|r| r.action != USED)
+        .map(|r| r.workspace_id)
+        .collect();
+    let uses_only: Vec<bool> = heads
+        .iter()
+        .map(|h| !deliverable.contains(&h.workspace_id))
+        .collect();
+    if !store::link(&tx, &links, &heads, &uses_only).await? {
         tx.rollback().await?;
         anyhow::bail!("a batch of audit events changed while it was linked; it is read again");
     }

@@ -113,12 +113,15 @@ pub struct Link {
 }
 
 /// Links a batch and moves its heads in one statement, and tells listeners of `credvault_audit`
-/// (at commit) which workspaces' chains grew. False (the caller must roll back) unless every
+/// (at commit) which workspaces' chains grew: `{workspace id}`, or `{workspace id} uses` when
+/// `uses_only` says the batch's events of that workspace (one flag per head) are all
+/// `credential.used`, which no webhook is sent. False (the caller must roll back) unless every
 /// event was still unchained and every head was there.
 pub async fn link(
     c: &impl GenericClient,
     links: &[Link],
     heads: &[Head],
+    uses_only: &[bool],
 ) -> Result<bool, StoreError> {
     let stmt = c
         .prepare_cached(
@@ -130,10 +133,12 @@ pub async fn link(
                  RETURNING 1
              ), moved AS (
                  UPDATE audit_heads h SET seq = x.seq, hash = x.hash, at = x.at, key_id = x.key_id
-                 FROM unnest($6::uuid[], $7::int8[], $8::bytea[], $9::timestamptz[], $10::text[])
-                      AS x(ws, seq, hash, at, key_id)
+                 FROM unnest($6::uuid[], $7::int8[], $8::bytea[], $9::timestamptz[], $10::text[],
+                             $11::bool[])
+                      AS x(ws, seq, hash, at, key_id, uses_only)
                  WHERE h.workspace_id = x.ws
-                 RETURNING h.workspace_id, pg_notify('credvault_audit', h.workspace_id::text)
+                 RETURNING h.workspace_id, pg_notify('credvault_audit',
+                     h.workspace_id::text || CASE WHEN x.uses_only THEN ' uses' ELSE '' END)
              )
              SELECT (SELECT count(*) FROM linked), (SELECT count(*) FROM moved)",
         )
@@ -156,7 +161,7 @@ pub async fn link(
         .query_one(
             &stmt,
             &[
-                &ords, &seqs, &prevs, &hashes, &ats, &ws, &hseq, &hhash, &hat, &hkey,
+                &ords, &seqs, &prevs, &hashes, &ats, &ws, &hseq, &hhash, &hat, &hkey, &uses_only,
             ],
         )
         .await?;

@@ -322,6 +322,6 @@ pub async fn retry(
     if !store::retry_now(&client, caller.workspace_id, id, delivery).await? {
         return Err(ServiceError::NotFound("delivery"));
     }
-    services.hub.chained(caller.workspace_id);
+    services.hub.chained(caller.workspace_id, true);
     Ok(())
 }
