@@ -879,11 +879,15 @@ async fn resolve_load(base: &str) -> anyhow::Result<()> {
         &format!("no resolve failed ({failures} did)"),
         failures == 0,
     );
+    // Each p99 is the median of the rounds' (a round of the median rate can have the worst
+    // tail: the two figures are taken as the median of their own).
+    let p99 = median(&rows.iter().map(|r| r.1.p99()).collect::<Vec<_>>());
+    let p99_corrected = median(&rows.iter().map(|r| r.1.p99_corrected()).collect::<Vec<_>>());
     // Both commit durably: a p99 well above 20 ms in floor (a) too says the disk's commits
     // stalled during that round, not the server.
     println!(
-        "p99: resolve {:.2} ms ({}; target <= {RESOLVE_P99_MS} ms); the same disk's commits in floor (a): {:.2} ms; worst round {:.2} ms",
-        load.p99(),
+        "p99 (median of rounds): resolve {:.2} ms ({}; target <= {RESOLVE_P99_MS} ms); the same disk's commits in floor (a): {:.2} ms; worst round {:.2} ms",
+        p99,
         if rows.iter().all(|r| r.1.latencies.is_some()) {
             "as measured"
         } else {
@@ -895,24 +899,22 @@ async fn resolve_load(base: &str) -> anyhow::Result<()> {
     // wrk prints a p99 with the requests a steady client would have sent during each slow
     // response added: the 64 connections wait during a disk stall instead of piling requests up.
     println!(
-        "p99 as wrk prints it (corrected for coordinated omission): resolve {:.2} ms (target <= {RESOLVE_P99_MS} ms); floor (a) {:.2} ms; worst round {:.2} ms",
-        load.p99_corrected(),
+        "p99 as wrk prints it (corrected for coordinated omission; median of rounds): resolve {:.2} ms (target <= {RESOLVE_P99_MS} ms); floor (a) {:.2} ms; worst round {:.2} ms",
+        p99_corrected,
         floor_a.p99_corrected,
         rows.iter().map(|r| r.1.p99_corrected()).fold(0.0, f64::max)
     );
     target(
         &format!(
-            "resolve p99 <= {RESOLVE_P99_MS} ms in the median round, as measured (got {:.2} ms)",
-            load.p99()
+            "resolve p99 <= {RESOLVE_P99_MS} ms, median of rounds, as measured (got {p99:.2} ms)"
         ),
-        load.p99() <= RESOLVE_P99_MS,
+        p99 <= RESOLVE_P99_MS,
     );
     target(
         &format!(
-            "resolve p99 <= {RESOLVE_P99_MS} ms in the median round, corrected for coordinated omission (got {:.2} ms)",
-            load.p99_corrected()
+            "resolve p99 <= {RESOLVE_P99_MS} ms, median of rounds, corrected for coordinated omission (got {p99_corrected:.2} ms)"
         ),
-        load.p99_corrected() <= RESOLVE_P99_MS,
+        p99_corrected <= RESOLVE_P99_MS,
     );
     // From the server's start (sign-up, seeding and warm-up included) to the end of the rounds.
     let rss_mib = rss_kib as f64 / 1024.0;

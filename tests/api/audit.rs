@@ -153,6 +153,8 @@ async fn tampering_is_reported_at_the_first_bad_seq_by_the_api_and_the_cli() {
             .await;
     }
     let ws = body["workspace"]["id"].as_str().expect("ws").to_string();
+    // The edits below are made to the chain as linked (changes answer at their commit).
+    crate::helpers::chained(&app.db.client().await, uuid_at(&body["workspace"]["id"])).await;
     let cli = |args: &[&str]| {
         std::process::Command::new(crate::helpers::credvault_bin())
             .args(args)
@@ -448,6 +450,8 @@ async fn events_appended_with_their_own_times_chain_like_live_ones_and_bad_input
     let ws = uuid_at(&body["workspace"]["id"]);
     let pool = credvault_store::connect(&app.db.url, 1).expect("pool");
     let conn = pool.get().await.expect("conn");
+    // The sign-up answered at its commit: its events (and the chain's head) are linked first.
+    crate::helpers::chained(&conn, ws).await;
     let details = json!({"imported": true, "note": "line\u{2028}two"});
     let times: Vec<chrono::DateTime<chrono::Utc>> =
         ["2024-02-29T23:59:59.999999Z", "2024-03-01T00:00:00Z"]
@@ -484,7 +488,7 @@ async fn events_appended_with_their_own_times_chain_like_live_ones_and_bad_input
     let ords = append_events(&conn, ws, Some(&times), &rows)
         .await
         .expect("append");
-    assert_eq!(ords.len(), 2);
+    assert_eq!(ords.ords.len(), 2);
     // The server's sequencer links them within milliseconds.
     crate::helpers::chained(&conn, ws).await;
     let stored: Vec<(i64, chrono::DateTime<chrono::Utc>)> = conn
@@ -503,6 +507,7 @@ async fn events_appended_with_their_own_times_chain_like_live_ones_and_bad_input
         .post_as(&owner, "/v1/teams", &json!({"name": "after import"}))
         .await;
     assert_eq!(res.status(), 201);
+    crate::helpers::chained(&conn, ws).await;
     let v = credvault_api::audit::verify(&conn, &crate::helpers::chain_keys(), ws)
         .await
         .expect("verify");

@@ -100,6 +100,8 @@ async fn workspace() -> (TestApp, String, uuid::Uuid, tokio_postgres::Client) {
     }
     let ws = uuid_at(&body["workspace"]["id"]);
     let db = app.db.client().await;
+    // Changes answer at their commit: the rewrites below need the chain as linked.
+    crate::helpers::chained(&db, ws).await;
     (app, owner, ws, db)
 }
 
@@ -171,6 +173,7 @@ async fn a_plain_chain_switches_to_the_key_with_an_event_and_still_verifies() {
         .post_as(&owner, "/v1/teams", &json!({"name": "after"}))
         .await;
     assert_eq!(res.status(), 201);
+    crate::helpers::chained(&db, ws).await;
     let rows = db
         .query(
             "SELECT seq, action, actor_type, details FROM audit_events WHERE workspace_id = $1 AND seq > $2 ORDER BY seq",
@@ -294,6 +297,8 @@ async fn a_rotated_master_key_switches_each_chain_with_an_event() {
     let app = client_of(&first, &db);
     let (body, _) = app.signup("ada@example.com").await;
     let ws = uuid_at(&body["workspace"]["id"]);
+    // Linked under the first key before that server stops (changes answer at their commit).
+    crate::helpers::chained(&db.client().await, ws).await;
     first.child.kill().expect("stop");
     let _ = first.child.wait();
     let new_key = base64::engine::general_purpose::STANDARD.encode([9u8; 32]);

@@ -2,6 +2,7 @@
 //! its own database made from a migrated template.
 
 mod access_table;
+mod announce;
 mod audit;
 mod audit_chain;
 mod audit_keyed;

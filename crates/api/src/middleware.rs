@@ -36,6 +36,7 @@ pub async fn request_context(
     // by NOTIFY). A refused request changed nothing, so it drops nothing (an unauthenticated
     // client cannot empty the cache of the runtime path).
     let stale = crate::stale::stale_after(req.method().as_str(), req.path());
+    let announce = crate::stale::announces(req.method().as_str(), req.path());
     let state = req
         .app_data::<web::Data<std::sync::Arc<crate::state::AppState>>>()
         .cloned();
@@ -71,14 +72,11 @@ pub async fn request_context(
             }
             // The request cannot be cloned before routing, so an error without a response is
             // returned as an ApiError that carries the request id and renders itself.
-            // A change that may have made another instance's cache stale answers once its audit
-            // events are chained (the sequencer's batch tells the caches); any other request at
-            // its commit (reads of the audit log wait for the chain).
-            let answer_at_commit = matches!(stale, crate::stale::Stale::Nothing);
+            // A request answers at its commit, once what it changed is announced to every
+            // instance's cache (`ChainWatch::record`; a create writes nothing cached).
             let handled = AssertUnwindSafe(async move {
                 match chain {
-                    Some(chain) if answer_at_commit => chain.record(next.call(req)).await,
-                    Some(chain) => chain.scope(next.call(req)).await,
+                    Some(chain) => chain.record(next.call(req), announce).await,
                     None => next.call(req).await,
                 }
             })

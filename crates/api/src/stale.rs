@@ -38,6 +38,12 @@ pub fn stale_after(method: &str, path: &str) -> Stale {
     }
 }
 
+/// Whether a request's cache invalidations are announced before it answers: all but a create's
+/// (inserting a credential writes none, migration 0019).
+pub fn announces(method: &str, path: &str) -> bool {
+    !(method == "POST" && matches!(path, "/v1/credentials" | "/v1/credentials/"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

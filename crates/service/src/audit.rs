@@ -67,7 +67,7 @@ pub async fn record(
 
 /// Records several events of one workspace in one statement, unchained: the sequencer links them
 /// once the caller's transaction has committed (no chain lock is held, so changes commit in
-/// parallel). Inside a `ChainWatch` scope the work waits for them before it answers.
+/// parallel). Inside `ChainWatch::record` or `collect` they are noted (see `audit_chain`).
 pub async fn record_many(
     c: &impl GenericClient,
     ws: Uuid,
@@ -102,9 +102,10 @@ pub async fn record_many(
             details: &event.details,
         })
         .collect();
-    let ords = store::append_events(c, ws, None, &rows).await?;
-    // The request (or batch) running this waits for them to be chained before it answers.
-    crate::audit_chain::recorded(&ords);
+    let appended = store::append_events(c, ws, None, &rows).await?;
+    // The request (or batch) running this wakes the sequencer for them, and announces its
+    // cache invalidations or waits for them to be chained (`audit_chain`).
+    crate::audit_chain::recorded(&appended.ords, appended.xid);
     Ok(())
 }
 

@@ -1,18 +1,18 @@
-//! Waiting for the chain. A request that changed nothing another instance caches answers at its
-//! commit (no second flush on its path) and wakes the sequencer to chain its events (`record`);
-//! one that did waits until they are chained (`scope`), since the sequencer's batch is what tells
-//! the other instances' caches. A read of the audit log `settle`s first, waiting for the events its
-//! workspace committed before it, so `/v1/audit` reads its own writes either way. The
-//! chain keeps the order of the answers: an event inserted after another's request answered has
-//! a higher insertion number, and the sequencer links committed events in insertion order.
-//! Background work that must see its events chained (retention's checkpoint, resolve's metric)
-//! `collect`s and `wait`s.
+//! Requests and the chain. A request answers at its commit (no second flush on its path): it
+//! wakes the sequencer to chain its events and, first, announces the cache invalidations its
+//! transactions wrote to every instance itself (`record`), so no instance's cache serves what it
+//! changed once it has answered, whether or not the sequencer is keeping up. A read of the audit
+//! log `settle`s first, waiting for the events its workspace committed before it, so `/v1/audit`
+//! reads its own writes. The chain keeps the order of the answers: an event inserted after
+//! another's request answered has a higher insertion number, and the sequencer links committed
+//! events in insertion order. Background work that must see its events chained (retention's
+//! checkpoint, resolve's metric) `collect`s and `wait`s.
 //!
 //! Events waited for are registered by their insertion number (`ord`) when their insert returns,
-//! before the transaction commits. The sequencer of this instance, when it links a batch, clears them here
-//! and wakes the waiters. When another instance holds the sequencer, or the transaction rolled
-//! back, a waiter asks the database after a short timeout (an insertion number that is no longer
-//! unchained is linked or was never committed).
+//! before the transaction commits. The sequencer of this instance, when it links a batch, clears
+//! them here and wakes the waiters. Events linked by another instance, linked before they were
+//! registered (`settle`), or rolled back are learnt of from the database, asked on a schedule (an
+//! insertion number that is no longer unchained is linked or was never committed).
 
 use std::collections::HashSet;
 use std::future::Future;
@@ -46,6 +46,8 @@ struct Ticket {
     /// chained.
     register: bool,
     ords: Mutex<Vec<i64>>,
+    /// The transactions that recorded them (which wrote its cache invalidations, if any).
+    xids: Mutex<Vec<i64>>,
 }
 
 pub struct ChainWatch {
@@ -73,40 +75,60 @@ impl ChainWatch {
         })
     }
 
-    /// Runs `work`, then waits until every audit event it recorded is chained (at most
-    /// `CHAIN_WAIT`), and gives back its output: for a change whose answer must not come before
-    /// the caches of other instances forgot what it changed (the sequencer's batch tells them).
-    pub async fn scope<F: Future>(self: &Arc<Self>, work: F) -> F::Output {
-        let (out, ords) = self.collect(work).await;
-        self.wait(&ords).await;
+    /// Runs `work` (a request), which answers at its commit, and wakes the sequencer for the
+    /// events it recorded. With `announce`, the cache invalidations written by the transactions
+    /// that recorded them are first announced to every instance (`cache_changes::announce`), so
+    /// no cache serves what the request changed once it has answered; should that fail, it waits
+    /// until its events are chained (the sequencer announces them with its batch). A read of the
+    /// audit log `settle`s first, so it sees these events either way.
+    pub async fn record<F: Future>(self: &Arc<Self>, work: F, announce: bool) -> F::Output {
+        let (out, ords, xids) = self.run(work, false).await;
+        if ords.is_empty() {
+            return out;
+        }
+        self.wake();
+        if announce && !self.announce(&xids).await {
+            self.waiting
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .extend(ords.iter().copied());
+            self.wait_checking(&ords, FIRST_CHECK_REMOTE).await;
+        }
         out
     }
 
-    /// Runs `work` and wakes the sequencer for the events it recorded, without waiting for them:
-    /// the request answers at its commit, and a read of the audit log `settle`s first.
-    pub async fn record<F: Future>(self: &Arc<Self>, work: F) -> F::Output {
-        let (out, ords) = self.run(work, false).await;
-        if !ords.is_empty() {
-            self.wake();
+    async fn announce(&self, xids: &[i64]) -> bool {
+        match self.pool.get().await {
+            Ok(c) => credvault_store::cache_changes::announce(&c, crate::cache::CHANNEL, xids)
+                .await
+                .inspect_err(|e| tracing::warn!(error = %e, "could not announce a change's cache invalidations; waiting for the audit sequencer to"))
+                .is_ok(),
+            Err(_) => false,
         }
-        out
     }
 
     /// Runs `work` and gives back its output and the insertion numbers of the events it
     /// recorded (registered here: wait for them with `wait`).
     pub async fn collect<F: Future>(self: &Arc<Self>, work: F) -> (F::Output, Vec<i64>) {
-        self.run(work, true).await
+        let (out, ords, _) = self.run(work, true).await;
+        (out, ords)
     }
 
-    async fn run<F: Future>(self: &Arc<Self>, work: F, register: bool) -> (F::Output, Vec<i64>) {
+    async fn run<F: Future>(
+        self: &Arc<Self>,
+        work: F,
+        register: bool,
+    ) -> (F::Output, Vec<i64>, Vec<i64>) {
         let ticket = Arc::new(Ticket {
             watch: self.clone(),
             register,
             ords: Mutex::new(Vec::new()),
+            xids: Mutex::new(Vec::new()),
         });
         let out = TICKET.scope(ticket.clone(), work).await;
         let ords = std::mem::take(&mut *ticket.ords.lock().unwrap_or_else(|e| e.into_inner()));
-        (out, ords)
+        let xids = std::mem::take(&mut *ticket.xids.lock().unwrap_or_else(|e| e.into_inner()));
+        (out, ords, xids)
     }
 
     pub(crate) fn set_local(&self, local: bool) {
@@ -238,8 +260,9 @@ impl ChainWatch {
     }
 }
 
-/// Notes events just inserted by the work running in `record`, `scope` or `collect`, if any.
-pub(crate) fn recorded(ords: &[i64]) {
+/// Notes events just inserted by transaction `xid` in the work running in `record` or
+/// `collect`, if any.
+pub(crate) fn recorded(ords: &[i64], xid: i64) {
     let _ = TICKET.try_with(|t| {
         if t.register {
             t.watch
@@ -252,5 +275,9 @@ pub(crate) fn recorded(ords: &[i64]) {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .extend_from_slice(ords);
+        let mut xids = t.xids.lock().unwrap_or_else(|e| e.into_inner());
+        if !xids.contains(&xid) {
+            xids.push(xid);
+        }
     });
 }

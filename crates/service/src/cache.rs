@@ -2,9 +2,10 @@
 //! version with its workflow owner's access), so a resolve needs no query but its audit write.
 //!
 //! Entries are dropped when PostgreSQL says their rows changed: triggers (migrations 0009, 0018,
-//! 0019) record what a change touched in `cache_changes`, in the changing transaction; the audit
-//! sequencer sends those as `NOTIFY credvault_cache` in the transaction that chains the change's
-//! events, milliseconds after its commit (see `sequencer`); and a listener here drops what they
+//! 0019, 0020) record what a change touched in `cache_changes`, in the changing transaction; the
+//! request that made it sends those as `NOTIFY credvault_cache` right after its commit, before it
+//! answers (`audit_chain`), and the audit sequencer sends whatever is left (changes made outside
+//! a request) in the transaction that chains their events; and a listener here drops what they
 //! name. A change made through this instance also drops what it touched before its response is
 //! sent (`credvault_api`'s middleware), so a caller always reads its own writes. While the
 //! listener is not connected, or its connection stops answering, nothing is cached. Unwrapped

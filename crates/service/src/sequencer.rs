@@ -13,8 +13,9 @@
 //! credvault_audit_pending` sent in a transaction of its own that does not wait for a flush,
 //! several requests' wake-ups folded into one. The sequencer also looks every `IDLE_RECHECK`, for
 //! events written outside a request (background jobs, the command line). Each of its transactions
-//! relays the cache invalidations committed so far (`NOTIFY credvault_cache`), so another
-//! instance's cache forgets a change milliseconds after it committed.
+//! relays the cache invalidations committed so far and not yet announced by their request
+//! (`NOTIFY credvault_cache`): those of changes made outside a request, or whose request could
+//! not announce them.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -188,7 +189,9 @@ async fn insert_switch(
         request_id: None,
         details: &details,
     };
-    let ords = credvault_store::audit::append_events(tx, ws, None, &[event]).await?;
+    let ords = credvault_store::audit::append_events(tx, ws, None, &[event])
+        .await?
+        .ords;
     Ok(Unchained {
         ord: ords.first().copied().unwrap_or_default(),
         workspace_id: ws,

@@ -8,7 +8,8 @@ use crate::StoreError;
 
 /// Events with their own times (imports): `audit_insert` makes their months' partitions first.
 const INSERT_DATED_SQL: &str =
-    "SELECT audit_insert($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)";
+    "SELECT audit_insert($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15),
+            pg_current_xact_id()::text::int8";
 /// Events timed by the chain (every request's): the same insert, without a function call.
 const INSERT_SQL: &str = "WITH ins AS (
         INSERT INTO audit_events (workspace_id, id, actor_type, actor_id, actor_display, action,
@@ -18,7 +19,7 @@ const INSERT_SQL: &str = "WITH ins AS (
                                    $7::text[], $8::text[], $9::text[], $10::text[], $11::text[],
                                    $12::text[], $13::text[], $14::jsonb[]) AS u
         RETURNING ord)
-    SELECT coalesce(array_agg(ord ORDER BY ord), '{}') FROM ins";
+    SELECT coalesce(array_agg(ord ORDER BY ord), '{}'), pg_current_xact_id()::text::int8 FROM ins";
 
 /// One event to record: everything but what the chain assigns (`seq`, `at` unless given, and
 /// the hashes).
@@ -38,17 +39,27 @@ pub struct NewEvent<'a> {
     pub details: &'a serde_json::Value,
 }
 
-/// Inserts a workspace's events unchained in one statement (`audit_insert`), waking the
-/// sequencer at commit; returns their insertion numbers (`ord`). `at` gives every event's time
+/// What `append_events` wrote: the events' insertion numbers (`ord`), and the writing
+/// transaction's id (`pg_current_xact_id()`, which names its cache invalidations too).
+pub struct Appended {
+    pub ords: Vec<i64>,
+    pub xid: i64,
+}
+
+/// Inserts a workspace's events unchained in one statement; returns their insertion numbers and
+/// the transaction's id. `at` gives every event's time
 /// (imports); None leaves it to the chain (the sequencer's clock when it links them).
 pub async fn append_events(
     c: &impl GenericClient,
     ws: Uuid,
     at: Option<&[DateTime<Utc>]>,
     events: &[NewEvent<'_>],
-) -> Result<Vec<i64>, StoreError> {
+) -> Result<Appended, StoreError> {
     if events.is_empty() {
-        return Ok(Vec::new());
+        return Ok(Appended {
+            ords: Vec::new(),
+            xid: 0,
+        });
     }
     macro_rules! col {
         ($f:ident) => {
@@ -97,7 +108,11 @@ pub async fn append_events(
         }
         None => c.prepare_cached(INSERT_SQL).await?,
     };
-    Ok(c.query_one(&stmt, &params).await?.get(0))
+    let row = c.query_one(&stmt, &params).await?;
+    Ok(Appended {
+        ords: row.get(0),
+        xid: row.get(1),
+    })
 }
 
 /// A stored event, every column.

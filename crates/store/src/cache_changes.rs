@@ -29,6 +29,38 @@ pub async fn relay(c: &impl GenericClient, channel: &str) -> Result<i64, StoreEr
     Ok(c.query_one(&stmt, &[&channel, &MAX_NAMED]).await?.get(0))
 }
 
+/// Announces (`NOTIFY channel`, one per distinct payload) and deletes the invalidations written
+/// by these committed transactions (`xids`, from `pg_current_xact_id()`), in a transaction of
+/// its own that does not wait for a flush: PostgreSQL takes its notify lock for the commit, and
+/// a lost deletion only means the sequencer announces them again. Rows the sequencer is
+/// announcing meanwhile are waited for (its commit announces them). Returns how many it sent.
+pub async fn announce(
+    c: &tokio_postgres::Client,
+    channel: &str,
+    xids: &[i64],
+) -> Result<u64, StoreError> {
+    if xids.is_empty() {
+        return Ok(0);
+    }
+    // Numbers read from the database, written as numbers: nothing else enters the text.
+    let list: Vec<String> = xids.iter().map(i64::to_string).collect();
+    let sql = format!(
+        "BEGIN; SET LOCAL synchronous_commit TO off;
+         WITH gone AS (DELETE FROM cache_changes WHERE xid = ANY('{{{}}}'::bigint[]) RETURNING payload)
+         SELECT pg_notify('{}', p) FROM (SELECT DISTINCT payload AS p FROM gone) d;
+         COMMIT",
+        list.join(","),
+        channel.replace('\'', "''"),
+    );
+    let sent = c
+        .simple_query(&sql)
+        .await?
+        .iter()
+        .filter(|m| matches!(m, tokio_postgres::SimpleQueryMessage::Row(_)))
+        .count();
+    Ok(sent as u64)
+}
+
 /// The oldest invalidation not yet relayed, asked on a listening connection (outside any
 /// pool), prepared once per connection.
 pub struct OldestChange(tokio_postgres::Statement);

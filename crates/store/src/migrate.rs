@@ -44,6 +44,7 @@ pub const MIGRATIONS: &[Migration] = migrations![
     17 => "0017_sso.sql",
     18 => "0018_notify_after_commit.sql",
     19 => "0019_quiet_creates.sql",
+    20 => "0020_cache_changes_by_transaction.sql",
 ];
 
 /// The advisory-lock key taken while migrating ("credvaul" in ASCII).
