@@ -6,7 +6,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::helpers::{cache_counts, uuid_at, ServeProcess, TestApp, TestDb};
+use crate::helpers::{cache_counts, hold_the_chain_head, uuid_at, ServeProcess, TestDb};
+use crate::process::client_of;
 
 #[tokio::test]
 async fn a_revoked_share_is_refused_on_another_instance_at_once_even_with_the_chain_held() {
@@ -14,14 +15,7 @@ async fn a_revoked_share_is_refused_on_another_instance_at_once_even_with_the_ch
     let a = ServeProcess::start(&db);
     let b = ServeProcess::start(&db);
     assert!(a.ready(30).await && b.ready(30).await, "both serve");
-    let app = TestApp {
-        address: a.address.clone(),
-        client: reqwest::Client::new(),
-        db: TestDb {
-            name: String::new(),
-            url: db.url.clone(),
-        },
-    };
+    let app = client_of(&a, &db);
     let (body, owner) = app.signup("ada@example.com").await;
     let ws = uuid_at(&body["workspace"]["id"]);
     let (member_id, _) = app.user_with_role(&owner, "m@example.com", "member").await;
@@ -80,14 +74,7 @@ async fn a_revoked_share_is_refused_on_another_instance_at_once_even_with_the_ch
 
     // The chain head is held: no batch of the sequencer can commit, so none can announce.
     let mut holder = app.db.client().await;
-    crate::helpers::chained(&holder, ws).await;
-    let hold = holder.transaction().await.expect("begin");
-    hold.execute(
-        "SELECT 1 FROM audit_heads WHERE workspace_id = $1 FOR UPDATE",
-        &[&ws],
-    )
-    .await
-    .expect("lock the head");
+    let hold = hold_the_chain_head(&mut holder, ws).await;
     let removed = tokio::time::timeout(
         Duration::from_secs(4),
         app.put_json_as(&owner, &shares, &json!({"shares": []})),

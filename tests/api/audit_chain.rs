@@ -59,15 +59,7 @@ async fn changes_commit_and_answer_without_the_chain_head() {
     let (body, owner) = app.signup("ada@example.com").await;
     let ws = uuid_at(&body["workspace"]["id"]);
     let mut holder = app.db.client().await;
-    // The head is made when the sign-up's events are linked.
-    crate::helpers::chained(&holder, ws).await;
-    let hold = holder.transaction().await.expect("begin");
-    hold.execute(
-        "SELECT 1 FROM audit_heads WHERE workspace_id = $1 FOR UPDATE",
-        &[&ws],
-    )
-    .await
-    .expect("lock the head");
+    let hold = crate::helpers::hold_the_chain_head(&mut holder, ws).await;
     let within = Duration::from_secs(4);
     let created = tokio::time::timeout(
         within,

@@ -847,6 +847,23 @@ pub async fn chained(db: &tokio_postgres::Client, ws: uuid::Uuid) {
     panic!("the audit events of {ws} were never chained");
 }
 
+/// Locks workspace `ws`'s chain head (made when its first events are linked, waited for here)
+/// until the returned transaction ends: the sequencer can commit no batch of that workspace.
+pub async fn hold_the_chain_head(
+    holder: &mut tokio_postgres::Client,
+    ws: uuid::Uuid,
+) -> tokio_postgres::Transaction<'_> {
+    chained(holder, ws).await;
+    let hold = holder.transaction().await.expect("begin");
+    hold.execute(
+        "SELECT 1 FROM audit_heads WHERE workspace_id = $1 FOR UPDATE",
+        &[&ws],
+    )
+    .await
+    .expect("lock the head");
+    hold
+}
+
 /// Makes every later insert of audit events wait while the returned transaction is open (a
 /// trigger takes the lock it holds, shared, first): a change then stops at its audit record,
 /// and the sequencer, which inserts nothing, goes on. Also returns the holder's backend pid.
