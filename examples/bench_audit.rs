@@ -30,7 +30,10 @@ pub async fn figures(base: &str) -> anyhow::Result<()> {
         return Ok(());
     };
     let port = 16000 + (std::process::id() % 1000) as u16;
-    let rig = Rig::start(base, &bin, "credvault_bench_audit_scale", port).await?;
+    // `GET /v1/audit/verify` walks the whole chain in one request: 10M events take about 50 s
+    // at the rate verify keeps, past the default 30 s request timeout.
+    let env = [("CREDVAULT_REQUEST_TIMEOUT_SECS", "900")];
+    let rig = Rig::start_with(base, &bin, "credvault_bench_audit_scale", port, &env).await?;
     let run = async {
         changes(&rig).await?;
         scale(&rig).await
