@@ -32,6 +32,7 @@ pub mod net;
 pub mod oauth;
 pub mod outbound;
 pub mod page;
+mod pending_sweep;
 pub mod principal;
 pub mod reports;
 pub mod resolve;

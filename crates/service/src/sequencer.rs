@@ -130,9 +130,16 @@ async fn run_once(
         watch.set_local(true);
         tracing::info!("this instance runs the audit sequencer");
         switch_dormant_chains(conn, keys).await?;
-        let mut backlog = Backlog::default();
+        let (mut backlog, mut sweeper) =
+            (Backlog::default(), crate::pending_sweep::Sweeper::default());
         loop {
-            while chain_batch(conn, watch, keys, &mut backlog).await? > 0 && backlog.behind() {}
+            loop {
+                let linked = chain_batch(conn, watch, keys, &mut backlog).await?;
+                sweeper.linked(linked, pool);
+                if linked == 0 || !backlog.behind() {
+                    break;
+                }
+            }
             if pool.is_closed() {
                 return Ok(());
             }

@@ -264,3 +264,9 @@ pub async fn latest_checkpoint(
         .await?;
     Ok(r.map(|r| (r.get(0), r.get(1))))
 }
+
+/// Vacuums the partition where events wait to be linked (`credvault_service::pending_sweep`).
+pub async fn vacuum_pending(c: &impl GenericClient) -> Result<(), StoreError> {
+    c.batch_execute("VACUUM audit_events_pending").await?;
+    Ok(())
+}
