@@ -691,9 +691,10 @@ impl FreezingProxy {
     }
 }
 
-/// Waits until `n` backends of the test database wait on a lock.
+/// Waits until `n` backends of the test database wait on a lock (up to 20 s: on 2 busy cores a
+/// request can take seconds to reach its lock).
 pub async fn waiting_on_locks(db: &tokio_postgres::Client, n: i64) {
-    for _ in 0..200 {
+    for _ in 0..800 {
         let waiting: i64 = db
             .query_one(
                 "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
