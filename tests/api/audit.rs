@@ -539,3 +539,17 @@ async fn events_appended_with_their_own_times_chain_like_live_ones_and_bad_input
     };
     assert_eq!((count, head), (before + 3, before + 3));
 }
+
+/// A filter the database cannot compare is refused before an export's answer begins, as it is
+/// for a page: 422 naming the field, never a stream cut short.
+#[tokio::test]
+async fn a_nul_in_the_action_filter_is_refused_before_the_export_starts() {
+    let app = TestApp::spawn().await;
+    let (_, owner) = app.signup("ada@example.com").await;
+    for path in ["/v1/audit/export?action=%00", "/v1/audit?action=a%00b"] {
+        let res = app.get_as(&owner, path).await;
+        assert_eq!(res.status(), 422, "{path}");
+        let body: Value = res.json().await.expect("problem");
+        assert!(body.to_string().contains("action"), "{path}: {body}");
+    }
+}

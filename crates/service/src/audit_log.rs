@@ -39,6 +39,13 @@ async fn filter_of(
             ));
         }
     }
+    // Refused here, not by the database: an export's answer has begun by the time it reads.
+    if q.filter.action.as_deref().is_some_and(|a| a.contains('\0')) {
+        return Err(ServiceError::field(
+            "action",
+            "must not contain a NUL character",
+        ));
+    }
     let mut f = q.filter.clone();
     f.actor_ids = match q.actor_id {
         None => None,
