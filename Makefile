@@ -8,7 +8,7 @@ BIND ?= 127.0.0.1:8080
 # The database: DATABASE_URL when set, else the private cluster (started or reused).
 WITH_DB = export DATABASE_URL="$${DATABASE_URL:-$$(scripts/dev-db.sh start)}";
 
-.PHONY: run test fmt lint openapi sdk sdk-check sdk-test vault-clients bench reliability test-browser docker-test stop-db db help
+.PHONY: run test fmt lint openapi sdk sdk-check sdk-test vault-clients bench rustyvault reliability test-browser docker-test stop-db db help
 
 # The contract fuzzer of `make reliability`, pinned, in a git-ignored virtualenv.
 SCHEMATHESIS_VERSION := 4.32.5
@@ -118,11 +118,22 @@ $(SDK_VENV)/.credvault-installed: clients/python-tools.txt
 bench:
 	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null 2>&1; } \
 	  || echo "bench: wrk is not installed; the resolve load will run in-process (apt-get install wrk)"
+	@$(MAKE) -s rustyvault || echo "bench: RustyVault could not be installed; its comparison is skipped"
 	$(CARGO) run -q --release -p credvault-crypto --example crypto_bench
 	$(CARGO) build -q --release -p credvault-api --bin credvault
 	@$(WITH_DB) export CREDVAULT_BIN="$$($(CARGO) metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')/release/credvault"; \
 	CREDVAULT_TEST_PKCS11_MODULE="$$(scripts/softhsm.sh module)"; export CREDVAULT_TEST_PKCS11_MODULE; \
 	$(CARGO) run -q --release -p credvault-tests --example bench
+
+# RustyVault, for the bench's comparison with its KV GET: installed once into the target
+# directory (the newest release the registry holds; RUSTY_VAULT_BIN names another binary).
+RUSTY_VAULT_VERSION := 0.2.1
+rustyvault:
+	@[ -n "$${RUSTY_VAULT_BIN:-}" ] && exit 0; \
+	root="$$($(CARGO) metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')/rusty_vault"; \
+	[ -x "$$root/bin/rvault" ] && exit 0; \
+	echo "bench: installing RustyVault $(RUSTY_VAULT_VERSION) into $$root for the comparison (once; about 20 minutes on 2 cores)"; \
+	$(CARGO) install -q rusty_vault --version $(RUSTY_VAULT_VERSION) --root "$$root"
 
 # Schemathesis against the spec on a real server, then PostgreSQL and the server killed under
 # load; prints a table of (check, cases, failures). Always on the private cluster, which it kills.

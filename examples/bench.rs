@@ -25,6 +25,8 @@ mod hsm;
 mod audit_scale;
 #[path = "bench_changes.rs"]
 mod changes;
+#[path = "bench_rustyvault.rs"]
+mod rustyvault;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -53,9 +55,10 @@ async fn main() -> anyhow::Result<()> {
         Ok("hsm") => return finish(hsm::resolve_with_token(&base).await),
         Ok("audit_scale") => return finish(audit_scale::figures(&base).await),
         Ok("events") => return finish(events::events_load(&base).await),
+        Ok("rustyvault") => return finish(rustyvault::rustyvault_load(&base).await),
         Ok("") | Err(_) => {}
         Ok(other) => anyhow::bail!(
-            "BENCH_ONLY={other} names no section: use resolve, vault, create, hsm, events, audit, audit_scale, list, oauth or signin (or leave it unset)"
+            "BENCH_ONLY={other} names no section: use resolve, vault, rustyvault, create, hsm, events, audit, audit_scale, list, oauth or signin (or leave it unset)"
         ),
     }
     println!("== key rotation ({ROTATE_ROWS} sealed credential versions, batches of 1000)");
@@ -115,6 +118,7 @@ async fn main() -> anyhow::Result<()> {
     list_pages(&base).await?;
     resolve_load(&base).await?;
     vault::vault_load(&base).await?;
+    rustyvault::rustyvault_load(&base).await?;
     create_load(&base).await?;
     hsm::resolve_with_token(&base).await?;
     events::events_load(&base).await?;
@@ -1570,12 +1574,14 @@ impl Load {
     }
 }
 
-/// Which read path a load goes through: resolve (`POST /v1/credentials/{id}/resolve`) or the
-/// Vault-compatible read (`GET /v1/kv/data/bench-flow/{id}` with `X-Vault-Token`).
+/// Which read path a load goes through: resolve (`POST /v1/credentials/{id}/resolve`), the
+/// Vault-compatible read (`GET /v1/kv/data/bench-flow/{id}` with `X-Vault-Token`), or
+/// RustyVault's KV GET (`GET /v1/secret/{id}`, another server: see `bench_rustyvault.rs`).
 #[derive(Clone, Copy)]
 enum Via {
     Resolve,
     Vault,
+    RustyVault,
 }
 
 /// Load from wrk in its own process.
@@ -1644,13 +1650,14 @@ end
             Via::Resolve => format!(
                 r#"{{ ["Authorization"] = "Bearer {engine}", ["Content-Type"] = "application/json" }}"#
             ),
-            Via::Vault => format!(r#"{{ ["X-Vault-Token"] = "{engine}" }}"#),
+            Via::Vault | Via::RustyVault => format!(r#"{{ ["X-Vault-Token"] = "{engine}" }}"#),
         },
         request = match via {
             Via::Resolve => {
                 r#"wrk.format("POST", "/v1/credentials/" .. id .. "/resolve", headers, body)"#
             }
             Via::Vault => r#"wrk.format("GET", "/v1/kv/data/bench-flow/" .. id, headers)"#,
+            Via::RustyVault => r#"wrk.format("GET", "/v1/secret/" .. id, headers)"#,
         },
     );
     let path = std::env::temp_dir().join(format!("credvault-wrk-{}.lua", std::process::id()));
@@ -1758,6 +1765,9 @@ async fn run_in_process(
                         .json(&serde_json::json!({"workflow_id": "bench-flow"})),
                     Via::Vault => http
                         .get(format!("{addr}/v1/kv/data/bench-flow/{}", ids[i]))
+                        .header("X-Vault-Token", &engine),
+                    Via::RustyVault => http
+                        .get(format!("{addr}/v1/secret/{}", ids[i]))
                         .header("X-Vault-Token", &engine),
                 };
                 let res = req.send().await;

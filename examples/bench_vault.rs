@@ -61,7 +61,7 @@ pub async fn vault_load(base: &str) -> anyhow::Result<()> {
         generator = load.generator;
         match via {
             Via::Resolve => resolve.push(rate),
-            Via::Vault => vault.push(rate),
+            Via::Vault | Via::RustyVault => vault.push(rate),
         }
     }
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;

@@ -14,6 +14,7 @@ mod container;
 mod credentials;
 mod dbtls;
 mod edge;
+mod handover;
 mod helpers;
 mod hsm;
 mod identity;

@@ -85,6 +85,7 @@ impl Application {
         ));
         tokio::spawn(credvault_service::sequencer::run(
             state.chain.clone(),
+            state.usage.lane.clone(),
             state.settings.database_url.clone(),
             state.pool.clone(),
             state.chain_keys.clone(),

@@ -11,10 +11,11 @@
 //! Checkpoints are signed with Ed25519, the seed derived from the active master key with the
 //! info `credvault audit checkpoint v1`; the public key's id is the master key's id.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
 use credvault_crypto::{KekProvider, Keyring, Signer};
+use credvault_store::audit_chain::{Head, Unchained};
 use uuid::Uuid;
 use zeroize::Zeroizing;
 
@@ -114,4 +115,86 @@ pub fn switch_key<'a>(
     (actor_type == "system" && action == SWITCH_ACTION)
         .then(|| details.get("key_id").and_then(|k| k.as_str()))
         .flatten()
+}
+
+/// Chains with events that are not keyed with the active master key (before migration 0016, or
+/// after a rotation) get their switch now, even if nothing else happens in them.
+pub(crate) async fn switch_dormant_chains(
+    conn: &mut deadpool_postgres::Object,
+    keys: &ChainKeys,
+) -> anyhow::Result<()> {
+    let tx = conn.transaction().await?;
+    for (ws, previous) in credvault_store::audit_chain::unswitched(&tx, keys.active_id()).await? {
+        insert_switch(&tx, keys, ws, previous.as_deref()).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Records chain `ws`'s switch to the active key (unchained, in the caller's transaction).
+async fn insert_switch(
+    tx: &impl deadpool_postgres::GenericClient,
+    keys: &ChainKeys,
+    ws: Uuid,
+    previous: Option<&str>,
+) -> anyhow::Result<Unchained> {
+    let details = serde_json::json!({"key_id": keys.active_id(), "previous_key_id": previous});
+    let id = Uuid::now_v7();
+    let event = credvault_store::audit::NewEvent {
+        id,
+        actor_type: "system",
+        actor_id: None,
+        actor_display: Some("credvault"),
+        action: SWITCH_ACTION,
+        target_type: None,
+        target_id: None,
+        target_name: None,
+        outcome: "success",
+        ip: None,
+        user_agent: None,
+        request_id: None,
+        details: &details,
+    };
+    let ords = credvault_store::audit::append_events(tx, ws, None, &[event])
+        .await?
+        .ords;
+    Ok(Unchained {
+        ord: ords.first().copied().unwrap_or_default(),
+        workspace_id: ws,
+        id,
+        at: None,
+        actor_type: "system".into(),
+        actor_id: None,
+        action: SWITCH_ACTION.into(),
+        target_type: None,
+        target_id: None,
+        outcome: "success".into(),
+        request_id: None,
+        details,
+    })
+}
+
+/// Puts a switch to the active key in front of the batch's events of every chain that is not
+/// keyed with it yet (and does not start with one).
+pub(crate) async fn with_switches(
+    tx: &impl deadpool_postgres::GenericClient,
+    keys: &ChainKeys,
+    heads: &BTreeMap<Uuid, Head>,
+    rows: Vec<Unchained>,
+) -> anyhow::Result<Vec<Unchained>> {
+    let mut out = Vec::with_capacity(rows.len());
+    let mut seen = std::collections::HashSet::new();
+    for r in rows {
+        if seen.insert(r.workspace_id) {
+            let h = &heads[&r.workspace_id];
+            let keyed = h.key_id.as_deref() == Some(keys.active_id()) || h.seq == 0;
+            let switches =
+                switch_key(&r.actor_type, &r.action, &r.details) == Some(keys.active_id());
+            if !keyed && !switches {
+                out.push(insert_switch(tx, keys, r.workspace_id, h.key_id.as_deref()).await?);
+            }
+        }
+        out.push(r);
+    }
+    Ok(out)
 }

@@ -15,7 +15,8 @@
 //! events written outside a request (background jobs, the command line). Each of its transactions
 //! relays the cache invalidations committed so far and not yet announced by their request
 //! (`NOTIFY credvault_cache`): those of changes made outside a request, or whose request could
-//! not announce them.
+//! not announce them. It also writes the resolves' batches of its own instance, linked, after
+//! the events committed before them (`usage::direct`).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -30,7 +31,8 @@ use tokio_postgres::AsyncMessage;
 use uuid::Uuid;
 
 use crate::audit_chain::ChainWatch;
-use crate::chain_keys::{chain_hash, switch_key, ChainKeys, SWITCH_ACTION};
+use crate::chain_keys::{self, chain_hash, switch_key, ChainKeys};
+use crate::usage::direct::{self as chain_direct, Lane};
 
 /// The action of a resolve's event, which no webhook is sent.
 const USED: &str = "credential.used";
@@ -51,7 +53,13 @@ pub const PENDING_CHANNEL: &str = "credvault_audit_pending";
 
 /// Contends for the sequencer and runs it while held; until the pool closes. Also sends the
 /// wake-ups of this instance's requests to the sequencer of another instance.
-pub async fn run(watch: Arc<ChainWatch>, database_url: String, pool: Pool, keys: Arc<ChainKeys>) {
+pub async fn run(
+    watch: Arc<ChainWatch>,
+    lane: Arc<Lane>,
+    database_url: String,
+    pool: Pool,
+    keys: Arc<ChainKeys>,
+) {
     tokio::spawn(wake_remote(watch.clone(), pool.clone()));
     let db = match credvault_store::pool::config(&database_url) {
         Ok(c) => c,
@@ -69,10 +77,11 @@ pub async fn run(watch: Arc<ChainWatch>, database_url: String, pool: Pool, keys:
         }
     };
     while !pool.is_closed() {
-        if let Err(e) = run_once(&watch, &db, &pool, &own, &keys).await {
+        if let Err(e) = run_once(&watch, &lane, &db, &pool, &own, &keys).await {
             tracing::warn!(error = %e, "the audit sequencer stopped; it starts again");
         }
         watch.set_local(false);
+        lane.close();
         tokio::time::sleep(TAKEOVER_POLL).await;
     }
 }
@@ -90,6 +99,7 @@ impl Drop for Held {
 
 async fn run_once(
     watch: &ChainWatch,
+    lane: &Lane,
     db: &credvault_store::dburl::Database,
     pool: &Pool,
     own: &Pool,
@@ -97,7 +107,9 @@ async fn run_once(
 ) -> anyhow::Result<()> {
     let mut held = Held(Some(own.get().await?));
     let conn = held.0.as_mut().expect("held");
-    conn.batch_execute("SET idle_in_transaction_session_timeout = '10s'")
+    // A batch that waits on a lock (someone else holding a chain head or an event row) ends
+    // with an error: the resolves handed over go back to their writers (see `chain_direct`).
+    conn.batch_execute("SET idle_in_transaction_session_timeout = '10s'; SET lock_timeout = '2s'")
         .await?;
     loop {
         if pool.is_closed() {
@@ -128,14 +140,39 @@ async fn run_once(
             .batch_execute(&format!("LISTEN {PENDING_CHANNEL}"))
             .await?;
         watch.set_local(true);
+        let mut handed = lane.open();
         tracing::info!("this instance runs the audit sequencer");
-        switch_dormant_chains(conn, keys).await?;
+        chain_keys::switch_dormant_chains(conn, keys).await?;
         let (mut backlog, mut sweeper) =
             (Backlog::default(), crate::pending_sweep::Sweeper::default());
+        let mut jobs = Vec::new();
         loop {
             loop {
-                let linked = chain_batch(conn, watch, keys, &mut backlog).await?;
-                sweeper.linked(linked, pool);
+                // While behind, the resolves' batches are left to their writers (see `Lane`).
+                let taken = if backlog.behind() {
+                    Vec::new()
+                } else {
+                    chain_direct::take(&mut handed, &mut jobs)
+                };
+                let mut taken = taken;
+                let mut commit_sent = false;
+                let batch = chain_batch(
+                    conn,
+                    watch,
+                    keys,
+                    &mut backlog,
+                    &mut taken,
+                    &mut commit_sent,
+                );
+                let (linked, moved) = match batch.await {
+                    Ok(n) => n,
+                    Err(e) => {
+                        chain_direct::give_back(taken, commit_sent);
+                        return Err(e);
+                    }
+                };
+                lane.accept(!backlog.behind());
+                sweeper.linked(moved, pool);
                 if linked == 0 || !backlog.behind() {
                     break;
                 }
@@ -147,6 +184,7 @@ async fn run_once(
                 m = rx.recv() => if m.is_none() {
                     anyhow::bail!("the sequencer's listening connection closed");
                 },
+                j = handed.recv() => jobs.extend(j),
                 () = watch.woken() => {}
                 () = tokio::time::sleep(IDLE_RECHECK) => {}
             }
@@ -156,88 +194,6 @@ async fn run_once(
     .await;
     driver.abort();
     ran
-}
-
-/// Chains with events that are not keyed with the active master key (before migration 0016, or
-/// after a rotation) get their switch now, even if nothing else happens in them.
-async fn switch_dormant_chains(
-    conn: &mut deadpool_postgres::Object,
-    keys: &ChainKeys,
-) -> anyhow::Result<()> {
-    let tx = conn.transaction().await?;
-    for (ws, previous) in store::unswitched(&tx, keys.active_id()).await? {
-        insert_switch(&tx, keys, ws, previous.as_deref()).await?;
-    }
-    tx.commit().await?;
-    Ok(())
-}
-
-/// Records chain `ws`'s switch to the active key (unchained, in the caller's transaction).
-async fn insert_switch(
-    tx: &deadpool_postgres::Transaction<'_>,
-    keys: &ChainKeys,
-    ws: Uuid,
-    previous: Option<&str>,
-) -> anyhow::Result<Unchained> {
-    let details = serde_json::json!({"key_id": keys.active_id(), "previous_key_id": previous});
-    let id = Uuid::now_v7();
-    let event = credvault_store::audit::NewEvent {
-        id,
-        actor_type: "system",
-        actor_id: None,
-        actor_display: Some("credvault"),
-        action: SWITCH_ACTION,
-        target_type: None,
-        target_id: None,
-        target_name: None,
-        outcome: "success",
-        ip: None,
-        user_agent: None,
-        request_id: None,
-        details: &details,
-    };
-    let ords = credvault_store::audit::append_events(tx, ws, None, &[event])
-        .await?
-        .ords;
-    Ok(Unchained {
-        ord: ords.first().copied().unwrap_or_default(),
-        workspace_id: ws,
-        id,
-        at: None,
-        actor_type: "system".into(),
-        actor_id: None,
-        action: SWITCH_ACTION.into(),
-        target_type: None,
-        target_id: None,
-        outcome: "success".into(),
-        request_id: None,
-        details,
-    })
-}
-
-/// Puts a switch to the active key in front of the batch's events of every chain that is not
-/// keyed with it yet (and does not start with one).
-async fn with_switches(
-    tx: &deadpool_postgres::Transaction<'_>,
-    keys: &ChainKeys,
-    heads: &BTreeMap<Uuid, Head>,
-    rows: Vec<Unchained>,
-) -> anyhow::Result<Vec<Unchained>> {
-    let mut out = Vec::with_capacity(rows.len());
-    let mut seen = std::collections::HashSet::new();
-    for r in rows {
-        if seen.insert(r.workspace_id) {
-            let h = &heads[&r.workspace_id];
-            let keyed = h.key_id.as_deref() == Some(keys.active_id()) || h.seq == 0;
-            let switches =
-                switch_key(&r.actor_type, &r.action, &r.details) == Some(keys.active_id());
-            if !keyed && !switches {
-                out.push(insert_switch(tx, keys, r.workspace_id, h.key_id.as_deref()).await?);
-            }
-        }
-        out.push(r);
-    }
-    Ok(out)
 }
 
 /// How far behind the last event linked a backlog's next look starts.
@@ -259,7 +215,7 @@ impl Backlog {
     /// The batch's events, and where the next one starts.
     async fn next(
         &mut self,
-        tx: &deadpool_postgres::Transaction<'_>,
+        tx: &impl deadpool_postgres::GenericClient,
     ) -> anyhow::Result<Vec<Unchained>> {
         let limit = if self.behind() { BACKLOG_BATCH } else { BATCH };
         // A little before the last event linked: one whose transaction inserted it earlier but
@@ -279,31 +235,59 @@ impl Backlog {
 }
 
 /// Links the oldest committed unchained events (up to `BATCH`, `BACKLOG_BATCH` while behind)
-/// in one transaction; returns how many.
+/// and then writes the `jobs` handed over, linked (see `chain_direct`), in one transaction;
+/// returns how many events, and how many of them were moved out of the unchained partition.
 async fn chain_batch(
     conn: &mut deadpool_postgres::Object,
     watch: &ChainWatch,
     keys: &ChainKeys,
     backlog: &mut Backlog,
-) -> anyhow::Result<usize> {
-    let tx = conn.transaction().await?;
-    let rows = backlog.next(&tx).await?;
+    jobs: &mut Vec<chain_direct::Taken>,
+    commit_sent: &mut bool,
+) -> anyhow::Result<(usize, usize)> {
+    // BEGIN, the unchained events read and the handed-over events' heads locked, in one round
+    // trip (the batch's turn in the chain is a serial path, and the resolves handed over wait
+    // for its commit). Any error ends the sequencer's connection, and so the transaction.
+    let tx: &deadpool_postgres::Client = conn;
+    let direct_ws = workspaces(
+        jobs.iter()
+            .flat_map(|j| &j.payload.events)
+            .map(|e| e.workspace_id),
+    );
+    let ((), mut rows, locked) = tokio::try_join!(
+        async { Ok(tx.batch_execute("BEGIN").await?) },
+        backlog.next(tx),
+        async {
+            if direct_ws.is_empty() {
+                return Ok(Vec::new());
+            }
+            Ok(store::lock_heads(tx, &direct_ws).await?)
+        }
+    )?;
+    rows.extend(
+        jobs.iter()
+            .flat_map(|j| &j.payload.events)
+            .map(chain_direct::as_unchained),
+    );
     if rows.is_empty() {
-        relay_cache_changes(&tx).await?;
-        tx.commit().await?;
-        return Ok(0);
+        relay_cache_changes(tx).await?;
+        tx.batch_execute("COMMIT").await?;
+        return Ok((0, 0));
     }
-    let mut ws: Vec<_> = rows.iter().map(|r| r.workspace_id).collect();
-    ws.sort();
-    ws.dedup();
-    let mut heads: BTreeMap<_, Head> = store::lock_heads(&tx, &ws)
-        .await?
-        .into_iter()
-        .map(|h| (h.workspace_id, h))
-        .collect();
-    let rows = with_switches(&tx, keys, &heads, rows).await?;
+    let mut heads: BTreeMap<_, Head> = locked.into_iter().map(|h| (h.workspace_id, h)).collect();
+    let missing = workspaces(
+        rows.iter()
+            .map(|r| r.workspace_id)
+            .filter(|w| !heads.contains_key(w)),
+    );
+    if !missing.is_empty() {
+        for h in store::lock_heads(tx, &missing).await? {
+            heads.insert(h.workspace_id, h);
+        }
+    }
+    let rows = chain_keys::with_switches(tx, keys, &heads, rows).await?;
     let now = Utc::now().trunc_subsecs(6);
-    let mut links = Vec::with_capacity(rows.len());
+    let (mut links, mut direct) = (Vec::with_capacity(rows.len()), Vec::new());
     for r in &rows {
         let Some(h) = heads.get_mut(&r.workspace_id) else {
             anyhow::bail!("no chain head for workspace {}", r.workspace_id);
@@ -338,13 +322,15 @@ async fn chain_batch(
         }
         .to_vec();
         h.key_id = key;
-        links.push(Link {
+        let link = Link {
             ord: r.ord,
             seq,
             prev_hash: std::mem::replace(&mut h.hash, hash.clone()),
             hash,
             at,
-        });
+        };
+        // Insertion number 0: handed over, inserted below with its link.
+        if r.ord == 0 { &mut direct } else { &mut links }.push(link);
         h.seq = seq;
         h.at = Some(h.at.map_or(at, |a| a.max(at)));
     }
@@ -359,20 +345,35 @@ async fn chain_batch(
         .iter()
         .map(|h| !deliverable.contains(&h.workspace_id))
         .collect();
-    if !store::link(&tx, &links, &heads, &uses_only).await? {
-        tx.rollback().await?;
+    // Sent together, in one round trip. The invalidations are relayed after the batch was read,
+    // so those of every change in it go with it.
+    let (linked, (), ()) = tokio::try_join!(
+        async { Ok(store::link(tx, &links, &heads, &uses_only).await?) },
+        chain_direct::write(tx, jobs, &direct),
+        relay_cache_changes(tx),
+    )?;
+    if !linked {
+        tx.batch_execute("ROLLBACK").await?;
         anyhow::bail!("a batch of audit events changed while it was linked; it is read again");
     }
-    // After reading the batch, so the invalidations of every change in it are relayed with it.
-    relay_cache_changes(&tx).await?;
-    tx.commit().await?;
-    let ords: Vec<i64> = rows.iter().map(|r| r.ord).collect();
+    *commit_sent = true;
+    tx.batch_execute("COMMIT").await?;
+    let ords: Vec<i64> = links.iter().map(|l| l.ord).collect();
     watch.chained(&ords);
-    Ok(rows.len())
+    chain_direct::committed(std::mem::take(jobs));
+    Ok((rows.len(), ords.len()))
+}
+
+/// These workspaces, sorted, each once.
+fn workspaces(ws: impl Iterator<Item = Uuid>) -> Vec<Uuid> {
+    let mut ws: Vec<Uuid> = ws.collect();
+    ws.sort();
+    ws.dedup();
+    ws
 }
 
 /// Moves the committed cache invalidations into notifications sent when `tx` commits.
-async fn relay_cache_changes(tx: &deadpool_postgres::Transaction<'_>) -> anyhow::Result<()> {
+async fn relay_cache_changes(tx: &impl deadpool_postgres::GenericClient) -> anyhow::Result<()> {
     credvault_store::cache_changes::relay(tx, crate::cache::CHANNEL).await?;
     Ok(())
 }

@@ -18,11 +18,15 @@ use deadpool_postgres::Pool;
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
-use crate::audit::{Actor, Event, Origin};
+use crate::audit::{Actor, Origin};
 use crate::error::ServiceError;
+use direct::Lane;
+use writing::{hand_over, prepare, write_in};
 
 mod batching;
 mod conn;
+pub mod direct;
+mod writing;
 
 use batching::{Former, Stamps};
 use conn::{connect, Conn};
@@ -63,6 +67,8 @@ type Pending = (Used, DateTime<Utc>, oneshot::Sender<bool>);
 struct Shared {
     pool: Pool,
     chain: std::sync::Arc<crate::audit_chain::ChainWatch>,
+    /// This instance's sequencer, while it runs here: it writes the batches (see `direct`).
+    lane: std::sync::Arc<Lane>,
     /// How the pool's connections are encrypted, for the cancel request's own connection.
     tls: MakeRustlsConnect,
     /// Send-to-commit time of each batch, by outcome (`/metrics`).
@@ -78,6 +84,8 @@ pub struct UsageWriter {
     tx: mpsc::Sender<Pending>,
     /// Where the writer waits for its events to be chained (shared with every request).
     pub chain: std::sync::Arc<crate::audit_chain::ChainWatch>,
+    /// Where this instance's sequencer takes the batches while it runs (see `direct`).
+    pub lane: std::sync::Arc<Lane>,
 }
 
 impl UsageWriter {
@@ -90,12 +98,14 @@ impl UsageWriter {
     ) -> (UsageWriter, tokio::task::JoinHandle<()>) {
         let (tx, rx) = mpsc::channel(16 * MAX_BATCH);
         let chain = crate::audit_chain::ChainWatch::new(pool.clone());
+        let lane = std::sync::Arc::new(Lane::default());
         (
             UsageWriter {
                 tx,
                 chain: chain.clone(),
+                lane: lane.clone(),
             },
-            tokio::spawn(run(pool, tls, (commits, chain_waits), chain, rx)),
+            tokio::spawn(run(pool, tls, (commits, chain_waits), (chain, lane), rx)),
         )
     }
 
@@ -129,12 +139,16 @@ async fn run(
     pool: Pool,
     tls: MakeRustlsConnect,
     (commits, chain_waits): (prometheus::HistogramVec, prometheus::Histogram),
-    chain: std::sync::Arc<crate::audit_chain::ChainWatch>,
+    (chain, lane): (
+        std::sync::Arc<crate::audit_chain::ChainWatch>,
+        std::sync::Arc<Lane>,
+    ),
     mut rx: mpsc::Receiver<Pending>,
 ) {
     let shared = std::sync::Arc::new(Shared {
         pool,
         chain,
+        lane,
         tls,
         commits,
         chain_waits,
@@ -177,35 +191,24 @@ async fn run(
         let former = former.clone();
         let mut write = Box::pin(async move {
             let sent = std::time::Instant::now();
-            let (written, ords) = shared
-                .chain
-                .collect(tokio::time::timeout(
-                    COMMIT_TIMEOUT,
-                    write_in(&shared, c.client(), &batch),
-                ))
-                .await;
-            let committed = match written {
-                Ok(Ok(())) => true,
-                Ok(Err(e)) => {
-                    c.poison();
-                    tracing::error!(error = ?e, events = batch.len(), "could not commit a batch of credential uses; those resolves fail with 503");
-                    false
+            let (counters, events) = prepare(&shared, &batch);
+            let stamps = (counters.credentials.clone(), counters.workflows.clone());
+            let (committed, ords) = match hand_over(&shared, counters, events).await {
+                Ok(committed) => {
+                    if !committed {
+                        tracing::error!(events = batch.len(), "the audit sequencer could not commit a batch of credential uses; those resolves fail with 503");
+                    }
+                    (committed, Vec::new())
                 }
-                Err(_) => {
-                    // Whether it commits later or not, its requests have answered 503: an event
-                    // without its answer is possible, an answer without its event is not. The
-                    // backend is asked to cancel it, so that, if it is alive but stuck (on a
-                    // lock, say), it does not keep its place ahead of the next batches.
-                    c.poison();
-                    let cancel = c.client().cancel_token();
-                    let tls = shared.tls.clone();
-                    tokio::spawn(async move {
-                        let _ =
-                            tokio::time::timeout(COMMIT_TIMEOUT, cancel.cancel_query(tls)).await;
-                    });
-                    credvault_store::pool::forget_idle(&shared.pool);
-                    tracing::error!(events = batch.len(), timeout_secs = COMMIT_TIMEOUT.as_secs(), "a batch of credential uses did not commit in time: its connection is dropped and the pool's idle connections are reopened; those resolves fail with 503");
-                    false
+                Err((counters, events)) => {
+                    let (written, ords) = shared
+                        .chain
+                        .collect(tokio::time::timeout(
+                            COMMIT_TIMEOUT,
+                            write_in(c.client(), &counters, &events),
+                        ))
+                        .await;
+                    (settled(&shared, &c, written, batch.len()), ords)
                 }
             };
             shared
@@ -213,9 +216,14 @@ async fn run(
                 .with_label_values(&[if committed { "committed" } else { "failed" }])
                 .observe(sent.elapsed().as_secs_f64());
             former.finished(slot, batch.len());
+            if committed {
+                shared.credentials.committed(&stamps.0);
+                shared.workflows.committed(&stamps.1);
+            }
             // Each request answers once its event is committed, never waiting for a second
             // flush: the sequencer is woken to chain it, and a read of the audit log waits for
-            // that (`ChainWatch::settle`). How long the chaining took is measured beside.
+            // that (`ChainWatch::settle`). How long the chaining took is measured beside (none
+            // when the sequencer wrote the events linked).
             if committed {
                 let (chain, waits) = (shared.chain.clone(), shared.chain_waits.clone());
                 let chained = std::time::Instant::now();
@@ -241,137 +249,37 @@ async fn run(
     }
 }
 
-/// One transaction in one round trip: BEGIN, the usage counters, the events and COMMIT, pipelined.
-async fn write_in(
+/// Whether a batch its writer committed itself did commit; on a failure or a timeout, its
+/// connection is dropped (and on a timeout, the pool's idle ones too).
+fn settled(
     shared: &Shared,
-    client: &deadpool_postgres::Client,
-    batch: &[Pending],
-) -> Result<(), ServiceError> {
-    use credvault_store::workflows as wstore;
-    let mut per_day: BTreeMap<DayKey, (i64, DateTime<Utc>)> = BTreeMap::new();
-    let mut last_used: BTreeMap<(Uuid, Uuid), DateTime<Utc>> = BTreeMap::new();
-    let mut wf_used: BTreeMap<(Uuid, String), DateTime<Utc>> = BTreeMap::new();
-    for (u, at, _) in batch {
-        let e = per_day
-            .entry((
-                u.workspace_id,
-                u.credential_id,
-                u.workflow_id.clone(),
-                at.date_naive(),
-            ))
-            .or_insert((0, *at));
-        e.0 += 1;
-        e.1 = e.1.max(*at);
-        let l = last_used
-            .entry((u.workspace_id, u.credential_id))
-            .or_insert(*at);
-        *l = (*l).max(*at);
-        let w = wf_used
-            .entry((u.workspace_id, u.workflow_id.clone()))
-            .or_insert(*at);
-        *w = (*w).max(*at);
-    }
-    let last_used = shared.credentials.due(last_used);
-    let wf_used = shared.workflows.due(wf_used);
-    let (ws, ids, at): (Vec<Uuid>, Vec<Uuid>, Vec<DateTime<Utc>>) = last_used
-        .iter()
-        .map(|((w, i), a)| (*w, *i, *a))
-        .fold((vec![], vec![], vec![]), |mut acc, (w, i, a)| {
-            acc.0.push(w);
-            acc.1.push(i);
-            acc.2.push(a);
-            acc
-        });
-    let rows: Vec<credvault_store::workflows::DayUses> = per_day
-        .into_iter()
-        .map(
-            |((workspace_id, credential_id, workflow_id, day), (count, last_used_at))| {
-                credvault_store::workflows::DayUses {
-                    workspace_id,
-                    credential_id,
-                    workflow_id,
-                    day,
-                    count,
-                    last_used_at,
-                }
-            },
-        )
-        .collect();
-    let wf: Vec<_> = wf_used
-        .iter()
-        .map(|((w, id), a)| (*w, id.clone(), *a))
-        .collect();
-    let mut by_ws: BTreeMap<Uuid, Vec<(Actor, Origin, Event)>> = BTreeMap::new();
-    for (u, _, _) in batch {
-        let mut ev = Event::new("credential.used")
-            .target(
-                "credential",
-                u.credential_id,
-                Some(u.credential_name.clone()),
-            )
-            .detail("workflow_id", u.workflow_id.clone())
-            .detail("version", u.version);
-        for (name, value) in [("execution_id", &u.execution_id), ("field", &u.field)] {
-            if let Some(v) = value {
-                ev = ev.detail(name, v.clone());
-            }
+    c: &Conn,
+    written: Result<Result<(), ServiceError>, tokio::time::error::Elapsed>,
+    events: usize,
+) -> bool {
+    match written {
+        Ok(Ok(())) => true,
+        Ok(Err(e)) => {
+            c.poison();
+            tracing::error!(error = ?e, events = events, "could not commit a batch of credential uses; those resolves fail with 503");
+            false
         }
-        by_ws
-            .entry(u.workspace_id)
-            .or_default()
-            .push((u.actor.clone(), u.origin.clone(), ev));
+        Err(_) => {
+            // Whether it commits later or not, its requests have answered 503: an event
+            // without its answer is possible, an answer without its event is not. The
+            // backend is asked to cancel it, so that, if it is alive but stuck (on a
+            // lock, say), it does not keep its place ahead of the next batches.
+            c.poison();
+            let cancel = c.client().cancel_token();
+            let tls = shared.tls.clone();
+            tokio::spawn(async move {
+                let _ = tokio::time::timeout(COMMIT_TIMEOUT, cancel.cancel_query(tls)).await;
+            });
+            credvault_store::pool::forget_idle(&shared.pool);
+            tracing::error!(events = events, timeout_secs = COMMIT_TIMEOUT.as_secs(), "a batch of credential uses did not commit in time: its connection is dropped and the pool's idle connections are reopened; those resolves fail with 503");
+            false
+        }
     }
-    // Every statement is prepared, so each request below is sent on its first poll, in order,
-    // and the whole transaction goes out in one round trip: BEGIN, the counters, the appends
-    // (each locks its chain head inside PostgreSQL) and COMMIT. Nothing waits on this client
-    // while a head is locked. If any statement fails, its error fails the batch (the server then
-    // answers the pipelined COMMIT with a rollback).
-    let counters = async {
-        tokio::try_join!(
-            async {
-                client
-                    .batch_execute("BEGIN")
-                    .await
-                    .map_err(ServiceError::from)
-            },
-            async {
-                if ids.is_empty() {
-                    return Ok(());
-                }
-                wstore::record_uses(client, &ws, &ids, &at)
-                    .await
-                    .map_err(ServiceError::from)
-            },
-            async {
-                wstore::count_uses(client, &rows)
-                    .await
-                    .map_err(ServiceError::from)
-            },
-            async {
-                if wf.is_empty() {
-                    return Ok(());
-                }
-                wstore::touch_workflows(client, &wf)
-                    .await
-                    .map_err(ServiceError::from)
-            },
-        )
-    };
-    let appends = futures_util::future::try_join_all(
-        by_ws
-            .iter()
-            .map(|(ws, items)| crate::audit::record_many(client, *ws, items)),
-    );
-    let commit = async {
-        client
-            .batch_execute("COMMIT")
-            .await
-            .map_err(ServiceError::from)
-    };
-    tokio::try_join!(counters, appends, commit)?;
-    shared.credentials.committed(&last_used);
-    shared.workflows.committed(&wf_used);
-    Ok(())
 }
 
 #[cfg(test)]

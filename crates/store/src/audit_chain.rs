@@ -143,10 +143,6 @@ pub async fn link(
              SELECT (SELECT count(*) FROM linked), (SELECT count(*) FROM moved)",
         )
         .await?;
-    // Linking moves each event out of the default partition (migration 0016): the append-only
-    // trigger lets the sequencer's transaction do that.
-    c.batch_execute("SET LOCAL credvault.audit_linking = 'on'")
-        .await?;
     let ords: Vec<i64> = links.iter().map(|l| l.ord).collect();
     let seqs: Vec<i64> = links.iter().map(|l| l.seq).collect();
     let prevs: Vec<&[u8]> = links.iter().map(|l| l.prev_hash.as_slice()).collect();
@@ -157,14 +153,15 @@ pub async fn link(
     let hhash: Vec<&[u8]> = heads.iter().map(|h| h.hash.as_slice()).collect();
     let hat: Vec<Option<DateTime<Utc>>> = heads.iter().map(|h| h.at).collect();
     let hkey: Vec<Option<&str>> = heads.iter().map(|h| h.key_id.as_deref()).collect();
-    let row = c
-        .query_one(
-            &stmt,
-            &[
-                &ords, &seqs, &prevs, &hashes, &ats, &ws, &hseq, &hhash, &hat, &hkey, &uses_only,
-            ],
-        )
-        .await?;
+    // Linking moves each event out of the default partition (migration 0016): the append-only
+    // trigger lets the sequencer's transaction do that. Both sent at once.
+    let params: [&(dyn tokio_postgres::types::ToSql + Sync); 11] = [
+        &ords, &seqs, &prevs, &hashes, &ats, &ws, &hseq, &hhash, &hat, &hkey, &uses_only,
+    ];
+    let ((), row) = tokio::try_join!(
+        c.batch_execute("SET LOCAL credvault.audit_linking = 'on'"),
+        c.query_one(&stmt, &params),
+    )?;
     let (linked, moved): (i64, i64) = (row.get(0), row.get(1));
     Ok(linked as usize == links.len() && moved as usize == heads.len())
 }
@@ -269,4 +266,72 @@ pub async fn latest_checkpoint(
 pub async fn vacuum_pending(c: &impl GenericClient) -> Result<(), StoreError> {
     c.batch_execute("VACUUM audit_events_pending").await?;
     Ok(())
+}
+
+/// An event written already linked: by the sequencer, in its batch, for a resolve's use handed to
+/// it (see the service's `chain_direct`), so it is never inserted unchained and moved.
+pub struct LinkedEvent<'a> {
+    pub workspace_id: Uuid,
+    pub event: crate::audit::NewEvent<'a>,
+    pub link: &'a Link,
+}
+
+/// Inserts `events` with their place in the chain, in one statement; how many.
+pub async fn insert_linked(
+    c: &impl GenericClient,
+    events: &[LinkedEvent<'_>],
+) -> Result<u64, StoreError> {
+    if events.is_empty() {
+        return Ok(0);
+    }
+    let stmt = c
+        .prepare_cached(
+            "INSERT INTO audit_events (workspace_id, seq, id, at, actor_type, actor_id, actor_display,
+                                       action, target_type, target_id, target_name, outcome, ip,
+                                       user_agent, request_id, details, prev_hash, hash)
+             SELECT * FROM unnest($1::uuid[], $2::int8[], $3::uuid[], $4::timestamptz[], $5::text[],
+                                  $6::uuid[], $7::text[], $8::text[], $9::text[], $10::text[],
+                                  $11::text[], $12::text[], $13::text[], $14::text[], $15::text[],
+                                  $16::jsonb[], $17::bytea[], $18::bytea[])",
+        )
+        .await?;
+    macro_rules! col {
+        ($($f:tt)+) => {
+            events.iter().map(|e| e.$($f)+).collect::<Vec<_>>()
+        };
+    }
+    let ws = col!(workspace_id);
+    let (seq, at) = (col!(link.seq), col!(link.at));
+    let prev: Vec<&[u8]> = col!(link.prev_hash.as_slice());
+    let hash: Vec<&[u8]> = col!(link.hash.as_slice());
+    let (id, actor_type, actor_id) = (col!(event.id), col!(event.actor_type), col!(event.actor_id));
+    let (actor_display, action) = (col!(event.actor_display), col!(event.action));
+    let (target_type, target_id) = (col!(event.target_type), col!(event.target_id));
+    let (target_name, outcome) = (col!(event.target_name), col!(event.outcome));
+    let (ip, user_agent) = (col!(event.ip), col!(event.user_agent));
+    let (request_id, details) = (col!(event.request_id), col!(event.details));
+    Ok(c.execute(
+        &stmt,
+        &[
+            &ws,
+            &seq,
+            &id,
+            &at,
+            &actor_type,
+            &actor_id,
+            &actor_display,
+            &action,
+            &target_type,
+            &target_id,
+            &target_name,
+            &outcome,
+            &ip,
+            &user_agent,
+            &request_id,
+            &details,
+            &prev,
+            &hash,
+        ],
+    )
+    .await?)
 }
