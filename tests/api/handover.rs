@@ -175,3 +175,38 @@ async fn resolves_answer_while_the_sequencer_is_stuck_on_a_lock() {
     let v = crate::audit_chain::verify_of(&f.app, &f.owner).await;
     assert_eq!(v["ok"], true, "{v}");
 }
+
+/// A batch of the sequencer that is full leaves committed events for the next one: a resolve
+/// handed over then is not linked before them (it goes back to its writer, whose event is linked
+/// after the backlog, in insertion order).
+#[tokio::test]
+async fn a_resolve_during_a_backlog_is_chained_after_it() {
+    let f = flow().await;
+    let db = f.app.db.client().await;
+    crate::helpers::chained(&db, f.ws).await;
+    // More unchained events than one batch links, committed at once (as an import would).
+    db.execute(
+        "INSERT INTO audit_events (workspace_id, id, actor_type, action, outcome, details)
+         SELECT $1, gen_random_uuid(), 'system', 'test.backlog', 'success', '{}'::jsonb
+         FROM generate_series(1, 2500)",
+        &[&f.ws],
+    )
+    .await
+    .expect("backlog");
+    assert_eq!(f.resolve().await.status(), 200);
+    crate::helpers::chained(&db, f.ws).await;
+    let r = db
+        .query_one(
+            "SELECT (SELECT max(seq) FROM audit_events WHERE workspace_id = $1 AND action = 'test.backlog'),
+                    (SELECT max(seq) FROM audit_events WHERE workspace_id = $1 AND action = 'credential.used')",
+            &[&f.ws],
+        )
+        .await
+        .expect("seqs");
+    let (backlog, used): (i64, i64) = (r.get(0), r.get(1));
+    assert!(
+        used > backlog,
+        "the use ({used}) comes after the backlog committed before it ({backlog})"
+    );
+    assert_eq!(f.counted(&db).await, 1);
+}

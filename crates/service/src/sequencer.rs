@@ -24,15 +24,18 @@ use std::time::Duration;
 
 use chrono::{SubsecRound, Utc};
 use credvault_domain::audit::{canonical_bytes, ChainedFields};
-use credvault_store::audit_chain::{self as store, Head, Link, Unchained};
+use credvault_store::audit_chain::{self as store, Head, Link};
 use deadpool_postgres::Pool;
 use futures_util::StreamExt;
 use tokio_postgres::AsyncMessage;
 use uuid::Uuid;
 
 use crate::audit_chain::ChainWatch;
+
+mod backlog;
 use crate::chain_keys::{self, chain_hash, switch_key, ChainKeys};
 use crate::usage::direct::{self as chain_direct, Lane};
+use backlog::Backlog;
 
 /// The action of a resolve's event, which no webhook is sent.
 const USED: &str = "credential.used";
@@ -196,44 +199,6 @@ async fn run_once(
     ran
 }
 
-/// How far behind the last event linked a backlog's next look starts.
-const LATE_COMMITS: i64 = 20_000;
-
-/// Where the next batch looks for unchained events: after the last one linked while the
-/// sequencer is behind (its last batch was full), from the start once it has caught up (see
-/// `store::unchained`).
-#[derive(Default)]
-struct Backlog {
-    after: i64,
-}
-
-impl Backlog {
-    fn behind(&self) -> bool {
-        self.after > 0
-    }
-
-    /// The batch's events, and where the next one starts.
-    async fn next(
-        &mut self,
-        tx: &impl deadpool_postgres::GenericClient,
-    ) -> anyhow::Result<Vec<Unchained>> {
-        let limit = if self.behind() { BACKLOG_BATCH } else { BATCH };
-        // A little before the last event linked: one whose transaction inserted it earlier but
-        // committed later is linked in its place, not after the backlog (the entries walked again
-        // are few: rows linked in the last batches).
-        let from = (self.after - LATE_COMMITS).max(0);
-        let mut rows = store::unchained(tx, from, limit).await?;
-        if self.behind() && (rows.len() as i64) < limit {
-            rows = store::unchained(tx, 0, limit).await?;
-        }
-        self.after = match rows.last() {
-            Some(last) if rows.len() as i64 == limit => last.ord,
-            _ => 0,
-        };
-        Ok(rows)
-    }
-}
-
 /// Links the oldest committed unchained events (up to `BATCH`, `BACKLOG_BATCH` while behind)
 /// and then writes the `jobs` handed over, linked (see `chain_direct`), in one transaction;
 /// returns how many events, and how many of them were moved out of the unchained partition.
@@ -264,6 +229,11 @@ async fn chain_batch(
             Ok(store::lock_heads(tx, &direct_ws).await?)
         }
     )?;
+    // A full batch leaves committed events for the next one: events handed over now would be
+    // linked before them. They go back to their writers (nothing of them is written).
+    if backlog.behind() {
+        chain_direct::give_back(std::mem::take(jobs), false);
+    }
     rows.extend(
         jobs.iter()
             .flat_map(|j| &j.payload.events)
