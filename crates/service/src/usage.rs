@@ -201,12 +201,20 @@ async fn run(
                     (committed, Vec::new())
                 }
                 Err((counters, events)) => {
+                    // Now, or after the sequencer gave it back: sent whole, alone (see `Conn`).
                     let (written, ords) = shared
                         .chain
-                        .collect(tokio::time::timeout(
-                            COMMIT_TIMEOUT,
-                            write_in(c.client(), &counters, &events),
-                        ))
+                        .collect(async {
+                            let write = tokio::time::timeout(
+                                COMMIT_TIMEOUT,
+                                write_in(c.client(), &counters, &events),
+                            );
+                            tokio::pin!(write);
+                            match c.send_whole(write.as_mut()).await {
+                                std::task::Poll::Ready(done) => done,
+                                std::task::Poll::Pending => write.await,
+                            }
+                        })
                         .await;
                     (settled(&shared, &c, written, batch.len()), ords)
                 }
@@ -238,9 +246,8 @@ async fn run(
                 let _ = done.send(committed);
             }
         });
-        // The first poll sends the whole transaction (every statement is prepared on this
-        // connection, so nothing waits before its request is queued). Only then may the next
-        // batch be queued behind it: transactions on one connection never interleave.
+        // The first poll hands the batch to the sequencer or sends its whole transaction (see
+        // `Conn::send_whole`). Only then may the next batch be queued behind it.
         let first_poll =
             std::future::poll_fn(|cx| std::task::Poll::Ready(write.as_mut().poll(cx))).await;
         if first_poll.is_pending() {

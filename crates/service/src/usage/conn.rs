@@ -1,6 +1,9 @@
 //! The group-commit writer's connection.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::Poll;
 
 use deadpool_postgres::Pool;
 
@@ -11,6 +14,8 @@ use crate::error::ServiceError;
 pub(super) struct Conn {
     client: Option<deadpool_postgres::Client>,
     poisoned: AtomicBool,
+    /// Held while a transaction's requests are sent (see `send_whole`).
+    sending: std::sync::Mutex<()>,
 }
 
 impl Conn {
@@ -24,6 +29,19 @@ impl Conn {
 
     pub(super) fn usable(&self) -> bool {
         !self.poisoned.load(Ordering::Relaxed) && !self.client().is_closed()
+    }
+
+    /// Polls `write` once, alone on this connection. A write's first poll sends its whole
+    /// transaction (every statement is prepared here, so nothing waits before its request is
+    /// queued); sent one at a time, the transactions pipelined on the connection never
+    /// interleave, whichever task sends them (the writer's loop, or a batch that comes back from
+    /// the sequencer later, see `direct`).
+    pub(super) async fn send_whole<F: Future>(&self, mut write: Pin<&mut F>) -> Poll<F::Output> {
+        std::future::poll_fn(|cx| {
+            let _alone = self.sending.lock().unwrap_or_else(|e| e.into_inner());
+            Poll::Ready(write.as_mut().poll(cx))
+        })
+        .await
     }
 }
 
@@ -44,6 +62,7 @@ pub(super) async fn connect(pool: &Pool) -> Result<std::sync::Arc<Conn>, Service
     let conn = std::sync::Arc::new(Conn {
         client: Some(client),
         poisoned: AtomicBool::new(true),
+        sending: std::sync::Mutex::new(()),
     });
     credvault_store::workflows::prepare_group_commit(conn.client()).await?;
     // A transaction cut off half-way (its COMMIT lost with the network) would hold its chain
